@@ -1,0 +1,78 @@
+/* app/cli.h — option tables, parsing and generated --help for subcommands.
+ *
+ * Each subcommand declares a table of mfm_opt {name, type, default, range,
+ * help, destination}.  mfm_cli_parse() fills the destinations (defaults
+ * first), collects positional arguments, validates numbers with strtol /
+ * strtod end-pointer and range checks, and prints --help from the table.
+ */
+#ifndef MFM_APP_CLI_H
+#define MFM_APP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+/* Exit codes of the mfm binary. */
+enum { MFM_EXIT_OK = 0, MFM_EXIT_RUNTIME = 1, MFM_EXIT_USAGE = 2 };
+
+typedef enum mfm_opt_type {
+    MFM_OPT_FLAG,   /* bool *, no argument */
+    MFM_OPT_STRING, /* const char **, borrows argv */
+    MFM_OPT_INT,    /* long *, checked against [lo, hi] */
+    MFM_OPT_DOUBLE, /* double *, checked against [lo, hi] */
+    MFM_OPT_LIST    /* mfm_strlist *, repeatable; also splits on ',' if split */
+} mfm_opt_type;
+
+#define MFM_STRLIST_MAX 64
+typedef struct mfm_strlist {
+    const char *item[MFM_STRLIST_MAX]; /* borrowed from argv */
+    size_t n;
+} mfm_strlist;
+
+typedef struct mfm_opt {
+    const char *name;    /* long name without "--" */
+    mfm_opt_type type;
+    const char *metavar; /* shown in help, e.g. "FILE" */
+    const char *def;     /* default as text (parsed like a user value), or NULL */
+    double lo, hi;       /* inclusive range for INT/DOUBLE (ignored if lo > hi) */
+    const char *help;
+    void *dst;
+} mfm_opt;
+
+typedef struct mfm_cmd_spec {
+    const char *name;     /* "info" */
+    const char *usage;    /* "FILE.h5ad [options]" */
+    const char *summary;  /* one line */
+    const char *details;  /* paragraph printed after the options, or NULL */
+    const mfm_opt *opts;
+    size_t nopts;
+    size_t min_pos, max_pos; /* allowed number of positional arguments */
+} mfm_cmd_spec;
+
+/* Parse argv (argv[0] is the subcommand name).  Positional arguments are
+ * stored in pos (borrowed from argv), their count in *npos.
+ * Returns -1 on success, otherwise the exit code the command should return
+ * (0 after --help was printed, 2 after a usage error was printed). */
+int mfm_cli_parse(const mfm_cmd_spec *spec, int argc, char **argv,
+                  const char **pos, size_t *npos);
+
+/* Print the generated help of a command to stdout. */
+void mfm_cli_help(const mfm_cmd_spec *spec);
+
+/* Print "mfm CMD: error: <message>" for err to stderr; returns exit code 1. */
+int mfm_cli_fail(const char *cmd, mfm_err err);
+
+/* Print "mfm CMD: <fmt...>" usage error and a hint; returns exit code 2. */
+int mfm_cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* The command line of this run joined with spaces (for provenance).
+ * Set once by main; borrowed. */
+const char *mfm_cli_command_line(void);
+void mfm_cli_set_command_line(int argc, char **argv);
+
+#endif

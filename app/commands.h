@@ -1,0 +1,17 @@
+/* app/commands.h — entry points of the mfm subcommands.
+ * Each takes argv with argv[0] = the subcommand name and returns the exit
+ * code (0 ok, 1 runtime error, 2 usage error). */
+#ifndef MFM_APP_COMMANDS_H
+#define MFM_APP_COMMANDS_H
+
+typedef int (*mfm_cmd_fn)(int argc, char **argv);
+
+typedef struct mfm_command {
+    const char *name;
+    mfm_cmd_fn fn;
+    const char *summary;
+} mfm_command;
+
+int mfm_cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,13 @@
+/* io/io_version.c */
+#include "io_version.h"
+
+#include <stdio.h>
+
+#include <hdf5.h>
+
+void mfm_io_hdf5_version(char *buf, size_t len)
+{
+    unsigned maj = 0, min = 0, rel = 0;
+    H5get_libversion(&maj, &min, &rel);
+    snprintf(buf, len, "hdf5 %u.%u.%u", maj, min, rel);
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# tools/setup.sh [BUILDDIR [meson options...]] — install missing Debian
+# packages, configure and build mfm.  Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(gcc pkg-config meson ninja-build
+          libhdf5-dev libigraph-dev libopenblas-dev libgsl-dev
+          check libsubunit-dev libjansson-dev libcairo2-dev libfreetype-dev
+          fonts-dejavu-core
+          python3 python3-numpy python3-scipy python3-h5py python3-anndata python3-pot)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+builddir=${1:-build}
+shift || true
+if [ ! -f "$builddir/build.ninja" ]; then
+  meson setup "$builddir" "$@" >/dev/null
+fi
+ninja -C "$builddir" >/dev/null
+echo "setup: built $builddir/app/mfm"
