@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 static char command_line[8192];
 
 void mfm_cli_set_command_line(int argc, char **argv)
@@ -125,6 +127,147 @@ static int set_value(const mfm_cmd_spec *spec, const mfm_opt *o, const char *val
     return mfm_cli_usage_error(spec->name, "internal: bad option type for --%s", o->name);
 }
 
+/* Values read from --config files stay alive until exit (options borrow
+ * their strings). */
+#define MAX_CONFIGS 4
+static json_t *config_roots[MAX_CONFIGS];
+static size_t n_config_roots;
+static char number_text[128][40];
+static size_t n_number_text;
+
+static void free_configs(void)
+{
+    for (size_t i = 0; i < n_config_roots; i++)
+        json_decref(config_roots[i]);
+    n_config_roots = 0;
+}
+
+static const char *json_value_text(const json_t *v)
+{
+    if (n_number_text >= sizeof number_text / sizeof number_text[0])
+        return NULL;
+    char *buf = number_text[n_number_text++];
+    if (json_is_integer(v))
+        snprintf(buf, sizeof number_text[0], "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else
+        snprintf(buf, sizeof number_text[0], "%.17g", json_real_value(v));
+    return buf;
+}
+
+/* Apply a JSON config file: an object whose keys are long option names. */
+static int apply_config(const mfm_cmd_spec *spec, const char *path)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root) {
+        fprintf(stderr, "mfm %s: error: config file '%s' line %d: %s\n", spec->name, path,
+                jerr.line, jerr.text);
+        return MFM_EXIT_RUNTIME;
+    }
+    if (n_config_roots == 0)
+        atexit(free_configs);
+    if (n_config_roots >= MAX_CONFIGS || !json_is_object(root)) {
+        fprintf(stderr, "mfm %s: error: config file '%s': top level must be a JSON object "
+                "of option names\n", spec->name, path);
+        json_decref(root);
+        return MFM_EXIT_RUNTIME;
+    }
+    config_roots[n_config_roots++] = root;
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        const mfm_opt *o = find_opt(spec, key, strlen(key));
+        if (!o || strcmp(o->name, "config") == 0) {
+            fprintf(stderr, "mfm %s: error: config file '%s': unknown option '%s'; options:",
+                    spec->name, path, key);
+            for (size_t i = 0; i < spec->nopts; i++)
+                fprintf(stderr, " %s", spec->opts[i].name);
+            fprintf(stderr, "\n");
+            return MFM_EXIT_RUNTIME;
+        }
+        int rc = 0;
+        if (o->type == MFM_OPT_FLAG) {
+            if (!json_is_boolean(v))
+                goto bad_type;
+            *(bool *)o->dst = json_is_true(v);
+        } else if (o->type == MFM_OPT_LIST) {
+            ((mfm_strlist *)o->dst)->n = 0;
+            if (json_is_string(v)) {
+                rc = set_value(spec, o, json_string_value(v));
+            } else if (json_is_array(v)) {
+                size_t i;
+                json_t *item;
+                json_array_foreach(v, i, item) {
+                    if (!json_is_string(item))
+                        goto bad_type;
+                    if ((rc = set_value(spec, o, json_string_value(item))) != 0)
+                        break;
+                }
+            } else {
+                goto bad_type;
+            }
+        } else if (json_is_string(v)) {
+            rc = set_value(spec, o, json_string_value(v));
+        } else if (json_is_number(v) && o->type != MFM_OPT_STRING) {
+            const char *text = json_value_text(v);
+            if (!text)
+                goto bad_type;
+            rc = set_value(spec, o, text);
+        } else {
+            goto bad_type;
+        }
+        if (rc)
+            return rc;
+        continue;
+    bad_type:
+        fprintf(stderr, "mfm %s: error: config file '%s': option '%s' has a value of the wrong type\n",
+                spec->name, path, key);
+        return MFM_EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+static int dump_value(json_t *obj, const mfm_opt *o)
+{
+    json_t *v = NULL;
+    switch (o->type) {
+    case MFM_OPT_FLAG: v = json_boolean(*(bool *)o->dst); break;
+    case MFM_OPT_STRING: {
+        const char *s = *(const char **)o->dst;
+        v = s ? json_string(s) : json_null();
+        break;
+    }
+    case MFM_OPT_INT: v = json_integer(*(long *)o->dst); break;
+    case MFM_OPT_DOUBLE: v = json_real(*(double *)o->dst); break;
+    case MFM_OPT_LIST: {
+        const mfm_strlist *l = o->dst;
+        v = json_array();
+        for (size_t i = 0; v && i < l->n; i++)
+            json_array_append_new(v, json_string(l->item[i]));
+        break;
+    }
+    }
+    return v ? json_object_set_new(obj, o->name, v) : -1;
+}
+
+char *mfm_cli_resolved_json(const mfm_cmd_spec *spec)
+{
+    json_t *obj = json_object();
+    if (!obj)
+        return NULL;
+    for (size_t i = 0; i < spec->nopts; i++) {
+        if (strcmp(spec->opts[i].name, "config") == 0)
+            continue;
+        if (dump_value(obj, &spec->opts[i]) != 0) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    char *text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(obj);
+    return text;
+}
+
 int mfm_cli_parse(const mfm_cmd_spec *spec, int argc, char **argv,
                   const char **pos, size_t *npos)
 {
@@ -143,6 +286,24 @@ int mfm_cli_parse(const mfm_cmd_spec *spec, int argc, char **argv,
                 return rc;
         }
     }
+    /* --config FILE: applied after the defaults, before the command line. */
+    if (find_opt(spec, "config", 6)) {
+        for (int i = 1; i < argc; i++) {
+            if (strcmp(argv[i], "--") == 0)
+                break;
+            const char *path = NULL;
+            if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+                path = argv[i + 1];
+            else if (strncmp(argv[i], "--config=", 9) == 0)
+                path = argv[i] + 9;
+            if (path) {
+                int rc = apply_config(spec, path);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    bool list_seen[128] = {false};
     bool only_pos = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -173,6 +334,13 @@ int mfm_cli_parse(const mfm_cmd_spec *spec, int argc, char **argv,
                                                o->metavar ? o->metavar : "VALUE");
                 val = argv[++i];
             }
+            size_t oi = (size_t)(o - spec->opts);
+            if (o->type == MFM_OPT_LIST && oi < 128 && !list_seen[oi]) {
+                ((mfm_strlist *)o->dst)->n = 0; /* the command line replaces a config list */
+                list_seen[oi] = true;
+            }
+            if (strcmp(o->name, "config") == 0)
+                continue; /* already applied */
             int rc = set_value(spec, o, val);
             if (rc)
                 return rc;

@@ -2,7 +2,8 @@
  *
  * Each subcommand declares a table of mfm_opt {name, type, default, range,
  * help, destination}.  mfm_cli_parse() fills the destinations (defaults
- * first), collects positional arguments, validates numbers with strtol /
+ * first, then a JSON --config FILE if the command has a "config" option,
+ * then the command line), collects positional arguments, validates numbers with strtol /
  * strtod end-pointer and range checks, and prints --help from the table.
  */
 #ifndef MFM_APP_CLI_H
@@ -56,6 +57,11 @@ typedef struct mfm_cmd_spec {
  * (0 after --help was printed, 2 after a usage error was printed). */
 int mfm_cli_parse(const mfm_cmd_spec *spec, int argc, char **argv,
                   const char **pos, size_t *npos);
+
+/* The current values of every option of spec (after parsing) as indented
+ * JSON text: the resolved configuration, printed and stored with outputs.
+ * Caller frees with free().  NULL on allocation failure. */
+char *mfm_cli_resolved_json(const mfm_cmd_spec *spec);
 
 /* Print the generated help of a command to stdout. */
 void mfm_cli_help(const mfm_cmd_spec *spec);
