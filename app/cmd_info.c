@@ -23,7 +23,9 @@ typedef struct col_summary {
     size_t n_values;  /* non-missing numeric values */
 } col_summary;
 
-static mfm_err summarise(mfm_h5ad *f, const mfm_h5ad_column *c, col_summary *s)
+/* Summary of column c over the selected rows (rows == NULL: all cells). */
+static mfm_err summarise(mfm_h5ad *f, const mfm_h5ad_column *c, const size_t *rows,
+                         size_t nsel, col_summary *s)
 {
     mfm_err rc = MFM_OK;
     size_t n = mfm_h5ad_n_obs(f);
@@ -36,7 +38,8 @@ static mfm_err summarise(mfm_h5ad *f, const mfm_h5ad_column *c, col_summary *s)
             return mfm_err_set(MFM_ENOMEM, "out of memory");
         }
         rc = mfm_h5ad_obs_codes(f, c->name, codes);
-        for (size_t i = 0; rc == MFM_OK && i < n; i++) {
+        for (size_t r = 0; rc == MFM_OK && r < nsel; r++) {
+            size_t i = rows ? rows[r] : r;
             if (codes[i] < 0)
                 s->n_missing++;
             else
@@ -50,7 +53,8 @@ static mfm_err summarise(mfm_h5ad *f, const mfm_h5ad_column *c, col_summary *s)
         rc = mfm_h5ad_obs_numeric(f, c->name, v);
         s->min = INFINITY;
         s->max = -INFINITY;
-        for (size_t i = 0; rc == MFM_OK && i < n; i++) {
+        for (size_t r = 0; rc == MFM_OK && r < nsel; r++) {
+            size_t i = rows ? rows[r] : r;
             if (isnan(v[i])) {
                 s->n_missing++;
                 continue;
@@ -103,12 +107,13 @@ static void print_column(const mfm_h5ad_column *c, const col_summary *s, int wid
     printf("\n");
 }
 
-static mfm_err run_info(mfm_h5ad *f, bool as_json)
+static mfm_err run_info(mfm_h5ad *f, bool as_json, const mfm_strlist *where)
 {
     mfm_err rc = MFM_OK;
     mfm_h5ad_repinfo x;
     json_t *root = NULL;
     col_summary *sums = NULL;
+    size_t *rows = NULL, nsel = mfm_h5ad_n_obs(f);
     size_t ncols = mfm_h5ad_obs_ncols(f), nobsm = 0, nlayers = 0;
     const char *const *obsm = mfm_h5ad_obsm_keys(f, &nobsm);
     const char *const *layers = mfm_h5ad_layer_names(f, &nlayers);
@@ -118,13 +123,19 @@ static mfm_err run_info(mfm_h5ad *f, bool as_json)
     rc = mfm_h5ad_rep_info(f, "X", &x);
     if (rc == MFM_ENOTFOUND)
         rc = mfm_err_set(MFM_EFORMAT, "%s: X: missing (no main data matrix)", mfm_h5ad_path(f));
+    if (rc == MFM_OK)
+        rc = mfm_h5ad_rep_check(f, "X");
+    if (rc == MFM_OK && where->n > 0)
+        rc = mfm_h5ad_select_where(f, where->item, where->n, &rows, &nsel);
     if (rc)
         return rc;
     sums = calloc(ncols ? ncols : 1, sizeof *sums);
-    if (!sums)
+    if (!sums) {
+        free(rows);
         return mfm_err_set(MFM_ENOMEM, "out of memory");
+    }
     for (size_t j = 0; j < ncols && rc == MFM_OK; j++)
-        rc = summarise(f, mfm_h5ad_obs_col(f, j), &sums[j]);
+        rc = summarise(f, mfm_h5ad_obs_col(f, j), where->n ? rows : NULL, nsel, &sums[j]);
     if (rc)
         goto cleanup;
 
@@ -133,6 +144,13 @@ static mfm_err run_info(mfm_h5ad *f, bool as_json)
         json_object_set_new(root, "file", json_string(mfm_h5ad_path(f)));
         json_object_set_new(root, "n_obs", json_integer((json_int_t)mfm_h5ad_n_obs(f)));
         json_object_set_new(root, "n_vars", json_integer((json_int_t)nvar));
+        if (where->n > 0) {
+            json_t *w = json_array();
+            for (size_t k = 0; k < where->n; k++)
+                json_array_append_new(w, json_string(where->item[k]));
+            json_object_set_new(root, "where", w);
+            json_object_set_new(root, "n_selected", json_integer((json_int_t)nsel));
+        }
         json_t *jx = json_object();
         json_object_set_new(jx, "encoding", json_string(mfm_h5ad_encoding_name(x.encoding)));
         json_object_set_new(jx, "dtype", json_string(x.dtype));
@@ -187,6 +205,12 @@ static mfm_err run_info(mfm_h5ad *f, bool as_json)
     if (rc == MFM_OK) {
         printf("%s: %zu cells x %zu features\n", mfm_h5ad_path(f), mfm_h5ad_n_obs(f), nvar);
         printf("X: %s %s\n", mfm_h5ad_encoding_name(x.encoding), x.dtype);
+        if (where->n > 0) {
+            printf("selected:");
+            for (size_t k = 0; k < where->n; k++)
+                printf("%s %s", k ? " and" : "", where->item[k]);
+            printf(" -> %zu cells (counts below are over these cells)\n", nsel);
+        }
         int width = 4;
         for (size_t j = 0; j < ncols; j++) {
             int l = (int)strlen(mfm_h5ad_obs_col(f, j)->name);
@@ -212,6 +236,7 @@ cleanup:
     for (size_t j = 0; j < ncols; j++)
         free(sums[j].counts);
     free(sums);
+    free(rows);
     json_decref(root);
     return rc;
 }
@@ -219,13 +244,19 @@ cleanup:
 int mfm_cmd_info(int argc, char **argv)
 {
     bool as_json = false;
+    mfm_strlist where = {0};
     const mfm_opt opts[] = {
         {"json", MFM_OPT_FLAG, NULL, NULL, 0, 0, "print JSON instead of a summary", &as_json},
+        {"where", MFM_OPT_LIST, "KEY=VALUE", NULL, 0, 0,
+         "summarise only the cells whose obs column KEY equals VALUE (all conditions must "
+         "hold)", &where},
     };
     const mfm_cmd_spec spec = {
-        "info", "FILE.h5ad [--json]", "describe an AnnData (.h5ad) file",
-        "JSON keys: file, n_obs, n_vars, X {encoding, dtype}, obs {column: {type,\n"
-        "categories, counts, ordered | min, max; n_missing}}, var_names_head,\n"
+        "info", "FILE.h5ad [--json] [--where KEY=VALUE ...]", "describe an AnnData (.h5ad) file",
+        "JSON keys: file, n_obs, n_vars, [where, n_selected,] X {encoding, dtype},\n"
+        "obs {column: {type, "
+        "categories, counts, ordered | min, max; n_missing}},\n"
+        "var_names_head, "
         "obsm {key: [rows, cols]}, layers [names].  See docs/usage.md.",
         opts, sizeof opts / sizeof opts[0], 1, 1};
     const char *pos[1];
@@ -236,7 +267,7 @@ int mfm_cmd_info(int argc, char **argv)
     mfm_h5ad *f = NULL;
     mfm_err rc = mfm_h5ad_open(&f, pos[0]);
     if (rc == MFM_OK)
-        rc = run_info(f, as_json);
+        rc = run_info(f, as_json, &where);
     mfm_h5ad_close(f);
     if (rc) {
         fflush(stdout);

@@ -164,6 +164,12 @@ const char *const *mfm_h5ad_layer_names(const mfm_h5ad *f, size_t *n);
  * (shape attribute disagreeing with data, row count != n_obs, ...). O(1). */
 mfm_err mfm_h5ad_rep_info(mfm_h5ad *f, const char *rep, mfm_h5ad_repinfo *info);
 
+/* Check the structure of `rep` beyond its shape: for sparse matrices
+ * indptr must start at 0, never decrease and end at the number of stored
+ * entries.  MFM_EFORMAT naming the first bad indptr entry.  O(length of
+ * indptr); dense matrices O(1). */
+mfm_err mfm_h5ad_rep_check(mfm_h5ad *f, const char *rep);
+
 /* Read rows `rows` (n_rows indices, each < n_obs, any order, duplicates
  * allowed; rows == NULL means all n_obs rows, then n_rows must be n_obs) of
  * `rep` as dense float32 into out, (n_rows, n_cols) row-major,

@@ -62,23 +62,45 @@ static mfm_err locate(const mfm_h5ad *f, const char *rep, rep_loc *loc)
     return MFM_OK;
 }
 
-/* Sparse group: read shape attribute and check the arrays' lengths. */
+/* Read a 2-element shape attribute `name` of g into shape; *found false if
+ * absent. */
+static mfm_err shape_attr(mfm_h5ad *f, hid_t g, const char *path, const char *name,
+                          int64_t shape[2], bool *found)
+{
+    mfm_err rc = MFM_OK;
+    *found = H5Aexists(g, name) > 0;
+    if (!*found)
+        return MFM_OK;
+    hid_t a = H5Aopen(g, name, H5P_DEFAULT);
+    hid_t sp = a < 0 ? -1 : H5Aget_space(a);
+    if (sp < 0 || H5Sget_simple_extent_npoints(sp) != 2 ||
+        H5Aread(a, H5T_NATIVE_INT64, shape) < 0 || shape[0] < 0 || shape[1] < 0)
+        rc = mfm_err_set(MFM_EFORMAT, "%s: %s: invalid '%s' attribute (expected 2 sizes)",
+                         f->path, path, name);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (a >= 0)
+        H5Aclose(a);
+    return rc;
+}
+
+/* Sparse group: shape attribute ("shape", or "h5sparse_shape" of anndata
+ * < 0.7, or the obs/var lengths when absent), encoding (from enc, or from
+ * the length of indptr when the file has no encoding attribute) and the
+ * arrays' lengths. */
 static mfm_err sparse_info(mfm_h5ad *f, hid_t g, const char *path, mfm_h5ad_repinfo *info,
                            const char *enc)
 {
     mfm_err rc = MFM_OK;
     char p[600];
-    hid_t a = -1, sp = -1, d = -1, t = -1;
-    info->encoding = strncmp(enc, "csc", 3) == 0 ? MFM_H5AD_CSC : MFM_H5AD_CSR;
-    int64_t shape[2] = {0, 0};
-    a = H5Aexists(g, "shape") > 0 ? H5Aopen(g, "shape", H5P_DEFAULT) : -1;
-    sp = a < 0 ? -1 : H5Aget_space(a);
-    if (sp < 0 || H5Sget_simple_extent_npoints(sp) != 2 ||
-        H5Aread(a, H5T_NATIVE_INT64, shape) < 0 || shape[0] < 0 || shape[1] < 0) {
-        rc = mfm_err_set(MFM_EFORMAT, "%s: %s: missing or invalid 'shape' attribute", f->path,
-                         path);
-        goto cleanup;
-    }
+    hid_t d = -1, t = -1;
+    int64_t shape[2] = {(int64_t)f->n_obs, (int64_t)f->n_vars};
+    bool found = false;
+    rc = shape_attr(f, g, path, "shape", shape, &found);
+    if (rc == MFM_OK && !found)
+        rc = shape_attr(f, g, path, "h5sparse_shape", shape, &found);
+    if (rc)
+        return rc;
     info->n_rows = (size_t)shape[0];
     info->n_cols = (size_t)shape[1];
     size_t n_indptr = 0, n_data = 0, n_ind = 0;
@@ -98,11 +120,16 @@ static mfm_err sparse_info(mfm_h5ad *f, hid_t g, const char *path, mfm_h5ad_repi
         rc = h5ad_dset_len(f->file, p, &n_ind, f->path);
     if (rc)
         goto cleanup;
+    if (enc)
+        info->encoding = strncmp(enc, "csc", 3) == 0 ? MFM_H5AD_CSC : MFM_H5AD_CSR;
+    else /* no encoding attribute: indptr has one entry more than the major axis */
+        info->encoding = n_indptr == info->n_rows + 1 ? MFM_H5AD_CSR : MFM_H5AD_CSC;
     size_t major = info->encoding == MFM_H5AD_CSR ? info->n_rows : info->n_cols;
     if (n_indptr != major + 1) {
-        rc = mfm_err_set(MFM_EFORMAT, "%s: %s: shape attribute (%zu, %zu) disagrees with "
-                         "indptr of length %zu (expected %zu)", f->path, path, info->n_rows,
-                         info->n_cols, n_indptr, major + 1);
+        rc = mfm_err_set(MFM_EFORMAT, "%s: %s: shape (%zu, %zu) disagrees with indptr of "
+                         "length %zu (expected %zu for %s)", f->path, path, info->n_rows,
+                         info->n_cols, n_indptr, major + 1,
+                         mfm_h5ad_encoding_name(info->encoding));
     } else if (n_data != n_ind) {
         rc = mfm_err_set(MFM_EFORMAT, "%s: %s: data has %zu entries but indices %zu", f->path,
                          path, n_data, n_ind);
@@ -112,10 +139,6 @@ cleanup:
         H5Tclose(t);
     if (d >= 0)
         H5Dclose(d);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (a >= 0)
-        H5Aclose(a);
     return rc;
 }
 
@@ -138,10 +161,17 @@ mfm_err mfm_h5ad_rep_info(mfm_h5ad *f, const char *rep, mfm_h5ad_repinfo *info)
             rc = h5ad_attr_string(o, "h5sparse_format", &enc, f->path, loc.path);
         if (rc)
             goto cleanup;
-        if (!enc || (strcmp(enc, "csr_matrix") && strcmp(enc, "csc_matrix") &&
-                     strcmp(enc, "csr") && strcmp(enc, "csc"))) {
+        char ip[600];
+        snprintf(ip, sizeof ip, "%s/indptr", loc.path);
+        if (enc && strcmp(enc, "csr_matrix") && strcmp(enc, "csc_matrix") &&
+            strcmp(enc, "csr") && strcmp(enc, "csc")) {
             rc = mfm_err_set(MFM_EFORMAT, "%s: %s: unsupported matrix encoding '%s'", f->path,
-                             loc.path, enc ? enc : "(none)");
+                             loc.path, enc);
+            goto cleanup;
+        }
+        if (!enc && !h5ad_exists(f->file, ip)) {
+            rc = mfm_err_set(MFM_EFORMAT, "%s: %s: a group without encoding-type and without "
+                             "indptr: not a sparse matrix", f->path, loc.path);
             goto cleanup;
         }
         rc = sparse_info(f, o, loc.path, info, enc);
@@ -432,6 +462,44 @@ cleanup:
     free(map);
     free(ind);
     free(val);
+    return rc;
+}
+
+mfm_err mfm_h5ad_rep_check(mfm_h5ad *f, const char *rep)
+{
+    mfm_h5ad_repinfo info;
+    rep_loc loc;
+    hid_t ds[3] = {-1, -1, -1};
+    int64_t *ptr = NULL;
+    mfm_err rc = mfm_h5ad_rep_info(f, rep, &info);
+    if (rc == MFM_OK)
+        rc = locate(f, rep, &loc);
+    if (rc || info.encoding == MFM_H5AD_DENSE)
+        return rc;
+    size_t len = (info.encoding == MFM_H5AD_CSR ? info.n_rows : info.n_cols) + 1;
+    rc = open_sparse(f, loc.path, ds);
+    ptr = malloc(len * sizeof *ptr);
+    if (rc == MFM_OK && !ptr)
+        rc = mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (rc == MFM_OK && read_1d(ds[0], H5T_NATIVE_INT64, 0, len, ptr) < 0)
+        rc = mfm_err_set(MFM_EIO, "%s: %s/indptr: cannot read", f->path, loc.path);
+    if (rc == MFM_OK) {
+        hid_t sp = H5Dget_space(ds[2]);
+        int64_t nnz = (int64_t)H5Sget_simple_extent_npoints(sp);
+        H5Sclose(sp);
+        for (size_t k = 0; k < len && rc == MFM_OK; k++) {
+            bool range = ptr[k] < 0 || ptr[k] > nnz || (k == 0 && ptr[0] != 0) ||
+                         (k == len - 1 && ptr[k] != nnz);
+            if (range || (k > 0 && ptr[k] < ptr[k - 1]))
+                rc = mfm_err_set(MFM_EFORMAT, "%s: %s/indptr: entry %zu = %lld is %s (%lld "
+                                 "stored entries)", f->path, loc.path, k, (long long)ptr[k],
+                                 range ? "out of range" : "not monotone", (long long)nnz);
+        }
+    }
+    for (int k = 0; k < 3; k++)
+        if (ds[k] >= 0)
+            H5Dclose(ds[k]);
+    free(ptr);
     return rc;
 }
 
