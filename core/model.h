@@ -19,22 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "adam.h"
 #include "csr.h"
 #include "err.h"
 #include "nn.h"
 #include "nn_net.h"
-
-typedef struct mfm_adam_config {
-    double lr;           /* learning rate, > 0 (e.g. 1e-3) */
-    double beta1, beta2; /* moment decays in [0, 1) (0.9, 0.999) */
-    double eps;          /* > 0 (1e-8) */
-    double weight_decay; /* decoupled (AdamW) decay, >= 0; 0 = plain Adam */
-    double clip_norm;    /* clip the global gradient L2 norm of the updated
-                            groups to this value; 0 = no clipping */
-} mfm_adam_config;
-
-/* The defaults above: lr 1e-3, betas 0.9/0.999, eps 1e-8, no decay, no clip. */
-mfm_adam_config mfm_adam_config_default(void);
 
 typedef struct mfm_model {
     mfm_net_f32 net;     /* config, layout, params, grads, Fourier B, workspaces */
