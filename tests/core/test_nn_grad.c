@@ -9,7 +9,7 @@
 #include "nn_kern.h"
 #include "test_nn_util.h"
 
-#define H_STEP 1e-6
+#define H_STEP 1e-5
 
 static double dot(const double *a, const double *b, size_t n)
 {

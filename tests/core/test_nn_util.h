@@ -135,7 +135,7 @@ static inline tu_gc_result tu_gradcheck(double *x, const double *ga, size_t n, t
 }
 
 #define TU_GC_TOL_R 1e-6
-#define TU_GC_TOL_A 1e-9
+#define TU_GC_TOL_A 1e-8
 
 #define tu_assert_gc(r, what)                                                                  \
     ck_assert_msg((r).n_bad == 0 && (r).n_checked > 0,                                         \
