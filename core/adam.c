@@ -49,15 +49,17 @@ void mfm_adam_update(float *restrict p, float *restrict m, float *restrict v,
                      const float *restrict g, size_t n, const mfm_adam_config *cfg,
                      uint64_t step, double gscale)
 {
+    /* 1 - beta in double: in float, 1 - 0.999f is off by 1.3e-5 relative */
     const float b1 = (float)cfg->beta1, b2 = (float)cfg->beta2;
+    const float ob1 = (float)(1.0 - cfg->beta1), ob2 = (float)(1.0 - cfg->beta2);
     const float c1 = (float)(1.0 - pow(cfg->beta1, (double)step));
     const float c2 = (float)(1.0 - pow(cfg->beta2, (double)step));
     const float lr = (float)cfg->lr, eps = (float)cfg->eps, wd = (float)cfg->weight_decay;
     const float s = (float)gscale;
     for (size_t i = 0; i < n; i++) {
         float gi = s * g[i];
-        float mi = b1 * m[i] + (1 - b1) * gi;
-        float vi = b2 * v[i] + (1 - b2) * gi * gi;
+        float mi = b1 * m[i] + ob1 * gi;
+        float vi = b2 * v[i] + ob2 * gi * gi;
         m[i] = mi;
         v[i] = vi;
         float upd = (mi / c1) / (sqrtf(vi / c2) + eps);
