@@ -83,25 +83,60 @@ static void pheap_sift_down(knn_pair *restrict h, size_t m, size_t pos)
     h[pos] = v;
 }
 
-/* k-th smallest of the approximate squared distances row[j], j != self
- * (n - 1 >= k values), by a bounded max-heap.  heap is (k). */
-static float kth_smallest(const float *restrict row, size_t n, size_t self, size_t k,
-                          float *restrict heap)
+/* Number of values in v[0..KNN_CHUNK) below t (a branch-free loop the
+ * compiler vectorises: most chunks have none and are skipped). */
+#define KNN_CHUNK 64
+static unsigned count_below(const float *restrict v, float t)
 {
-    size_t m = 0;
-    size_t j = 0;
-    for (; j < n && m < k; j++)
-        if (j != self)
-            heap[m++] = row[j];
+    unsigned c = 0;
+    for (size_t j = 0; j < KNN_CHUNK; j++)
+        c += v[j] < t;
+    return c;
+}
+
+/* row[j] = max(row[j] + ni + nrm[j], 0) for j < m: the sgemm output
+ * -2 x_i.x_j becomes an approximate squared distance.  Called with
+ * m = KNN_CHUNK (a fixed trip count the compiler vectorises) and once for
+ * the tail. */
+static inline void finish_chunk(float *restrict row, const float *restrict nrm, float ni, size_t m)
+{
+    for (size_t j = 0; j < m; j++) {
+        float v = row[j] + (ni + nrm[j]);
+        row[j] = v > 0.0f ? v : 0.0f;
+    }
+}
+
+/* k-th smallest of the n values row[j] (row[self] = +inf, so n - 1 >= k
+ * finite values), by a bounded max-heap.  heap is (k). */
+static float kth_smallest(const float *restrict row, size_t n, size_t k, float *restrict heap)
+{
+    memcpy(heap, row, k * sizeof *heap);
     for (size_t p = k / 2; p-- > 0;)
         fheap_sift_down(heap, k, p);
-    for (; j < n; j++) {
-        if (j != self && row[j] < heap[0]) {
-            heap[0] = row[j];
-            fheap_sift_down(heap, k, 0);
+    float top = heap[0];
+    size_t j = k;
+    for (;;) {
+        size_t end;
+        if (j + KNN_CHUNK <= n) {
+            if (count_below(row + j, top) == 0) {
+                j += KNN_CHUNK;
+                continue;
+            }
+            end = j + KNN_CHUNK;
+        } else {
+            end = n;
         }
+        for (; j < end; j++) {
+            if (row[j] < top) {
+                heap[0] = row[j];
+                fheap_sift_down(heap, k, 0);
+                top = heap[0];
+            }
+        }
+        if (j >= n)
+            break;
     }
-    return heap[0];
+    return top;
 }
 
 /* The k smallest of the c >= k candidates by (d2, j), sorted ascending into
@@ -248,19 +283,31 @@ mfm_err mfm_knn_exact_ex(mfm_knn *out, const float *x, size_t n, size_t d, size_
             size_t i = i0 + r;
             float *restrict row = gram + r * n;
             const float ni = nrm[i];
-            for (size_t j = 0; j < n; j++) {
-                float v = row[j] + (ni + nrm[j]);
-                row[j] = v > 0.0f ? v : 0.0f;
-            }
-            double kth = (double)kth_smallest(row, n, i, k, heap);
+            size_t j = 0;
+            for (; j + KNN_CHUNK <= n; j += KNN_CHUNK)
+                finish_chunk(row + j, nrm + j, ni, KNN_CHUNK);
+            finish_chunk(row + j, nrm + j, ni, n - j);
+            row[i] = INFINITY; /* never its own neighbour */
+            double kth = (double)kth_smallest(row, n, k, heap);
+            /* Every j with approx <= thr is a candidate; thr_f >= thr. */
             double thr = kth + 2.0 * (eps_scale * ((double)ni + nrm_max) + eps_abs);
+            float thr_f = (float)thr;
+            if ((double)thr_f < thr)
+                thr_f = nextafterf(thr_f, INFINITY);
 
+            /* count_below(., t) with t just above thr_f counts row[j] <= thr_f */
+            float thr_next = nextafterf(thr_f, INFINITY);
             size_t c = 0;
-            for (size_t j = 0; j < n; j++) {
-                if (j != i && (double)row[j] <= thr) {
-                    cand[c].d2 = dist2_exact(x + i * d, x + j * d, d);
-                    cand[c].j = j;
-                    c++;
+            for (size_t j0 = 0; j0 < n; j0 += KNN_CHUNK) {
+                size_t end = j0 + KNN_CHUNK <= n ? j0 + KNN_CHUNK : n;
+                if (end - j0 == KNN_CHUNK && count_below(row + j0, thr_next) == 0)
+                    continue;
+                for (size_t j = j0; j < end; j++) {
+                    if (row[j] <= thr_f) {
+                        cand[c].d2 = dist2_exact(x + i * d, x + j * d, d);
+                        cand[c].j = j;
+                        c++;
+                    }
                 }
             }
             n_cand_total += c;
