@@ -35,4 +35,15 @@ mfm_err mfm_ot_sinkhorn(double *plan, double *cost_out, size_t *iters,
                         const double *b, size_t n, size_t m, double reg,
                         double tol, size_t max_iter);
 
+/* Linear assignment: the permutation assign (n) minimising
+ * sum_i C[i][assign[i]] for a square cost matrix C (n, n), by shortest
+ * augmenting paths (Jonker-Volgenant, dense).  Exact up to rounding.
+ *   assign:   row -> column (may be NULL)
+ *   cost_out: the minimal sum (not divided by n; may be NULL)
+ * Borrows C.  Errors: MFM_EINVAL (n == 0), MFM_ENUMERIC (non-finite cost,
+ * named by row and column), MFM_ENOMEM.  Time O(n^3) worst case, far less
+ * on typical geometric costs; memory O(n). */
+mfm_err mfm_ot_assign(size_t *assign, double *cost_out, const double *C,
+                      size_t n);
+
 #endif

@@ -1,0 +1,110 @@
+/* core/ode.h — ODE samplers for a batched system dx/dt = f(t, x).
+ *
+ * The state is a whole population: n cells of dimension d, row-major float32
+ * (n, d).  The right-hand side is called once per stage for the whole batch
+ * (the app plugs in the velocity network), so one call = one function
+ * evaluation (NFE) of a network forward pass.
+ *
+ * Fixed-step methods (n_steps equal steps over [t0, t1]):
+ *   EULER     1 evaluation per step, order 1
+ *   MIDPOINT  2 evaluations per step, order 2
+ *   HEUN      explicit trapezoid (improved Euler), 2 evaluations, order 2
+ *   RK4       classical Runge-Kutta, 4 evaluations, order 4
+ * Adaptive methods (GSL odeiv2 steppers with error control on every
+ * component: |err_i| <= atol + rtol |x_i|):
+ *   RKF45 (Runge-Kutta-Fehlberg 4(5)), RKCK (Cash-Karp 4(5)),
+ *   RK8PD (Prince-Dormand 8(9)).
+ * Stages are combined in double precision; the callback sees float32.
+ * t1 < t0 integrates backwards.
+ */
+#ifndef MFM_CORE_ODE_H
+#define MFM_CORE_ODE_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* Right-hand side: write f(t, x) into dxdt (n, d).  x (n, d) is borrowed for
+ * the call only; dxdt and x never alias.  Return MFM_OK, or an error code
+ * (with its message set) to abort the integration. */
+typedef mfm_err (*mfm_ode_fn)(void *ctx, float *dxdt, double t, const float *x,
+                              size_t n, size_t d);
+
+typedef enum mfm_ode_method {
+    MFM_ODE_EULER = 0,
+    MFM_ODE_MIDPOINT,
+    MFM_ODE_HEUN,
+    MFM_ODE_RK4,
+    MFM_ODE_RKF45,
+    MFM_ODE_RKCK,
+    MFM_ODE_RK8PD
+} mfm_ode_method;
+
+typedef struct mfm_ode_opts {
+    mfm_ode_method method;
+    size_t n_steps;   /* fixed-step methods: number of steps, >= 1 */
+    double atol;      /* adaptive: absolute tolerance, > 0 */
+    double rtol;      /* adaptive: relative tolerance, >= 0 */
+    double h0;        /* adaptive: first trial step, 0 = |t1 - t0| / 100 */
+    size_t max_steps; /* adaptive: accepted+rejected step limit, 0 = 100000 */
+} mfm_ode_opts;
+
+/* Defaults: RK4 with 20 steps; atol = rtol = 1e-4 for the adaptive ones. */
+mfm_ode_opts mfm_ode_opts_default(void);
+
+typedef struct mfm_ode_stats {
+    size_t n_evals; /* calls of the right-hand side */
+    size_t n_steps; /* steps taken (adaptive: attempts, incl. rejected) */
+} mfm_ode_stats;
+
+struct mfm_ode_gsl; /* private: GSL stepper, control and evolve objects */
+
+/* Workspace for one method and up to n_max rows of dimension d.  Owns its
+ * buffers; zero-initialise, then mfm_ode_ws_init; free with
+ * mfm_ode_ws_destroy. */
+typedef struct mfm_ode_ws {
+    mfm_ode_method method;
+    size_t n_max, d;
+    double *y;     /* (n_max, d) state in double */
+    float *xs;     /* (n_max, d) stage input handed to f */
+    float *k[4];   /* (n_max, d) stage derivatives */
+    struct mfm_ode_gsl *gsl; /* adaptive methods only */
+} mfm_ode_ws;
+
+/* Allocate the workspace for method, n_max rows, d columns.  Adaptive
+ * methods also allocate the GSL objects for dimension n_max * d.  On failure
+ * the struct is left zeroed.  Errors: MFM_EINVAL (unknown method, zero
+ * size), MFM_ENOMEM.  O(n_max d) memory. */
+mfm_err mfm_ode_ws_init(mfm_ode_ws *ws, mfm_ode_method method, size_t n_max, size_t d);
+
+/* Free everything and zero the struct; safe on a zeroed/destroyed struct. */
+void mfm_ode_ws_destroy(mfm_ode_ws *ws);
+
+/* Integrate x (n, d) in place from t0 to t1 with opts->method (must equal the
+ * workspace's method); n <= ws->n_max, d == ws->d.  stats (may be NULL)
+ * receives the evaluation and step counts, also when an error is returned;
+ * on error x is left unchanged.
+ * Adaptive methods with n < n_max re-create the GSL objects for the smaller
+ * dimension (one allocation per call, none per step).
+ * Errors: MFM_EINVAL on bad sizes/options, an error returned by f (passed
+ * through, prefixed with the time), MFM_ENUMERIC when the state becomes
+ * non-finite, the step limit is hit or the adaptive step size underflows.
+ * Complexity: fixed methods n_steps * stages * (cost of f + O(n d)). */
+mfm_err mfm_ode_solve(float *x, size_t n, size_t d, mfm_ode_fn f, void *ctx,
+                      double t0, double t1, const mfm_ode_opts *opts,
+                      mfm_ode_ws *ws, mfm_ode_stats *stats);
+
+/* Order of accuracy of a fixed-step method (1, 2, 2, 4); 0 for adaptive. */
+int mfm_ode_order(mfm_ode_method method);
+
+/* 1 for RKF45, RKCK, RK8PD; 0 otherwise. */
+int mfm_ode_is_adaptive(mfm_ode_method method);
+
+/* Parse "euler", "midpoint", "heun", "rk4", "rkf45", "rkck", "rk8pd".
+ * Errors: MFM_EINVAL listing the accepted names. */
+mfm_err mfm_ode_method_parse(mfm_ode_method *out, const char *name);
+
+/* Canonical name of a method; "?" if unknown.  Static string. */
+const char *mfm_ode_method_name(mfm_ode_method method);
+
+#endif
