@@ -549,6 +549,16 @@ void h5ad_fmt_double(char *buf, size_t len, double v)
         snprintf(buf, len, "nan");
         return;
     }
+    /* A value that is exactly a float32 (e.g. read from a float32 column)
+     * gets the shortest text that reads back as that float32: 0.33333334,
+     * not 0.3333333432674408. */
+    if (isfinite(v) && fabs(v) < 3.4e38 && (double)(float)v == v) {
+        for (int p = 1; p <= 9; p++) {
+            snprintf(buf, len, "%.*g", p, v);
+            if (strtof(buf, NULL) == (float)v)
+                return;
+        }
+    }
     for (int p = 1; p <= 17; p++) {
         snprintf(buf, len, "%.*g", p, v);
         if (strtod(buf, NULL) == v)

@@ -1,0 +1,106 @@
+/* core/baselines.c — identity, train-mean shift and oracle mean shift. */
+#include "baselines.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+mfm_err mfm_col_sums_acc(double *restrict sum, const float *restrict x, size_t n, size_t d)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float *row = x + i * d;
+        for (size_t j = 0; j < d; j++) {
+            if (!isfinite(row[j]))
+                return mfm_err_set(MFM_ENUMERIC, "non-finite value %g at row %zu, column %zu",
+                                   (double)row[j], i, j);
+            sum[j] += row[j];
+        }
+    }
+    return MFM_OK;
+}
+
+mfm_err mfm_col_means(double *restrict mean, const float *restrict x, size_t n, size_t d)
+{
+    if (n == 0)
+        return mfm_err_set(MFM_EINVAL, "mean of an empty cloud");
+    memset(mean, 0, d * sizeof *mean);
+    mfm_err err = mfm_col_sums_acc(mean, x, n, d);
+    if (err)
+        return err;
+    for (size_t j = 0; j < d; j++)
+        mean[j] /= (double)n;
+    return MFM_OK;
+}
+
+mfm_err mfm_baseline_identity(float *restrict out, const float *restrict x0, size_t n0, size_t d)
+{
+    if (n0 == 0 || d == 0)
+        return mfm_err_set(MFM_EINVAL, "identity baseline: empty control (n0=%zu, d=%zu)", n0, d);
+    for (size_t i = 0; i < n0 * d; i++)
+        if (!isfinite(x0[i]))
+            return mfm_err_set(MFM_ENUMERIC,
+                               "identity baseline: non-finite value %g at row %zu, column %zu",
+                               (double)x0[i], i / d, i % d);
+    memcpy(out, x0, n0 * d * sizeof *out);
+    return MFM_OK;
+}
+
+mfm_err mfm_baseline_mean_shift(float *restrict out, const float *restrict x0, size_t n0,
+                                size_t d, const double *restrict target_mean)
+{
+    mfm_err err = MFM_OK;
+    double *shift = NULL;
+    if (n0 == 0 || d == 0) {
+        err = mfm_err_set(MFM_EINVAL, "mean-shift baseline: empty control (n0=%zu, d=%zu)", n0, d);
+        goto cleanup;
+    }
+    shift = malloc(d * sizeof *shift);
+    if (!shift) {
+        err = mfm_err_set(MFM_ENOMEM, "mean-shift baseline: out of memory");
+        goto cleanup;
+    }
+    err = mfm_col_means(shift, x0, n0, d);
+    if (err) {
+        mfm_err_prefix(err, "mean-shift baseline: control");
+        goto cleanup;
+    }
+    for (size_t j = 0; j < d; j++) {
+        if (!isfinite(target_mean[j])) {
+            err = mfm_err_set(MFM_ENUMERIC, "mean-shift baseline: non-finite target mean %g at column %zu",
+                              target_mean[j], j);
+            goto cleanup;
+        }
+        shift[j] = target_mean[j] - shift[j];
+    }
+    for (size_t i = 0; i < n0; i++)
+        for (size_t j = 0; j < d; j++)
+            out[i * d + j] = (float)((double)x0[i * d + j] + shift[j]);
+cleanup:
+    free(shift);
+    return err;
+}
+
+mfm_err mfm_baseline_oracle_shift(float *restrict out, const float *restrict x0, size_t n0,
+                                  const float *restrict truth, size_t n_true, size_t d)
+{
+    mfm_err err = MFM_OK;
+    double *mu = NULL;
+    if (n_true == 0 || d == 0) {
+        err = mfm_err_set(MFM_EINVAL, "oracle baseline: empty truth (n=%zu, d=%zu)", n_true, d);
+        goto cleanup;
+    }
+    mu = malloc(d * sizeof *mu);
+    if (!mu) {
+        err = mfm_err_set(MFM_ENOMEM, "oracle baseline: out of memory");
+        goto cleanup;
+    }
+    err = mfm_col_means(mu, truth, n_true, d);
+    if (err) {
+        mfm_err_prefix(err, "oracle baseline: truth");
+        goto cleanup;
+    }
+    err = mfm_baseline_mean_shift(out, x0, n0, d, mu);
+cleanup:
+    free(mu);
+    return err;
+}

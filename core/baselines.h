@@ -1,0 +1,46 @@
+/* core/baselines.h — trivial predictions every evaluation report shows.
+ *
+ *   identity          predict the control cells unchanged: x0
+ *   train-mean shift  x0 - mean(x0) + mean of the training targets
+ *   oracle mean shift x0 - mean(x0) + mean(truth)   (uses the answer: a
+ *                     model that only moves the mean cannot do better)
+ * A model that does not beat identity and the train-mean shift has learnt
+ * nothing beyond the average response.  Means are accumulated in double.
+ */
+#ifndef MFM_CORE_BASELINES_H
+#define MFM_CORE_BASELINES_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* sum (d) += column sums of x (n, d).  Borrows x.  Accumulates, so several
+ * clouds can be pooled; divide by the total row count for the mean.
+ * Errors: MFM_ENUMERIC (non-finite value, named by row and column).
+ * Complexity O(n d). */
+mfm_err mfm_col_sums_acc(double *restrict sum, const float *restrict x, size_t n, size_t d);
+
+/* mean (d) = column means of x (n, d).  Borrows x.  Errors: MFM_EINVAL
+ * (n == 0), MFM_ENUMERIC (non-finite value).  Complexity O(n d). */
+mfm_err mfm_col_means(double *restrict mean, const float *restrict x, size_t n, size_t d);
+
+/* out (n0, d) = x0 (n0, d).  Borrows x0; out is caller-allocated.
+ * Errors: MFM_EINVAL (n0 == 0 or d == 0), MFM_ENUMERIC (non-finite value). */
+mfm_err mfm_baseline_identity(float *restrict out, const float *restrict x0, size_t n0, size_t d);
+
+/* out (n0, d) = x0 - mean(x0) + target_mean (d).  Borrows x0 and
+ * target_mean; out is caller-allocated and must not alias x0.  Serves the
+ * train-mean shift (target_mean = pooled mean of the training targets) and,
+ * through mfm_baseline_oracle_shift, the oracle.  Errors: MFM_EINVAL
+ * (n0 == 0 or d == 0), MFM_ENUMERIC (non-finite value in x0 or
+ * target_mean), MFM_ENOMEM.  Complexity O(n0 d). */
+mfm_err mfm_baseline_mean_shift(float *restrict out, const float *restrict x0, size_t n0,
+                                size_t d, const double *restrict target_mean);
+
+/* out (n0, d) = x0 - mean(x0) + mean(truth) with truth (n_true, d).
+ * Borrows x0 and truth.  Errors as mfm_baseline_mean_shift, and MFM_EINVAL
+ * for n_true == 0.  Complexity O((n0 + n_true) d). */
+mfm_err mfm_baseline_oracle_shift(float *restrict out, const float *restrict x0, size_t n0,
+                                  const float *restrict truth, size_t n_true, size_t d);
+
+#endif

@@ -1,0 +1,436 @@
+/* io/report.c — the report structure: building it, per-method means, best
+ * method, and writing the three files atomically. */
+#include "report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "baselines.h"
+#include "report_sha256.h"
+
+const mfm_report_metric mfm_report_metrics[MFM_REPORT_NMETRICS] = {
+    {"W1", "W1", false},
+    {"W2", "W2", false},
+    {"MMD", "MMD (RBF, mean of 6 gammas)", false},
+    {"energy", "energy distance", false},
+    {"r_pairwise_corr", "r pairwise corr", true},
+    {"R2_means", "R\xc2\xb2 of means", true},
+    {"mean_L2", "mean L2", false},
+    {"mean_MSE", "mean MSE", false},
+    {"mean_L1", "mean L1", false},
+};
+
+double mfm_report_metric_value(const mfm_metrics *m, size_t i)
+{
+    switch (i) {
+    case 0: return m->w1;
+    case 1: return m->w2;
+    case 2: return m->mmd;
+    case 3: return m->energy;
+    case 4: return m->r_pairwise_corr;
+    case 5: return m->r2_means;
+    case 6: return m->mean_l2;
+    case 7: return m->mean_mse;
+    case 8: return m->mean_l1;
+    default: return NAN;
+    }
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s ? s : "") + 1;
+    char *c = malloc(n);
+    if (c)
+        memcpy(c, s ? s : "", n);
+    return c;
+}
+
+static void free_strs(char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Copy n strings; NULL on allocation failure (nothing leaked). */
+static char **dup_strs(const char *const *src, size_t n)
+{
+    char **v = calloc(n ? n : 1, sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!(v[i] = dup_str(src[i]))) {
+            free_strs(v, n);
+            return NULL;
+        }
+    return v;
+}
+
+/* "k1=v1, k2=v2" (or "all" with no keys). */
+static char *pop_name(const char *const *keys, const char *const *vals, size_t n_keys)
+{
+    size_t len = 4;
+    for (size_t k = 0; k < n_keys; k++)
+        len += strlen(keys[k]) + strlen(vals[k]) + 3;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    if (n_keys == 0) {
+        strcpy(s, "all");
+        return s;
+    }
+    size_t used = 0;
+    for (size_t k = 0; k < n_keys; k++)
+        used += (size_t)snprintf(s + used, len - used, "%s%s=%s", k ? ", " : "", keys[k], vals[k]);
+    return s;
+}
+
+void mfm_report_destroy(mfm_report *r)
+{
+    if (!r)
+        return;
+    free_strs(r->features, r->d);
+    free_strs(r->keys, r->n_keys);
+    free_strs(r->methods, r->n_methods);
+    free(r->kinds);
+    if (r->pops) {
+        for (size_t p = 0; p < r->n_pops; p++) {
+            mfm_report_pop *pp = &r->pops[p];
+            free_strs(pp->key_values, r->n_keys);
+            free(pp->name);
+            mfm_pca_destroy(&pp->pca);
+            free(pp->truth_xy);
+            free(pp->control_xy);
+            free(pp->truth_mean);
+            free(pp->control_mean);
+        }
+        free(r->pops);
+    }
+    if (r->entries) {
+        for (size_t i = 0; i < r->n_pops * r->n_methods; i++) {
+            free(r->entries[i].xy);
+            free(r->entries[i].mean);
+        }
+        free(r->entries);
+    }
+    free(r->version);
+    free(r->command_line);
+    free_strs(r->input_paths, r->n_inputs);
+    free_strs(r->input_sha256, r->n_inputs);
+    free_strs(r->notes, r->n_notes);
+    memset(r, 0, sizeof *r);
+}
+
+mfm_err mfm_report_init(mfm_report *r, size_t d, const char *const *features, size_t n_keys,
+                        const char *const *keys, size_t n_methods,
+                        const char *const *methods, const mfm_method_kind *kinds,
+                        size_t n_pops, const char *const *pop_keys)
+{
+    mfm_err err = MFM_OK;
+    memset(r, 0, sizeof *r);
+    if (d == 0 || n_methods == 0 || n_pops == 0) {
+        err = mfm_err_set(MFM_EINVAL, "report: need d, methods and populations (d=%zu, "
+                          "methods=%zu, populations=%zu)", d, n_methods, n_pops);
+        goto cleanup;
+    }
+    /* Set the counts first so destroy frees exactly what was allocated. */
+    r->d = d;
+    r->n_keys = n_keys;
+    r->n_methods = n_methods;
+    r->n_pops = n_pops;
+    r->features = dup_strs(features, d);
+    r->keys = dup_strs(keys, n_keys);
+    r->methods = dup_strs(methods, n_methods);
+    r->kinds = malloc(n_methods * sizeof *r->kinds);
+    r->pops = calloc(n_pops, sizeof *r->pops);
+    r->entries = calloc(n_pops * n_methods, sizeof *r->entries);
+    if (!r->features || !r->keys || !r->methods || !r->kinds || !r->pops || !r->entries)
+        goto nomem;
+    memcpy(r->kinds, kinds, n_methods * sizeof *kinds);
+    for (size_t p = 0; p < n_pops; p++) {
+        const char *const *vals = pop_keys + p * n_keys;
+        r->pops[p].key_values = dup_strs(vals, n_keys);
+        r->pops[p].name = pop_name(keys, vals, n_keys);
+        if (!r->pops[p].key_values || !r->pops[p].name)
+            goto nomem;
+    }
+    goto cleanup;
+nomem:
+    err = mfm_err_set(MFM_ENOMEM, "report: out of memory");
+cleanup:
+    if (err)
+        mfm_report_destroy(r); /* handles the NULLs of a partial init */
+    return err;
+}
+
+/* Project a stride subsample of x (n, d) (at most MFM_REPORT_PLOT_POINTS
+ * rows) with pca into *xy (np, 2); a 1-component PCA leaves y = 0. */
+static mfm_err project_subsample(const mfm_pca *pca, const float *x, size_t n, size_t d,
+                                 float **xy, size_t *np)
+{
+    mfm_err err = MFM_OK;
+    if (n == 0)
+        return mfm_err_set(MFM_EINVAL, "report: nothing to project");
+    size_t m = n < MFM_REPORT_PLOT_POINTS ? n : MFM_REPORT_PLOT_POINTS;
+    float *sub = calloc(m * d, sizeof *sub);
+    float *z = malloc(m * pca->k * sizeof *z);
+    float *out = malloc(m * 2 * sizeof *out);
+    if (!sub || !z || !out) {
+        err = mfm_err_set(MFM_ENOMEM, "report: out of memory projecting %zu points", m);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < m; i++)
+        memcpy(sub + i * d, x + (i * n / m) * d, d * sizeof *sub);
+    err = mfm_pca_transform(pca, z, sub, m);
+    if (err)
+        goto cleanup;
+    for (size_t i = 0; i < m; i++) {
+        out[2 * i] = z[i * pca->k];
+        out[2 * i + 1] = pca->k > 1 ? z[i * pca->k + 1] : 0.0f;
+    }
+    free(*xy);
+    *xy = out;
+    *np = m;
+    out = NULL;
+cleanup:
+    free(sub);
+    free(z);
+    free(out);
+    return err;
+}
+
+mfm_err mfm_report_set_population(mfm_report *r, size_t p, const float *truth, size_t n_truth,
+                                  const float *control, size_t n_control)
+{
+    mfm_err err = MFM_OK;
+    if (p >= r->n_pops || n_truth < 2)
+        return mfm_err_set(MFM_EINVAL, "report: population %zu of %zu needs >= 2 true cells (has %zu)",
+                           p, r->n_pops, n_truth);
+    mfm_report_pop *pp = &r->pops[p];
+    const size_t d = r->d;
+    mfm_pca_destroy(&pp->pca);
+    free(pp->truth_mean);
+    free(pp->control_mean);
+    pp->truth_mean = malloc(d * sizeof *pp->truth_mean);
+    pp->control_mean = n_control ? malloc(d * sizeof *pp->control_mean) : NULL;
+    if (!pp->truth_mean || (n_control && !pp->control_mean)) {
+        err = mfm_err_set(MFM_ENOMEM, "report: out of memory");
+        goto cleanup;
+    }
+    if ((err = mfm_col_means(pp->truth_mean, truth, n_truth, d)) != MFM_OK) {
+        mfm_err_prefix(err, "population %s, truth", pp->name);
+        goto cleanup;
+    }
+    if (n_control && (err = mfm_col_means(pp->control_mean, control, n_control, d)) != MFM_OK) {
+        mfm_err_prefix(err, "population %s, control", pp->name);
+        goto cleanup;
+    }
+    if ((err = mfm_pca_fit(&pp->pca, truth, n_truth, d, d >= 2 ? 2 : 1)) != MFM_OK)
+        goto cleanup;
+    if ((err = project_subsample(&pp->pca, truth, n_truth, d, &pp->truth_xy, &pp->truth_np)))
+        goto cleanup;
+    if (n_control &&
+        (err = project_subsample(&pp->pca, control, n_control, d, &pp->control_xy, &pp->control_np)))
+        goto cleanup;
+    pp->n_truth = n_truth;
+    pp->n_control = n_control;
+    pp->filled = true;
+cleanup:
+    if (err)
+        pp->filled = false;
+    return err;
+}
+
+mfm_err mfm_report_set_result(mfm_report *r, size_t p, size_t m, const float *pred,
+                              size_t n_pred, const mfm_metrics *metrics)
+{
+    mfm_err err = MFM_OK;
+    if (p >= r->n_pops || m >= r->n_methods || !r->pops[p].filled || n_pred == 0)
+        return mfm_err_set(MFM_EINVAL, "report: cannot set result (population %zu, method %zu, "
+                           "n_pred %zu): population not set or empty prediction", p, m, n_pred);
+    mfm_report_entry *e = &r->entries[p * r->n_methods + m];
+    if (!e->mean && !(e->mean = malloc(r->d * sizeof *e->mean)))
+        return mfm_err_set(MFM_ENOMEM, "report: out of memory");
+    if ((err = mfm_col_means(e->mean, pred, n_pred, r->d)) != MFM_OK) {
+        mfm_err_prefix(err, "population %s, method %s", r->pops[p].name, r->methods[m]);
+        goto cleanup;
+    }
+    err = project_subsample(&r->pops[p].pca, pred, n_pred, r->d, &e->xy, &e->np);
+    if (err)
+        goto cleanup;
+    e->m = *metrics;
+    e->present = true;
+cleanup:
+    return err;
+}
+
+mfm_err mfm_report_set_provenance(mfm_report *r, const char *version, const char *command_line,
+                                  size_t cap, uint64_t seed,
+                                  const double gammas[MFM_MMD_NGAMMA])
+{
+    memcpy(r->mmd_gammas, gammas, sizeof r->mmd_gammas);
+    free(r->version);
+    free(r->command_line);
+    r->version = dup_str(version);
+    r->command_line = dup_str(command_line);
+    r->cap = cap;
+    r->seed = seed;
+    if (!r->version || !r->command_line)
+        return mfm_err_set(MFM_ENOMEM, "report: out of memory");
+    return MFM_OK;
+}
+
+/* Append s to the string vector *v of *n entries (copy). */
+static mfm_err push_str(char ***v, size_t *n, const char *s)
+{
+    char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+    if (!nv)
+        return mfm_err_set(MFM_ENOMEM, "report: out of memory");
+    *v = nv;
+    if (!(nv[*n] = dup_str(s)))
+        return mfm_err_set(MFM_ENOMEM, "report: out of memory");
+    (*n)++;
+    return MFM_OK;
+}
+
+mfm_err mfm_report_add_input(mfm_report *r, const char *path)
+{
+    char hex[65];
+    mfm_err err = mfm_sha256_file(path, hex);
+    if (err)
+        return err;
+    size_t n_paths = r->n_inputs, n_sums = r->n_inputs;
+    if ((err = push_str(&r->input_paths, &n_paths, path)))
+        return err;
+    if ((err = push_str(&r->input_sha256, &n_sums, hex))) {
+        free(r->input_paths[n_paths - 1]);
+        return err;
+    }
+    r->n_inputs++;
+    return MFM_OK;
+}
+
+mfm_err mfm_report_add_note(mfm_report *r, const char *text)
+{
+    return push_str(&r->notes, &r->n_notes, text);
+}
+
+void mfm_report_method_mean(const mfm_report *r, size_t m, mfm_metrics *out, size_t *count)
+{
+    memset(out, 0, sizeof *out);
+    size_t c = 0;
+    double nsum[4] = {0, 0, 0, 0};
+    for (size_t p = 0; p < r->n_pops; p++) {
+        const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
+        if (!e->present)
+            continue;
+        c++;
+        out->w1 += e->m.w1;
+        out->w2 += e->m.w2;
+        out->mmd += e->m.mmd;
+        for (size_t g = 0; g < MFM_MMD_NGAMMA; g++)
+            out->mmd_gamma[g] += e->m.mmd_gamma[g];
+        out->energy += e->m.energy;
+        out->r_pairwise_corr += e->m.r_pairwise_corr;
+        out->r2_means += e->m.r2_means;
+        out->mean_l2 += e->m.mean_l2;
+        out->mean_mse += e->m.mean_mse;
+        out->mean_l1 += e->m.mean_l1;
+        nsum[0] += (double)e->m.n_pred;
+        nsum[1] += (double)e->m.n_true;
+        nsum[2] += (double)e->m.n_pred_used;
+        nsum[3] += (double)e->m.n_true_used;
+    }
+    *count = c;
+    if (c == 0)
+        return;
+    double k = (double)c;
+    out->w1 /= k;
+    out->w2 /= k;
+    out->mmd /= k;
+    for (size_t g = 0; g < MFM_MMD_NGAMMA; g++)
+        out->mmd_gamma[g] /= k;
+    out->energy /= k;
+    out->r_pairwise_corr /= k;
+    out->r2_means /= k;
+    out->mean_l2 /= k;
+    out->mean_mse /= k;
+    out->mean_l1 /= k;
+    out->n_pred = (size_t)llround(nsum[0] / k);
+    out->n_true = (size_t)llround(nsum[1] / k);
+    out->n_pred_used = (size_t)llround(nsum[2] / k);
+    out->n_true_used = (size_t)llround(nsum[3] / k);
+}
+
+size_t mfm_report_best_method(const mfm_report *r, size_t metric)
+{
+    size_t best = (size_t)-1;
+    double bestv = 0.0;
+    bool higher = mfm_report_metrics[metric].higher_better;
+    for (size_t m = 0; m < r->n_methods; m++) {
+        if (r->kinds[m] == MFM_METHOD_ORACLE)
+            continue;
+        mfm_metrics mean;
+        size_t c;
+        mfm_report_method_mean(r, m, &mean, &c);
+        double v = mfm_report_metric_value(&mean, metric);
+        if (c == 0 || !isfinite(v))
+            continue;
+        if (best == (size_t)-1 || (higher ? v > bestv : v < bestv)) {
+            best = m;
+            bestv = v;
+        }
+    }
+    return best;
+}
+
+mfm_err mfm_report_write_dir(const mfm_report *r, const char *dir)
+{
+    static const char *const names[3] = {"report.json", "metrics.csv", "report.html"};
+    mfm_err err = MFM_OK;
+    char tmp[3][4096], fin[3][4096];
+    size_t written = 0;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        err = mfm_err_set(MFM_EIO, "cannot create output directory '%s': %s", dir, strerror(errno));
+        goto cleanup;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        if ((size_t)snprintf(fin[i], sizeof fin[i], "%s/%s", dir, names[i]) >= sizeof fin[i] ||
+            (size_t)snprintf(tmp[i], sizeof tmp[i], "%s/.%s.tmp%ld", dir, names[i],
+                             (long)getpid()) >= sizeof tmp[i]) {
+            err = mfm_err_set(MFM_EINVAL, "output directory path too long: '%s'", dir);
+            goto cleanup;
+        }
+    }
+    for (written = 0; written < 3; written++) {
+        if (written == 0)
+            err = mfm_report_write_json(r, tmp[0]);
+        else if (written == 1)
+            err = mfm_report_write_csv(r, tmp[1]);
+        else
+            err = mfm_report_write_html(r, tmp[2]);
+        if (err) {
+            written++; /* the failed one may exist partially */
+            goto cleanup;
+        }
+    }
+    for (size_t i = 0; i < 3; i++)
+        if (rename(tmp[i], fin[i]) != 0) {
+            err = mfm_err_set(MFM_EIO, "cannot rename '%s' to '%s': %s", tmp[i], fin[i],
+                              strerror(errno));
+            goto cleanup;
+        }
+    written = 0;
+cleanup:
+    if (err)
+        for (size_t i = 0; i < written; i++)
+            unlink(tmp[i]);
+    return err;
+}

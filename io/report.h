@@ -1,0 +1,152 @@
+/* io/report.h — evaluation report: metrics of several methods on several
+ * populations, with what the plots need, written as JSON, CSV and a
+ * self-contained HTML page (PNG plots drawn with cairo, base64-embedded).
+ *
+ * The report keeps no full point clouds: per population it stores a 2-D PCA
+ * projection (PCs of the truth) of a subsample of at most
+ * MFM_REPORT_PLOT_POINTS cells of truth, control and each prediction, and
+ * their per-feature means.  Build it with mfm_report_init, fill it with
+ * mfm_report_set_population / mfm_report_set_result, describe the run with
+ * mfm_report_set_provenance / mfm_report_add_input / mfm_report_add_note,
+ * then write it with mfm_report_write_dir.
+ */
+#ifndef MFM_IO_REPORT_H
+#define MFM_IO_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "metrics.h"
+#include "pca.h"
+
+#define MFM_REPORT_PLOT_POINTS 1500
+
+/* What a method is: a model's prediction, a trivial baseline, or the oracle
+ * baseline that uses the truth (never highlighted as "best"). */
+typedef enum mfm_method_kind {
+    MFM_METHOD_PREDICTION = 0,
+    MFM_METHOD_BASELINE,
+    MFM_METHOD_ORACLE
+} mfm_method_kind;
+
+typedef struct mfm_report_pop {
+    char **key_values;   /* (n_keys) values of the pairing keys, owned */
+    char *name;          /* "key=value, key=value", owned */
+    bool filled;         /* mfm_report_set_population was called */
+    size_t n_truth, n_control;
+    mfm_pca pca;         /* 2 PCs (1 if d == 1) of the truth */
+    float *truth_xy;     /* (truth_np, 2) projected subsample */
+    float *control_xy;   /* (control_np, 2), NULL if no control */
+    size_t truth_np, control_np;
+    double *truth_mean;   /* (d) */
+    double *control_mean; /* (d), NULL if no control */
+} mfm_report_pop;
+
+typedef struct mfm_report_entry {
+    bool present;        /* this method has a prediction for this population */
+    mfm_metrics m;
+    float *xy;           /* (np, 2) projected subsample of the prediction */
+    size_t np;
+    double *mean;        /* (d) per-feature mean of the prediction */
+} mfm_report_entry;
+
+typedef struct mfm_report {
+    size_t d;
+    char **features;      /* (d) feature names */
+    size_t n_keys;
+    char **keys;          /* (n_keys) obs keys that define a population */
+    size_t n_methods;
+    char **methods;       /* (n_methods) */
+    mfm_method_kind *kinds;
+    size_t n_pops;
+    mfm_report_pop *pops;       /* (n_pops) */
+    mfm_report_entry *entries;  /* (n_pops, n_methods): entries[p * n_methods + m] */
+    /* provenance */
+    char *version, *command_line;
+    size_t cap;
+    uint64_t seed;
+    double mmd_gammas[MFM_MMD_NGAMMA]; /* labels of mfm_metrics.mmd_gamma[] */
+    size_t n_inputs;
+    char **input_paths, **input_sha256;
+    size_t n_notes;
+    char **notes;
+} mfm_report;
+
+/* The metrics a report shows, in table order. */
+typedef struct mfm_report_metric {
+    const char *name;   /* JSON/CSV name, e.g. "W1" */
+    const char *label;  /* human label for HTML */
+    bool higher_better;
+} mfm_report_metric;
+#define MFM_REPORT_NMETRICS 9
+extern const mfm_report_metric mfm_report_metrics[MFM_REPORT_NMETRICS];
+
+/* Value of metric i (index into mfm_report_metrics) in m. */
+double mfm_report_metric_value(const mfm_metrics *m, size_t i);
+
+/* Set up an empty report: copies every string (caller keeps its own).
+ * pop_keys is (n_pops, n_keys) row-major: the key values of each population.
+ * r must be zeroed or destroyed; on error it is left zeroed.
+ * Errors: MFM_EINVAL (d, n_methods or n_pops == 0), MFM_ENOMEM. */
+mfm_err mfm_report_init(mfm_report *r, size_t d, const char *const *features, size_t n_keys,
+                        const char *const *keys, size_t n_methods,
+                        const char *const *methods, const mfm_method_kind *kinds,
+                        size_t n_pops, const char *const *pop_keys);
+
+/* Record population p: fits 2 PCs to truth (n_truth, d), projects a
+ * subsample of truth and of control (n_control, d; control may be NULL with
+ * n_control == 0), stores their means.  Borrows the clouds.
+ * Errors: MFM_EINVAL (p out of range, n_truth < 2), MFM_ENUMERIC
+ * (non-finite value), MFM_ENOMEM.  Complexity O((n_truth + n_control) d^2 + d^3). */
+mfm_err mfm_report_set_population(mfm_report *r, size_t p, const float *truth, size_t n_truth,
+                                  const float *control, size_t n_control);
+
+/* Record method m on population p: copies metrics, projects a subsample of
+ * pred (n_pred, d) on the population's PCs and stores its mean.  Borrows
+ * pred.  The population must have been set first.
+ * Errors: MFM_EINVAL (indices, population not set, n_pred == 0),
+ * MFM_ENUMERIC, MFM_ENOMEM.  Complexity O(n_pred d). */
+mfm_err mfm_report_set_result(mfm_report *r, size_t p, size_t m, const float *pred,
+                              size_t n_pred, const mfm_metrics *metrics);
+
+/* Tool version, command line, subsample cap and seed (strings copied), and
+ * the RBF gammas the metrics used (normally mfm_mmd_gammas).
+ * Errors: MFM_ENOMEM. */
+mfm_err mfm_report_set_provenance(mfm_report *r, const char *version, const char *command_line,
+                                  size_t cap, uint64_t seed,
+                                  const double gammas[MFM_MMD_NGAMMA]);
+
+/* Record an input file and its SHA-256 (computed here by reading it).
+ * Errors: MFM_EIO (file unreadable, path in the message), MFM_ENOMEM. */
+mfm_err mfm_report_add_input(mfm_report *r, const char *path);
+
+/* Append a free-text note shown in all three outputs (copied).  MFM_ENOMEM. */
+mfm_err mfm_report_add_note(mfm_report *r, const char *text);
+
+/* Mean over the populations where method m is present: every metric field
+ * of out (sizes are averaged too), and the count in *count (0: out zeroed). */
+void mfm_report_method_mean(const mfm_report *r, size_t m, mfm_metrics *out, size_t *count);
+
+/* Index of the best method for metric i over the per-method means, among
+ * methods that are not MFM_METHOD_ORACLE and have a finite value; or
+ * (size_t)-1 if none. */
+size_t mfm_report_best_method(const mfm_report *r, size_t metric);
+
+/* Writers.  Each writes path directly (the caller wants atomicity: use
+ * mfm_report_write_dir).  Errors: MFM_EIO (path in the message), MFM_ENOMEM. */
+mfm_err mfm_report_write_json(const mfm_report *r, const char *path);
+mfm_err mfm_report_write_csv(const mfm_report *r, const char *path);
+mfm_err mfm_report_write_html(const mfm_report *r, const char *path);
+
+/* Write dir/report.json, dir/metrics.csv and dir/report.html: each first to
+ * a temporary name in dir, renamed only when all three are complete, so a
+ * failed run leaves no half-written output.  dir is created if missing
+ * (one level).  Errors: MFM_EIO, MFM_ENOMEM. */
+mfm_err mfm_report_write_dir(const mfm_report *r, const char *dir);
+
+/* Free everything and zero the struct; safe on a zeroed or destroyed one. */
+void mfm_report_destroy(mfm_report *r);
+
+#endif

@@ -1,0 +1,213 @@
+/* io/report_html.c — report.html: one self-contained page (inline CSS, PNG
+ * plots as base64 data URIs), readable offline. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "report_plot.h"
+
+#define MEAN_SHIFT_TOP 12
+
+static const char *const css =
+    "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:24px auto;max-width:1200px;"
+    "color:#222;padding:0 16px}\n"
+    "h1{font-size:1.6em;margin-bottom:4px}h2{margin-top:32px;border-bottom:1px solid #ccc}\n"
+    "table{border-collapse:collapse;margin:8px 0;font-size:0.9em}\n"
+    "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
+    "th{background:#f0f0f0}td.l,th.l{text-align:left}\n"
+    "td.best{background:#c8f0c8;font-weight:bold}\n"
+    "tr.oracle td{color:#777;font-style:italic}\n"
+    ".meta{color:#555}.note{color:#8a5a00}\n"
+    "img{max-width:100%;border:1px solid #ddd;margin:6px 0}\n"
+    "code,pre{background:#f6f6f6;padding:2px 4px;white-space:pre-wrap;word-break:break-all}\n";
+
+/* Write s with &, <, >, " escaped. */
+static void esc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static void cell(FILE *f, double v, int best)
+{
+    if (!isfinite(v))
+        fprintf(f, "<td%s>n/a</td>", best ? " class=\"best\"" : "");
+    else
+        fprintf(f, "<td%s>%.4g</td>", best ? " class=\"best\"" : "", v);
+}
+
+/* Embed png as <img>; an empty png (plot not applicable) writes nothing. */
+static mfm_err image(FILE *f, const mfm_png *png, const char *alt)
+{
+    if (png->len == 0)
+        return MFM_OK;
+    char *b64 = mfm_base64(png->data, png->len);
+    if (!b64)
+        return mfm_err_set(MFM_ENOMEM, "report.html: out of memory encoding a plot");
+    fputs("<p><img alt=\"", f);
+    esc(f, alt);
+    fprintf(f, "\" src=\"data:image/png;base64,%s\"></p>\n", b64);
+    free(b64);
+    return MFM_OK;
+}
+
+static void metric_header(FILE *f)
+{
+    for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
+        fprintf(f, "<th>%s %s</th>", mfm_report_metrics[i].label,
+                mfm_report_metrics[i].higher_better ? "&uarr;" : "&darr;");
+}
+
+static void summary_table(FILE *f, const mfm_report *r)
+{
+    size_t best[MFM_REPORT_NMETRICS];
+    for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
+        best[i] = mfm_report_best_method(r, i);
+    fputs("<table id=\"summary\">\n<tr><th class=\"l\">method</th><th class=\"l\">kind</th>"
+          "<th>populations</th>", f);
+    metric_header(f);
+    fputs("</tr>\n", f);
+    static const char *const kinds[] = {"prediction", "baseline", "oracle (uses the truth)"};
+    for (size_t m = 0; m < r->n_methods; m++) {
+        mfm_metrics mean;
+        size_t count;
+        mfm_report_method_mean(r, m, &mean, &count);
+        fprintf(f, "<tr%s><td class=\"l\">", r->kinds[m] == MFM_METHOD_ORACLE ? " class=\"oracle\"" : "");
+        esc(f, r->methods[m]);
+        fprintf(f, "</td><td class=\"l\">%s</td><td>%zu</td>", kinds[r->kinds[m]], count);
+        for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
+            cell(f, count ? mfm_report_metric_value(&mean, i) : NAN, best[i] == m);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n<p class=\"meta\">Mean over the populations each method was evaluated on. "
+          "Green: best method per metric (&darr; lower is better, &uarr; higher is better); the "
+          "oracle mean shift uses the true mean, so it is shown as a reference and never "
+          "highlighted.</p>\n", f);
+}
+
+static void population_table(FILE *f, const mfm_report *r)
+{
+    fputs("<table id=\"populations\">\n<tr><th class=\"l\">population</th><th class=\"l\">method</th>"
+          "<th>n pred</th><th>n true</th>", f);
+    metric_header(f);
+    fputs("</tr>\n", f);
+    for (size_t p = 0; p < r->n_pops; p++) {
+        size_t best[MFM_REPORT_NMETRICS];
+        for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
+            best[i] = (size_t)-1;
+            double bv = 0.0;
+            for (size_t m = 0; m < r->n_methods; m++) {
+                const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
+                double v = mfm_report_metric_value(&e->m, i);
+                if (!e->present || r->kinds[m] == MFM_METHOD_ORACLE || !isfinite(v))
+                    continue;
+                if (best[i] == (size_t)-1 ||
+                    (mfm_report_metrics[i].higher_better ? v > bv : v < bv)) {
+                    best[i] = m;
+                    bv = v;
+                }
+            }
+        }
+        for (size_t m = 0; m < r->n_methods; m++) {
+            const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
+            if (!e->present)
+                continue;
+            fprintf(f, "<tr%s><td class=\"l\">", r->kinds[m] == MFM_METHOD_ORACLE ? " class=\"oracle\"" : "");
+            esc(f, r->pops[p].name);
+            fputs("</td><td class=\"l\">", f);
+            esc(f, r->methods[m]);
+            fprintf(f, "</td><td>%zu</td><td>%zu</td>", e->m.n_pred, e->m.n_true);
+            for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
+                cell(f, mfm_report_metric_value(&e->m, i), best[i] == m);
+            fputs("</tr>\n", f);
+        }
+    }
+    fputs("</table>\n", f);
+}
+
+static void header(FILE *f, const mfm_report *r)
+{
+    fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+               "<title>mfm evaluation report</title>\n<style>\n%s</style>\n</head>\n<body>\n"
+               "<h1>mfm evaluation report</h1>\n<p class=\"meta\">mfm ", css);
+    esc(f, r->version ? r->version : "?");
+    fprintf(f, " &middot; %zu population(s) &middot; %zu method(s) &middot; %zu feature(s) "
+               "&middot; metrics on at most %zu cells per cloud (seed %llu)</p>\n",
+            r->n_pops, r->n_methods, r->d, r->cap, (unsigned long long)r->seed);
+    fputs("<p class=\"meta\">Command line: <code>", f);
+    esc(f, r->command_line ? r->command_line : "");
+    fputs("</code></p>\n", f);
+    if (r->n_inputs) {
+        fputs("<table id=\"inputs\"><tr><th class=\"l\">input</th><th class=\"l\">sha256</th></tr>\n", f);
+        for (size_t i = 0; i < r->n_inputs; i++) {
+            fputs("<tr><td class=\"l\">", f);
+            esc(f, r->input_paths[i]);
+            fputs("</td><td class=\"l\"><code>", f);
+            esc(f, r->input_sha256[i]);
+            fputs("</code></td></tr>\n", f);
+        }
+        fputs("</table>\n", f);
+    }
+    for (size_t i = 0; i < r->n_notes; i++) {
+        fputs("<p class=\"note\">", f);
+        esc(f, r->notes[i]);
+        fputs("</p>\n", f);
+    }
+}
+
+mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
+{
+    mfm_err err = MFM_OK;
+    mfm_png png = {0};
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        err = mfm_err_set(MFM_EIO, "cannot write '%s': %s", path, strerror(errno));
+        goto cleanup;
+    }
+    header(f, r);
+    fputs("<h2>Summary</h2>\n", f);
+    summary_table(f, r);
+    if ((err = mfm_plot_metric_bars(r, &png)) || (err = image(f, &png, "metrics by method")))
+        goto cleanup;
+    mfm_png_free(&png);
+    fputs("<h2>Per population</h2>\n", f);
+    population_table(f, r);
+    fputs("<h2>Plots per population</h2>\n<p class=\"meta\">Scatter: cells on the first two "
+          "principal components of the true population (dark grey: truth). Mean shift: "
+          "per-feature mean(prediction) &minus; mean(control) against the observed "
+          "mean(truth) &minus; mean(control), for the features that moved most.</p>\n", f);
+    for (size_t p = 0; p < r->n_pops; p++) {
+        if (!r->pops[p].filled)
+            continue;
+        fputs("<h3>", f);
+        esc(f, r->pops[p].name);
+        fputs("</h3>\n", f);
+        if ((err = mfm_plot_scatter(r, p, &png)) || (err = image(f, &png, "scatter on PCs")))
+            goto cleanup;
+        mfm_png_free(&png);
+        if ((err = mfm_plot_mean_shift(r, p, MEAN_SHIFT_TOP, &png)) ||
+            (err = image(f, &png, "per-feature mean shift")))
+            goto cleanup;
+        if (png.len == 0)
+            fputs("<p class=\"meta\">No control population: mean-shift plot not drawn.</p>\n", f);
+        mfm_png_free(&png);
+    }
+    fputs("</body>\n</html>\n", f);
+    if (ferror(f))
+        err = mfm_err_set(MFM_EIO, "write error on '%s'", path);
+cleanup:
+    mfm_png_free(&png);
+    if (f && fclose(f) != 0 && !err)
+        err = mfm_err_set(MFM_EIO, "cannot close '%s': %s", path, strerror(errno));
+    return err;
+}

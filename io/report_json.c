@@ -1,0 +1,179 @@
+/* io/report_json.c — report.json via jansson. */
+#include <math.h>
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "report.h"
+
+/* Insert val (stolen) under key; remembers any failure in *ok. */
+static void put(json_t *obj, const char *key, json_t *val, bool *ok)
+{
+    if (!val || json_object_set_new(obj, key, val) != 0)
+        *ok = false;
+}
+
+static void push(json_t *arr, json_t *val, bool *ok)
+{
+    if (!val || json_array_append_new(arr, val) != 0)
+        *ok = false;
+}
+
+/* Finite numbers as reals; NaN/Inf (e.g. r of a constant feature) as null. */
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *metrics_obj(const mfm_report *r, const mfm_metrics *m, bool *ok)
+{
+    json_t *o = json_object();
+    if (!o) {
+        *ok = false;
+        return NULL;
+    }
+    for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
+        put(o, mfm_report_metrics[i].name, num(mfm_report_metric_value(m, i)), ok);
+    json_t *g = json_object();
+    if (g) {
+        for (size_t k = 0; k < MFM_MMD_NGAMMA; k++) {
+            char key[32];
+            snprintf(key, sizeof key, "%g", r->mmd_gammas[k]);
+            put(g, key, num(m->mmd_gamma[k]), ok);
+        }
+    }
+    put(o, "MMD_per_gamma", g, ok);
+    put(o, "n_pred", json_integer((json_int_t)m->n_pred), ok);
+    put(o, "n_true", json_integer((json_int_t)m->n_true), ok);
+    put(o, "n_pred_used", json_integer((json_int_t)m->n_pred_used), ok);
+    put(o, "n_true_used", json_integer((json_int_t)m->n_true_used), ok);
+    put(o, "cap", json_integer((json_int_t)r->cap), ok);
+    put(o, "seed", json_integer((json_int_t)r->seed), ok);
+    return o;
+}
+
+static const char *kind_name(mfm_method_kind k)
+{
+    switch (k) {
+    case MFM_METHOD_PREDICTION: return "prediction";
+    case MFM_METHOD_BASELINE: return "baseline";
+    case MFM_METHOD_ORACLE: return "oracle";
+    }
+    return "unknown";
+}
+
+mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
+{
+    mfm_err err = MFM_OK;
+    bool ok = true;
+    json_t *root = json_object();
+    if (!root) {
+        err = mfm_err_set(MFM_ENOMEM, "report.json: out of memory");
+        goto cleanup;
+    }
+    put(root, "tool", json_string("mfm"), &ok);
+    put(root, "version", json_string(r->version ? r->version : ""), &ok);
+    put(root, "command_line", json_string(r->command_line ? r->command_line : ""), &ok);
+
+    json_t *inputs = json_array();
+    for (size_t i = 0; inputs && i < r->n_inputs; i++) {
+        json_t *in = json_object();
+        if (in) {
+            put(in, "path", json_string(r->input_paths[i]), &ok);
+            put(in, "sha256", json_string(r->input_sha256[i]), &ok);
+        }
+        push(inputs, in, &ok);
+    }
+    put(root, "inputs", inputs, &ok);
+
+    json_t *sub = json_object();
+    if (sub) {
+        put(sub, "cap", json_integer((json_int_t)r->cap), &ok);
+        put(sub, "seed", json_integer((json_int_t)r->seed), &ok);
+    }
+    put(root, "subsample", sub, &ok);
+
+    json_t *mmd_g = json_array();
+    for (size_t k = 0; mmd_g && k < MFM_MMD_NGAMMA; k++)
+        push(mmd_g, json_real(r->mmd_gammas[k]), &ok);
+    put(root, "mmd_gammas", mmd_g, &ok);
+
+    json_t *keys = json_array();
+    for (size_t k = 0; keys && k < r->n_keys; k++)
+        push(keys, json_string(r->keys[k]), &ok);
+    put(root, "population_keys", keys, &ok);
+
+    json_t *feats = json_array();
+    for (size_t j = 0; feats && j < r->d; j++)
+        push(feats, json_string(r->features[j]), &ok);
+    put(root, "features", feats, &ok);
+
+    json_t *methods = json_array();
+    for (size_t m = 0; methods && m < r->n_methods; m++) {
+        json_t *mo = json_object();
+        if (mo) {
+            put(mo, "name", json_string(r->methods[m]), &ok);
+            put(mo, "kind", json_string(kind_name(r->kinds[m])), &ok);
+        }
+        push(methods, mo, &ok);
+    }
+    put(root, "methods", methods, &ok);
+
+    json_t *notes = json_array();
+    for (size_t i = 0; notes && i < r->n_notes; i++)
+        push(notes, json_string(r->notes[i]), &ok);
+    put(root, "notes", notes, &ok);
+
+    json_t *pops = json_array();
+    for (size_t p = 0; pops && p < r->n_pops; p++) {
+        const mfm_report_pop *pp = &r->pops[p];
+        json_t *po = json_object();
+        if (!po) {
+            ok = false;
+            break;
+        }
+        put(po, "name", json_string(pp->name), &ok);
+        json_t *kv = json_object();
+        for (size_t k = 0; kv && k < r->n_keys; k++)
+            put(kv, r->keys[k], json_string(pp->key_values[k]), &ok);
+        put(po, "keys", kv, &ok);
+        put(po, "n_true", json_integer((json_int_t)pp->n_truth), &ok);
+        put(po, "n_control", json_integer((json_int_t)pp->n_control), &ok);
+        json_t *res = json_object();
+        for (size_t m = 0; res && m < r->n_methods; m++) {
+            const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
+            if (e->present)
+                put(res, r->methods[m], metrics_obj(r, &e->m, &ok), &ok);
+        }
+        put(po, "results", res, &ok);
+        push(pops, po, &ok);
+    }
+    put(root, "populations", pops, &ok);
+
+    json_t *means = json_object();
+    for (size_t m = 0; means && m < r->n_methods; m++) {
+        mfm_metrics mean;
+        size_t count;
+        mfm_report_method_mean(r, m, &mean, &count);
+        json_t *mo = metrics_obj(r, &mean, &ok);
+        if (mo)
+            put(mo, "n_populations", json_integer((json_int_t)count), &ok);
+        put(means, r->methods[m], mo, &ok);
+    }
+    put(root, "method_means", means, &ok);
+
+    json_t *best = json_object();
+    for (size_t i = 0; best && i < MFM_REPORT_NMETRICS; i++) {
+        size_t b = mfm_report_best_method(r, i);
+        put(best, mfm_report_metrics[i].name,
+            b == (size_t)-1 ? json_null() : json_string(r->methods[b]), &ok);
+    }
+    put(root, "best_method", best, &ok);
+
+    if (!ok) {
+        err = mfm_err_set(MFM_ENOMEM, "report.json: out of memory, or a name that is not valid UTF-8");
+        goto cleanup;
+    }
+    if (json_dump_file(root, path, JSON_INDENT(1) | JSON_REAL_PRECISION(12)) != 0)
+        err = mfm_err_set(MFM_EIO, "cannot write '%s'", path);
+cleanup:
+    json_decref(root);
+    return err;
+}

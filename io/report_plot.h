@@ -1,0 +1,43 @@
+/* io/report_plot.h — PNG plots of a report drawn with cairo, kept in memory
+ * for embedding in the HTML page as base64 data URIs. */
+#ifndef MFM_IO_REPORT_PLOT_H
+#define MFM_IO_REPORT_PLOT_H
+
+#include <stddef.h>
+
+#include "report.h"
+
+typedef struct mfm_png {
+    unsigned char *data; /* PNG file bytes, owned */
+    size_t len, cap;
+} mfm_png;
+
+/* Free the bytes and zero the struct; safe on a zeroed one. */
+void mfm_png_free(mfm_png *png);
+
+/* Scatter of population p on the first two PCs of its truth: one panel
+ * "control vs truth" (if a control is known), then one panel per method
+ * (truth in grey, the prediction in the method's colour), shared axes.
+ * out must be zeroed.  Errors: MFM_EINVAL (population not set),
+ * MFM_EINTERNAL (cairo failure, status text in the message), MFM_ENOMEM. */
+mfm_err mfm_plot_scatter(const mfm_report *r, size_t p, mfm_png *out);
+
+/* Bar chart: one panel per metric, one bar per method (mean over
+ * populations).  Errors as mfm_plot_scatter. */
+mfm_err mfm_plot_metric_bars(const mfm_report *r, mfm_png *out);
+
+/* Per-feature mean shift of population p: for the top features by observed
+ * |mean(truth) - mean(control)|, the observed shift (bar) and each method's
+ * predicted shift mean(pred) - mean(control) (markers).  Needs a control:
+ * without one, out stays empty (len 0) and MFM_OK is returned.
+ * Errors as mfm_plot_scatter. */
+mfm_err mfm_plot_mean_shift(const mfm_report *r, size_t p, size_t top, mfm_png *out);
+
+/* Standard base64 (RFC 4648, with padding) of len bytes; NUL-terminated,
+ * caller frees.  NULL on allocation failure. */
+char *mfm_base64(const unsigned char *data, size_t len);
+
+/* RGB colour of method m (a fixed qualitative palette, cycled). */
+void mfm_plot_method_rgb(size_t m, double rgb[3]);
+
+#endif
