@@ -1,0 +1,171 @@
+/* core/trainer.c — minibatch assembly and training steps (Algorithm 1). */
+#include "trainer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+void mfm_trainer_destroy(mfm_trainer *tr)
+{
+    if (!tr)
+        return;
+    mfm_rng_destroy(&tr->rng_batch);
+    mfm_rng_destroy(&tr->rng_fm);
+    mfm_fm_batch_destroy(&tr->fmb);
+    free(tr->perm);
+    free(tr->src_idx);
+    free(tr->tgt_idx);
+    free(tr->x0s);
+    free(tr->x1s);
+    free(tr->t);
+    free(tr->xt);
+    free(tr->ut);
+    free(tr->cond);
+    free(tr->row_pop);
+    free(tr->pop_x);
+    free(tr->pop_n);
+    free(tr->pop_adj);
+    memset(tr, 0, sizeof *tr);
+}
+
+mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *opts,
+                         const mfm_train_pop *pops, size_t n_pops, uint64_t seed)
+{
+    mfm_err e = MFM_OK;
+    memset(tr, 0, sizeof *tr);
+    const mfm_model_config *cfg = &m->net.cfg;
+    const size_t P = opts->pops_per_step, N = opts->cells_per_pop, d = cfg->d;
+    if (n_pops == 0)
+        return mfm_err_set(MFM_EINVAL, "no training populations");
+    if (P == 0 || N == 0)
+        return mfm_err_set(MFM_EINVAL, "populations per step (%zu) and cells per population (%zu) must be >= 1",
+                           P, N);
+    size_t max_emb = 1, max_n = 1;
+    for (size_t p = 0; p < n_pops; p++) {
+        const mfm_train_pop *q = &pops[p];
+        if (q->n0 == 0 || q->n1 == 0)
+            return mfm_err_set(MFM_EINVAL, "training population %zu has %zu source and %zu target cells",
+                               p, q->n0, q->n1);
+        if (cfg->embed_dim > 0 && (!q->emb_x || !q->adj || q->emb_n == 0 ||
+                                   q->adj->n_rows != q->emb_n || q->adj->n_cols != q->emb_n))
+            return mfm_err_set(MFM_EINVAL, "training population %zu lacks a valid embedder input", p);
+        if (cfg->cond_dim > 0 && !q->cond)
+            return mfm_err_set(MFM_EINVAL, "training population %zu lacks its condition vector", p);
+        if (opts->fm.coupling.kind == MFM_COUPLING_PAIRED && q->n0 != q->n1)
+            return mfm_err_set(MFM_EINVAL, "paired coupling needs equal source and target sizes; "
+                               "population %zu has %zu and %zu", p, q->n0, q->n1);
+        if (q->emb_n > max_emb)
+            max_emb = q->emb_n;
+        if (q->n0 > max_n)
+            max_n = q->n0;
+        if (q->n1 > max_n)
+            max_n = q->n1;
+    }
+    tr->model = m;
+    tr->opts = *opts;
+    tr->d = d;
+    tr->cond_dim = cfg->cond_dim;
+    tr->rows = P * N;
+    if ((e = mfm_rng_init(&tr->rng_batch, seed, MFM_STREAM_BATCH)) != MFM_OK ||
+        (e = mfm_rng_init(&tr->rng_fm, seed, MFM_STREAM_COUPLING)) != MFM_OK ||
+        (e = mfm_fm_batch_init(&tr->fmb, N, N, N, d)) != MFM_OK ||
+        (e = mfm_model_reserve(m, P, max_emb, tr->rows)) != MFM_OK)
+        goto fail;
+    tr->perm = malloc(max_n * sizeof *tr->perm);
+    tr->src_idx = malloc(N * sizeof *tr->src_idx);
+    tr->tgt_idx = malloc(N * sizeof *tr->tgt_idx);
+    tr->x0s = malloc(N * d * sizeof *tr->x0s);
+    tr->x1s = malloc(N * d * sizeof *tr->x1s);
+    tr->t = malloc(tr->rows * sizeof *tr->t);
+    tr->xt = malloc(tr->rows * d * sizeof *tr->xt);
+    tr->ut = malloc(tr->rows * d * sizeof *tr->ut);
+    tr->cond = malloc((tr->rows * tr->cond_dim + 1) * sizeof *tr->cond);
+    tr->row_pop = malloc(tr->rows * sizeof *tr->row_pop);
+    tr->pop_x = malloc(P * sizeof *tr->pop_x);
+    tr->pop_n = malloc(P * sizeof *tr->pop_n);
+    tr->pop_adj = calloc(P, sizeof *tr->pop_adj);
+    if (!tr->perm || !tr->src_idx || !tr->tgt_idx || !tr->x0s || !tr->x1s || !tr->t || !tr->xt || !tr->ut ||
+        !tr->cond || !tr->row_pop || !tr->pop_x || !tr->pop_n || !tr->pop_adj) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory for training batches of %zu rows", tr->rows);
+        goto fail;
+    }
+    return MFM_OK;
+fail:
+    mfm_trainer_destroy(tr);
+    return e;
+}
+
+/* Draw N indices below n: a partial Fisher-Yates shuffle of 0..n-1 (in
+ * perm, n entries) when n >= N (no repeats), independent uniform draws
+ * otherwise. */
+static void draw_indices(size_t *idx, size_t N, size_t n, mfm_rng *r, size_t *perm)
+{
+    if (n >= N) {
+        for (size_t q = 0; q < n; q++)
+            perm[q] = q;
+        for (size_t q = 0; q < N; q++) {
+            size_t j = q + mfm_rng_below(r, n - q);
+            size_t tmp = perm[q];
+            perm[q] = perm[j];
+            perm[j] = tmp;
+            idx[q] = perm[q];
+        }
+    } else {
+        for (size_t q = 0; q < N; q++)
+            idx[q] = mfm_rng_below(r, n);
+    }
+}
+
+static void gather(float *out, const float *x, const size_t *idx, size_t N, size_t d)
+{
+    for (size_t q = 0; q < N; q++)
+        memcpy(out + q * d, x + idx[q] * d, d * sizeof *out);
+}
+
+mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
+                         double *loss)
+{
+    mfm_err e;
+    const size_t P = tr->opts.pops_per_step, N = tr->opts.cells_per_pop, d = tr->d;
+    const int paired = tr->opts.fm.coupling.kind == MFM_COUPLING_PAIRED;
+    for (size_t p = 0; p < P; p++) {
+        const mfm_train_pop *q = &pops[mfm_rng_below(&tr->rng_batch, n_pops)];
+        draw_indices(tr->src_idx, N, q->n0, &tr->rng_batch, tr->perm);
+        if (paired)
+            memcpy(tr->tgt_idx, tr->src_idx, N * sizeof *tr->tgt_idx);
+        else
+            draw_indices(tr->tgt_idx, N, q->n1, &tr->rng_batch, tr->perm);
+        gather(tr->x0s, q->x0, tr->src_idx, N, d);
+        gather(tr->x1s, q->x1, tr->tgt_idx, N, d);
+        if ((e = mfm_fm_batch_build(&tr->fmb, &tr->opts.fm, tr->x0s, N, tr->x1s, N, N,
+                                    (gsl_rng *)tr->rng_fm.impl)) != MFM_OK)
+            return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
+        memcpy(tr->t + p * N, tr->fmb.t, N * sizeof *tr->t);
+        memcpy(tr->xt + p * N * d, tr->fmb.xt, N * d * sizeof *tr->xt);
+        memcpy(tr->ut + p * N * d, tr->fmb.ut, N * d * sizeof *tr->ut);
+        for (size_t r = 0; r < N; r++) {
+            tr->row_pop[p * N + r] = p;
+            if (tr->cond_dim)
+                memcpy(tr->cond + (p * N + r) * tr->cond_dim, q->cond, tr->cond_dim * sizeof *tr->cond);
+        }
+        tr->pop_x[p] = q->emb_x;
+        tr->pop_n[p] = q->emb_n;
+        if (q->adj)
+            tr->pop_adj[p] = *q->adj;
+    }
+    mfm_batch b = {
+        .n_pops = P, .pop_x = tr->pop_x, .pop_n = tr->pop_n, .pop_adj = tr->pop_adj,
+        .n_rows = tr->rows, .t = tr->t, .xt = tr->xt, .ut = tr->ut, .row_pop = tr->row_pop,
+        .cond = tr->cond_dim ? tr->cond : NULL,
+    };
+    if (tr->opts.schedule == MFM_SCHEDULE_ALTERNATING && tr->model->net.cfg.embed_dim > 0) {
+        if ((e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_VELOCITY, loss)) != MFM_OK ||
+            (e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_EMBEDDER, NULL)) != MFM_OK)
+            return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
+    } else if ((e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_ALL, loss)) != MFM_OK) {
+        return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
+    }
+    tr->step++;
+    return MFM_OK;
+}

@@ -1,0 +1,87 @@
+/* core/trainer.h — Algorithm 1 of Meta Flow Matching: minibatches of
+ * population pairs, conditional flow-matching targets, one joint step of
+ * the GCN embedder and the velocity network.
+ *
+ * Each step draws P populations (uniformly, with replacement); from each it
+ * draws N source and N target cells (without replacement when the population
+ * has at least N cells, else with replacement; with the "paired" coupling
+ * the same indices for both, since row i of the source is the partner of
+ * row i of the target), builds N rows (t, x_t, u_t) with the coupling and
+ * path of opts->fm, and hands all P N rows to mfm_model_train_step together
+ * with the embedder input of each drawn population.
+ *
+ * All randomness comes from two streams of the seed (MFM_STREAM_BATCH for
+ * the choice of populations and cells, MFM_STREAM_COUPLING for couplings,
+ * t and noise), whose states can be saved for a bit-exact resume.
+ */
+#ifndef MFM_CORE_TRAINER_H
+#define MFM_CORE_TRAINER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csr.h"
+#include "err.h"
+#include "fm_batch.h"
+#include "model.h"
+#include "rng.h"
+
+/* One training population pair, in the model's feature space.  Borrowed. */
+typedef struct mfm_train_pop {
+    const float *x0; /* (n0, d) source cells */
+    size_t n0;
+    const float *x1; /* (n1, d) target cells */
+    size_t n1;
+    const float *emb_x;  /* (emb_n, d) embedder input (source cells, capped); NULL without embedder */
+    size_t emb_n;
+    const mfm_csr *adj;  /* (emb_n, emb_n) normalised kNN adjacency of emb_x */
+    const float *cond;   /* (cond_dim) condition row; NULL when cond_dim == 0 */
+} mfm_train_pop;
+
+typedef enum mfm_schedule {
+    MFM_SCHEDULE_JOINT = 0,   /* both parameter groups from one loss each step */
+    MFM_SCHEDULE_ALTERNATING  /* velocity step, then embedder step, same batch */
+} mfm_schedule;
+
+typedef struct mfm_trainer_opts {
+    size_t pops_per_step;  /* P >= 1 */
+    size_t cells_per_pop;  /* N >= 1 */
+    mfm_fm_opts fm;        /* path, coupling, source */
+    mfm_adam_config adam;
+    mfm_schedule schedule;
+} mfm_trainer_opts;
+
+typedef struct mfm_trainer {
+    mfm_model *model; /* borrowed */
+    mfm_trainer_opts opts;
+    mfm_rng rng_batch, rng_fm;
+    mfm_fm_batch fmb;
+    size_t d, cond_dim, rows;
+    size_t *perm;               /* (largest population) shuffle scratch */
+    size_t *src_idx, *tgt_idx;  /* (N) */
+    float *x0s, *x1s;           /* (N, d) drawn cells */
+    float *t, *xt, *ut, *cond;  /* (P N), (P N, d), (P N, d), (P N, cond_dim) */
+    size_t *row_pop;            /* (P N) */
+    const float **pop_x;        /* (P) */
+    size_t *pop_n;              /* (P) */
+    mfm_csr *pop_adj;           /* (P) shallow copies of the populations' adjacencies */
+    uint64_t step;              /* steps taken */
+} mfm_trainer;
+
+/* Validate opts against the populations and size every buffer (and the
+ * model's workspaces) so that mfm_trainer_step allocates nothing.
+ * Borrows m and pops (which must stay valid while the trainer is used).
+ * Errors: MFM_EINVAL (no populations, P or N zero, a population with no
+ * cells, a missing embedder input or condition, paired coupling with
+ * n0 != n1), MFM_ENOMEM.  On failure the trainer is left destroyed. */
+mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *opts,
+                         const mfm_train_pop *pops, size_t n_pops, uint64_t seed);
+
+/* One optimisation step; *loss (may be NULL) receives the batch loss before
+ * the update.  Errors of the coupling and of the model are passed on. */
+mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
+                         double *loss);
+
+void mfm_trainer_destroy(mfm_trainer *tr);
+
+#endif
