@@ -83,7 +83,7 @@ static double sgemm_peak(size_t m, int reps)
     return 2.0 * (double)m * (double)m * (double)m / best / 1e9;
 }
 
-static int bench_one(size_t n, int reps, double peak)
+static int bench_one(size_t n, size_t block_rows, int reps, double peak)
 {
     const size_t d = BENCH_D, k = BENCH_K;
     float *x = malloc(n * d * sizeof *x);
@@ -110,7 +110,7 @@ static int bench_one(size_t n, int reps, double peak)
         mfm_knn_stats st;
         mfm_csr am, as;
         mfm_graph_stats gs;
-        if (mfm_knn_exact_ex(&knn, x, n, d, k, 0, &st) != MFM_OK) {
+        if (mfm_knn_exact_ex(&knn, x, n, d, k, block_rows, &st) != MFM_OK) {
             fprintf(stderr, "bench-knn: %s\n", mfm_err_msg());
             return 1;
         }
@@ -161,17 +161,27 @@ int main(int argc, char **argv)
     size_t sizes[16] = {1000, 5000, 20000};
     size_t nsizes = 3;
     mfm_graph_init();
-    if (argc > 1) {
-        nsizes = 0;
-        for (int a = 1; a < argc && nsizes < 16; a++) {
-            char *end = NULL;
-            unsigned long long v = strtoull(argv[a], &end, 10);
-            if (!end || *end != '\0' || v <= BENCH_K || v > 1000000) {
-                fprintf(stderr, "usage: mfm-bench-knn [n ...]  (each n in %d..1000000)\n",
-                        BENCH_K + 1);
-                return 2;
-            }
-            sizes[nsizes++] = (size_t)v;
+    size_t block_rows = 0;
+    int explicit_sizes = 0;
+    for (int a = 1; a < argc; a++) {
+        char *end = NULL;
+        int is_block = strncmp(argv[a], "--block=", 8) == 0;
+        const char *num = is_block ? argv[a] + 8 : argv[a];
+        unsigned long long v = strtoull(num, &end, 10);
+        if (!end || end == num || *end != '\0' || v > 1000000 ||
+            (!is_block && v <= BENCH_K) || (is_block && v == 0)) {
+            fprintf(stderr, "usage: mfm-bench-knn [--block=ROWS] [n ...]  (each n in %d..1000000)\n",
+                    BENCH_K + 1);
+            return 2;
+        }
+        if (is_block) {
+            block_rows = (size_t)v;
+        } else {
+            if (!explicit_sizes)
+                nsizes = 0;
+            explicit_sizes = 1;
+            if (nsizes < 16)
+                sizes[nsizes++] = (size_t)v;
         }
     }
     const char *thr = getenv("OPENBLAS_NUM_THREADS");
@@ -186,7 +196,7 @@ int main(int argc, char **argv)
     for (size_t t = 0; t < nsizes; t++) {
         size_t n = sizes[t];
         int reps = n <= 2000 ? 5 : n <= 10000 ? 3 : 2;
-        if (bench_one(n, reps, peak))
+        if (bench_one(n, block_rows, reps, peak))
             return 1;
         fflush(stdout);
     }
