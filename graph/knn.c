@@ -11,9 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+/* Default block: at most 256 rows and about 8 MiB (2 Mi floats), so that a
+ * row is likely still in cache when the selection reads it after the sgemm,
+ * but at least 16 rows so the sgemm stays efficient.  The block size moves
+ * the 20k-point time by ~15 % at most (docs/performance-graph.md). */
 #define KNN_DEFAULT_BLOCK 256
-/* Cap of the default block buffer: 8 Mi floats = 32 MiB. */
-#define KNN_BLOCK_FLOATS ((size_t)8 << 20)
+#define KNN_MIN_BLOCK 16
+#define KNN_BLOCK_FLOATS ((size_t)2 << 20)
 
 /* A candidate neighbour: exact squared distance and index. */
 typedef struct knn_pair {
@@ -212,8 +216,8 @@ mfm_err mfm_knn_exact_ex(mfm_knn *out, const float *x, size_t n, size_t d, size_
         B = KNN_BLOCK_FLOATS / n;
         if (B > KNN_DEFAULT_BLOCK)
             B = KNN_DEFAULT_BLOCK;
-        if (B == 0)
-            B = 1;
+        if (B < KNN_MIN_BLOCK)
+            B = KNN_MIN_BLOCK;
     }
     if (B > n)
         B = n;
