@@ -11,9 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+/* Default block: at most 256 rows and about 8 MiB (2 Mi floats), so that a
+ * row is likely still in cache when the selection reads it after the sgemm,
+ * but at least 16 rows so the sgemm stays efficient.  The block size moves
+ * the 20k-point time by ~15 % at most (docs/performance-graph.md). */
 #define KNN_DEFAULT_BLOCK 256
-/* Cap of the default block buffer: 8 Mi floats = 32 MiB. */
-#define KNN_BLOCK_FLOATS ((size_t)8 << 20)
+#define KNN_MIN_BLOCK 16
+#define KNN_BLOCK_FLOATS ((size_t)2 << 20)
 
 /* A candidate neighbour: exact squared distance and index. */
 typedef struct knn_pair {
@@ -212,8 +216,8 @@ mfm_err mfm_knn_exact_ex(mfm_knn *out, const float *x, size_t n, size_t d, size_
         B = KNN_BLOCK_FLOATS / n;
         if (B > KNN_DEFAULT_BLOCK)
             B = KNN_DEFAULT_BLOCK;
-        if (B == 0)
-            B = 1;
+        if (B < KNN_MIN_BLOCK)
+            B = KNN_MIN_BLOCK;
     }
     if (B > n)
         B = n;
@@ -264,8 +268,9 @@ mfm_err mfm_knn_exact_ex(mfm_knn *out, const float *x, size_t n, size_t d, size_
 
     /* Bound of |approximate - exact| squared distance for row i:
      * eps_i = 4 (d + 8) u (nrm_i + nrm_max) + 4 (d + 8) FLT_TRUE_MIN, u = 2^-24
-     * (about twice the sum of the centring, norm, dot-product and final
-     * addition errors; the last term covers underflow).  Derivation in
+     * (four times the first-order sum of the centring, norm, dot-product and
+     * final addition errors, (d + 8) u (N_i + N_j); the last term covers
+     * underflow).  Derivation in
      * docs/graph.md. */
     const double u = (double)FLT_EPSILON / 2.0;
     const double eps_scale = 4.0 * ((double)d + 8.0) * u;
@@ -283,10 +288,10 @@ mfm_err mfm_knn_exact_ex(mfm_knn *out, const float *x, size_t n, size_t d, size_
             size_t i = i0 + r;
             float *restrict row = gram + r * n;
             const float ni = nrm[i];
-            size_t j = 0;
-            for (; j + KNN_CHUNK <= n; j += KNN_CHUNK)
-                finish_chunk(row + j, nrm + j, ni, KNN_CHUNK);
-            finish_chunk(row + j, nrm + j, ni, n - j);
+            size_t j0 = 0;
+            for (; j0 + KNN_CHUNK <= n; j0 += KNN_CHUNK)
+                finish_chunk(row + j0, nrm + j0, ni, KNN_CHUNK);
+            finish_chunk(row + j0, nrm + j0, ni, n - j0);
             row[i] = INFINITY; /* never its own neighbour */
             double kth = (double)kth_smallest(row, n, k, heap);
             /* Every j with approx <= thr is a candidate; thr_f >= thr. */
@@ -298,7 +303,7 @@ mfm_err mfm_knn_exact_ex(mfm_knn *out, const float *x, size_t n, size_t d, size_
             /* count_below(., t) with t just above thr_f counts row[j] <= thr_f */
             float thr_next = nextafterf(thr_f, INFINITY);
             size_t c = 0;
-            for (size_t j0 = 0; j0 < n; j0 += KNN_CHUNK) {
+            for (j0 = 0; j0 < n; j0 += KNN_CHUNK) {
                 size_t end = j0 + KNN_CHUNK <= n ? j0 + KNN_CHUNK : n;
                 if (end - j0 == KNN_CHUNK && count_below(row + j0, thr_next) == 0)
                     continue;

@@ -47,7 +47,8 @@ typedef struct mfm_knn_stats {
  * that squared norms overflow float32), MFM_ENOMEM.
  * Complexity: O(n^2 d) flops in sgemm, O(n^2 log k) for the selection
  * (plus O(c d) per row for c candidates, c = k unless there are ties or
- * near-ties); memory O(n d + B n + n k), B = block rows (default <= 256). */
+ * near-ties); memory O(n d + B n + n k), B = block rows (default: <= 256 rows and
+ * about 8 MiB, at least 16 rows). */
 mfm_err mfm_knn_exact(mfm_knn *out, const float *x, size_t n, size_t d, size_t k);
 
 /* As mfm_knn_exact with an explicit block size (block_rows == 0: default;

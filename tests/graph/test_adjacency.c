@@ -10,6 +10,7 @@
 #include "knn.h"
 #include "knn_igraph.h"
 #include "mfm_test.h"
+#include "pop_graph.h"
 
 /* Dense (n, n) copy of a CSR matrix, in double. */
 static double *densify(const mfm_csr *a)
@@ -210,6 +211,81 @@ START_TEST(test_invalid_table)
 }
 END_TEST
 
+static void assert_csr_equal(const mfm_csr *a, const mfm_csr *b)
+{
+    ck_assert_uint_eq(a->n_rows, b->n_rows);
+    ck_assert_uint_eq(a->n_cols, b->n_cols);
+    ck_assert_uint_eq(a->nnz, b->nnz);
+    ck_assert_mem_eq(a->indptr, b->indptr, (a->n_rows + 1) * sizeof *a->indptr);
+    ck_assert_mem_eq(a->indices, b->indices, a->nnz * sizeof *a->indices);
+    ck_assert_mem_eq(a->val, b->val, a->nnz * sizeof *a->val);
+}
+
+/* The one-call path equals kNN + adjacency + statistics done step by step. */
+START_TEST(test_pop_graph)
+{
+    const size_t n = 80, d = 4, k = 6;
+    uint64_t s = 77;
+    float *x = malloc(n * d * sizeof *x);
+    for (size_t e = 0; e < n * d; e++)
+        x[e] = (float)gt_gauss(&s);
+    mfm_knn knn;
+    ck_assert_int_eq(mfm_knn_exact(&knn, x, n, d, k), MFM_OK);
+    for (int sym = 0; sym <= 1; sym++) {
+        mfm_csr want, got;
+        mfm_graph_stats st_want, st_got;
+        if (sym)
+            ck_assert_int_eq(mfm_adj_sym(&want, knn.idx, n, k), MFM_OK);
+        else
+            ck_assert_int_eq(mfm_adj_mean(&want, knn.idx, n, k), MFM_OK);
+        ck_assert_int_eq(mfm_knn_graph_stats(&st_want, knn.idx, n, k, sym), MFM_OK);
+        ck_assert_int_eq(mfm_pop_graph(&got, &st_got, x, n, d, k, sym ? MFM_ADJ_SYM : MFM_ADJ_MEAN),
+                         MFM_OK);
+        assert_csr_equal(&got, &want);
+        ck_assert_uint_eq(st_got.n_vertices, st_want.n_vertices);
+        ck_assert_uint_eq(st_got.n_edges, st_want.n_edges);
+        ck_assert_int_eq(st_got.directed, !sym);
+        ck_assert_uint_eq(st_got.deg_min, st_want.deg_min);
+        ck_assert_uint_eq(st_got.deg_max, st_want.deg_max);
+        ck_assert(st_got.deg_mean == st_want.deg_mean);
+        ck_assert_uint_eq(st_got.n_components, st_want.n_components);
+        ck_assert_uint_eq(st_got.comp_largest, st_want.comp_largest);
+        ck_assert_uint_eq(st_got.comp_smallest, st_want.comp_smallest);
+        mfm_csr_destroy(&got);
+        ck_assert_int_eq(mfm_pop_graph(&got, NULL, x, n, d, k, sym ? MFM_ADJ_SYM : MFM_ADJ_MEAN),
+                         MFM_OK);
+        assert_csr_equal(&got, &want);
+        mfm_csr_destroy(&got);
+        mfm_csr_destroy(&want);
+    }
+    mfm_csr a;
+    ck_assert_int_eq(mfm_pop_graph(&a, NULL, x, 5, d, 5, MFM_ADJ_MEAN), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "population graph: kNN: k = 5"));
+    ck_assert_ptr_null(a.indptr);
+    ck_assert_int_eq(mfm_pop_graph(&a, NULL, x, n, d, k, (mfm_adj_norm)7), MFM_EINVAL);
+    ck_assert_ptr_null(a.indptr);
+    mfm_knn_destroy(&knn);
+    free(x);
+}
+END_TEST
+
+START_TEST(test_norm_names)
+{
+    mfm_adj_norm nm = MFM_ADJ_SYM;
+    ck_assert_int_eq(mfm_adj_norm_parse(&nm, "mean"), MFM_OK);
+    ck_assert_int_eq(nm, MFM_ADJ_MEAN);
+    ck_assert_int_eq(mfm_adj_norm_parse(&nm, "sym"), MFM_OK);
+    ck_assert_int_eq(nm, MFM_ADJ_SYM);
+    ck_assert_int_eq(mfm_adj_norm_parse(&nm, "Mean"), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "'Mean'"));
+    ck_assert_int_eq(mfm_adj_norm_parse(&nm, NULL), MFM_EINVAL);
+    ck_assert_int_eq(nm, MFM_ADJ_SYM);
+    ck_assert_str_eq(mfm_adj_norm_name(MFM_ADJ_MEAN), "mean");
+    ck_assert_str_eq(mfm_adj_norm_name(MFM_ADJ_SYM), "sym");
+    ck_assert_str_eq(mfm_adj_norm_name((mfm_adj_norm)9), "unknown");
+}
+END_TEST
+
 static Suite *adjacency_suite(void)
 {
     Suite *s = suite_create("graph-adjacency");
@@ -219,6 +295,8 @@ static Suite *adjacency_suite(void)
     tcase_add_test(tc, test_hand_computed);
     tcase_add_test(tc, test_real_cells_fixture);
     tcase_add_test(tc, test_invalid_table);
+    tcase_add_test(tc, test_pop_graph);
+    tcase_add_test(tc, test_norm_names);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "graph_test_util.h"
 #include "knn.h"
 #include "mfm_test.h"
@@ -262,12 +264,89 @@ START_TEST(test_validate_ok)
 }
 END_TEST
 
+/* The rounding-error bound of docs/graph.md, checked on its own: the
+ * first-order bound (d + 8) u (N_i + N_max) (+ underflow term), WITHOUT the
+ * safety factor 4 the library adds, must cover |D~ - D| for the float32
+ * sgemm formula on centred data, here recomputed with cblas_sgemm the way
+ * the derivation assumes.  Inputs chosen to make the error large: far from
+ * the origin, wide (d = 300), strongly correlated coordinates, tiny scale. */
+typedef struct bound_case {
+    const char *name;
+    size_t n, d;
+    double offset, scale, corr;
+} bound_case;
+
+static const bound_case bound_cases[] = {
+    {"gauss", 200, 24, 0.0, 1.0, 0.0},
+    {"offset 1e4", 200, 24, 1e4, 1.0, 0.0},
+    {"wide d = 300", 100, 300, 0.0, 1.0, 0.0},
+    {"correlated", 150, 64, 50.0, 1.0, 0.999},
+    {"tiny 1e-20", 100, 8, 0.0, 1e-20, 0.0},
+};
+
+START_TEST(test_error_bound)
+{
+    const bound_case *c = &bound_cases[_i];
+    size_t n = c->n, d = c->d;
+    uint64_t s = 31 + (uint64_t)_i;
+    float *x = malloc(n * d * sizeof *x);
+    float *xc = calloc(n * d, sizeof *xc);
+    float *nrm = malloc(n * sizeof *nrm);
+    float *g = malloc(n * n * sizeof *g);
+    double *mean = calloc(d, sizeof *mean);
+    for (size_t i = 0; i < n; i++) {
+        double common = gt_gauss(&s);
+        for (size_t a = 0; a < d; a++) {
+            double v = c->corr * common + sqrt(1.0 - c->corr * c->corr) * gt_gauss(&s);
+            x[i * d + a] = (float)(c->offset + c->scale * v);
+        }
+    }
+    for (size_t e = 0; e < n * d; e++)
+        mean[e % d] += (double)x[e] / (double)n;
+    double nmax = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double q = 0.0;
+        for (size_t a = 0; a < d; a++) {
+            xc[i * d + a] = (float)((double)x[i * d + a] - mean[a]);
+            q += (double)xc[i * d + a] * (double)xc[i * d + a];
+        }
+        nrm[i] = (float)q;
+        nmax = fmax(nmax, q);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)d, -2.0f, xc,
+                (int)d, xc, (int)d, 0.0f, g, (int)n);
+    const double u = (double)FLT_EPSILON / 2.0;
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double bound = ((double)d + 8.0) * (u * ((double)nrm[i] + nmax) + (double)FLT_TRUE_MIN);
+        for (size_t j = 0; j < n; j++) {
+            float v = g[i * n + j] + (nrm[i] + nrm[j]);
+            v = v > 0.0f ? v : 0.0f;
+            double exact = 0.0;
+            for (size_t a = 0; a < d; a++) {
+                double t = (double)x[i * d + a] - (double)x[j * d + a];
+                exact += t * t;
+            }
+            worst = fmax(worst, fabs((double)v - exact) / bound);
+        }
+    }
+    ck_assert_msg(worst <= 1.0, "%s: error reaches %.3f of the first-order bound", c->name, worst);
+    ck_assert_msg(worst > 0.0, "%s: no rounding error at all (test inputs too easy)", c->name);
+    free(x);
+    free(xc);
+    free(nrm);
+    free(g);
+    free(mean);
+}
+END_TEST
+
 static Suite *knn_suite(void)
 {
     Suite *s = suite_create("graph-knn");
     TCase *tc = tcase_create("knn");
     tcase_add_loop_test(tc, test_knn_case, 0, (int)ncases);
     tcase_add_test(tc, test_block_independent);
+    tcase_add_loop_test(tc, test_error_bound, 0, (int)(sizeof bound_cases / sizeof bound_cases[0]));
     tcase_add_test(tc, test_real_cells_fixture);
     tcase_add_loop_test(tc, test_bad_k, 0, (int)(sizeof bad_k / sizeof bad_k[0]));
     tcase_add_test(tc, test_bad_points);
