@@ -13,5 +13,6 @@ typedef struct mfm_command {
 } mfm_command;
 
 int mfm_cmd_version(int argc, char **argv);
+int mfm_cmd_letters(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 
 static const mfm_command commands[] = {
     {"version", mfm_cmd_version, "print the version of mfm and of its libraries"},
+    {"letters", mfm_cmd_letters, "generate the synthetic letters dataset (.h5ad, PNG preview)"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
 

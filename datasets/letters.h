@@ -186,4 +186,15 @@ mfm_err mfm_letters_generate(mfm_letters_dataset *out, const mfm_letters_config 
 /* Free everything and zero the struct; safe on a zeroed struct. */
 void mfm_letters_dataset_destroy(mfm_letters_dataset *d);
 
+/* Write a PNG contact sheet (letters_preview.c, cairo): one panel of
+ * panel_px x panel_px per population pops[k], up to 7 per row, showing the
+ * source cells (orange) and target cells (blue) in [-5.5, 5.5]^2 with the
+ * letter, rotation, angle, split and cell count above.
+ * d, pops (n_pops indices into d->pops), path: borrowed.
+ * Errors: MFM_EINVAL for no panel, panel_px outside 40..2000 or an index out
+ * of range; MFM_EIO if the PNG cannot be written (message names path);
+ * MFM_ENOMEM.  Complexity: O(cells drawn + image pixels). */
+mfm_err mfm_letters_preview_png(const mfm_letters_dataset *d, const size_t *pops,
+                                size_t n_pops, size_t panel_px, const char *path);
+
 #endif
