@@ -203,6 +203,14 @@ void mfm_h5ad_strings_free(char **s, size_t n);
 
 typedef struct mfm_h5ad_writer mfm_h5ad_writer; /* opaque */
 
+/* Common to every mfm_h5ad_write_* function: all arrays are borrowed (copied
+ * to the file before returning); lengths must agree with what was written
+ * before on the same axis (X, index, columns, obsm, layers) or MFM_EINVAL
+ * names both lengths; a name written twice, an empty name or one containing
+ * '/' is MFM_EINVAL; HDF5 failures are MFM_EIO.  After an error the writer
+ * may still be aborted (or committed, if what was written suffices).
+ * Complexity: linear in the data written. */
+
 typedef enum mfm_h5ad_axis { MFM_H5AD_AXIS_OBS, MFM_H5AD_AXIS_VAR } mfm_h5ad_axis;
 
 /* Start writing final_path: creates "<dir>/.<name>.tmp-<pid>" next to it.
