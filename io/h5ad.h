@@ -1,0 +1,272 @@
+/* io/h5ad.h — read and write AnnData (.h5ad) files with the HDF5 C library.
+ *
+ * Reading: mfm_h5ad_open() reads the small metadata of a file (shape, var
+ * names, obs index, obs column names/types/categories, keys of obsm and
+ * layers).  Per-cell data (codes, numeric columns, matrices) is read on demand,
+ * and matrices only for the selected rows: peak memory is proportional to the
+ * selection, not to the file.  Supported subset: docs/h5ad.md.
+ *
+ * Representations ("reps") name a cells x features matrix:
+ *   "X"           the main matrix (dense, csr_matrix or csc_matrix group)
+ *   "layer:NAME"  layers/NAME
+ *   "obsm:KEY"    obsm/KEY (e.g. "obsm:X_pca")
+ *
+ * Writing: mfm_h5ad_writer_open() .. mfm_h5ad_writer_commit() produces a file
+ * in the anndata 0.8 layout that anndata.read_h5ad opens; it is written under
+ * a temporary name in the same directory and renamed on commit.
+ *
+ * Errors: every fallible function returns an mfm_err and records a one-line
+ * message naming the file, the element (HDF5 path) and the offending value;
+ * read it with mfm_err_msg().  Nothing here prints or exits.  Call
+ * H5Eset_auto2(H5E_DEFAULT, NULL, NULL) once at start-up to silence HDF5.
+ */
+#ifndef MFM_IO_H5AD_H
+#define MFM_IO_H5AD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct mfm_h5ad mfm_h5ad; /* opaque open file */
+
+typedef enum mfm_h5ad_coltype {
+    MFM_H5AD_CATEGORICAL, /* codes + categories (strings) */
+    MFM_H5AD_STRING,      /* one string per cell */
+    MFM_H5AD_NUMERIC,     /* integer or floating point (nullable-integer too) */
+    MFM_H5AD_BOOL         /* boolean (nullable-boolean too) */
+} mfm_h5ad_coltype;
+
+/* Name of a column type: "categorical", "string", "numeric", "bool". */
+const char *mfm_h5ad_coltype_name(mfm_h5ad_coltype t);
+
+/* One obs column as described by the file.  Borrowed from the mfm_h5ad. */
+typedef struct mfm_h5ad_column {
+    const char *name;
+    mfm_h5ad_coltype type;
+    bool nullable;                 /* has a mask (nullable-*) or -1 codes */
+    bool ordered;                  /* categorical: ordered attribute */
+    size_t n_categories;           /* categorical only, else 0 */
+    const char *const *categories; /* (n_categories) categorical only, else NULL */
+} mfm_h5ad_column;
+
+typedef enum mfm_h5ad_encoding {
+    MFM_H5AD_DENSE,
+    MFM_H5AD_CSR,
+    MFM_H5AD_CSC
+} mfm_h5ad_encoding;
+
+/* Name of an encoding: "dense", "csr", "csc". */
+const char *mfm_h5ad_encoding_name(mfm_h5ad_encoding e);
+
+/* Shape and storage of a representation. */
+typedef struct mfm_h5ad_repinfo {
+    size_t n_rows, n_cols;
+    mfm_h5ad_encoding encoding;
+    char dtype[16]; /* of the stored values: "float32", "float64", "int32", ... */
+} mfm_h5ad_repinfo;
+
+/* Open path read-only and read its metadata (shape from X or obs/var, var
+ * names, obs index, obs columns with categories, obsm/layers keys).
+ * *f receives the handle; caller closes it with mfm_h5ad_close().
+ * Errors: MFM_EIO (missing/unreadable/not HDF5), MFM_EFORMAT (not a
+ * recognisable AnnData layout: no obs/var, inconsistent lengths, categorical
+ * codes out of range, ...), MFM_ENOMEM.  On error *f is NULL.
+ * Complexity: O(n_obs + n_vars) for the indexes and column metadata. */
+mfm_err mfm_h5ad_open(mfm_h5ad **f, const char *path);
+
+/* Close the file and free everything; NULL is accepted. */
+void mfm_h5ad_close(mfm_h5ad *f);
+
+/* Path given to mfm_h5ad_open (borrowed). */
+const char *mfm_h5ad_path(const mfm_h5ad *f);
+
+size_t mfm_h5ad_n_obs(const mfm_h5ad *f);
+size_t mfm_h5ad_n_vars(const mfm_h5ad *f);
+
+/* Var index (feature names), (n_vars) strings, borrowed. */
+const char *const *mfm_h5ad_var_names(const mfm_h5ad *f);
+
+/* Obs index (cell ids), (n_obs) strings, borrowed. */
+const char *const *mfm_h5ad_obs_names(const mfm_h5ad *f);
+
+/* Number of obs columns and column j (0 <= j < n), borrowed, in the file's
+ * column order. */
+size_t mfm_h5ad_obs_ncols(const mfm_h5ad *f);
+const mfm_h5ad_column *mfm_h5ad_obs_col(const mfm_h5ad *f, size_t j);
+
+/* Find obs column `name`; *col receives it (borrowed).
+ * MFM_ENOTFOUND with a message listing the available keys. */
+mfm_err mfm_h5ad_obs_find(const mfm_h5ad *f, const char *name,
+                          const mfm_h5ad_column **col);
+
+/* Per-cell category codes of categorical column `name` into codes (n_obs,
+ * caller-allocated); -1 marks a missing value.  MFM_EINVAL if the column is
+ * not categorical, MFM_EFORMAT if a code is out of range. O(n_obs). */
+mfm_err mfm_h5ad_obs_codes(mfm_h5ad *f, const char *name, int32_t *codes);
+
+/* Numeric or bool column `name` as double into out (n_obs, caller-allocated);
+ * masked (missing) entries are NaN, bools 0/1.  MFM_EINVAL for other types.
+ * O(n_obs). */
+mfm_err mfm_h5ad_obs_numeric(mfm_h5ad *f, const char *name, double *out);
+
+/* Any obs column as text, one string per cell: string columns as stored,
+ * categoricals as their category name, numbers as the shortest text that
+ * reads back equal (as a float32 when the value is exactly a float32:
+ * "0.33333334"), bools as "True"/"False", missing as "".  *out receives (n_obs) strings; caller
+ * frees with mfm_h5ad_strings_free(*out, n_obs).  O(n_obs). */
+mfm_err mfm_h5ad_obs_strings(mfm_h5ad *f, const char *name, char ***out);
+
+/* Distinct values of obs column `name` as text, in a natural order:
+ * categories in their stored order for categoricals (all of them, also
+ * unused ones), ascending numbers for numeric/bool, sorted strings for string
+ * columns.  Missing values are not listed.  *values receives *n strings;
+ * caller frees with mfm_h5ad_strings_free(*values, *n).
+ * Useful to enumerate populations (e.g. time points). O(n_obs log n_obs). */
+mfm_err mfm_h5ad_obs_levels(mfm_h5ad *f, const char *name, char ***values,
+                            size_t *n);
+
+/* A condition "obs[key] == value"; value is matched against category names,
+ * string values, or parsed as a number (strtod) for numeric/bool columns
+ * (bools also accept True/False/true/false). */
+typedef struct mfm_h5ad_cond {
+    const char *key;
+    const char *value;
+} mfm_h5ad_cond;
+
+/* Cells satisfying all conditions (conjunction).  *rows receives the sorted
+ * row indices (caller frees with free(); NULL when *n_rows is 0), *n_rows
+ * their count; no conditions selects every cell.  An empty selection is not
+ * an error.  Errors: MFM_ENOTFOUND for an unknown key (message lists the
+ * available keys) or a value that is not a category of a categorical
+ * column (message lists the categories); MFM_EINVAL for a non-numeric value
+ * on a numeric column.  O(n_conds * n_obs). */
+mfm_err mfm_h5ad_select(mfm_h5ad *f, const mfm_h5ad_cond *conds, size_t n_conds,
+                        size_t **rows, size_t *n_rows);
+
+/* Same as mfm_h5ad_select with conditions written "key=value" (or
+ * "key==value"), as a CLI passes them.  MFM_EINVAL for text without '='. */
+mfm_err mfm_h5ad_select_where(mfm_h5ad *f, const char *const *exprs, size_t n_exprs,
+                              size_t **rows, size_t *n_rows);
+
+/* Names of the obsm keys / layers (borrowed); *n receives the count. */
+const char *const *mfm_h5ad_obsm_keys(const mfm_h5ad *f, size_t *n);
+const char *const *mfm_h5ad_layer_names(const mfm_h5ad *f, size_t *n);
+
+/* Shape, encoding and dtype of representation `rep` ("X", "layer:NAME",
+ * "obsm:KEY") without reading its values.  MFM_ENOTFOUND for an unknown
+ * rep (message lists the available ones), MFM_EFORMAT for a malformed one
+ * (shape attribute disagreeing with data, row count != n_obs, ...). O(1). */
+mfm_err mfm_h5ad_rep_info(mfm_h5ad *f, const char *rep, mfm_h5ad_repinfo *info);
+
+/* Check the structure of `rep` beyond its shape: for sparse matrices
+ * indptr must start at 0, never decrease and end at the number of stored
+ * entries.  MFM_EFORMAT naming the first bad indptr entry.  O(length of
+ * indptr); dense matrices O(1). */
+mfm_err mfm_h5ad_rep_check(mfm_h5ad *f, const char *rep);
+
+/* Read rows `rows` (n_rows indices, each < n_obs, any order, duplicates
+ * allowed; rows == NULL means all n_obs rows, then n_rows must be n_obs) of
+ * `rep` as dense float32 into out, (n_rows, n_cols) row-major,
+ * caller-allocated with n_cols from mfm_h5ad_rep_info.  Values of other
+ * types are converted.  Dense: hyperslab reads of runs of consecutive rows;
+ * CSR: indptr-driven reads of the selected rows only (indptr checked
+ * monotone and in range, column indices checked < n_cols); CSC: column by
+ * column.  Errors: MFM_EINVAL (row out of range), MFM_EFORMAT (corrupt
+ * sparse structure), MFM_EIO (read failure).  Memory: O(n_rows * n_cols)
+ * plus O(nnz of the largest run) scratch. */
+mfm_err mfm_h5ad_rep_read(mfm_h5ad *f, const char *rep, const size_t *rows,
+                          size_t n_rows, float *out);
+
+/* Allocating form of mfm_h5ad_rep_read: *out receives (n_rows, *n_cols)
+ * floats, caller frees with free(). */
+mfm_err mfm_h5ad_rep_read_alloc(mfm_h5ad *f, const char *rep, const size_t *rows,
+                                size_t n_rows, float **out, size_t *n_cols);
+
+/* Names of the features (columns) of `rep`: var names for X and layers,
+ * "KEY_1", "KEY_2", ... for obsm:KEY (e.g. X_pca_1).  *names receives *n
+ * strings; caller frees with mfm_h5ad_strings_free(*names, *n). */
+mfm_err mfm_h5ad_rep_feature_names(mfm_h5ad *f, const char *rep, char ***names,
+                                   size_t *n);
+
+/* Free an array of n malloc'd strings and the array; NULL is accepted. */
+void mfm_h5ad_strings_free(char **s, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct mfm_h5ad_writer mfm_h5ad_writer; /* opaque */
+
+/* Common to every mfm_h5ad_write_* function: all arrays are borrowed (copied
+ * to the file before returning); lengths must agree with what was written
+ * before on the same axis (X, index, columns, obsm, layers) or MFM_EINVAL
+ * names both lengths; a name written twice, an empty name or one containing
+ * '/' is MFM_EINVAL; HDF5 failures are MFM_EIO.  After an error the writer
+ * may still be aborted (or committed, if what was written suffices).
+ * Complexity: linear in the data written. */
+
+typedef enum mfm_h5ad_axis { MFM_H5AD_AXIS_OBS, MFM_H5AD_AXIS_VAR } mfm_h5ad_axis;
+
+/* Start writing final_path: creates "<dir>/.<name>.tmp-<pid>" next to it.
+ * gzip_level 0 = no compression, 1..9 = gzip level for arrays.
+ * *w receives the writer; finish with mfm_h5ad_writer_commit or
+ * mfm_h5ad_writer_abort.  MFM_EIO if the temporary file cannot be created. */
+mfm_err mfm_h5ad_writer_open(mfm_h5ad_writer **w, const char *final_path,
+                             int gzip_level);
+
+/* Dense X (n_obs, n_vars) float32, row-major (borrows x).  Sets n_obs and
+ * n_vars; every later obs/var/obsm/layer array must agree (MFM_EINVAL). */
+mfm_err mfm_h5ad_write_X(mfm_h5ad_writer *w, const float *x, size_t n_obs,
+                         size_t n_vars);
+
+/* Index of obs (cell ids) or var (feature names), n strings.  If never
+ * given, the index is "0", "1", ... (as anndata does). */
+mfm_err mfm_h5ad_write_index(mfm_h5ad_writer *w, mfm_h5ad_axis axis,
+                             const char *const *names, size_t n);
+
+/* A categorical column: categories (n_cat distinct strings) and per-row
+ * codes (n) in [-1, n_cat), -1 = missing.  Stored as int8/int16/int32
+ * codes as anndata does. */
+mfm_err mfm_h5ad_write_categorical(mfm_h5ad_writer *w, mfm_h5ad_axis axis,
+                                   const char *col, const char *const *categories,
+                                   size_t n_cat, const int32_t *codes, size_t n);
+
+/* Numeric columns (float64 / int64) and string columns, n rows each. */
+mfm_err mfm_h5ad_write_f64(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const char *col,
+                           const double *v, size_t n);
+mfm_err mfm_h5ad_write_i64(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const char *col,
+                           const int64_t *v, size_t n);
+mfm_err mfm_h5ad_write_strings(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const char *col,
+                               const char *const *v, size_t n);
+
+/* obsm/KEY (n_obs, k) and layers/NAME (n_obs, n_vars), dense float32. */
+mfm_err mfm_h5ad_write_obsm(mfm_h5ad_writer *w, const char *key, const float *m,
+                            size_t n, size_t k);
+mfm_err mfm_h5ad_write_layer(mfm_h5ad_writer *w, const char *name, const float *m,
+                             size_t n, size_t d);
+
+/* uns entries (provenance: tool version, command line, seed, ...). */
+mfm_err mfm_h5ad_write_uns_string(mfm_h5ad_writer *w, const char *key,
+                                  const char *value);
+mfm_err mfm_h5ad_write_uns_f64(mfm_h5ad_writer *w, const char *key, double value);
+mfm_err mfm_h5ad_write_uns_i64(mfm_h5ad_writer *w, const char *key, int64_t value);
+mfm_err mfm_h5ad_write_uns_strings(mfm_h5ad_writer *w, const char *key,
+                                   const char *const *v, size_t n);
+
+/* Write the obs/var dataframes (index, column-order), close the file and
+ * rename it to the final path.  Frees *w and sets it to NULL, also on
+ * error (then the temporary file is removed).  MFM_EINVAL if X was never
+ * written. */
+mfm_err mfm_h5ad_writer_commit(mfm_h5ad_writer **w);
+
+/* Discard: close and remove the temporary file, free *w, set it NULL.
+ * Safe on NULL / *w == NULL. */
+void mfm_h5ad_writer_abort(mfm_h5ad_writer **w);
+
+#endif

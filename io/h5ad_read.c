@@ -1,0 +1,145 @@
+/* io/h5ad_read.c — opening an .h5ad file: shape, obs/var indexes, obs
+ * column metadata, obsm/layers keys; accessors of the mfm_h5ad handle. */
+#include "h5ad_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *mfm_h5ad_coltype_name(mfm_h5ad_coltype t)
+{
+    switch (t) {
+    case MFM_H5AD_CATEGORICAL: return "categorical";
+    case MFM_H5AD_STRING: return "string";
+    case MFM_H5AD_NUMERIC: return "numeric";
+    case MFM_H5AD_BOOL: return "bool";
+    }
+    return "unknown";
+}
+
+const char *mfm_h5ad_encoding_name(mfm_h5ad_encoding e)
+{
+    switch (e) {
+    case MFM_H5AD_DENSE: return "dense";
+    case MFM_H5AD_CSR: return "csr";
+    case MFM_H5AD_CSC: return "csc";
+    }
+    return "unknown";
+}
+
+void mfm_h5ad_close(mfm_h5ad *f)
+{
+    if (!f)
+        return;
+    if (f->file >= 0)
+        H5Fclose(f->file);
+    mfm_h5ad_strings_free(f->obs_names, f->n_obs);
+    mfm_h5ad_strings_free(f->var_names, f->n_vars);
+    for (size_t j = 0; j < f->ncols; j++)
+        h5ad_col_free(&f->cols[j]);
+    free(f->cols);
+    mfm_h5ad_strings_free(f->obsm_keys, f->nobsm);
+    mfm_h5ad_strings_free(f->layers, f->nlayers);
+    free(f->path);
+    free(f);
+}
+
+/* Members of group `path` that are datasets or groups (matrices). */
+static mfm_err list_matrices(mfm_h5ad *f, const char *path, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!h5ad_exists(f->file, path))
+        return MFM_OK;
+    if (h5ad_obj_type(f->file, path) != H5I_GROUP)
+        return MFM_OK; /* legacy record arrays: not supported, not listed */
+    return h5ad_group_members(f->file, path, out, n, f->path);
+}
+
+mfm_err mfm_h5ad_open(mfm_h5ad **out, const char *path)
+{
+    mfm_err rc = MFM_OK;
+    mfm_h5ad *f = NULL;
+    *out = NULL;
+
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+        return mfm_err_set(MFM_EIO, "%s: cannot open: %s", path, strerror(errno));
+    fclose(probe);
+    #if H5_VERSION_GE(1, 12, 0)
+    htri_t is_h5 = H5Fis_accessible(path, H5P_DEFAULT);
+#else
+    htri_t is_h5 = H5Fis_hdf5(path);
+#endif
+    if (is_h5 <= 0)
+        return mfm_err_set(MFM_EFORMAT, "%s: not an HDF5 file (no HDF5 signature)", path);
+
+    f = calloc(1, sizeof *f);
+    if (!f)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    f->file = -1;
+    f->path = h5ad_strdup(path);
+    if (!f->path) {
+        rc = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f->file < 0) {
+        rc = mfm_err_set(MFM_EIO, "%s: HDF5 cannot open the file (truncated or damaged?)", path);
+        goto cleanup;
+    }
+    rc = h5ad_frame_index(f, "obs", &f->obs_names, &f->n_obs);
+    if (rc)
+        goto cleanup;
+    bool obs_legacy = f->legacy;
+    rc = h5ad_frame_index(f, "var", &f->var_names, &f->n_vars);
+    if (rc)
+        goto cleanup;
+    f->legacy = obs_legacy;
+    rc = h5ad_frame_load_obs(f);
+    if (rc)
+        goto cleanup;
+    rc = list_matrices(f, "obsm", &f->obsm_keys, &f->nobsm);
+    if (rc == MFM_OK)
+        rc = list_matrices(f, "layers", &f->layers, &f->nlayers);
+    if (rc)
+        goto cleanup;
+    if (h5ad_exists(f->file, "X")) { /* check X's shape against obs/var now */
+        mfm_h5ad_repinfo info;
+        rc = mfm_h5ad_rep_info(f, "X", &info);
+    }
+cleanup:
+    if (rc) {
+        mfm_h5ad_close(f);
+        return rc;
+    }
+    *out = f;
+    return MFM_OK;
+}
+
+const char *mfm_h5ad_path(const mfm_h5ad *f) { return f->path; }
+size_t mfm_h5ad_n_obs(const mfm_h5ad *f) { return f->n_obs; }
+size_t mfm_h5ad_n_vars(const mfm_h5ad *f) { return f->n_vars; }
+
+const char *const *mfm_h5ad_var_names(const mfm_h5ad *f)
+{
+    return (const char *const *)f->var_names;
+}
+
+const char *const *mfm_h5ad_obs_names(const mfm_h5ad *f)
+{
+    return (const char *const *)f->obs_names;
+}
+
+const char *const *mfm_h5ad_obsm_keys(const mfm_h5ad *f, size_t *n)
+{
+    *n = f->nobsm;
+    return (const char *const *)f->obsm_keys;
+}
+
+const char *const *mfm_h5ad_layer_names(const mfm_h5ad *f, size_t *n)
+{
+    *n = f->nlayers;
+    return (const char *const *)f->layers;
+}
