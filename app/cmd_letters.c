@@ -31,6 +31,7 @@ int mfm_cmd_letters(int argc, char **argv)
 {
     letters_opts o = {0};
     const mfm_opt opts[] = {
+        {"out", MFM_OPT_STRING, "FILE.h5ad", NULL, 0, -1, "write the dataset to this .h5ad file", &o.out},
         {"preview", MFM_OPT_STRING, "FILE.png", NULL, 0, -1,
          "write a PNG with rotation 0 of each generated letter", &o.preview},
         {"seed", MFM_OPT_INT, "S", "0", 0, 4294967295.0, "random seed", &o.seed},
@@ -55,7 +56,7 @@ int mfm_cmd_letters(int argc, char **argv)
         {"panel", MFM_OPT_INT, "PX", "160", 40, 2000, "size of one preview panel", &o.panel},
     };
     const mfm_cmd_spec spec = {
-        "letters", "--preview FILE.png [options]",
+        "letters", "--out FILE.h5ad | --preview FILE.png [options]",
         "Generate the synthetic letters dataset of the Meta Flow Matching paper.",
         "Each letter is rasterised with FreeType; every pixel with coverage above the\n"
         "threshold is a point, scaled into [-R, R], jittered and rotated by a random\n"
@@ -69,8 +70,8 @@ int mfm_cmd_letters(int argc, char **argv)
     int rc = mfm_cli_parse(&spec, argc, argv, pos, &npos);
     if (rc >= 0)
         return rc;
-    if (!o.preview)
-        return mfm_cli_usage_error("letters", "nothing to do: give --preview FILE.png");
+    if (!o.out && !o.preview)
+        return mfm_cli_usage_error("letters", "nothing to do: give --out FILE.h5ad and/or --preview FILE.png");
 
     char letters[128], val[128], test[128];
     squeeze_letters(letters, sizeof letters, o.letters);
@@ -108,6 +109,14 @@ int mfm_cmd_letters(int argc, char **argv)
     fprintf(stderr, "mfm letters: %zu populations (train %zu, val %zu, test %zu), %zu cells, font %s\n",
             d.n_pops, count[MFM_LETTERS_TRAIN], count[MFM_LETTERS_VAL], count[MFM_LETTERS_TEST],
             d.n_rows, d.font_name);
+    if (o.out) {
+        char version[64];
+        snprintf(version, sizeof version, "mfm %s", MFM_VERSION);
+        err = mfm_letters_write_h5ad(&d, o.out, version, mfm_cli_command_line());
+        if (err)
+            goto cleanup;
+        fprintf(stderr, "mfm letters: wrote %s\n", o.out);
+    }
     if (o.preview) {
         const size_t nl = strlen(d.letters);
         sel = malloc(nl * sizeof *sel);

@@ -197,4 +197,16 @@ void mfm_letters_dataset_destroy(mfm_letters_dataset *d);
 mfm_err mfm_letters_preview_png(const mfm_letters_dataset *d, const size_t *pops,
                                 size_t n_pops, size_t panel_px, const char *path);
 
+/* Write the dataset as AnnData (letters_h5ad.c, io/h5ad.h writer, gzip 4):
+ * X (n_rows, 2) float32 with var names x, y; obs columns letter, role,
+ * split, population (categorical), rotation, pair_id (int64), theta
+ * (float64); uns provenance (generator, tool_version, command_line, seed,
+ * font, every generator setting).  The file appears under path only when
+ * complete (temporary file + rename).  Layout: docs/letters.md.
+ * d, path, tool_version, command_line: borrowed (the last two may be NULL).
+ * Errors: MFM_EINVAL for an empty dataset; the writer's MFM_EIO (path
+ * named) and MFM_EINVAL; MFM_ENOMEM.  Complexity: O(n_rows). */
+mfm_err mfm_letters_write_h5ad(const mfm_letters_dataset *d, const char *path,
+                               const char *tool_version, const char *command_line);
+
 #endif
