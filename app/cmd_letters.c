@@ -106,9 +106,11 @@ int mfm_cmd_letters(int argc, char **argv)
     size_t count[3] = {0};
     for (size_t p = 0; p < d.n_pops; p++)
         count[d.pops[p].split]++;
-    fprintf(stderr, "mfm letters: %zu populations (train %zu, val %zu, test %zu), %zu cells, font %s\n",
+    fprintf(stderr,
+            "mfm letters: %zu populations (train %zu, val %zu, test %zu), %zu cells, font %s, "
+            "FreeType %s\n",
             d.n_pops, count[MFM_LETTERS_TRAIN], count[MFM_LETTERS_VAL], count[MFM_LETTERS_TEST],
-            d.n_rows, d.font_name);
+            d.n_rows, d.font_name, d.freetype_version);
     if (o.out) {
         char version[64];
         snprintf(version, sizeof version, "mfm %s", MFM_VERSION);

@@ -19,6 +19,7 @@ struct mfm_letters_font {
     FT_Library lib;
     FT_Face face;
     char name[256];
+    char version[32]; /* FreeType run-time version */
 };
 
 static const char *ft_msg(FT_Error e)
@@ -68,6 +69,9 @@ mfm_err mfm_letters_font_open(mfm_letters_font **font, const char *path)
     snprintf(f->name, sizeof f->name, "%s %s",
              f->face->family_name ? f->face->family_name : "unknown",
              f->face->style_name ? f->face->style_name : "");
+    FT_Int vmaj = 0, vmin = 0, vpatch = 0;
+    FT_Library_Version(f->lib, &vmaj, &vmin, &vpatch);
+    snprintf(f->version, sizeof f->version, "%d.%d.%d", vmaj, vmin, vpatch);
     *font = f;
     f = NULL;
 cleanup:
@@ -89,6 +93,11 @@ void mfm_letters_font_close(mfm_letters_font *font)
 const char *mfm_letters_font_name(const mfm_letters_font *font)
 {
     return font->name;
+}
+
+const char *mfm_letters_freetype_version(const mfm_letters_font *font)
+{
+    return font->version;
 }
 
 void mfm_letters_config_default(mfm_letters_config *cfg)
@@ -402,6 +411,8 @@ mfm_err mfm_letters_generate(mfm_letters_dataset *out, const mfm_letters_config 
     out->pops = calloc(out->n_pops, sizeof *out->pops);
     out->font_path = dup_str(cfg->font_path ? cfg->font_path : MFM_LETTERS_DEFAULT_FONT);
     out->font_name = dup_str(mfm_letters_font_name(font));
+    snprintf(out->freetype_version, sizeof out->freetype_version, "%s",
+             mfm_letters_freetype_version(font));
     out->letters = dup_str(letters);
     out->val_letters = dup_str(val);
     out->test_letters = dup_str(test);

@@ -96,6 +96,7 @@ typedef struct mfm_letters_dataset {
     char *font_path;    /* the font actually used (owned copy) */
     char *font_name;    /* "DejaVu Sans Book" (owned copy) */
     char *letters, *val_letters, *test_letters; /* owned copies */
+    char freetype_version[32]; /* of the rasteriser, for provenance */
     mfm_letters_config config; /* the settings used; its four string
                                   pointers point to the owned copies above */
 } mfm_letters_dataset;
@@ -113,6 +114,9 @@ void mfm_letters_font_close(mfm_letters_font *font);
 
 /* Family and style of the face, e.g. "DejaVu Sans Book" (borrowed). */
 const char *mfm_letters_font_name(const mfm_letters_font *font);
+
+/* Run-time FreeType version of the font's library, "2.12.1" (borrowed). */
+const char *mfm_letters_freetype_version(const mfm_letters_font *font);
 
 /* Defaults of the MFM paper: all letters, X validation, Y test, 10
  * rotations, 200 px canvas, 100 px font, threshold 0.5, range 3, jitter 0.05,

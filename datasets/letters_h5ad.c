@@ -113,6 +113,8 @@ mfm_err mfm_letters_write_h5ad(const mfm_letters_dataset *d, const char *path,
     if (!err)
         err = mfm_h5ad_write_uns_string(w, "font_name", d->font_name);
     if (!err)
+        err = mfm_h5ad_write_uns_string(w, "freetype_version", d->freetype_version);
+    if (!err)
         err = mfm_h5ad_write_uns_string(w, "letters", d->letters);
     if (!err)
         err = mfm_h5ad_write_uns_string(w, "val_letters", d->val_letters);

@@ -126,6 +126,9 @@ START_TEST(test_glyph_counts_deterministic)
     mfm_letters_font *font = NULL;
     ck_assert_int_eq(mfm_letters_font_open(&font, NULL), MFM_OK);
     ck_assert_str_eq(mfm_letters_font_name(font), "DejaVu Sans Book");
+    int vmaj = 0, vmin = 0, vpatch = 0;
+    ck_assert_int_eq(sscanf(mfm_letters_freetype_version(font), "%d.%d.%d", &vmaj, &vmin, &vpatch), 3);
+    ck_assert_int_eq(vmaj, 2);
     for (const char *p = MFM_LETTERS_ALL; *p; p++) {
         mfm_letters_cloud a = {0}, b = {0};
         ck_assert_int_eq(mfm_letters_glyph_points(&a, font, *p, &raster_default), MFM_OK);
