@@ -17,14 +17,20 @@ typedef struct letters_opts {
 } letters_opts;
 
 /* Copy a letter list, dropping commas and spaces ("A,B, C" -> "ABC");
- * other characters are kept for the generator to reject with a message. */
-static void squeeze_letters(char *dst, size_t cap, const char *src)
+ * other characters are kept for the generator to reject with a message.
+ * Returns 0, or -1 if the list does not fit in cap. */
+static int squeeze_letters(char *dst, size_t cap, const char *src)
 {
     size_t n = 0;
-    for (; *src && n + 1 < cap; src++)
-        if (*src != ',' && *src != ' ')
-            dst[n++] = *src;
+    for (; *src; src++) {
+        if (*src == ',' || *src == ' ')
+            continue;
+        if (n + 1 >= cap)
+            return -1;
+        dst[n++] = *src;
+    }
     dst[n] = '\0';
+    return 0;
 }
 
 int mfm_cmd_letters(int argc, char **argv)
@@ -74,9 +80,10 @@ int mfm_cmd_letters(int argc, char **argv)
         return mfm_cli_usage_error("letters", "nothing to do: give --out FILE.h5ad and/or --preview FILE.png");
 
     char letters[128], val[128], test[128];
-    squeeze_letters(letters, sizeof letters, o.letters);
-    squeeze_letters(val, sizeof val, o.val);
-    squeeze_letters(test, sizeof test, o.test);
+    if (squeeze_letters(letters, sizeof letters, o.letters) ||
+        squeeze_letters(val, sizeof val, o.val) || squeeze_letters(test, sizeof test, o.test))
+        return mfm_cli_usage_error("letters", "a letter list is longer than %zu letters",
+                                   sizeof letters - 1);
     mfm_letters_config cfg;
     mfm_letters_config_default(&cfg);
     cfg.font_path = o.font;

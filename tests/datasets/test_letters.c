@@ -439,6 +439,20 @@ START_TEST(test_generate_deterministic)
         ck_assert_int_eq(memcmp(a.x + 2 * pa->row0, s.x + 2 * ps->row0,
                                 4 * ps->n_points * sizeof *a.x), 0);
     }
+    /* more rotations only add populations */
+    mfm_letters_config cfg;
+    mfm_letters_config_default(&cfg);
+    cfg.seed = 7;
+    cfg.letters = "ABQY";
+    cfg.rotations = 5;
+    mfm_letters_dataset m = {0};
+    ck_assert_int_eq(mfm_letters_generate(&m, &cfg), MFM_OK);
+    for (size_t p = 0; p < a.n_pops; p++) {
+        const mfm_letters_pop *pa = &a.pops[p], *pm = &m.pops[(p / 3) * 5 + p % 3];
+        ck_assert(pa->letter == pm->letter && pa->rotation == pm->rotation && pa->theta == pm->theta);
+        ck_assert_int_eq(memcmp(a.x + 2 * pa->row0, m.x + 2 * pm->row0, 4 * pa->n_points * sizeof *a.x), 0);
+    }
+    mfm_letters_dataset_destroy(&m);
     ck_assert_uint_ne(mfm_letters_population_seed(7, 'A', 0), mfm_letters_population_seed(7, 'A', 1));
     ck_assert_uint_ne(mfm_letters_population_seed(7, 'A', 0), mfm_letters_population_seed(7, 'B', 0));
     ck_assert_uint_ne(mfm_letters_population_seed(7, 'A', 0), mfm_letters_population_seed(8, 'A', 0));

@@ -192,6 +192,10 @@ static const cli_case bad[] = {
     {"letters --preview /tmp/x.png --font /nonexistent/f.ttf", 1, "font '/nonexistent/f.ttf'"},
     {"letters --preview /tmp/x.png --letters AbC", 1, "('b') is not a capital"},
     {"letters --preview /tmp/x.png --letters ABA", 1, "'A' is repeated"},
+    {"letters --preview /tmp/x.png --letters A,B,,A", 1, "'A' is repeated"},
+    {"letters --preview /tmp/x.png --letters "
+     "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ"
+     "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ", 2, "longer than 127 letters"},
     {"letters --preview /tmp/x.png --val-letters X --test-letters X", 1, "'X' is in both"},
     {"letters --preview /tmp/x.png --letters W --font-size 300", 1, "larger than the 200 px canvas"},
     {"letters --preview /nonexistent-dir/p.png --letters A --rotations 1", 1, "/nonexistent-dir/p.png"},
