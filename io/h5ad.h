@@ -116,9 +116,9 @@ mfm_err mfm_h5ad_obs_codes(mfm_h5ad *f, const char *name, int32_t *codes);
 mfm_err mfm_h5ad_obs_numeric(mfm_h5ad *f, const char *name, double *out);
 
 /* Any obs column as text, one string per cell: string columns as stored,
- * categoricals as their category name, numbers formatted with %.17g
- * trimmed to the shortest text that reads back equal, bools as
- * "True"/"False", missing as "" .  *out receives (n_obs) strings; caller
+ * categoricals as their category name, numbers as the shortest text that
+ * reads back equal (as a float32 when the value is exactly a float32:
+ * "0.33333334"), bools as "True"/"False", missing as "".  *out receives (n_obs) strings; caller
  * frees with mfm_h5ad_strings_free(*out, n_obs).  O(n_obs). */
 mfm_err mfm_h5ad_obs_strings(mfm_h5ad *f, const char *name, char ***out);
 
@@ -202,6 +202,14 @@ void mfm_h5ad_strings_free(char **s, size_t n);
 /* ------------------------------------------------------------------ */
 
 typedef struct mfm_h5ad_writer mfm_h5ad_writer; /* opaque */
+
+/* Common to every mfm_h5ad_write_* function: all arrays are borrowed (copied
+ * to the file before returning); lengths must agree with what was written
+ * before on the same axis (X, index, columns, obsm, layers) or MFM_EINVAL
+ * names both lengths; a name written twice, an empty name or one containing
+ * '/' is MFM_EINVAL; HDF5 failures are MFM_EIO.  After an error the writer
+ * may still be aborted (or committed, if what was written suffices).
+ * Complexity: linear in the data written. */
 
 typedef enum mfm_h5ad_axis { MFM_H5AD_AXIS_OBS, MFM_H5AD_AXIS_VAR } mfm_h5ad_axis;
 

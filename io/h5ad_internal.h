@@ -116,4 +116,12 @@ void h5ad_col_free(h5ad_col *c);
  * *names, setting *n. */
 mfm_err h5ad_frame_index(mfm_h5ad *f, const char *frame, char ***names, size_t *n);
 
+/* ---- h5ad_column.c */
+
+/* Obs column `name`, or NULL. */
+h5ad_col *h5ad_find_col(const mfm_h5ad *f, const char *name);
+
+/* MFM_ENOTFOUND with a message listing the available obs columns. */
+mfm_err h5ad_unknown_key(const mfm_h5ad *f, const char *name);
+
 #endif

@@ -415,6 +415,39 @@ START_TEST(test_error_messages)
 }
 END_TEST
 
+/* Corrupt sparse structure is reported by the row reads themselves, not
+ * only by mfm_h5ad_rep_check. */
+START_TEST(test_bad_sparse_reads)
+{
+    quiet_hdf5();
+    static const struct {
+        const char *file, *want;
+    } cases[] = {
+        {"bad_indptr_order.h5ad", "X/indptr: entry 4 = 6 is not monotone"},
+        {"bad_indptr_range.h5ad", "X/indptr: entry 6 = 130 is out of range"},
+        {"bad_indices.h5ad", "X/indices: entry 5 = 99 out of range (5 columns)"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        mfm_h5ad *f = open_or_fail("MFM_FIXTURES", "/io", cases[k].file);
+        float m[12 * 5];
+        ck_assert_int_eq(mfm_h5ad_rep_read(f, "X", NULL, 12, m), MFM_EFORMAT);
+        ck_assert_msg(strstr(mfm_err_msg(), cases[k].want) != NULL, "%s: %s", cases[k].file,
+                      mfm_err_msg());
+        ck_assert_ptr_nonnull(strstr(mfm_err_msg(), cases[k].file));
+        mfm_h5ad_close(f);
+    }
+    mfm_h5ad *f = NULL;
+    char path[2048];
+    snprintf(path, sizeof path, "%s/io/bad_codes.h5ad", mfm_test_env("MFM_FIXTURES"));
+    ck_assert_int_eq(mfm_h5ad_open(&f, path), MFM_OK);
+    size_t *rows = NULL, nr = 0;
+    const char *e[1] = {"cond=ctrl"};
+    ck_assert_int_eq(mfm_h5ad_select_where(f, e, 1, &rows, &nr), MFM_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "code 5 of row 7 out of range"));
+    mfm_h5ad_close(f);
+}
+END_TEST
+
 static Suite *read_suite(void)
 {
     Suite *s = suite_create("io-h5ad-read");
@@ -424,6 +457,7 @@ static Suite *read_suite(void)
     tcase_add_loop_test(tc, test_small_fixture_matches, 0, (int)NSMALLS);
     tcase_add_test(tc, test_levels_and_time_selection);
     tcase_add_test(tc, test_error_messages);
+    tcase_add_test(tc, test_bad_sparse_reads);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,101 @@
+/* datasets/letters_preview.c — PNG contact sheet of letters populations
+ * (cairo), to check by eye that glyphs, rotations and noise look right. */
+#include "letters.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include <cairo.h>
+
+/* Panels show [-VIEW, VIEW]^2: a rotated glyph reaches 3 sqrt(2) ~ 4.24,
+ * source noise (sd 0.5) a little further. */
+#define VIEW 5.5
+#define COLS_MAX 7
+
+static void draw_points(cairo_t *cr, const float *xy, size_t n, double ox, double oy,
+                        double scale, double radius)
+{
+    for (size_t i = 0; i < n; i++) {
+        double px = ox + (xy[2 * i] + VIEW) * scale;
+        double py = oy + (VIEW - xy[2 * i + 1]) * scale; /* y up */
+        cairo_rectangle(cr, px - radius, py - radius, 2 * radius, 2 * radius);
+    }
+    cairo_fill(cr);
+}
+
+mfm_err mfm_letters_preview_png(const mfm_letters_dataset *d, const size_t *pops,
+                                size_t n_pops, size_t panel_px, const char *path)
+{
+    mfm_err err = MFM_OK;
+    cairo_surface_t *surf = NULL;
+    cairo_t *cr = NULL;
+    if (n_pops == 0 || panel_px < 40 || panel_px > 2000) {
+        err = mfm_err_set(MFM_EINVAL, "preview '%s': %zu panels of %zu px (need >= 1 panel, 40..2000 px)",
+                          path, n_pops, panel_px);
+        goto cleanup;
+    }
+    for (size_t k = 0; k < n_pops; k++)
+        if (pops[k] >= d->n_pops) {
+            err = mfm_err_set(MFM_EINVAL, "preview '%s': population %zu does not exist (%zu populations)",
+                              path, pops[k], d->n_pops);
+            goto cleanup;
+        }
+    const size_t cols = n_pops < COLS_MAX ? n_pops : COLS_MAX;
+    const size_t rows = (n_pops + cols - 1) / cols;
+    const double title = 18.0;
+    const double pw = (double)panel_px, ph = (double)panel_px + title;
+    surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(pw * (double)cols),
+                                      (int)(ph * (double)rows));
+    if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
+        err = mfm_err_set(MFM_ENOMEM, "preview '%s': cannot create a %zu x %zu image: %s", path,
+                          (size_t)(pw * (double)cols), (size_t)(ph * (double)rows),
+                          cairo_status_to_string(cairo_surface_status(surf)));
+        goto cleanup;
+    }
+    cr = cairo_create(surf);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    const double scale = pw / (2 * VIEW);
+    const double radius = fmax(0.6, pw / 300.0);
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, fmin(12.0, pw / 14.0));
+    for (size_t k = 0; k < n_pops; k++) {
+        const mfm_letters_pop *p = &d->pops[pops[k]];
+        const double ox = pw * (double)(k % cols), oy = ph * (double)(k / cols);
+        /* frame and axes through the origin */
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_set_line_width(cr, 1.0);
+        cairo_rectangle(cr, ox + 0.5, oy + title + 0.5, pw - 1, pw - 1);
+        cairo_move_to(cr, ox + pw / 2, oy + title);
+        cairo_line_to(cr, ox + pw / 2, oy + title + pw);
+        cairo_move_to(cr, ox, oy + title + pw / 2);
+        cairo_line_to(cr, ox + pw, oy + title + pw / 2);
+        cairo_stroke(cr);
+        /* source (noisy) in orange, target in blue on top */
+        const float *src = d->x + 2 * p->row0;
+        const float *tgt = d->x + 2 * (p->row0 + p->n_points);
+        cairo_set_source_rgba(cr, 0.95, 0.55, 0.15, 0.55);
+        draw_points(cr, src, p->n_points, ox, oy + title, scale, radius);
+        cairo_set_source_rgba(cr, 0.10, 0.25, 0.65, 0.9);
+        draw_points(cr, tgt, p->n_points, ox, oy + title, scale, radius);
+        char label[96];
+        snprintf(label, sizeof label, "%c r%zu %.0f\u00b0 %s %zu", p->letter, p->rotation,
+                 p->theta * 57.29577951308232, mfm_letters_split_name(p->split), p->n_points);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_move_to(cr, ox + 4, oy + 13);
+        cairo_show_text(cr, label);
+    }
+    cairo_surface_flush(surf);
+    cairo_status_t st = cairo_surface_write_to_png(surf, path);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        err = mfm_err_set(MFM_EIO, "preview '%s': cannot write PNG: %s", path,
+                          cairo_status_to_string(st));
+        goto cleanup;
+    }
+cleanup:
+    if (cr)
+        cairo_destroy(cr);
+    if (surf)
+        cairo_surface_destroy(surf);
+    return err;
+}
