@@ -154,11 +154,14 @@ static const char *json_value_text(const json_t *v)
     return buf;
 }
 
-/* Apply a JSON config file: an object whose keys are long option names. */
-static int apply_config(const mfm_cmd_spec *spec, const char *path)
+/* Apply a JSON config (text if path is NULL, else the file at path): an
+ * object whose keys are long option names. */
+static int apply_config(const mfm_cmd_spec *spec, const char *path, const char *text)
 {
     json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
+    json_t *root = path ? json_load_file(path, 0, &jerr) : json_loads(text, 0, &jerr);
+    if (!path)
+        path = "(stored configuration)";
     if (!root) {
         fprintf(stderr, "mfm %s: error: config file '%s' line %d: %s\n", spec->name, path,
                 jerr.line, jerr.text);
@@ -271,6 +274,12 @@ char *mfm_cli_resolved_json(const mfm_cmd_spec *spec)
 int mfm_cli_parse(const mfm_cmd_spec *spec, int argc, char **argv,
                   const char **pos, size_t *npos)
 {
+    return mfm_cli_parse_ex(spec, NULL, argc, argv, pos, npos);
+}
+
+int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, char **argv,
+                     const char **pos, size_t *npos)
+{
     *npos = 0;
     for (size_t i = 0; i < spec->nopts; i++) {
         const mfm_opt *o = &spec->opts[i];
@@ -286,6 +295,11 @@ int mfm_cli_parse(const mfm_cmd_spec *spec, int argc, char **argv,
                 return rc;
         }
     }
+    if (base_json) {
+        int rc = apply_config(spec, NULL, base_json);
+        if (rc)
+            return rc;
+    }
     /* --config FILE: applied after the defaults, before the command line. */
     if (find_opt(spec, "config", 6)) {
         for (int i = 1; i < argc; i++) {
@@ -297,7 +311,7 @@ int mfm_cli_parse(const mfm_cmd_spec *spec, int argc, char **argv,
             else if (strncmp(argv[i], "--config=", 9) == 0)
                 path = argv[i] + 9;
             if (path) {
-                int rc = apply_config(spec, path);
+                int rc = apply_config(spec, path, NULL);
                 if (rc)
                     return rc;
             }

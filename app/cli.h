@@ -63,6 +63,12 @@ int mfm_cli_parse(const mfm_cmd_spec *spec, int argc, char **argv,
  * Caller frees with free().  NULL on allocation failure. */
 char *mfm_cli_resolved_json(const mfm_cmd_spec *spec);
 
+/* As mfm_cli_parse, with base_json (a JSON object of option values, e.g. a
+ * stored resolved configuration; NULL = none) applied after the defaults
+ * and before --config and the command line. */
+int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, char **argv,
+                     const char **pos, size_t *npos);
+
 /* Print the generated help of a command to stdout. */
 void mfm_cli_help(const mfm_cmd_spec *spec);
 

@@ -15,5 +15,7 @@ typedef struct mfm_command {
 int mfm_cmd_version(int argc, char **argv);
 int mfm_cmd_info(int argc, char **argv);
 int mfm_cmd_letters(int argc, char **argv);
+int mfm_cmd_train(int argc, char **argv);
+int mfm_cmd_predict(int argc, char **argv);
 
 #endif

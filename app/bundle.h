@@ -1,0 +1,74 @@
+/* app/bundle.h — everything a trained model consists of, and its checkpoint.
+ *
+ * A bundle = the networks and Adam state (core mfm_model), the fitted
+ * feature space, what the model conditions on (treatments; for CGFM the
+ * training populations), the task definition (keys, control, holdout), the
+ * graph settings of the embedder, and the training state needed for a
+ * bit-exact resume (step, RNG states).  MODEL_DIR/model.ckpt holds it.
+ *
+ * Condition vector layout (cond_dim columns):
+ *   [ treatment one-hot (perturbation only) | CGFM population one-hot ]
+ * An unseen population gets the average of the training one-hots in the
+ * CGFM block (as the reference implementation does).
+ */
+#ifndef MFM_APP_BUNDLE_H
+#define MFM_APP_BUNDLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "model.h"
+#include "space.h"
+#include "task.h"
+
+typedef enum mfm_method { MFM_METHOD_MFM = 0, MFM_METHOD_CGFM, MFM_METHOD_FM } mfm_method;
+
+mfm_err mfm_method_parse(mfm_method *m, const char *text);
+const char *mfm_method_name(mfm_method m);
+
+typedef struct mfm_bundle {
+    mfm_method method;
+    mfm_model model;
+    mfm_space space;
+    /* task */
+    mfm_task_kind task_kind;
+    char **exp_keys;
+    size_t n_exp_keys;
+    char *treatment_key, *control, *time_key, *holdout_time;
+    char **treatments;   /* conditions (perturbation) or time levels */
+    size_t n_treatments;
+    char **train_pops;   /* names of the training populations (experiments or source time levels) */
+    size_t n_train_pops;
+    /* embedder graph */
+    size_t knn, embed_cells;
+    int gcn_norm;        /* mfm_gcn_norm */
+    /* training state */
+    uint64_t seed;
+    int64_t step;
+    double loss_ema;
+    uint8_t *rng_state;  /* concatenated states of the trainer's streams */
+    size_t rng_state_len;
+    char *config_json;   /* resolved options of mfm train */
+} mfm_bundle;
+
+/* Width of the condition vector for this method and task. */
+size_t mfm_bundle_cond_dim(const mfm_bundle *b);
+
+/* Fill cond (mfm_bundle_cond_dim floats) for treatment index `treatment`
+ * and training population `pop` (index into train_pops, or -1 if unseen). */
+void mfm_bundle_cond(const mfm_bundle *b, float *cond, size_t treatment, long pop);
+
+/* Write DIR/model.ckpt atomically.  Errors name the directory. */
+mfm_err mfm_bundle_save(const mfm_bundle *b, const char *dir);
+
+/* Load DIR/model.ckpt (model restored bit for bit). */
+mfm_err mfm_bundle_load(mfm_bundle *b, const char *dir);
+
+void mfm_bundle_destroy(mfm_bundle *b);
+
+/* DIR/name into buf; MFM_EINVAL if it does not fit. */
+mfm_err mfm_bundle_path(char *buf, size_t len, const char *dir, const char *name);
+
+#endif

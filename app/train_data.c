@@ -1,0 +1,79 @@
+/* app/train_data.c — read population pairs into the model space. */
+#include "train_data.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *mfm_pair_population(const mfm_task *t, const mfm_pair *p)
+{
+    return t->kind == MFM_TASK_PERTURBATION ? t->experiments[p->experiment] : t->treatments[p->experiment];
+}
+
+void mfm_pop_data_free(mfm_pop_data *p, size_t n)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].x0);
+        free(p[i].x1);
+        free(p[i].cond);
+        mfm_embed_input_destroy(&p[i].emb);
+    }
+    free(p);
+}
+
+mfm_err mfm_pop_data_load(mfm_pop_data **out, const mfm_bundle *b, mfm_h5ad *f, const mfm_task *t,
+                          const bool *want, bool read_targets, bool skip_small,
+                          void (*warn)(const char *msg))
+{
+    mfm_err e = MFM_OK;
+    const size_t cond_dim = mfm_bundle_cond_dim(b), d = b->space.d;
+    mfm_pop_data *pd = calloc(t->n_pairs ? t->n_pairs : 1, sizeof *pd);
+    *out = NULL;
+    if (!pd)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < t->n_pairs && e == MFM_OK; i++) {
+        if (!want[i])
+            continue;
+        const mfm_pair *p = &t->pairs[i];
+        mfm_pop_data *q = &pd[i];
+        q->pair = p;
+        const char *popname = mfm_pair_population(t, p);
+        q->pop = mfm_task_find(b->train_pops, b->n_train_pops, popname);
+        if (b->method == MFM_METHOD_MFM && p->n_src < b->knn + 1) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "population '%s' has %zu source cells, fewer than --knn %zu + 1",
+                     p->name, p->n_src, b->knn);
+            if (skip_small) {
+                q->skipped = true;
+                if (warn)
+                    warn(msg);
+                continue;
+            }
+            e = mfm_err_set(MFM_EINVAL, "%s: %s (use --skip-small to skip it, or a smaller --knn)",
+                            mfm_h5ad_path(f), msg);
+            break;
+        }
+        if ((e = mfm_space_read(&b->space, f, p->src_rows, p->n_src, NULL, &q->x0)) != MFM_OK)
+            break;
+        if (read_targets && p->n_tgt > 0 &&
+            (e = mfm_space_read(&b->space, f, p->tgt_rows, p->n_tgt, NULL, &q->x1)) != MFM_OK)
+            break;
+        q->cond = malloc((cond_dim ? cond_dim : 1) * sizeof *q->cond);
+        if (!q->cond) {
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+            break;
+        }
+        mfm_bundle_cond(b, q->cond, p->treatment, q->pop);
+        if (b->method == MFM_METHOD_MFM)
+            e = mfm_embed_input_build(&q->emb, popname, q->x0, p->n_src, d, b->embed_cells, b->knn,
+                                      b->gcn_norm, b->seed);
+    }
+    if (e) {
+        mfm_pop_data_free(pd, t->n_pairs);
+        return e;
+    }
+    *out = pd;
+    return MFM_OK;
+}
