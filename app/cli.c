@@ -189,7 +189,14 @@ static int apply_config(const mfm_cmd_spec *spec, const char *path, const char *
             return MFM_EXIT_RUNTIME;
         }
         int rc = 0;
-        if (o->type == MFM_OPT_FLAG) {
+        if (json_is_null(v)) {
+            if (o->type == MFM_OPT_STRING)
+                *(const char **)o->dst = NULL;
+            else if (o->type == MFM_OPT_LIST)
+                ((mfm_strlist *)o->dst)->n = 0;
+            else
+                goto bad_type;
+        } else if (o->type == MFM_OPT_FLAG) {
             if (!json_is_boolean(v))
                 goto bad_type;
             *(bool *)o->dst = json_is_true(v);

@@ -35,7 +35,7 @@ static inline const char *mfm_test_env(const char *name)
  * 128+signal if the binary was killed (a crash). */
 static inline int mfm_test_run(char *out, size_t len, const char *args)
 {
-    char cmd[8192];
+    char cmd[16384];
     snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", mfm_test_env("MFM_BIN"), args);
     FILE *p = popen(cmd, "r");
     ck_assert_msg(p != NULL, "popen failed for %s", cmd);

@@ -1,0 +1,221 @@
+/* tests/app/test_train_cli.c — mfm train / predict through the real binary:
+ * bit-exact resume, outputs readable by anndata, and the bad-input table. */
+#include <hdf5.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ckpt.h"
+#include "h5ad.h"
+#include "mfm_test.h"
+
+static char out[1 << 16];
+static char dir[64];
+static char data[4096];
+
+#define SMALL SMALL_NOHOLD " --holdout patient_id=Patient1"
+#define SMALL_NOHOLD "--experiment-key patient_id --treatment-key condition --control Ref " \
+              "--mlp-width 32 --mlp-depth 3 --gcn-width 16 " \
+              "--embed-dim 8 --time-dim 16 --fourier 16 --cells-per-pop 64 --pops-per-step 2 " \
+              "--embed-cells 96 --knn 8 --quiet --threads 1"
+
+static void setup(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    snprintf(dir, sizeof dir, "/tmp/mfm-train-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(data, sizeof data, "%s/bodenmiller2012_bcrxl_pbmc_cytof_16samples.h5ad",
+             mfm_test_env("MFM_DATASETS"));
+}
+
+static void teardown(void)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static int run(const char *fmt, ...)
+{
+    char args[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return mfm_test_run(out, sizeof out, args);
+}
+
+static float *read_params(const char *model_dir, size_t *n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/model.ckpt", model_dir);
+    mfm_ckpt *c = NULL;
+    ck_assert_msg(mfm_ckpt_open(&c, path) == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_int_eq(mfm_ckpt_size(c, "model/params", n), MFM_OK);
+    float *p = malloc(*n * sizeof *p);
+    ck_assert_int_eq(mfm_ckpt_get_f32(c, "model/params", p, *n, 1), MFM_OK);
+    mfm_ckpt_close(&c);
+    return p;
+}
+
+START_TEST(test_resume_bit_exact)
+{
+    ck_assert_msg(run("train '%s' --out %s/a " SMALL " --steps 24", data, dir) == 0, "%s", out);
+    ck_assert_msg(run("train '%s' --out %s/b " SMALL " --steps 10 --checkpoint-every 4", data, dir) == 0,
+                  "%s", out);
+    ck_assert_msg(run("train '%s' --out %s/b --resume --steps 24 --quiet", data, dir) == 0, "%s", out);
+    char a[128], b[128];
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
+    size_t na = 0, nb = 0;
+    float *pa = read_params(a, &na), *pb = read_params(b, &nb);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_mem_eq(pa, pb, na * sizeof *pa);
+    /* and a different seed gives different weights (the comparison can fail) */
+    ck_assert_msg(run("train '%s' --out %s/c " SMALL " --steps 24 --seed 1", data, dir) == 0, "%s", out);
+    char c[128];
+    snprintf(c, sizeof c, "%s/c", dir);
+    size_t nc = 0;
+    float *pc = read_params(c, &nc);
+    ck_assert(memcmp(pa, pc, na * sizeof *pa) != 0);
+    free(pa);
+    free(pb);
+    free(pc);
+    /* the training log has one line per step plus the header */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "test $(wc -l < %s/b/train_log.csv) -eq 25", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(test_predict_opens_in_anndata)
+{
+    ck_assert_msg(run("train '%s' --out %s/m " SMALL " --steps 5", data, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/m '%s' --out %s/p.h5ad --truth-out %s/t.h5ad --steps 4 --quiet", dir,
+                      data, dir, dir) == 0, "%s", out);
+    /* Patient1's Ref cells (1282) are predicted as BCRXL cells */
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import anndata as ad, numpy as np; p = ad.read_h5ad('%s/p.h5ad'); "
+             "t = ad.read_h5ad('%s/t.h5ad'); "
+             "assert p.shape == (1282, 24), p.shape; assert list(p.obs.patient_id.cat.categories) == ['Patient1']; "
+             "assert list(p.obs.condition.unique()) == ['BCRXL']; assert p.uns['method'] == 'mfm'; "
+             "assert np.isfinite(p.X).all(); assert t.shape == (23926, 24); "
+             "assert (t.obs.split == 'heldout').sum() == 2043; assert list(p.var_names[:2]) == ['CD3', 'CD45']\"",
+             dir, dir);
+    ck_assert_msg(system(cmd) == 0, "anndata could not read the predictions as expected");
+}
+END_TEST
+
+/* The bad-input table: each case fails with exit code 1 and one message
+ * naming what was wrong. */
+START_TEST(test_bad_input)
+{
+    struct {
+        const char *args;
+        const char *expect;
+    } cases[] = {
+        {"train '%s' --out %s/x --experiment-key patient --treatment-key condition --control Ref", "patient_id"},
+        {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Control",
+         "control label 'Control'"},
+        {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref --knn 900 "
+         "--embed-cells 5000", "fewer than --knn 900"},
+        {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref "
+         "--holdout patient_id=Patient9", "Patient9"},
+        {"train '%s' --out /proc/mfm-no/x --experiment-key patient_id --treatment-key condition --control Ref",
+         "cannot create output directory"},
+        {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref --transform sqrt",
+         "unknown transform 'sqrt'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = run(cases[i].args, data, dir);
+        ck_assert_msg(rc == 1, "case %zu: exit %d: %s", i, rc, out);
+        ck_assert_msg(strstr(out, cases[i].expect) != NULL, "case %zu: message lacks '%s': %s", i,
+                      cases[i].expect, out);
+        ck_assert_msg(strstr(out, "mfm train: error:") != NULL, "case %zu: %s", i, out);
+    }
+    /* usage errors exit 2 */
+    ck_assert_int_eq(run("train '%s'", data), 2);
+    ck_assert_int_eq(run("train '%s' --out %s/x --steps 0", data, dir), 2);
+}
+END_TEST
+
+START_TEST(test_predict_feature_mismatch_and_nan)
+{
+    ck_assert_msg(run("train '%s' --out %s/m " SMALL " --steps 3", data, dir) == 0, "%s", out);
+    char other[4096];
+    snprintf(other, sizeof other, "%s/tigon_emt_a549_tgfb1_ae3d.h5ad", mfm_test_env("MFM_DATASETS"));
+    ck_assert_int_eq(run("predict %s/m '%s' --out %s/p.h5ad", dir, other, dir), 1);
+    ck_assert_msg(strstr(out, "features") && strstr(out, "tigon"), "%s", out);
+    /* a copy of two patients' cells with one NaN */
+    mfm_h5ad *f = NULL;
+    ck_assert_int_eq(mfm_h5ad_open(&f, data), MFM_OK);
+    const char *where[] = {"patient_id=Patient1"};
+    size_t *rows = NULL, n = 0;
+    ck_assert_int_eq(mfm_h5ad_select_where(f, where, 1, &rows, &n), MFM_OK);
+    float *x = NULL;
+    size_t d = 0;
+    ck_assert_int_eq(mfm_h5ad_rep_read_alloc(f, "X", rows, n, &x, &d), MFM_OK);
+    int32_t *codes = malloc(n * sizeof *codes), *pcodes = malloc(n * sizeof *pcodes);
+    char **cond = NULL;
+    ck_assert_int_eq(mfm_h5ad_obs_strings(f, "condition", &cond), MFM_OK);
+    size_t first_ref = n;
+    for (size_t i = 0; i < n; i++) {
+        codes[i] = strcmp(cond[rows[i]], "Ref") == 0;
+        pcodes[i] = 0;
+        if (codes[i] && first_ref == n)
+            first_ref = i;
+    }
+    ck_assert_uint_lt(first_ref, n);
+    x[first_ref * d + 3] = 0.0f / 0.0f;
+    char bad[512];
+    snprintf(bad, sizeof bad, "%s/nan.h5ad", dir);
+    mfm_h5ad_writer *w = NULL;
+    const char *cats[] = {"BCRXL", "Ref"}, *pcats[] = {"Patient1"};
+    ck_assert_int_eq(mfm_h5ad_writer_open(&w, bad, 0), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_X(w, x, n, d), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_index(w, MFM_H5AD_AXIS_VAR, mfm_h5ad_var_names(f), d), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "condition", cats, 2, codes, n), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "patient_id", pcats, 1, pcodes, n), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_writer_commit(&w), MFM_OK);
+    mfm_h5ad_strings_free(cond, mfm_h5ad_n_obs(f));
+    mfm_h5ad_close(f);
+    free(rows);
+    free(x);
+    free(codes);
+    free(pcodes);
+    int rc = run("predict %s/m %s --out %s/p2.h5ad", dir, bad, dir);
+    ck_assert_msg(rc == 1 && strstr(out, "non-finite") && strstr(out, "nan.h5ad"), "exit %d: %s", rc, out);
+    char p2[512];
+    snprintf(p2, sizeof p2, "%s/p2.h5ad", dir);
+    ck_assert_int_ne(access(p2, F_OK), 0); /* no partial output */
+    /* training on it fails the same way and leaves the previous checkpoint untouched */
+    char ck[512];
+    snprintf(ck, sizeof ck, "%s/m/model.ckpt", dir);
+    struct stat before, after;
+    ck_assert_int_eq(stat(ck, &before), 0);
+    rc = run("train %s --out %s/m " SMALL_NOHOLD " --steps 3", bad, dir);
+    ck_assert_msg(rc == 1 && strstr(out, "non-finite"), "exit %d: %s", rc, out);
+    ck_assert_int_eq(stat(ck, &after), 0);
+    ck_assert(before.st_mtim.tv_sec == after.st_mtim.tv_sec && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+}
+END_TEST
+
+static Suite *train_cli_suite(void)
+{
+    Suite *s = suite_create("app-train-cli");
+    TCase *tc = tcase_create("train");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_resume_bit_exact);
+    tcase_add_test(tc, test_predict_opens_in_anndata);
+    tcase_add_test(tc, test_bad_input);
+    tcase_add_test(tc, test_predict_feature_mismatch_and_nan);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+MFM_TEST_MAIN(train_cli_suite)
