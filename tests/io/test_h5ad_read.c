@@ -375,6 +375,16 @@ START_TEST(test_levels_and_time_selection)
         free(rows);
     }
     ck_assert_uint_eq(total, mfm_h5ad_n_obs(f));
+    /* Per-cell text uses the levels' format: counting by strcmp agrees. */
+    char **cells = NULL;
+    ck_assert_int_eq(mfm_h5ad_obs_strings(f, "time", &cells), MFM_OK);
+    for (size_t k = 0; k < nl; k++) {
+        size_t cnt = 0;
+        for (size_t i = 0; i < mfm_h5ad_n_obs(f); i++)
+            cnt += strcmp(cells[i], lv[k]) == 0;
+        ck_assert_uint_eq(cnt, counts[k]);
+    }
+    mfm_h5ad_strings_free(cells, mfm_h5ad_n_obs(f));
     mfm_h5ad_strings_free(lv, nl);
     ck_assert_int_eq(mfm_h5ad_obs_levels(f, "time_label", &lv, &nl), MFM_OK);
     ck_assert_uint_eq(nl, 5);
