@@ -118,11 +118,25 @@ mfm_err mfm_h5ad_obs_numeric(mfm_h5ad *f, const char *name, double *out);
 /* Any obs column as text, one string per cell: string columns as stored,
  * categoricals as their category name, numbers as the shortest text that
  * reads back equal (as a float32 when the value is exactly a float32:
- * "0.33333334"), bools as "True"/"False", missing as "".  *out receives (n_obs) strings; caller
- * frees with mfm_h5ad_strings_free(*out, n_obs).  O(n_obs). */
+ * "0.33333334"), bools as "True"/"False", missing as "".  The same text as
+ * mfm_h5ad_obs_levels gives, so cells can be matched to levels by strcmp.
+ * *out receives (n_obs) strings; caller frees with
+ * mfm_h5ad_strings_free(*out, n_obs).  O(n_obs). */
 mfm_err mfm_h5ad_obs_strings(mfm_h5ad *f, const char *name, char ***out);
 
-/* Distinct values of obs column `name` as text, in a natural order:
+/* The same for the columns of var (e.g. a marker class per feature), with
+ * n_vars rows: count, column j, find by name, codes, numbers, text.
+ * Same ownership, errors and complexity as the obs functions. */
+size_t mfm_h5ad_var_ncols(const mfm_h5ad *f);
+const mfm_h5ad_column *mfm_h5ad_var_col(const mfm_h5ad *f, size_t j);
+mfm_err mfm_h5ad_var_find(const mfm_h5ad *f, const char *name,
+                          const mfm_h5ad_column **col);
+mfm_err mfm_h5ad_var_codes(mfm_h5ad *f, const char *name, int32_t *codes);
+mfm_err mfm_h5ad_var_numeric(mfm_h5ad *f, const char *name, double *out);
+mfm_err mfm_h5ad_var_strings(mfm_h5ad *f, const char *name, char ***out);
+
+/* Distinct values of obs column `name` as text (formatted as by
+ * mfm_h5ad_obs_strings), in a natural order:
  * categories in their stored order for categoricals (all of them, also
  * unused ones), ascending numbers for numeric/bool, sorted strings for string
  * columns.  Missing values are not listed.  *values receives *n strings;

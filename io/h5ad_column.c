@@ -9,57 +9,50 @@
 
 /* ---- public column API */
 
-size_t mfm_h5ad_obs_ncols(const mfm_h5ad *f) { return f->ncols; }
-
-const mfm_h5ad_column *mfm_h5ad_obs_col(const mfm_h5ad *f, size_t j)
+h5ad_col *h5ad_find_col(const h5ad_frame *fr, const char *name)
 {
-    return j < f->ncols ? &f->cols[j].pub : NULL;
-}
-
-h5ad_col *h5ad_find_col(const mfm_h5ad *f, const char *name)
-{
-    for (size_t j = 0; j < f->ncols; j++)
-        if (strcmp(f->cols[j].name, name) == 0)
-            return &f->cols[j];
+    for (size_t j = 0; j < fr->ncols; j++)
+        if (strcmp(fr->cols[j].name, name) == 0)
+            return &fr->cols[j];
     return NULL;
 }
 
-/* Message for an unknown obs key: lists the available ones. */
-mfm_err h5ad_unknown_key(const mfm_h5ad *f, const char *name)
+/* Message for an unknown key: lists the available ones. */
+mfm_err h5ad_unknown_key(const mfm_h5ad *f, const h5ad_frame *fr, const char *name)
 {
     char list[1024] = "";
     size_t used = 0;
-    for (size_t j = 0; j < f->ncols && used + 4 < sizeof list; j++) {
+    for (size_t j = 0; j < fr->ncols && used + 4 < sizeof list; j++) {
         int w = snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
-                         f->cols[j].name);
+                         fr->cols[j].name);
         used += w > 0 ? (size_t)w : 0;
     }
-    if (used >= sizeof list)
-        used = sizeof list - 1;
-    return mfm_err_set(MFM_ENOTFOUND, "%s: obs: no column '%s' (available: %s)", f->path,
-                       name, f->ncols ? list : "none");
+    return mfm_err_set(MFM_ENOTFOUND, "%s: %s: no column '%s' (available: %s)", f->path,
+                       fr->name, name, fr->ncols ? list : "none");
 }
 
-mfm_err mfm_h5ad_obs_find(const mfm_h5ad *f, const char *name, const mfm_h5ad_column **col)
+static mfm_err frame_find(const mfm_h5ad *f, const h5ad_frame *fr, const char *name,
+                          const mfm_h5ad_column **col)
 {
-    h5ad_col *c = h5ad_find_col(f, name);
+    h5ad_col *c = h5ad_find_col(fr, name);
     *col = c ? &c->pub : NULL;
-    return c ? MFM_OK : h5ad_unknown_key(f, name);
+    return c ? MFM_OK : h5ad_unknown_key(f, fr, name);
 }
 
-mfm_err mfm_h5ad_obs_codes(mfm_h5ad *f, const char *name, int32_t *codes)
+static mfm_err frame_codes(mfm_h5ad *f, const h5ad_frame *fr, const char *name,
+                           int32_t *codes)
 {
-    h5ad_col *c = h5ad_find_col(f, name);
+    h5ad_col *c = h5ad_find_col(fr, name);
     if (!c)
-        return h5ad_unknown_key(f, name);
+        return h5ad_unknown_key(f, fr, name);
     if (c->pub.type != MFM_H5AD_CATEGORICAL)
-        return mfm_err_set(MFM_EINVAL, "%s: obs/%s: not categorical (%s)", f->path, name,
+        return mfm_err_set(MFM_EINVAL, "%s: %s/%s: not categorical (%s)", f->path, fr->name, name,
                            mfm_h5ad_coltype_name(c->pub.type));
-    int64_t *raw = malloc((f->n_obs ? f->n_obs : 1) * sizeof *raw);
+    int64_t *raw = malloc((fr->n ? fr->n : 1) * sizeof *raw);
     if (!raw)
-        return mfm_err_set(MFM_ENOMEM, "out of memory for %zu codes", f->n_obs);
-    mfm_err rc = h5ad_read_i64(f->file, c->values, c->field, f->n_obs, raw, f->path);
-    for (size_t i = 0; rc == MFM_OK && i < f->n_obs; i++) {
+        return mfm_err_set(MFM_ENOMEM, "out of memory for %zu codes", fr->n);
+    mfm_err rc = h5ad_read_i64(f->file, c->values, c->field, fr->n, raw, f->path);
+    for (size_t i = 0; rc == MFM_OK && i < fr->n; i++) {
         if (raw[i] < -1 || raw[i] >= (int64_t)c->ncat)
             rc = mfm_err_set(MFM_EFORMAT,
                              "%s: %s%s%s: code %lld of row %zu out of range (%zu categories)",
@@ -73,28 +66,29 @@ mfm_err mfm_h5ad_obs_codes(mfm_h5ad *f, const char *name, int32_t *codes)
 }
 
 /* Read the mask (true = missing) of a nullable column into m, if any. */
-static mfm_err read_mask(mfm_h5ad *f, const h5ad_col *c, int64_t *m)
+static mfm_err read_mask(mfm_h5ad *f, const h5ad_frame *fr, const h5ad_col *c, int64_t *m)
 {
     if (!c->mask) {
-        memset(m, 0, f->n_obs * sizeof *m);
+        memset(m, 0, fr->n * sizeof *m);
         return MFM_OK;
     }
-    return h5ad_read_i64(f->file, c->mask, NULL, f->n_obs, m, f->path);
+    return h5ad_read_i64(f->file, c->mask, NULL, fr->n, m, f->path);
 }
 
-mfm_err mfm_h5ad_obs_numeric(mfm_h5ad *f, const char *name, double *out)
+static mfm_err frame_numeric(mfm_h5ad *f, const h5ad_frame *fr, const char *name,
+                             double *out)
 {
-    h5ad_col *c = h5ad_find_col(f, name);
+    h5ad_col *c = h5ad_find_col(fr, name);
     if (!c)
-        return h5ad_unknown_key(f, name);
+        return h5ad_unknown_key(f, fr, name);
     if (c->pub.type != MFM_H5AD_NUMERIC && c->pub.type != MFM_H5AD_BOOL)
-        return mfm_err_set(MFM_EINVAL, "%s: obs/%s: not numeric (%s)", f->path, name,
+        return mfm_err_set(MFM_EINVAL, "%s: %s/%s: not numeric (%s)", f->path, fr->name, name,
                            mfm_h5ad_coltype_name(c->pub.type));
-    mfm_err rc = h5ad_read_f64(f->file, c->values, c->field, f->n_obs, out, f->path);
+    mfm_err rc = h5ad_read_f64(f->file, c->values, c->field, fr->n, out, f->path);
     if (rc == MFM_OK && c->mask) {
-        int64_t *m = malloc((f->n_obs ? f->n_obs : 1) * sizeof *m);
-        rc = m ? read_mask(f, c, m) : mfm_err_set(MFM_ENOMEM, "out of memory");
-        for (size_t i = 0; rc == MFM_OK && i < f->n_obs; i++)
+        int64_t *m = malloc((fr->n ? fr->n : 1) * sizeof *m);
+        rc = m ? read_mask(f, fr, c, m) : mfm_err_set(MFM_ENOMEM, "out of memory");
+        for (size_t i = 0; rc == MFM_OK && i < fr->n; i++)
             if (m[i])
                 out[i] = NAN;
         free(m);
@@ -102,17 +96,18 @@ mfm_err mfm_h5ad_obs_numeric(mfm_h5ad *f, const char *name, double *out)
     return rc;
 }
 
-mfm_err mfm_h5ad_obs_strings(mfm_h5ad *f, const char *name, char ***out)
+static mfm_err frame_strings(mfm_h5ad *f, const h5ad_frame *fr, const char *name,
+                             char ***out)
 {
     mfm_err rc = MFM_OK;
-    size_t n = f->n_obs;
+    size_t n = fr->n;
     char **res = NULL;
     int32_t *codes = NULL;
     double *v = NULL;
     *out = NULL;
-    h5ad_col *c = h5ad_find_col(f, name);
+    h5ad_col *c = h5ad_find_col(fr, name);
     if (!c)
-        return h5ad_unknown_key(f, name);
+        return h5ad_unknown_key(f, fr, name);
     if (c->pub.type == MFM_H5AD_STRING) {
         if (c->mask) /* nullable strings: read values, blank the masked */
             return mfm_err_set(MFM_EFORMAT, "%s: %s: nullable string columns are not supported",
@@ -124,13 +119,13 @@ mfm_err mfm_h5ad_obs_strings(mfm_h5ad *f, const char *name, char ***out)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     if (c->pub.type == MFM_H5AD_CATEGORICAL) {
         codes = malloc((n ? n : 1) * sizeof *codes);
-        rc = codes ? mfm_h5ad_obs_codes(f, name, codes) : mfm_err_set(MFM_ENOMEM, "out of memory");
+        rc = codes ? frame_codes(f, fr, name, codes) : mfm_err_set(MFM_ENOMEM, "out of memory");
         for (size_t i = 0; rc == MFM_OK && i < n; i++)
             if (!(res[i] = h5ad_strdup(codes[i] < 0 ? "" : c->cats[codes[i]])))
                 rc = mfm_err_set(MFM_ENOMEM, "out of memory");
     } else {
         v = malloc((n ? n : 1) * sizeof *v);
-        rc = v ? mfm_h5ad_obs_numeric(f, name, v) : mfm_err_set(MFM_ENOMEM, "out of memory");
+        rc = v ? frame_numeric(f, fr, name, v) : mfm_err_set(MFM_ENOMEM, "out of memory");
         for (size_t i = 0; rc == MFM_OK && i < n; i++) {
             char b[32];
             if (isnan(v[i]) && c->pub.nullable)
@@ -153,6 +148,61 @@ mfm_err mfm_h5ad_obs_strings(mfm_h5ad *f, const char *name, char ***out)
     return rc;
 }
 
+/* ---- public wrappers: obs and var */
+
+size_t mfm_h5ad_obs_ncols(const mfm_h5ad *f) { return f->obs.ncols; }
+size_t mfm_h5ad_var_ncols(const mfm_h5ad *f) { return f->var.ncols; }
+
+const mfm_h5ad_column *mfm_h5ad_obs_col(const mfm_h5ad *f, size_t j)
+{
+    return j < f->obs.ncols ? &f->obs.cols[j].pub : NULL;
+}
+
+const mfm_h5ad_column *mfm_h5ad_var_col(const mfm_h5ad *f, size_t j)
+{
+    return j < f->var.ncols ? &f->var.cols[j].pub : NULL;
+}
+
+mfm_err mfm_h5ad_obs_find(const mfm_h5ad *f, const char *name, const mfm_h5ad_column **col)
+{
+    return frame_find(f, &f->obs, name, col);
+}
+
+mfm_err mfm_h5ad_var_find(const mfm_h5ad *f, const char *name, const mfm_h5ad_column **col)
+{
+    return frame_find(f, &f->var, name, col);
+}
+
+mfm_err mfm_h5ad_obs_codes(mfm_h5ad *f, const char *name, int32_t *codes)
+{
+    return frame_codes(f, &f->obs, name, codes);
+}
+
+mfm_err mfm_h5ad_var_codes(mfm_h5ad *f, const char *name, int32_t *codes)
+{
+    return frame_codes(f, &f->var, name, codes);
+}
+
+mfm_err mfm_h5ad_obs_numeric(mfm_h5ad *f, const char *name, double *out)
+{
+    return frame_numeric(f, &f->obs, name, out);
+}
+
+mfm_err mfm_h5ad_var_numeric(mfm_h5ad *f, const char *name, double *out)
+{
+    return frame_numeric(f, &f->var, name, out);
+}
+
+mfm_err mfm_h5ad_obs_strings(mfm_h5ad *f, const char *name, char ***out)
+{
+    return frame_strings(f, &f->obs, name, out);
+}
+
+mfm_err mfm_h5ad_var_strings(mfm_h5ad *f, const char *name, char ***out)
+{
+    return frame_strings(f, &f->var, name, out);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -172,9 +222,9 @@ mfm_err mfm_h5ad_obs_levels(mfm_h5ad *f, const char *name, char ***values, size_
     double *v = NULL;
     *values = NULL;
     *n = 0;
-    h5ad_col *c = h5ad_find_col(f, name);
+    h5ad_col *c = h5ad_find_col(&f->obs, name);
     if (!c)
-        return h5ad_unknown_key(f, name);
+        return h5ad_unknown_key(f, &f->obs, name);
     if (c->pub.type == MFM_H5AD_CATEGORICAL) {
         res = calloc(c->ncat ? c->ncat : 1, sizeof *res);
         for (size_t k = 0; res && k < c->ncat && (res[k] = h5ad_strdup(c->cats[k])); k++)
@@ -232,9 +282,9 @@ static mfm_err apply_cond(mfm_h5ad *f, const mfm_h5ad_cond *cond, unsigned char 
 {
     mfm_err rc = MFM_OK;
     size_t n = f->n_obs;
-    h5ad_col *c = h5ad_find_col(f, cond->key);
+    h5ad_col *c = h5ad_find_col(&f->obs, cond->key);
     if (!c)
-        return h5ad_unknown_key(f, cond->key);
+        return h5ad_unknown_key(f, &f->obs, cond->key);
     if (c->pub.type == MFM_H5AD_CATEGORICAL) {
         size_t k = 0;
         while (k < c->ncat && strcmp(c->cats[k], cond->value) != 0)

@@ -54,11 +54,13 @@ static mfm_err index_name(mfm_h5ad *f, hid_t g, const char *frame, char **out)
                        "index dataset)", f->path, frame);
 }
 
-mfm_err h5ad_frame_index(mfm_h5ad *f, const char *frame, char ***names, size_t *n)
+mfm_err h5ad_frame_index(mfm_h5ad *f, h5ad_frame *fr, char ***names)
 {
     mfm_err rc = MFM_OK;
     hid_t g = -1, t = -1;
     char *idx = NULL, *path = NULL, *field = NULL;
+    const char *frame = fr->name;
+    size_t *n = &fr->n;
     *names = NULL;
     *n = 0;
     if (!h5ad_exists(f->file, frame))
@@ -81,7 +83,7 @@ mfm_err h5ad_frame_index(mfm_h5ad *f, const char *frame, char ***names, size_t *
             rc = mfm_err_set(MFM_ENOMEM, "out of memory");
             goto cleanup;
         }
-        f->legacy = true;
+        fr->legacy = true;
         rc = h5ad_dset_len(f->file, frame, n, f->path);
         if (rc == MFM_OK)
             rc = h5ad_read_strings(f->file, frame, field, *n, names, f->path);
@@ -138,7 +140,8 @@ cleanup:
     return rc;
 }
 
-static mfm_err set_type_from_class(mfm_h5ad *f, h5ad_col *c, H5T_class_t cls)
+static mfm_err set_type_from_class(mfm_h5ad *f, const h5ad_frame *fr, h5ad_col *c,
+                                   H5T_class_t cls)
 {
     switch (cls) {
     case H5T_STRING: c->pub.type = MFM_H5AD_STRING; return MFM_OK;
@@ -146,8 +149,8 @@ static mfm_err set_type_from_class(mfm_h5ad *f, h5ad_col *c, H5T_class_t cls)
     case H5T_FLOAT: c->pub.type = MFM_H5AD_NUMERIC; return MFM_OK;
     case H5T_ENUM: c->pub.type = MFM_H5AD_BOOL; return MFM_OK;
     default:
-        return mfm_err_set(MFM_EFORMAT, "%s: obs/%s: unsupported value type (class %d)",
-                           f->path, c->name, (int)cls);
+        return mfm_err_set(MFM_EFORMAT, "%s: %s/%s: unsupported value type (class %d)",
+                           f->path, fr->name, c->name, (int)cls);
     }
 }
 
@@ -192,17 +195,17 @@ cleanup:
     return rc;
 }
 
-/* Describe column c->name of the group-based obs. */
-static mfm_err load_group_column(mfm_h5ad *f, h5ad_col *c)
+/* Describe column c->name of the group-based dataframe fr. */
+static mfm_err load_group_column(mfm_h5ad *f, const h5ad_frame *fr, h5ad_col *c)
 {
     mfm_err rc = MFM_OK;
-    char *path = join_path("obs", c->name), *enc = NULL;
+    char *path = join_path(fr->name, c->name), *enc = NULL;
     hid_t o = -1;
     if (!path)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     if (!h5ad_exists(f->file, path)) {
-        rc = mfm_err_set(MFM_EFORMAT, "%s: obs/%s: listed in column-order but missing",
-                         f->path, c->name);
+        rc = mfm_err_set(MFM_EFORMAT, "%s: %s: listed in column-order but missing",
+                         f->path, path);
         goto cleanup;
     }
     o = H5Oopen(f->file, path, H5P_DEFAULT);
@@ -249,7 +252,7 @@ static mfm_err load_group_column(mfm_h5ad *f, h5ad_col *c)
             else if (enc && strcmp(enc, "nullable-integer") == 0)
                 c->pub.type = MFM_H5AD_NUMERIC;
             else
-                rc = set_type_from_class(f, c, h5ad_value_class(f->file, c->values, NULL));
+                rc = set_type_from_class(f, fr, c, h5ad_value_class(f->file, c->values, NULL));
         } else {
             rc = mfm_err_set(MFM_EFORMAT, "%s: %s: unsupported column encoding '%s'",
                              f->path, path, enc ? enc : "(none)");
@@ -268,7 +271,7 @@ static mfm_err load_group_column(mfm_h5ad *f, h5ad_col *c)
         rc = read_catref(f, c);
     } else {
         c->store = H5AD_STORE_DATASET;
-        rc = set_type_from_class(f, c, h5ad_value_class(f->file, c->values, NULL));
+        rc = set_type_from_class(f, fr, c, h5ad_value_class(f->file, c->values, NULL));
     }
 cleanup:
     free(enc);
@@ -278,12 +281,12 @@ cleanup:
     return rc;
 }
 
-/* Describe field c->name of the legacy compound obs. */
-static mfm_err load_field_column(mfm_h5ad *f, h5ad_col *c)
+/* Describe field c->name of the legacy compound dataframe fr. */
+static mfm_err load_field_column(mfm_h5ad *f, const h5ad_frame *fr, h5ad_col *c)
 {
     mfm_err rc = MFM_OK;
     c->store = H5AD_STORE_FIELD;
-    c->values = h5ad_strdup("obs");
+    c->values = h5ad_strdup(fr->name);
     c->field = h5ad_strdup(c->name);
     size_t ln = strlen(c->name) + 32;
     char *upath = malloc(ln);
@@ -292,7 +295,7 @@ static mfm_err load_field_column(mfm_h5ad *f, h5ad_col *c)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     }
     snprintf(upath, ln, "uns/%s_categories", c->name);
-    H5T_class_t cls = h5ad_value_class(f->file, "obs", c->field);
+    H5T_class_t cls = h5ad_value_class(f->file, fr->name, c->field);
     if (cls == H5T_INTEGER && h5ad_exists(f->file, upath)) {
         c->pub.type = MFM_H5AD_CATEGORICAL;
         rc = h5ad_dset_len(f->file, upath, &c->ncat, f->path);
@@ -301,25 +304,26 @@ static mfm_err load_field_column(mfm_h5ad *f, h5ad_col *c)
         if (rc)
             c->ncat = 0;
     } else {
-        rc = set_type_from_class(f, c, cls);
+        rc = set_type_from_class(f, fr, c, cls);
     }
     free(upath);
     return rc;
 }
 
-/* Column names of obs: column-order, else the members (group) or fields
+/* Column names of fr: column-order, else the members (group) or fields
  * (legacy) other than the index. */
-static mfm_err column_names(mfm_h5ad *f, char ***names, size_t *n)
+static mfm_err column_names(mfm_h5ad *f, const h5ad_frame *fr, char ***names, size_t *n)
 {
     mfm_err rc = MFM_OK;
     *names = NULL;
     *n = 0;
-    if (f->legacy) {
-        hid_t d = H5Dopen2(f->file, "obs", H5P_DEFAULT);
+    if (fr->legacy) {
+        hid_t d = H5Dopen2(f->file, fr->name, H5P_DEFAULT);
         hid_t t = d < 0 ? -1 : H5Dget_type(d);
         int nm = t < 0 ? -1 : H5Tget_nmembers(t);
         if (nm < 1) {
-            rc = mfm_err_set(MFM_EFORMAT, "%s: obs: cannot read record fields", f->path);
+            rc = mfm_err_set(MFM_EFORMAT, "%s: %s: cannot read record fields", f->path,
+                             fr->name);
         } else {
             *names = calloc((size_t)nm, sizeof **names);
             for (int i = 1; *names && i < nm; i++) {
@@ -339,17 +343,17 @@ static mfm_err column_names(mfm_h5ad *f, char ***names, size_t *n)
             H5Dclose(d);
         return rc;
     }
-    hid_t g = H5Gopen2(f->file, "obs", H5P_DEFAULT);
+    hid_t g = H5Gopen2(f->file, fr->name, H5P_DEFAULT);
     if (g < 0)
-        return mfm_err_set(MFM_EFORMAT, "%s: obs: not a group", f->path);
+        return mfm_err_set(MFM_EFORMAT, "%s: %s: not a group", f->path, fr->name);
     bool has_order = H5Aexists(g, "column-order") > 0;
     char *idx = NULL;
     if (has_order) {
-        rc = h5ad_attr_strings(g, "column-order", names, n, f->path, "obs");
+        rc = h5ad_attr_strings(g, "column-order", names, n, f->path, fr->name);
     } else {
-        rc = index_name(f, g, "obs", &idx);
+        rc = index_name(f, g, fr->name, &idx);
         if (rc == MFM_OK)
-            rc = h5ad_group_members(f->file, "obs", names, n, f->path);
+            rc = h5ad_group_members(f->file, fr->name, names, n, f->path);
         size_t k = 0;
         for (size_t i = 0; rc == MFM_OK && i < *n; i++) {
             if (strcmp((*names)[i], idx) == 0 || strcmp((*names)[i], "__categories") == 0)
@@ -365,24 +369,33 @@ static mfm_err column_names(mfm_h5ad *f, char ***names, size_t *n)
     return rc;
 }
 
-mfm_err h5ad_frame_load_obs(mfm_h5ad *f)
+void h5ad_frame_free(h5ad_frame *fr)
+{
+    for (size_t j = 0; j < fr->ncols; j++)
+        h5ad_col_free(&fr->cols[j]);
+    free(fr->cols);
+    fr->cols = NULL;
+    fr->ncols = 0;
+}
+
+mfm_err h5ad_frame_load(mfm_h5ad *f, h5ad_frame *fr)
 {
     char **names = NULL;
     size_t n = 0;
-    mfm_err rc = column_names(f, &names, &n);
+    mfm_err rc = column_names(f, fr, &names, &n);
     if (rc)
         return rc;
-    f->cols = calloc(n ? n : 1, sizeof *f->cols);
-    if (!f->cols) {
+    fr->cols = calloc(n ? n : 1, sizeof *fr->cols);
+    if (!fr->cols) {
         mfm_h5ad_strings_free(names, n);
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
-        h5ad_col *c = &f->cols[i];
+        h5ad_col *c = &fr->cols[i];
         c->name = names[i];
         names[i] = NULL;
-        f->ncols = i + 1;
-        rc = f->legacy ? load_field_column(f, c) : load_group_column(f, c);
+        fr->ncols = i + 1;
+        rc = fr->legacy ? load_field_column(f, fr, c) : load_group_column(f, fr, c);
         if (rc)
             break;
         c->pub.name = c->name;

@@ -219,6 +219,18 @@ static void check_with_reader(const char *path, const content *c)
     mfm_h5ad_strings_free(s, N);
     ck_assert_uint_eq(mfm_h5ad_obs_ncols(f), 4);
     ck_assert_str_eq(mfm_h5ad_obs_col(f, 3)->name, "label");
+    ck_assert_uint_eq(mfm_h5ad_var_ncols(f), 2);
+    int32_t kind[D];
+    OK(mfm_h5ad_var_codes(f, "kind", kind));
+    ck_assert(memcmp(kind, c->kind, sizeof kind) == 0);
+    double scale[D];
+    OK(mfm_h5ad_var_numeric(f, "scale", scale));
+    ck_assert(memcmp(scale, c->scale, sizeof scale) == 0);
+    OK(mfm_h5ad_var_strings(f, "kind", &s));
+    ck_assert_str_eq(s[1], "state");
+    mfm_h5ad_strings_free(s, D);
+    ck_assert_int_eq(mfm_h5ad_var_numeric(f, "nope", scale), MFM_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "var: no column 'nope' (available: kind, scale)"));
     mfm_h5ad_close(f);
 }
 
