@@ -177,10 +177,8 @@ static mfm_err open_pred(eval_state *s, size_t i)
     size_t off = p->method_col ? 1 : 0;
     keys[0] = METHOD_COL;
     memcpy(keys + off, s->keys, s->nk * sizeof *keys);
-    if ((err = mfm_groups_build(&p->g, p->f, keys, s->nk + off))) {
-        mfm_err_prefix(err, "prediction file '%s'", path);
-        goto cleanup;
-    }
+    if ((err = mfm_groups_build(&p->g, p->f, keys, s->nk + off)))
+        goto cleanup; /* the reader's messages name the file */
     if (!p->method_col) {
         if ((err = read_uns_method(path, &p->name)))
             goto cleanup;
@@ -442,10 +440,8 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
     if ((err = mfm_h5ad_open(&s.truth, o->truth_path)) ||
         (err = mfm_h5ad_rep_feature_names(s.truth, s.rep, &s.tfeat, &s.d)))
         goto cleanup;
-    if ((err = mfm_groups_build(&s.tg, s.truth, s.keys, s.nk))) {
-        mfm_err_prefix(err, "truth '%s'", o->truth_path);
-        goto cleanup;
-    }
+    if ((err = mfm_groups_build(&s.tg, s.truth, s.keys, s.nk)))
+        goto cleanup; /* the reader's messages name the file */
     s.pf = calloc(o->n_pred, sizeof *s.pf);
     if (!s.pf) {
         err = mfm_err_set(MFM_ENOMEM, "out of memory");
