@@ -70,9 +70,18 @@ static void metric_header(FILE *f)
 
 static void summary_table(FILE *f, const mfm_report *r)
 {
-    size_t best[MFM_REPORT_NMETRICS];
-    for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
-        best[i] = mfm_report_best_method(r, i);
+    /* Best value per metric (ties are all highlighted). */
+    double bestv[MFM_REPORT_NMETRICS];
+    for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
+        size_t b = mfm_report_best_method(r, i);
+        bestv[i] = NAN;
+        if (b != (size_t)-1) {
+            mfm_metrics mean;
+            size_t count;
+            mfm_report_method_mean(r, b, &mean, &count);
+            bestv[i] = mfm_report_metric_value(&mean, i);
+        }
+    }
     fputs("<table id=\"summary\">\n<tr><th class=\"l\">method</th><th class=\"l\">kind</th>"
           "<th>populations</th>", f);
     metric_header(f);
@@ -86,7 +95,9 @@ static void summary_table(FILE *f, const mfm_report *r)
         esc(f, r->methods[m]);
         fprintf(f, "</td><td class=\"l\">%s</td><td>%zu</td>", kinds[r->kinds[m]], count);
         for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
-            cell(f, count ? mfm_report_metric_value(&mean, i) : NAN, best[i] == m);
+            cell(f, count ? mfm_report_metric_value(&mean, i) : NAN,
+                 r->kinds[m] != MFM_METHOD_ORACLE && count &&
+                     mfm_report_metric_value(&mean, i) == bestv[i]);
         fputs("</tr>\n", f);
     }
     fputs("</table>\n<p class=\"meta\">Mean over the populations each method was evaluated on. "
@@ -102,21 +113,22 @@ static void population_table(FILE *f, const mfm_report *r)
     metric_header(f);
     fputs("</tr>\n", f);
     for (size_t p = 0; p < r->n_pops; p++) {
-        size_t best[MFM_REPORT_NMETRICS];
+        double bestv[MFM_REPORT_NMETRICS];
         for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
-            best[i] = (size_t)-1;
-            double bv = 0.0;
+            size_t best = (size_t)-1;
+            double bv = NAN;
             for (size_t m = 0; m < r->n_methods; m++) {
                 const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
                 double v = mfm_report_metric_value(&e->m, i);
                 if (!e->present || r->kinds[m] == MFM_METHOD_ORACLE || !isfinite(v))
                     continue;
-                if (best[i] == (size_t)-1 ||
+                if (best == (size_t)-1 ||
                     (mfm_report_metrics[i].higher_better ? v > bv : v < bv)) {
-                    best[i] = m;
+                    best = m;
                     bv = v;
                 }
             }
+            bestv[i] = bv;
         }
         for (size_t m = 0; m < r->n_methods; m++) {
             const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
@@ -128,7 +140,8 @@ static void population_table(FILE *f, const mfm_report *r)
             esc(f, r->methods[m]);
             fprintf(f, "</td><td>%zu</td><td>%zu</td>", e->m.n_pred, e->m.n_true);
             for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
-                cell(f, mfm_report_metric_value(&e->m, i), best[i] == m);
+                cell(f, mfm_report_metric_value(&e->m, i),
+                     r->kinds[m] != MFM_METHOD_ORACLE && mfm_report_metric_value(&e->m, i) == bestv[i]);
             fputs("</tr>\n", f);
         }
     }
