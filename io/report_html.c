@@ -2,6 +2,7 @@
  * plots as base64 data URIs), readable offline. */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,45 @@ static void summary_table(FILE *f, const mfm_report *r)
           "highlighted.</p>\n", f);
 }
 
+/* "MFM beats identity on 7 of 9 metrics, ..." for each prediction method. */
+static void verdict(FILE *f, const mfm_report *r)
+{
+    for (size_t m = 0; m < r->n_methods; m++) {
+        if (r->kinds[m] != MFM_METHOD_PREDICTION)
+            continue;
+        mfm_metrics mm;
+        size_t cm;
+        mfm_report_method_mean(r, m, &mm, &cm);
+        bool any = false;
+        for (size_t b = 0; b < r->n_methods; b++) {
+            if (r->kinds[b] != MFM_METHOD_BASELINE)
+                continue;
+            mfm_metrics mb;
+            size_t cb, wins = 0, valid = 0;
+            mfm_report_method_mean(r, b, &mb, &cb);
+            if (cm == 0 || cb == 0)
+                continue;
+            for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
+                double vm = mfm_report_metric_value(&mm, i), vb = mfm_report_metric_value(&mb, i);
+                if (!isfinite(vm) || !isfinite(vb))
+                    continue;
+                valid++;
+                wins += mfm_report_metrics[i].higher_better ? vm > vb : vm < vb;
+            }
+            fputs(any ? ", " : "<p class=\"verdict\"><b>", f);
+            if (!any) {
+                esc(f, r->methods[m]);
+                fputs("</b> beats ", f);
+            }
+            esc(f, r->methods[b]);
+            fprintf(f, " on %zu of %zu metrics", wins, valid);
+            any = true;
+        }
+        if (any)
+            fputs(" (means over populations).</p>\n", f);
+    }
+}
+
 static void population_table(FILE *f, const mfm_report *r)
 {
     fputs("<table id=\"populations\">\n<tr><th class=\"l\">population</th><th class=\"l\">method</th>"
@@ -190,6 +230,7 @@ mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
     header(f, r);
     fputs("<h2>Summary</h2>\n", f);
     summary_table(f, r);
+    verdict(f, r);
     if ((err = mfm_plot_metric_bars(r, &png)) || (err = image(f, &png, "metrics by method")))
         goto cleanup;
     mfm_png_free(&png);
