@@ -14,5 +14,6 @@ typedef struct mfm_command {
 
 int mfm_cmd_version(int argc, char **argv);
 int mfm_cmd_info(int argc, char **argv);
+int mfm_cmd_eval(int argc, char **argv);
 
 #endif

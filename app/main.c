@@ -16,6 +16,7 @@
 static const mfm_command commands[] = {
     {"version", mfm_cmd_version, "print the version of mfm and of its libraries"},
     {"info", mfm_cmd_info, "describe an AnnData (.h5ad) file (--json for JSON)"},
+    {"eval", mfm_cmd_eval, "compare predictions with observed populations; JSON/CSV/HTML report"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
 
