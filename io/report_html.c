@@ -25,6 +25,21 @@ static const char *const css =
     "img{max-width:100%;border:1px solid #ddd;margin:6px 0}\n"
     "code,pre{background:#f6f6f6;padding:2px 4px;white-space:pre-wrap;word-break:break-all}\n";
 
+/* Values closer than this (relative) count as equal: float32 clouds that
+ * differ only by rounding (e.g. r of two shifts of the same cells). */
+#define TIE_REL 1e-6
+
+static bool tied(double a, double b)
+{
+    return isfinite(a) && isfinite(b) && fabs(a - b) <= TIE_REL * fmax(fabs(a), fabs(b));
+}
+
+/* a is better than b by more than a tie. */
+static bool beats(double a, double b, bool higher_better)
+{
+    return !tied(a, b) && (higher_better ? a > b : a < b);
+}
+
 /* Write s with &, <, >, " escaped. */
 static void esc(FILE *f, const char *s)
 {
@@ -98,7 +113,7 @@ static void summary_table(FILE *f, const mfm_report *r)
         for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
             cell(f, count ? mfm_report_metric_value(&mean, i) : NAN,
                  r->kinds[m] != MFM_METHOD_ORACLE && count &&
-                     mfm_report_metric_value(&mean, i) == bestv[i]);
+                     tied(mfm_report_metric_value(&mean, i), bestv[i]));
         fputs("</tr>\n", f);
     }
     fputs("</table>\n<p class=\"meta\">Mean over the populations each method was evaluated on. "
@@ -130,7 +145,7 @@ static void verdict(FILE *f, const mfm_report *r)
                 if (!isfinite(vm) || !isfinite(vb))
                     continue;
                 valid++;
-                wins += mfm_report_metrics[i].higher_better ? vm > vb : vm < vb;
+                wins += beats(vm, vb, mfm_report_metrics[i].higher_better);
             }
             fputs(any ? ", " : "<p class=\"verdict\"><b>", f);
             if (!any) {
@@ -181,7 +196,7 @@ static void population_table(FILE *f, const mfm_report *r)
             fprintf(f, "</td><td>%zu</td><td>%zu</td>", e->m.n_pred, e->m.n_true);
             for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
                 cell(f, mfm_report_metric_value(&e->m, i),
-                     r->kinds[m] != MFM_METHOD_ORACLE && mfm_report_metric_value(&e->m, i) == bestv[i]);
+                     r->kinds[m] != MFM_METHOD_ORACLE && tied(mfm_report_metric_value(&e->m, i), bestv[i]));
             fputs("</tr>\n", f);
         }
     }
