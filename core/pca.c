@@ -40,6 +40,92 @@ static mfm_err column_means(double *restrict mean, const float *restrict x, size
     return MFM_OK;
 }
 
+/* Flip component c (row of comps, length d) so that its entry of largest
+ * magnitude (first on ties) is positive. */
+static void fix_sign(float *comp, size_t d)
+{
+    size_t arg = 0;
+    for (size_t j = 1; j < d; j++)
+        if (fabsf(comp[j]) > fabsf(comp[arg]))
+            arg = j;
+    if (comp[arg] < 0.0f)
+        for (size_t j = 0; j < d; j++)
+            comp[j] = -comp[j];
+}
+
+/* Wide data (d > n): eigen-decompose the n x n Gram matrix G = Xc Xc^T
+ * instead of the d x d covariance.  Nonzero eigenvalues agree,
+ * lambda_cov = lambda_G / (n - 1), and component i = Xc^T u_i / sqrt(lambda_G,i).
+ * Cost O(n^2 d + n^3) instead of O(n d^2 + d^3). */
+static mfm_err fit_gram(mfm_pca *pca, const float *x, size_t n, size_t d, size_t k)
+{
+    mfm_err err = MFM_OK;
+    double *mean = NULL, *xc = NULL, *gram = NULL, *eval = NULL, *evec = NULL, *comp = NULL;
+    if (k > n - 1) {
+        err = mfm_err_set(MFM_EINVAL, "pca: %zu rows span at most %zu components (k=%zu)", n, n - 1, k);
+        goto cleanup;
+    }
+    mean = malloc(d * sizeof *mean);
+    xc = malloc(n * d * sizeof *xc);
+    gram = calloc(n * n, sizeof *gram);
+    eval = malloc(n * sizeof *eval);
+    evec = malloc(n * n * sizeof *evec);
+    comp = malloc(d * sizeof *comp);
+    pca->mean = malloc(d * sizeof *pca->mean);
+    pca->components = malloc(k * d * sizeof *pca->components);
+    pca->variance = malloc(k * sizeof *pca->variance);
+    if (!mean || !xc || !gram || !eval || !evec || !comp || !pca->mean || !pca->components ||
+        !pca->variance) {
+        err = mfm_err_set(MFM_ENOMEM, "pca: out of memory for n=%zu, d=%zu", n, d);
+        goto cleanup;
+    }
+    if ((err = column_means(mean, x, n, d)))
+        goto cleanup;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            xc[i * d + j] = (double)x[i * d + j] - mean[j];
+    /* gram (n, n), upper triangle = xc xc^T. */
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)d, 1.0, xc, (int)d, 0.0,
+                gram, (int)n);
+    double trace = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = i + 1; j < n; j++)
+            gram[j * n + i] = gram[i * n + j];
+        trace += gram[i * n + i];
+    }
+    if ((err = mfm_symeig_desc(gram, n, eval, evec))) {
+        mfm_err_prefix(err, "pca");
+        goto cleanup;
+    }
+    for (size_t c = 0; c < k; c++) {
+        if (!(eval[c] > 1e-12 * eval[0])) {
+            err = mfm_err_set(MFM_ENUMERIC, "pca: the data have rank %zu < k=%zu", c, k);
+            goto cleanup;
+        }
+        /* comp (d) = xc^T u_c / sqrt(lambda_c); u_c is column c of evec. */
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)d, 1.0 / sqrt(eval[c]), xc, (int)d,
+                    evec + c, (int)n, 0.0, comp, 1);
+        for (size_t j = 0; j < d; j++)
+            pca->components[c * d + j] = (float)comp[j];
+        fix_sign(pca->components + c * d, d);
+        pca->variance[c] = eval[c] / (double)(n - 1);
+    }
+    for (size_t j = 0; j < d; j++)
+        pca->mean[j] = (float)mean[j];
+    pca->d = d;
+    pca->k = k;
+    pca->n_fit = n;
+    pca->total_variance = trace / (double)(n - 1);
+cleanup:
+    free(mean);
+    free(xc);
+    free(gram);
+    free(eval);
+    free(evec);
+    free(comp);
+    return err;
+}
+
 mfm_err mfm_pca_fit(mfm_pca *pca, const float *x, size_t n, size_t d, size_t k)
 {
     mfm_err err = MFM_OK;
@@ -49,6 +135,10 @@ mfm_err mfm_pca_fit(mfm_pca *pca, const float *x, size_t n, size_t d, size_t k)
     if (n < 2 || d == 0 || k == 0 || k > d) {
         err = mfm_err_set(MFM_EINVAL, "pca: need n >= 2, d >= 1 and 1 <= k <= d (got n=%zu, d=%zu, k=%zu)",
                           n, d, k);
+        goto cleanup;
+    }
+    if (d > n) {
+        err = fit_gram(pca, x, n, d, k);
         goto cleanup;
     }
     mean = malloc(d * sizeof *mean);
@@ -93,19 +183,10 @@ mfm_err mfm_pca_fit(mfm_pca *pca, const float *x, size_t n, size_t d, size_t k)
     }
 
     for (size_t c = 0; c < k; c++) {
-        /* Column c of evec is the c-th eigenvector; flip so its largest |entry| is positive. */
-        size_t arg = 0;
-        double big = -1.0;
-        for (size_t j = 0; j < d; j++) {
-            double v = fabs(evec[j * d + c]);
-            if (v > big) {
-                big = v;
-                arg = j;
-            }
-        }
-        double sign = evec[arg * d + c] < 0.0 ? -1.0 : 1.0;
+        /* Column c of evec is the c-th eigenvector. */
         for (size_t j = 0; j < d; j++)
-            pca->components[c * d + j] = (float)(sign * evec[j * d + c]);
+            pca->components[c * d + j] = (float)evec[j * d + c];
+        fix_sign(pca->components + c * d, d);
         double lam = eval[c];
         pca->variance[c] = lam > 0.0 ? lam : 0.0; /* rounding can give -1e-17 */
     }

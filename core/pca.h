@@ -2,7 +2,9 @@
  *
  * Fit: mean and the covariance (ddof = 1) accumulated in double with cblas
  * dsyrk over blocks of rows, eigen-decomposed with GSL's symmetric solver
- * (gsl_eigen_symmv); the top-k eigenvectors are the components.
+ * (gsl_eigen_symmv); the top-k eigenvectors are the components.  For wide
+ * data (d > n) the n x n Gram matrix of the centred rows is decomposed
+ * instead (same result, cost O(n^2 d + n^3)).
  * Sign convention (deterministic): in every component the entry of largest
  * absolute value (first one on ties) is positive.
  * Used by the evaluation report (2-D scatter plots) and by `mfm train --pca N`.
@@ -26,11 +28,12 @@ typedef struct mfm_pca {
 
 /* Fit k components to x (n, d), row-major.  Borrows x; pca owns its arrays
  * (caller frees with mfm_pca_destroy; pca must be zeroed or destroyed).
- * Errors: MFM_EINVAL (n < 2, d == 0, k == 0 or k > d), MFM_ENUMERIC
- * (non-finite value, named by row and column; or the eigensolver failed),
- * MFM_ENOMEM.  On error pca is left zeroed.
- * Complexity: O(n d^2) for the covariance plus O(d^3) for the eigensolver;
- * memory O(d^2) doubles plus a 256-row block. */
+ * Errors: MFM_EINVAL (n < 2, d == 0, k == 0 or k > d; for d > n also
+ * k > n - 1), MFM_ENUMERIC (non-finite value, named by row and column; the
+ * eigensolver failed; for d > n, rank below k), MFM_ENOMEM.  On error pca is
+ * left zeroed.
+ * Complexity: d <= n: O(n d^2 + d^3), memory O(d^2) doubles plus a 256-row
+ * block; d > n: O(n^2 d + n^3), memory O(n d + n^2) doubles. */
 mfm_err mfm_pca_fit(mfm_pca *pca, const float *x, size_t n, size_t d, size_t k);
 
 /* z (n, k) = (x - mean) components^T for x (n, d).  Borrows everything; z

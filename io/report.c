@@ -13,6 +13,9 @@
 #include "baselines.h"
 #include "report_sha256.h"
 
+/* Above this many features, the plot PCs are fitted on at most this many cells. */
+#define PCA_FIT_MAX 500
+
 const mfm_report_metric mfm_report_metrics[MFM_REPORT_NMETRICS] = {
     {"W1", "W1", false},
     {"W2", "W2", false},
@@ -210,6 +213,7 @@ mfm_err mfm_report_set_population(mfm_report *r, size_t p, const float *truth, s
                                   const float *control, size_t n_control)
 {
     mfm_err err = MFM_OK;
+    float *sub = NULL;
     if (p >= r->n_pops || n_truth < 2)
         return mfm_err_set(MFM_EINVAL, "report: population %zu of %zu needs >= 2 true cells (has %zu)",
                            p, r->n_pops, n_truth);
@@ -232,7 +236,20 @@ mfm_err mfm_report_set_population(mfm_report *r, size_t p, const float *truth, s
         mfm_err_prefix(err, "population %s, control", pp->name);
         goto cleanup;
     }
-    if ((err = mfm_pca_fit(&pp->pca, truth, n_truth, d, d >= 2 ? 2 : 1)) != MFM_OK)
+    /* Wide data: fit the plot's PCs on evenly spaced truth cells, so the
+     * Gram route of the PCA stays cheap (O(PCA_FIT_MAX^2 d)). */
+    size_t nfit = d > PCA_FIT_MAX && n_truth > PCA_FIT_MAX ? PCA_FIT_MAX : n_truth;
+    const float *fitx = truth;
+    if (nfit < n_truth) {
+        if (!(sub = malloc(nfit * d * sizeof *sub))) {
+            err = mfm_err_set(MFM_ENOMEM, "report: out of memory");
+            goto cleanup;
+        }
+        for (size_t i = 0; i < nfit; i++)
+            memcpy(sub + i * d, truth + (i * n_truth / nfit) * d, d * sizeof *sub);
+        fitx = sub;
+    }
+    if ((err = mfm_pca_fit(&pp->pca, fitx, nfit, d, d >= 2 && nfit >= 3 ? 2 : 1)) != MFM_OK)
         goto cleanup;
     if ((err = project_subsample(&pp->pca, truth, n_truth, d, &pp->truth_xy, &pp->truth_np)))
         goto cleanup;
@@ -243,6 +260,7 @@ mfm_err mfm_report_set_population(mfm_report *r, size_t p, const float *truth, s
     pp->n_control = n_control;
     pp->filled = true;
 cleanup:
+    free(sub);
     if (err)
         pp->filled = false;
     return err;

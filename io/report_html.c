@@ -2,6 +2,7 @@
  * plots as base64 data URIs), readable offline. */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,21 @@ static const char *const css =
     ".meta{color:#555}.note{color:#8a5a00}\n"
     "img{max-width:100%;border:1px solid #ddd;margin:6px 0}\n"
     "code,pre{background:#f6f6f6;padding:2px 4px;white-space:pre-wrap;word-break:break-all}\n";
+
+/* Values closer than this (relative) count as equal: float32 clouds that
+ * differ only by rounding (e.g. r of two shifts of the same cells). */
+#define TIE_REL 1e-6
+
+static bool tied(double a, double b)
+{
+    return isfinite(a) && isfinite(b) && fabs(a - b) <= TIE_REL * fmax(fabs(a), fabs(b));
+}
+
+/* a is better than b by more than a tie. */
+static bool beats(double a, double b, bool higher_better)
+{
+    return !tied(a, b) && (higher_better ? a > b : a < b);
+}
 
 /* Write s with &, <, >, " escaped. */
 static void esc(FILE *f, const char *s)
@@ -70,9 +86,18 @@ static void metric_header(FILE *f)
 
 static void summary_table(FILE *f, const mfm_report *r)
 {
-    size_t best[MFM_REPORT_NMETRICS];
-    for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
-        best[i] = mfm_report_best_method(r, i);
+    /* Best value per metric (ties are all highlighted). */
+    double bestv[MFM_REPORT_NMETRICS];
+    for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
+        size_t b = mfm_report_best_method(r, i);
+        bestv[i] = NAN;
+        if (b != (size_t)-1) {
+            mfm_metrics mean;
+            size_t count;
+            mfm_report_method_mean(r, b, &mean, &count);
+            bestv[i] = mfm_report_metric_value(&mean, i);
+        }
+    }
     fputs("<table id=\"summary\">\n<tr><th class=\"l\">method</th><th class=\"l\">kind</th>"
           "<th>populations</th>", f);
     metric_header(f);
@@ -86,13 +111,54 @@ static void summary_table(FILE *f, const mfm_report *r)
         esc(f, r->methods[m]);
         fprintf(f, "</td><td class=\"l\">%s</td><td>%zu</td>", kinds[r->kinds[m]], count);
         for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
-            cell(f, count ? mfm_report_metric_value(&mean, i) : NAN, best[i] == m);
+            cell(f, count ? mfm_report_metric_value(&mean, i) : NAN,
+                 r->kinds[m] != MFM_METHOD_ORACLE && count &&
+                     tied(mfm_report_metric_value(&mean, i), bestv[i]));
         fputs("</tr>\n", f);
     }
     fputs("</table>\n<p class=\"meta\">Mean over the populations each method was evaluated on. "
           "Green: best method per metric (&darr; lower is better, &uarr; higher is better); the "
           "oracle mean shift uses the true mean, so it is shown as a reference and never "
           "highlighted.</p>\n", f);
+}
+
+/* "MFM beats identity on 7 of 9 metrics, ..." for each prediction method. */
+static void verdict(FILE *f, const mfm_report *r)
+{
+    for (size_t m = 0; m < r->n_methods; m++) {
+        if (r->kinds[m] != MFM_METHOD_PREDICTION)
+            continue;
+        mfm_metrics mm;
+        size_t cm;
+        mfm_report_method_mean(r, m, &mm, &cm);
+        bool any = false;
+        for (size_t b = 0; b < r->n_methods; b++) {
+            if (r->kinds[b] != MFM_METHOD_BASELINE)
+                continue;
+            mfm_metrics mb;
+            size_t cb, wins = 0, valid = 0;
+            mfm_report_method_mean(r, b, &mb, &cb);
+            if (cm == 0 || cb == 0)
+                continue;
+            for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
+                double vm = mfm_report_metric_value(&mm, i), vb = mfm_report_metric_value(&mb, i);
+                if (!isfinite(vm) || !isfinite(vb))
+                    continue;
+                valid++;
+                wins += beats(vm, vb, mfm_report_metrics[i].higher_better);
+            }
+            fputs(any ? ", " : "<p class=\"verdict\"><b>", f);
+            if (!any) {
+                esc(f, r->methods[m]);
+                fputs("</b> beats ", f);
+            }
+            esc(f, r->methods[b]);
+            fprintf(f, " on %zu of %zu metrics", wins, valid);
+            any = true;
+        }
+        if (any)
+            fputs(" (means over populations).</p>\n", f);
+    }
 }
 
 static void population_table(FILE *f, const mfm_report *r)
@@ -102,21 +168,22 @@ static void population_table(FILE *f, const mfm_report *r)
     metric_header(f);
     fputs("</tr>\n", f);
     for (size_t p = 0; p < r->n_pops; p++) {
-        size_t best[MFM_REPORT_NMETRICS];
+        double bestv[MFM_REPORT_NMETRICS];
         for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
-            best[i] = (size_t)-1;
-            double bv = 0.0;
+            size_t best = (size_t)-1;
+            double bv = NAN;
             for (size_t m = 0; m < r->n_methods; m++) {
                 const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
                 double v = mfm_report_metric_value(&e->m, i);
                 if (!e->present || r->kinds[m] == MFM_METHOD_ORACLE || !isfinite(v))
                     continue;
-                if (best[i] == (size_t)-1 ||
+                if (best == (size_t)-1 ||
                     (mfm_report_metrics[i].higher_better ? v > bv : v < bv)) {
-                    best[i] = m;
+                    best = m;
                     bv = v;
                 }
             }
+            bestv[i] = bv;
         }
         for (size_t m = 0; m < r->n_methods; m++) {
             const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
@@ -128,7 +195,8 @@ static void population_table(FILE *f, const mfm_report *r)
             esc(f, r->methods[m]);
             fprintf(f, "</td><td>%zu</td><td>%zu</td>", e->m.n_pred, e->m.n_true);
             for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
-                cell(f, mfm_report_metric_value(&e->m, i), best[i] == m);
+                cell(f, mfm_report_metric_value(&e->m, i),
+                     r->kinds[m] != MFM_METHOD_ORACLE && tied(mfm_report_metric_value(&e->m, i), bestv[i]));
             fputs("</tr>\n", f);
         }
     }
@@ -177,6 +245,7 @@ mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
     header(f, r);
     fputs("<h2>Summary</h2>\n", f);
     summary_table(f, r);
+    verdict(f, r);
     if ((err = mfm_plot_metric_bars(r, &png)) || (err = image(f, &png, "metrics by method")))
         goto cleanup;
     mfm_png_free(&png);

@@ -61,7 +61,7 @@ static void fixture_free(fixture *fx)
     memset(fx, 0, sizeof *fx);
 }
 
-static const char *const fixtures[] = {"pca_synthetic.txt", "pca_bodenmiller.txt"};
+static const char *const fixtures[] = {"pca_synthetic.txt", "pca_bodenmiller.txt", "pca_wide.txt"};
 
 START_TEST(test_matches_numpy_svd)
 {
@@ -99,12 +99,16 @@ START_TEST(test_matches_numpy_svd)
 }
 END_TEST
 
+/* All components there are: d, or n - 1 for wide data (rank of the centred rows). */
+static size_t full_rank(const fixture *fx) { return fx->d < fx->n ? fx->d : fx->n - 1; }
+
 START_TEST(test_full_rank_reconstruction)
 {
     fixture fx = {0};
     fixture_load(&fx, fixtures[_i]);
     mfm_pca pca = {0};
-    ck_assert_int_eq(mfm_pca_fit(&pca, fx.x, fx.n, fx.d, fx.d), MFM_OK);
+    const size_t kf = full_rank(&fx);
+    ck_assert_int_eq(mfm_pca_fit(&pca, fx.x, fx.n, fx.d, kf), MFM_OK);
     float *z = malloc(fx.n * fx.d * sizeof *z);
     float *back = malloc(fx.n * fx.d * sizeof *back);
     ck_assert(z && back);
@@ -119,7 +123,7 @@ START_TEST(test_full_rank_reconstruction)
                   maxerr, maxabs);
     /* Total variance is the sum of all eigenvalues. */
     double sum = 0.0;
-    for (size_t c = 0; c < fx.d; c++)
+    for (size_t c = 0; c < kf; c++)
         sum += pca.variance[c];
     ck_assert_msg(fabs(sum - pca.total_variance) <= 1e-10 * sum, "sum %g vs trace %g", sum,
                   pca.total_variance);
@@ -146,9 +150,10 @@ START_TEST(test_orthonormal_and_sign)
     fixture fx = {0};
     fixture_load(&fx, fixtures[_i]);
     mfm_pca pca = {0};
-    ck_assert_int_eq(mfm_pca_fit(&pca, fx.x, fx.n, fx.d, fx.d), MFM_OK);
+    const size_t kf = full_rank(&fx);
+    ck_assert_int_eq(mfm_pca_fit(&pca, fx.x, fx.n, fx.d, kf), MFM_OK);
     const size_t d = fx.d;
-    for (size_t a = 0; a < d; a++) {
+    for (size_t a = 0; a < kf; a++) {
         size_t arg = 0;
         for (size_t j = 0; j < d; j++)
             if (fabsf(pca.components[a * d + j]) > fabsf(pca.components[a * d + arg]))
@@ -156,7 +161,7 @@ START_TEST(test_orthonormal_and_sign)
         ck_assert_msg(pca.components[a * d + arg] > 0.0f, "component %zu largest entry negative", a);
         if (a > 0)
             ck_assert(pca.variance[a] <= pca.variance[a - 1]);
-        for (size_t b = 0; b < d; b++) {
+        for (size_t b = 0; b < kf; b++) {
             double dot = 0.0;
             for (size_t j = 0; j < d; j++)
                 dot += (double)pca.components[a * d + j] * pca.components[b * d + j];
@@ -177,6 +182,9 @@ START_TEST(test_errors)
     ck_assert_int_eq(mfm_pca_fit(&pca, x, 4, 3, 0), MFM_EINVAL);
     ck_assert_int_eq(mfm_pca_fit(&pca, x, 4, 3, 4), MFM_EINVAL);
     ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "k=4"));
+    /* Wide: 2 rows of 3 features span one component. */
+    ck_assert_int_eq(mfm_pca_fit(&pca, x, 2, 3, 2), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "at most 1 components"));
     x[2 * 3 + 1] = NAN;
     ck_assert_int_eq(mfm_pca_fit(&pca, x, 4, 3, 2), MFM_ENUMERIC);
     ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "row 2, column 1"));

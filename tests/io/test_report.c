@@ -443,6 +443,9 @@ START_TEST(test_html_tables_and_images)
     ck_assert_ptr_null(strstr(html, "<test>"));
     /* The best W1 cell (MFM 0.75) is highlighted in the summary. */
     ck_assert_ptr_nonnull(strstr(html, "<td class=\"best\">0.75</td>"));
+    /* MFM (0.75 mean W1, identity 1.1) wins W1, W2, MMD, energy, R2 and the
+     * three mean errors; r is NaN for identity, so 8 metrics compare. */
+    ck_assert_ptr_nonnull(strstr(html, "<b>MFM</b> beats identity on 8 of 8 metrics"));
     /* bars + per population (scatter + mean shift unless no control). */
     size_t want = 1 + 2 * NPOP - (size_t)_i;
     ck_assert_uint_eq(check_pngs(html), want);

@@ -1,0 +1,578 @@
+/* io/report_eval.c — pair predictions with observed populations, compute
+ * baselines and metrics, fill an mfm_report. */
+#include "report_eval.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#include "baselines.h"
+
+#define METHOD_COL "method"
+
+typedef struct pred_file {
+    mfm_h5ad *f;
+    mfm_groups g;
+    bool method_col;  /* groups keyed by (method, by...) */
+    char *name;       /* method name when !method_col, owned */
+} pred_file;
+
+typedef struct pred_pop {
+    size_t file, group; /* group within the file's groups */
+    size_t method;      /* index into the method list */
+    size_t pop;         /* report population */
+} pred_pop;
+
+typedef struct eval_state {
+    const mfm_eval_opts *o;
+    const char *rep;
+    const char **keys; /* (nk) by keys (+ control key) */
+    size_t nk, ck;     /* ck: index of the control key, nk if none */
+    mfm_h5ad *truth;
+    char **tfeat;
+    size_t d;
+    mfm_groups tg;
+    pred_file *pf;
+    char **methods;    /* (n_methods) owned */
+    mfm_method_kind *kinds;
+    size_t n_methods;
+    pred_pop *pp;
+    size_t n_pp;
+    size_t *pop_group; /* (n_pops) truth group of each report population */
+    size_t n_pops;
+} eval_state;
+
+/* Read uns/method of an .h5ad (a scalar string) into *out (caller frees), or
+ * leave *out NULL when absent. */
+static mfm_err read_uns_method(const char *path, char **out)
+{
+    mfm_err err = MFM_OK;
+    hid_t f = H5I_INVALID_HID, ds = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+    char *vs = NULL;
+    *out = NULL;
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        err = mfm_err_set(MFM_EIO, "cannot open '%s' to read uns/method", path);
+        goto cleanup;
+    }
+    if (H5Lexists(f, "uns", H5P_DEFAULT) <= 0 || H5Lexists(f, "uns/method", H5P_DEFAULT) <= 0)
+        goto cleanup;
+    ds = H5Dopen2(f, "uns/method", H5P_DEFAULT);
+    ft = ds >= 0 ? H5Dget_type(ds) : H5I_INVALID_HID;
+    if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
+        err = mfm_err_set(MFM_EFORMAT, "'%s': uns/method is not a string", path);
+        goto cleanup;
+    }
+    mt = H5Tcopy(H5T_C_S1);
+    H5Tset_cset(mt, H5Tget_cset(ft));
+    if (H5Tis_variable_str(ft) > 0) {
+        H5Tset_size(mt, H5T_VARIABLE);
+        if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &vs) < 0 || !vs) {
+            err = mfm_err_set(MFM_EFORMAT, "'%s': cannot read uns/method", path);
+            goto cleanup;
+        }
+        *out = strdup(vs);
+    } else {
+        size_t sz = H5Tget_size(ft);
+        char *buf = calloc(sz + 1, 1);
+        H5Tset_size(mt, sz + 1);
+        if (buf && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+            free(buf);
+            err = mfm_err_set(MFM_EFORMAT, "'%s': cannot read uns/method", path);
+            goto cleanup;
+        }
+        *out = buf;
+    }
+    if (!*out)
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+cleanup:
+    if (vs)
+        H5free_memory(vs);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (f >= 0)
+        H5Fclose(f);
+    return err;
+}
+
+/* "k1=v1, k2=v2" of a truth group into buf. */
+static const char *group_name(const eval_state *s, const mfm_groups *g, size_t gi, size_t off,
+                              char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < s->nk && used < len; k++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", k ? ", " : "", s->keys[k],
+                                 g->vals[gi * g->n_keys + off + k]);
+    return buf;
+}
+
+static mfm_err add_method(eval_state *s, const char *name, mfm_method_kind kind, const char *file)
+{
+    for (size_t m = 0; m < s->n_methods; m++)
+        if (strcmp(s->methods[m], name) == 0)
+            return mfm_err_set(MFM_EINVAL, "method name '%s' of '%s' is used twice (by another "
+                               "prediction file or a baseline): set a distinct uns/method",
+                               name, file);
+    char **nm = realloc(s->methods, (s->n_methods + 1) * sizeof *nm);
+    if (nm)
+        s->methods = nm;
+    mfm_method_kind *nk = realloc(s->kinds, (s->n_methods + 1) * sizeof *nk);
+    if (nk)
+        s->kinds = nk;
+    if (!nm || !nk || !(s->methods[s->n_methods] = strdup(name)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    s->kinds[s->n_methods++] = kind;
+    return MFM_OK;
+}
+
+static size_t method_index(const eval_state *s, const char *name)
+{
+    for (size_t m = 0; m < s->n_methods; m++)
+        if (strcmp(s->methods[m], name) == 0)
+            return m;
+    return (size_t)-1;
+}
+
+/* Open prediction file i, check its features, group its cells, register
+ * its method(s). */
+static mfm_err open_pred(eval_state *s, size_t i)
+{
+    mfm_err err;
+    const char *path = s->o->pred_paths[i];
+    pred_file *p = &s->pf[i];
+    char **feat = NULL;
+    size_t d = 0;
+    const char **keys = NULL;
+    if ((err = mfm_h5ad_open(&p->f, path)))
+        goto cleanup;
+    if ((err = mfm_h5ad_rep_feature_names(p->f, s->rep, &feat, &d)))
+        goto cleanup;
+    if (d != s->d) {
+        err = mfm_err_set(MFM_EINVAL, "'%s' has %zu features in %s but the truth '%s' has %zu",
+                          path, d, s->rep, s->o->truth_path, s->d);
+        goto cleanup;
+    }
+    for (size_t j = 0; j < d; j++)
+        if (strcmp(feat[j], s->tfeat[j]) != 0) {
+            err = mfm_err_set(MFM_EINVAL, "feature %zu of '%s' is '%s' but the truth's is '%s'",
+                              j, path, feat[j], s->tfeat[j]);
+            goto cleanup;
+        }
+    const mfm_h5ad_column *col;
+    p->method_col = mfm_h5ad_obs_find(p->f, METHOD_COL, &col) == MFM_OK;
+    mfm_err_clear();
+    keys = malloc((s->nk + 1) * sizeof *keys);
+    if (!keys) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    size_t off = p->method_col ? 1 : 0;
+    keys[0] = METHOD_COL;
+    memcpy(keys + off, s->keys, s->nk * sizeof *keys);
+    if ((err = mfm_groups_build(&p->g, p->f, keys, s->nk + off)))
+        goto cleanup; /* the reader's messages name the file */
+    if (!p->method_col) {
+        if ((err = read_uns_method(path, &p->name)))
+            goto cleanup;
+        if (!p->name) { /* file name without directory and .h5ad */
+            const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+            size_t len = strlen(base);
+            if (len > 5 && strcmp(base + len - 5, ".h5ad") == 0)
+                len -= 5;
+            if (!(p->name = strndup(base, len))) {
+                err = mfm_err_set(MFM_ENOMEM, "out of memory");
+                goto cleanup;
+            }
+        }
+        err = add_method(s, p->name, MFM_METHOD_PREDICTION, path);
+    } else {
+        for (size_t g = 0; g < p->g.n_groups && !err; g++) {
+            const char *name = p->g.vals[g * p->g.n_keys];
+            if (g == 0 || strcmp(name, p->g.vals[(g - 1) * p->g.n_keys]) != 0)
+                err = add_method(s, name, MFM_METHOD_PREDICTION, path);
+        }
+    }
+cleanup:
+    mfm_h5ad_strings_free(feat, d);
+    free(keys);
+    return err;
+}
+
+/* Pair every predicted population with a truth group; list report populations. */
+static mfm_err pair(eval_state *s)
+{
+    mfm_err err = MFM_OK;
+    size_t total = 0;
+    bool *used = calloc(s->tg.n_groups, sizeof *used);
+    for (size_t i = 0; i < s->o->n_pred; i++)
+        total += s->pf[i].g.n_groups;
+    s->pp = calloc(total ? total : 1, sizeof *s->pp);
+    s->pop_group = malloc(s->tg.n_groups * sizeof *s->pop_group);
+    size_t *pop_of_group = malloc(s->tg.n_groups * sizeof *pop_of_group);
+    if (!used || !s->pp || !s->pop_group || !pop_of_group) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < s->o->n_pred; i++) {
+        const pred_file *p = &s->pf[i];
+        size_t off = p->method_col ? 1 : 0;
+        for (size_t g = 0; g < p->g.n_groups; g++) {
+            const char *const *vals = (const char *const *)(p->g.vals + g * p->g.n_keys + off);
+            size_t tgi = mfm_groups_find(&s->tg, vals);
+            if (tgi == (size_t)-1) {
+                char name[512], avail[1024];
+                size_t used_len = 0;
+                avail[0] = '\0';
+                for (size_t t = 0; t < s->tg.n_groups && t < 8; t++) {
+                    char one[256];
+                    used_len += (size_t)snprintf(avail + used_len, sizeof avail - used_len, "%s[%s]",
+                                                 t ? " " : "", group_name(s, &s->tg, t, 0, one, sizeof one));
+                    if (used_len >= sizeof avail)
+                        break;
+                }
+                err = mfm_err_set(MFM_ENOTFOUND, "population [%s] of '%s' has no cells in the truth "
+                                  "'%s'; the truth has %zu populations: %s%s",
+                                  group_name(s, &p->g, g, off, name, sizeof name), s->o->pred_paths[i],
+                                  s->o->truth_path, s->tg.n_groups, avail,
+                                  s->tg.n_groups > 8 ? " ..." : "");
+                goto cleanup;
+            }
+            const char *mname = p->method_col ? p->g.vals[g * p->g.n_keys] : p->name;
+            s->pp[s->n_pp++] = (pred_pop){i, g, method_index(s, mname), tgi};
+            used[tgi] = true;
+        }
+    }
+    for (size_t t = 0; t < s->tg.n_groups; t++)
+        if (used[t]) {
+            pop_of_group[t] = s->n_pops;
+            s->pop_group[s->n_pops++] = t;
+        }
+    if (s->n_pops == 0) {
+        err = mfm_err_set(MFM_EINVAL, "no predicted populations to evaluate");
+        goto cleanup;
+    }
+    for (size_t k = 0; k < s->n_pp; k++)
+        s->pp[k].pop = pop_of_group[s->pp[k].pop];
+cleanup:
+    free(used);
+    free(pop_of_group);
+    return err;
+}
+
+/* Truth group holding the control cells of truth group t, or (size_t)-1. */
+static size_t control_group(const eval_state *s, size_t t)
+{
+    if (s->ck == s->nk)
+        return (size_t)-1;
+    const char *vals[64];
+    if (s->nk > 64)
+        return (size_t)-1;
+    for (size_t k = 0; k < s->nk; k++)
+        vals[k] = s->tg.vals[t * s->nk + k];
+    if (strcmp(vals[s->ck], s->o->control_value) == 0)
+        return (size_t)-1; /* a control population has no control of its own */
+    vals[s->ck] = s->o->control_value;
+    return mfm_groups_find(&s->tg, vals);
+}
+
+static mfm_err read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
+                          size_t *n)
+{
+    size_t cols = 0;
+    *n = g->start[gi + 1] - g->start[gi];
+    free(*x);
+    *x = NULL;
+    mfm_err err = mfm_h5ad_rep_read_alloc(f, s->rep, g->rows + g->start[gi], *n, x, &cols);
+    if (!err && cols != s->d)
+        err = mfm_err_set(MFM_EFORMAT, "'%s': %s has %zu columns, expected %zu", mfm_h5ad_path(f),
+                          s->rep, cols, s->d);
+    return err;
+}
+
+/* Per truth group: sum (d) and count of the cells that count as training
+ * targets (split_key == train_value, or all cells without a split key). */
+static mfm_err train_sums(eval_state *s, double *sums, size_t *counts)
+{
+    mfm_err err = MFM_OK;
+    char **split = NULL;
+    float *x = NULL;
+    size_t n_obs = mfm_h5ad_n_obs(s->truth);
+    if (s->o->split_key) {
+        const mfm_h5ad_column *col;
+        if ((err = mfm_h5ad_obs_find(s->truth, s->o->split_key, &col)) ||
+            (err = mfm_h5ad_obs_strings(s->truth, s->o->split_key, &split)))
+            goto cleanup;
+        size_t hits = 0;
+        for (size_t i = 0; i < n_obs; i++)
+            hits += strcmp(split[i], s->o->train_value) == 0;
+        if (hits == 0) {
+            err = mfm_err_set(MFM_ENOTFOUND, "no cell of '%s' has %s=%s", s->o->truth_path,
+                              s->o->split_key, s->o->train_value);
+            goto cleanup;
+        }
+    }
+    for (size_t t = 0; t < s->tg.n_groups; t++) {
+        double *sum = sums + t * s->d;
+        memset(sum, 0, s->d * sizeof *sum);
+        counts[t] = 0;
+        if (strcmp(s->tg.vals[t * s->nk + s->ck], s->o->control_value) == 0)
+            continue; /* controls are not targets */
+        size_t n;
+        if ((err = read_group(s, s->truth, &s->tg, t, &x, &n)))
+            goto cleanup;
+        for (size_t i = 0; i < n; i++) {
+            size_t row = s->tg.rows[s->tg.start[t] + i];
+            if (split && strcmp(split[row], s->o->train_value) != 0)
+                continue;
+            if ((err = mfm_col_sums_acc(sum, x + i * s->d, 1, s->d))) {
+                char name[512];
+                mfm_err_prefix(err, "truth '%s', population [%s], cell %zu", s->o->truth_path,
+                               group_name(s, &s->tg, t, 0, name, sizeof name), row);
+                goto cleanup;
+            }
+            counts[t]++;
+        }
+    }
+cleanup:
+    if (split)
+        mfm_h5ad_strings_free(split, n_obs);
+    free(x);
+    return err;
+}
+
+/* Train-mean target of truth group t: pooled training targets with the same
+ * control-key value (other populations only without a split key). */
+static bool train_target(const eval_state *s, size_t t, const double *sums, const size_t *counts,
+                         double *mean)
+{
+    size_t total = 0;
+    memset(mean, 0, s->d * sizeof *mean);
+    const char *treat = s->tg.vals[t * s->nk + s->ck];
+    for (size_t u = 0; u < s->tg.n_groups; u++) {
+        if ((!s->o->split_key && u == t) || counts[u] == 0 ||
+            strcmp(s->tg.vals[u * s->nk + s->ck], treat) != 0)
+            continue;
+        for (size_t j = 0; j < s->d; j++)
+            mean[j] += sums[u * s->d + j];
+        total += counts[u];
+    }
+    for (size_t j = 0; j < s->d; j++)
+        mean[j] /= (double)(total ? total : 1);
+    return total > 0;
+}
+
+static mfm_err metric(eval_state *s, mfm_report *r, size_t p, size_t m, const float *pred,
+                      size_t n_pred, const float *truth, size_t n_true,
+                      mfm_eval_metrics_fn fn, const char *file)
+{
+    mfm_metrics out;
+    mfm_metrics_opts mo = {s->o->cap, s->o->seed};
+    mfm_err err = fn(&out, pred, n_pred, truth, n_true, s->d, &mo);
+    if (!err)
+        err = mfm_report_set_result(r, p, m, pred, n_pred, &out);
+    if (err)
+        mfm_err_prefix(err, "%s, population [%s], method %s", file, r->pops[p].name,
+                       r->methods[m]);
+    return err;
+}
+
+static void state_free(eval_state *s)
+{
+    if (s->pf)
+        for (size_t i = 0; i < s->o->n_pred; i++) {
+            mfm_h5ad_close(s->pf[i].f);
+            mfm_groups_destroy(&s->pf[i].g);
+            free(s->pf[i].name);
+        }
+    free(s->pf);
+    for (size_t m = 0; m < s->n_methods; m++)
+        free(s->methods[m]);
+    free(s->methods);
+    free(s->kinds);
+    free(s->pp);
+    free(s->pop_group);
+    mfm_groups_destroy(&s->tg);
+    mfm_h5ad_strings_free(s->tfeat, s->d);
+    mfm_h5ad_close(s->truth);
+    free(s->keys);
+}
+
+mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_fn fn)
+{
+    mfm_err err = MFM_OK;
+    eval_state s = {0};
+    const char **pop_keys = NULL;
+    float *truth = NULL, *ctl = NULL, *pred = NULL, *base = NULL;
+    double *sums = NULL, *target = NULL;
+    size_t *counts = NULL;
+    bool baselines = false;
+    memset(r, 0, sizeof *r);
+    s.o = o;
+    s.rep = o->rep ? o->rep : "X";
+    if (o->n_pred == 0 || o->n_by == 0) {
+        err = mfm_err_set(MFM_EINVAL, "need at least one prediction file and one --by key");
+        goto cleanup;
+    }
+    /* Keys: --by, plus the control key if it is not among them. */
+    s.keys = malloc((o->n_by + 1) * sizeof *s.keys);
+    if (!s.keys) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    memcpy(s.keys, o->by, o->n_by * sizeof *s.keys);
+    s.nk = o->n_by;
+    s.ck = s.nk;
+    if (o->control_key) {
+        for (size_t k = 0; k < s.nk; k++)
+            if (strcmp(s.keys[k], o->control_key) == 0)
+                s.ck = k;
+        if (s.ck == s.nk)
+            s.keys[s.nk++] = o->control_key;
+    }
+    if ((err = mfm_h5ad_open(&s.truth, o->truth_path)) ||
+        (err = mfm_h5ad_rep_feature_names(s.truth, s.rep, &s.tfeat, &s.d)))
+        goto cleanup;
+    if ((err = mfm_groups_build(&s.tg, s.truth, s.keys, s.nk)))
+        goto cleanup; /* the reader's messages name the file */
+    s.pf = calloc(o->n_pred, sizeof *s.pf);
+    if (!s.pf) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < o->n_pred; i++)
+        if ((err = open_pred(&s, i)))
+            goto cleanup;
+    if ((err = pair(&s)))
+        goto cleanup;
+    if (o->control_key) {
+        bool seen = false;
+        for (size_t t = 0; t < s.tg.n_groups; t++)
+            seen |= strcmp(s.tg.vals[t * s.nk + s.ck], o->control_value) == 0;
+        if (!seen) {
+            err = mfm_err_set(MFM_ENOTFOUND, "no truth population has %s=%s in '%s'",
+                              o->control_key, o->control_value, o->truth_path);
+            goto cleanup;
+        }
+        for (size_t p = 0; p < s.n_pops; p++)
+            baselines |= control_group(&s, s.pop_group[p]) != (size_t)-1;
+    }
+    if (baselines &&
+        ((err = add_method(&s, MFM_BASELINE_IDENTITY, MFM_METHOD_BASELINE, "baselines")) ||
+         (err = add_method(&s, MFM_BASELINE_TRAIN_MEAN, MFM_METHOD_BASELINE, "baselines")) ||
+         (err = add_method(&s, MFM_BASELINE_ORACLE, MFM_METHOD_ORACLE, "baselines"))))
+        goto cleanup;
+
+    pop_keys = malloc(s.n_pops * s.nk * sizeof *pop_keys);
+    if (!pop_keys) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t p = 0; p < s.n_pops; p++)
+        for (size_t k = 0; k < s.nk; k++)
+            pop_keys[p * s.nk + k] = s.tg.vals[s.pop_group[p] * s.nk + k];
+    if ((err = mfm_report_init(r, s.d, (const char *const *)s.tfeat, s.nk, s.keys, s.n_methods,
+                               (const char *const *)s.methods, s.kinds, s.n_pops, pop_keys)) ||
+        (err = mfm_report_set_provenance(r, o->version, o->command_line, o->cap, o->seed,
+                                         o->mmd_gammas)) ||
+        (err = mfm_report_add_input(r, o->truth_path)))
+        goto cleanup;
+    for (size_t i = 0; i < o->n_pred; i++)
+        if ((err = mfm_report_add_input(r, o->pred_paths[i])))
+            goto cleanup;
+
+    char note[1024];
+    if (baselines) {
+        sums = malloc(s.tg.n_groups * s.d * sizeof *sums);
+        counts = malloc(s.tg.n_groups * sizeof *counts);
+        target = malloc(s.d * sizeof *target);
+        if (!sums || !counts || !target) {
+            err = mfm_err_set(MFM_ENOMEM, "out of memory");
+            goto cleanup;
+        }
+        if ((err = train_sums(&s, sums, counts)))
+            goto cleanup;
+        if (o->split_key)
+            snprintf(note, sizeof note, "train_mean_shift: target mean = pooled truth cells with "
+                     "%s=%s and the same %s as the population.", o->split_key, o->train_value,
+                     o->control_key);
+        else
+            snprintf(note, sizeof note, "train_mean_shift: no split given (--split-key), so the "
+                     "target mean pools the truth cells of all OTHER populations with the same %s "
+                     "(leave-one-population-out).", o->control_key);
+        if ((err = mfm_report_add_note(r, note)))
+            goto cleanup;
+    } else {
+        snprintf(note, sizeof note, "No baselines: %s.", o->control_key
+                     ? "no evaluated population has a control population in the truth"
+                     : "no control given (--control-key, --control)");
+        if ((err = mfm_report_add_note(r, note)))
+            goto cleanup;
+    }
+
+    size_t bm = s.n_methods - 3; /* first baseline method */
+    for (size_t p = 0; p < s.n_pops; p++) {
+        size_t t = s.pop_group[p], n_true, n_ctl = 0;
+        size_t cg = baselines ? control_group(&s, t) : (size_t)-1;
+        if ((err = read_group(&s, s.truth, &s.tg, t, &truth, &n_true)))
+            goto cleanup;
+        if (cg != (size_t)-1 && (err = read_group(&s, s.truth, &s.tg, cg, &ctl, &n_ctl)))
+            goto cleanup;
+        if (n_true < 2) {
+            err = mfm_err_set(MFM_EINVAL, "truth '%s', population [%s] has %zu cell(s); need >= 2",
+                              o->truth_path, r->pops[p].name, n_true);
+            goto cleanup;
+        }
+        if ((err = mfm_report_set_population(r, p, truth, n_true, n_ctl ? ctl : NULL, n_ctl))) {
+            mfm_err_prefix(err, "truth '%s'", o->truth_path);
+            goto cleanup;
+        }
+        for (size_t k = 0; k < s.n_pp; k++) {
+            if (s.pp[k].pop != p)
+                continue;
+            size_t n_pred;
+            const pred_file *pf = &s.pf[s.pp[k].file];
+            if ((err = read_group(&s, pf->f, &pf->g, s.pp[k].group, &pred, &n_pred)) ||
+                (err = metric(&s, r, p, s.pp[k].method, pred, n_pred, truth, n_true, fn,
+                              o->pred_paths[s.pp[k].file])))
+                goto cleanup;
+        }
+        if (n_ctl == 0)
+            continue;
+        free(base);
+        if (!(base = malloc(n_ctl * s.d * sizeof *base))) {
+            err = mfm_err_set(MFM_ENOMEM, "out of memory");
+            goto cleanup;
+        }
+        if ((err = mfm_baseline_identity(base, ctl, n_ctl, s.d)) ||
+            (err = metric(&s, r, p, bm, base, n_ctl, truth, n_true, fn, "baseline")))
+            goto cleanup;
+        if (train_target(&s, t, sums, counts, target) &&
+            ((err = mfm_baseline_mean_shift(base, ctl, n_ctl, s.d, target)) ||
+             (err = metric(&s, r, p, bm + 1, base, n_ctl, truth, n_true, fn, "baseline"))))
+            goto cleanup;
+        if ((err = mfm_baseline_oracle_shift(base, ctl, n_ctl, truth, n_true, s.d)) ||
+            (err = metric(&s, r, p, bm + 2, base, n_ctl, truth, n_true, fn, "baseline")))
+            goto cleanup;
+    }
+cleanup:
+    if (err && err != MFM_ENOMEM && !mfm_err_msg()[0])
+        mfm_err_set(err, "evaluation failed");
+    state_free(&s);
+    free(pop_keys);
+    free(truth);
+    free(ctl);
+    free(pred);
+    free(base);
+    free(sums);
+    free(counts);
+    free(target);
+    return err;
+}

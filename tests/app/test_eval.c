@@ -1,0 +1,198 @@
+/* tests/app/test_eval.c — `mfm eval` end to end on the fixtures made by
+ * tests/fixtures/report/make_eval.py: the report's W1/W2/MMD/mean_L2 for a
+ * prediction and the three baselines agree with POT/numpy values computed
+ * independently; the three outputs exist and nothing is written on bad
+ * input, which fails with a message naming the cause. */
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "mfm_test.h"
+
+static char out[1 << 16];
+static char dir[256];
+
+static void make_dir(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/mfm-test-eval-cli-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void remove_dir(void)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return;
+    struct dirent *e;
+    char p[600];
+    while ((e = readdir(dp)) != NULL) {
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            unlink(p);
+    }
+    closedir(dp);
+    rmdir(dir);
+}
+
+static size_t n_entries(void)
+{
+    DIR *dp = opendir(dir);
+    ck_assert_ptr_nonnull(dp);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(dp);
+    return n;
+}
+
+/* Run mfm eval with prediction file pred (in the fixture dir) and extra args. */
+static int eval(const char *pred, const char *extra)
+{
+    char args[4096];
+    const char *fx = mfm_test_env("MFM_FIXTURES");
+    snprintf(args, sizeof args,
+             "eval --pred '%s/report/%s' --truth '%s/report/truth.h5ad' --out '%s' %s", fx, pred,
+             fx, dir, extra);
+    return mfm_test_run(out, sizeof out, args);
+}
+
+static void close_rel(double got, double want, double rel, double abs_tol, const char *what)
+{
+    ck_assert_msg(fabs(got - want) <= rel * fabs(want) + abs_tol, "%s: got %.12g, want %.12g", what,
+                  got, want);
+}
+
+START_TEST(test_eval_matches_reference)
+{
+    make_dir();
+    /* _i = 0: split column; _i = 1: leave-one-population-out (same pool here). */
+    int rc = eval("pred_handmade.h5ad", _i ? "--by patient_id --control-key condition --control Ref"
+                                           : "--by patient_id,condition --control-key condition "
+                                             "--control Ref --split-key split --train-value train");
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "wrote"));
+    ck_assert_uint_eq(n_entries(), 3);
+
+    char path[600];
+    snprintf(path, sizeof path, "%s/report/expected.json", mfm_test_env("MFM_FIXTURES"));
+    json_error_t je;
+    json_t *want = json_load_file(path, 0, &je);
+    ck_assert_msg(want != NULL, "%s: %s", path, je.text);
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    json_t *got = json_load_file(path, 0, &je);
+    ck_assert_msg(got != NULL, "report.json: %s", je.text);
+
+    json_t *pops = json_object_get(got, "populations");
+    ck_assert_uint_eq(json_array_size(pops), 1);
+    json_t *pop = json_array_get(pops, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(pop, "name")),
+                     json_string_value(json_object_get(want, "population")));
+    ck_assert_int_eq(json_integer_value(json_object_get(pop, "n_control")), 120);
+    json_t *res = json_object_get(pop, "results");
+    static const char *const methods[] = {"handmade", "identity", "oracle_mean_shift",
+                                          "train_mean_shift"};
+    for (size_t m = 0; m < 4; m++) {
+        json_t *g = json_object_get(res, methods[m]), *w = json_object_get(want, methods[m]);
+        ck_assert_msg(g != NULL, "no results for %s", methods[m]);
+        char what[128];
+        snprintf(what, sizeof what, "%s W1", methods[m]);
+        close_rel(json_number_value(json_object_get(g, "W1")),
+                  json_number_value(json_object_get(w, "W1")), 1e-6, 0, what);
+        snprintf(what, sizeof what, "%s W2", methods[m]);
+        close_rel(json_number_value(json_object_get(g, "W2")),
+                  json_number_value(json_object_get(w, "W2")), 1e-6, 0, what);
+        snprintf(what, sizeof what, "%s MMD", methods[m]);
+        close_rel(json_number_value(json_object_get(g, "MMD")),
+                  json_number_value(json_object_get(w, "MMD")), 1e-4, 1e-6, what);
+        snprintf(what, sizeof what, "%s mean_L2", methods[m]);
+        close_rel(json_number_value(json_object_get(g, "mean_L2")),
+                  json_number_value(json_object_get(w, "mean_L2")), 1e-5, 1e-5, what);
+        ck_assert_int_eq(json_integer_value(json_object_get(g, "n_true")), 120);
+        ck_assert_int_eq(json_integer_value(json_object_get(g, "cap")), 5000);
+    }
+    /* Provenance: the inputs' checksums and the command line. */
+    json_t *inputs = json_object_get(got, "inputs");
+    ck_assert_uint_eq(json_array_size(inputs), 2);
+    ck_assert_uint_eq(strlen(json_string_value(json_object_get(json_array_get(inputs, 0), "sha256"))),
+                      64);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(got, "command_line")), "eval --pred"));
+    json_decref(want);
+    json_decref(got);
+
+    /* metrics.csv: header + 4 rows; report.html has its plots. */
+    snprintf(path, sizeof path, "%s/metrics.csv", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t lines = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        lines += c == '\n';
+    fclose(f);
+    ck_assert_uint_eq(lines, 5);
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    static char html[1 << 20];
+    size_t n = fread(html, 1, sizeof html - 1, f);
+    html[n] = '\0';
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(html, "data:image/png;base64,"));
+    ck_assert_ptr_nonnull(strstr(html, "<table id=\"summary\">"));
+    remove_dir();
+}
+END_TEST
+
+/* Bad input: exit code, message fragments; the output directory stays empty. */
+static const struct bad_case {
+    const char *pred;
+    const char *args;
+    int code;
+    const char *msg1, *msg2;
+} bad[] = {
+    {"bad_features.h5ad", "--by patient_id,condition --control-key condition --control Ref", 1,
+     "feature 5 of", "_renamed"},
+    {"bad_nan.h5ad", "--by patient_id,condition --control-key condition --control Ref", 1,
+     "bad_nan.h5ad", "Patient3"},
+    {"bad_pop.h5ad", "--by patient_id,condition --control-key condition --control Ref", 1,
+     "patient_id=Patient9", "the truth has 6 populations"},
+    {"pred_handmade.h5ad", "--by patient,condition", 1, "patient", "patient_id"},
+    {"pred_handmade.h5ad", "--by patient_id --control-key condition --control DMSO", 1,
+     "condition=DMSO", "truth.h5ad"},
+    {"missing.h5ad", "--by patient_id", 1, "missing.h5ad", ""},
+    {"pred_handmade.h5ad", "--by patient_id --control-key condition", 2, "go together", ""},
+    {"pred_handmade.h5ad", "", 2, "--by is required", ""},
+    {"pred_handmade.h5ad", "--by patient_id --cap -1", 2, "--cap", ""},
+};
+
+START_TEST(test_eval_bad_input)
+{
+    make_dir();
+    int rc = eval(bad[_i].pred, bad[_i].args);
+    ck_assert_msg(rc == bad[_i].code, "case %d: exit %d, want %d: %s", _i, rc, bad[_i].code, out);
+    ck_assert_msg(strstr(out, bad[_i].msg1) && strstr(out, bad[_i].msg2),
+                  "case %d: message lacks '%s'/'%s': %s", _i, bad[_i].msg1, bad[_i].msg2, out);
+    if (rc == 1) /* one line: "mfm eval: error: ..." */
+        ck_assert_msg(strncmp(out, "mfm eval: error: ", 17) == 0 && strchr(out, '\n') == out + strlen(out) - 1,
+                      "case %d: not one error line: %s", _i, out);
+    ck_assert_uint_eq(n_entries(), 0);
+    remove_dir();
+}
+END_TEST
+
+static Suite *eval_suite(void)
+{
+    Suite *s = suite_create("app-eval");
+    TCase *tc = tcase_create("eval");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_eval_matches_reference, 0, 2);
+    tcase_add_loop_test(tc, test_eval_bad_input, 0, (int)(sizeof bad / sizeof bad[0]));
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+MFM_TEST_MAIN(eval_suite)

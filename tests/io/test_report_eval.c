@@ -1,0 +1,364 @@
+/* tests/io/test_report_eval.c — pairing of predicted and observed
+ * populations, the baselines' values, method names and bad input, on small
+ * .h5ad files written with the project's writer.  The metrics function here
+ * is a stand-in that records the distance between means and the sizes, so
+ * the baselines can be checked against means computed independently. */
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "h5ad.h"
+#include "mfm_test.h"
+#include "report.h"
+#include "report_eval.h"
+
+enum { D = 3, NPAT = 3, NCELL = 40 };
+static const char *const feats[D] = {"f0", "f1", "f2"};
+static const double gammas[MFM_MMD_NGAMMA] = {2, 1, 0.5, 0.1, 0.01, 0.005};
+static char dir[256];
+
+/* Value of feature j of cell i of patient p, condition c (0 ctrl, 1 stim):
+ * a patient offset, a stimulation shift depending on the patient, and a
+ * deterministic spread. */
+static float value(size_t p, size_t c, size_t i, size_t j)
+{
+    double spread = sin(0.7 * (double)i + 1.3 * (double)j + (double)p) * (0.5 + 0.2 * (double)j);
+    return (float)(0.5 * (double)p + (double)c * (1.0 + 0.3 * (double)p) * (double)(j + 1) + spread);
+}
+
+/* Independent mean of (p, c) over NCELL cells. */
+static void true_mean(size_t p, size_t c, double *m)
+{
+    for (size_t j = 0; j < D; j++) {
+        m[j] = 0;
+        for (size_t i = 0; i < NCELL; i++)
+            m[j] += value(p, c, i, j);
+        m[j] /= NCELL;
+    }
+}
+
+static double dist(const double *a, const double *b)
+{
+    double s = 0;
+    for (size_t j = 0; j < D; j++)
+        s += (a[j] - b[j]) * (a[j] - b[j]);
+    return sqrt(s);
+}
+
+/* Stand-in metrics: mean_l2 between means (double), w1 = n_pred. */
+static mfm_err fake_metrics(mfm_metrics *out, const float *pred, size_t n_pred, const float *truth,
+                            size_t n_true, size_t d, const mfm_metrics_opts *opts)
+{
+    (void)opts;
+    memset(out, 0, sizeof *out);
+    double mp[8] = {0}, mt[8] = {0};
+    for (size_t i = 0; i < n_pred * d; i++) {
+        if (!isfinite(pred[i]))
+            return mfm_err_set(MFM_ENUMERIC, "non-finite prediction value at row %zu", i / d);
+        mp[i % d] += pred[i] / (double)n_pred;
+    }
+    for (size_t i = 0; i < n_true * d; i++)
+        mt[i % d] += truth[i] / (double)n_true;
+    double s = 0;
+    for (size_t j = 0; j < d; j++)
+        s += (mp[j] - mt[j]) * (mp[j] - mt[j]);
+    out->mean_l2 = sqrt(s);
+    out->w1 = (double)n_pred;
+    out->n_pred = out->n_pred_used = n_pred;
+    out->n_true = out->n_true_used = n_true;
+    return MFM_OK;
+}
+
+typedef struct cellspec {
+    size_t p, c;
+    const char *method; /* obs "method" column value, or NULL */
+} cellspec;
+
+/* Write an .h5ad with NCELL cells per spec; feature names fn (NULL: feats);
+ * uns/method if uns_method; a NaN planted in the first cell if nan. */
+static void write_file(const char *name, const cellspec *specs, size_t ns, const char *uns_method,
+                       const char *const *fn, int nan, int with_split)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    size_t n = ns * NCELL;
+    float *x = malloc(n * D * sizeof *x);
+    int32_t *pc = malloc(n * sizeof *pc), *cc = malloc(n * sizeof *cc), *mc = malloc(n * sizeof *mc),
+            *sc = malloc(n * sizeof *sc);
+    ck_assert(x && pc && cc && mc && sc);
+    const char *methods[8];
+    size_t nm = 0;
+    for (size_t s = 0; s < ns; s++) {
+        size_t k = 0;
+        if (specs[s].method) {
+            for (k = 0; k < nm && strcmp(methods[k], specs[s].method); k++)
+                ;
+            if (k == nm)
+                methods[nm++] = specs[s].method;
+        }
+        for (size_t i = 0; i < NCELL; i++) {
+            size_t r = s * NCELL + i;
+            for (size_t j = 0; j < D; j++)
+                x[r * D + j] = value(specs[s].p, specs[s].c, i, j);
+            pc[r] = (int32_t)specs[s].p;
+            cc[r] = (int32_t)specs[s].c;
+            mc[r] = (int32_t)k;
+            sc[r] = specs[s].p == 2 ? 1 : 0; /* patient P3 is the test patient */
+        }
+    }
+    if (nan)
+        x[1] = NAN;
+    static const char *const pats[NPAT] = {"P1", "P2", "P3"};
+    static const char *const conds[2] = {"ctrl", "stim"};
+    static const char *const splits[2] = {"train", "test"};
+    mfm_h5ad_writer *w = NULL;
+    ck_assert_int_eq(mfm_h5ad_writer_open(&w, path, 0), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_X(w, x, n, D), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_index(w, MFM_H5AD_AXIS_VAR, fn ? fn : feats, D), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "patient", pats, NPAT, pc, n),
+                     MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "condition", conds, 2, cc, n),
+                     MFM_OK);
+    if (with_split)
+        ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "split", splits, 2, sc, n),
+                         MFM_OK);
+    if (nm)
+        ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "method", methods, nm, mc, n),
+                         MFM_OK);
+    if (uns_method)
+        ck_assert_int_eq(mfm_h5ad_write_uns_string(w, "method", uns_method), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_writer_commit(&w), MFM_OK);
+    free(x);
+    free(pc);
+    free(cc);
+    free(mc);
+    free(sc);
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/mfm-test-eval-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    cellspec truth[NPAT * 2];
+    for (size_t p = 0; p < NPAT; p++)
+        for (size_t c = 0; c < 2; c++)
+            truth[p * 2 + c] = (cellspec){p, c, NULL};
+    write_file("truth.h5ad", truth, NPAT * 2, NULL, NULL, 0, 1);
+    /* MFM predicts P3 stim perfectly (the true cells); uns/method names it. */
+    const cellspec a[] = {{2, 1, NULL}};
+    write_file("pred_a.h5ad", a, 1, "MFM", NULL, 0, 0);
+    /* One file, two methods in obs/method: FM on P2, P3; CGFM on P3 (it
+     * predicts the control cells). */
+    const cellspec b[] = {{1, 1, "FM"}, {2, 1, "FM"}, {2, 0, "CGFM"}};
+    write_file("pred_b.h5ad", b, 3, NULL, NULL, 0, 0);
+    /* No method anywhere: named after the file. */
+    write_file("plain.h5ad", a, 1, NULL, NULL, 0, 0);
+    static const char *const badf[D] = {"f0", "fX", "f2"};
+    write_file("bad_features.h5ad", a, 1, "BAD", badf, 0, 0);
+    write_file("bad_nan.h5ad", a, 1, "NANNY", NULL, 1, 0);
+    write_file("dup_mfm.h5ad", a, 1, "MFM", NULL, 0, 0);
+}
+
+static void teardown(void)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return;
+    struct dirent *e;
+    char p[600];
+    while ((e = readdir(dp)) != NULL) {
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            unlink(p);
+    }
+    closedir(dp);
+    rmdir(dir);
+}
+
+static mfm_err run(mfm_report *r, const char *const *preds, size_t n_pred, int split,
+                   const char *control_key)
+{
+    static char paths[4][600], truth[600];
+    const char *pp[4];
+    for (size_t i = 0; i < n_pred; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/%s", dir, preds[i]);
+        pp[i] = paths[i];
+    }
+    snprintf(truth, sizeof truth, "%s/truth.h5ad", dir);
+    static const char *const by[] = {"patient"};
+    mfm_eval_opts o = {
+        .pred_paths = pp, .n_pred = n_pred, .truth_path = truth, .by = by, .n_by = 1,
+        .control_key = control_key, .control_value = "ctrl",
+        .split_key = split ? "split" : NULL, .train_value = "train",
+        .cap = 5000, .seed = 7, .mmd_gammas = gammas, .version = "test", .command_line = "test"};
+    return mfm_eval_build(r, &o, fake_metrics);
+}
+
+static size_t method_of(const mfm_report *r, const char *name)
+{
+    for (size_t m = 0; m < r->n_methods; m++)
+        if (!strcmp(r->methods[m], name))
+            return m;
+    ck_abort_msg("method %s not in the report", name);
+    return 0;
+}
+
+static const mfm_report_entry *entry(const mfm_report *r, size_t p, const char *method)
+{
+    return &r->entries[p * r->n_methods + method_of(r, method)];
+}
+
+START_TEST(test_pairing_and_baselines)
+{
+    mfm_report r = {0};
+    const char *preds[] = {"pred_a.h5ad", "pred_b.h5ad"};
+    ck_assert_msg(run(&r, preds, 2, _i, "condition") == MFM_OK, "%s", mfm_err_msg());
+    /* Populations: (P2, stim), (P3, ctrl), (P3, stim) sorted by values. */
+    ck_assert_uint_eq(r.n_pops, 3);
+    ck_assert_str_eq(r.pops[0].name, "patient=P2, condition=stim");
+    ck_assert_str_eq(r.pops[1].name, "patient=P3, condition=ctrl");
+    ck_assert_str_eq(r.pops[2].name, "patient=P3, condition=stim");
+    ck_assert_uint_eq(r.n_methods, 6);
+    ck_assert_str_eq(r.methods[0], "MFM");
+    ck_assert_int_eq(r.kinds[method_of(&r, "oracle_mean_shift")], MFM_METHOD_ORACLE);
+    ck_assert_int_eq(r.kinds[method_of(&r, "identity")], MFM_METHOD_BASELINE);
+    /* MFM only on P3 stim, exact. */
+    ck_assert(!entry(&r, 0, "MFM")->present);
+    ck_assert(entry(&r, 2, "MFM")->present);
+    ck_assert_double_eq_tol(entry(&r, 2, "MFM")->m.mean_l2, 0.0, 1e-6);
+    ck_assert_double_eq(entry(&r, 2, "MFM")->m.w1, NCELL);
+    ck_assert(entry(&r, 0, "FM")->present && entry(&r, 2, "FM")->present);
+    ck_assert(entry(&r, 1, "CGFM")->present && !entry(&r, 2, "CGFM")->present);
+
+    double ctl[D], stim[D], other[D], pooled[D];
+    for (size_t p = 1; p < NPAT; p++) {
+        size_t pop = p == 1 ? 0 : 2;
+        true_mean(p, 0, ctl);
+        true_mean(p, 1, stim);
+        /* identity: distance between control and truth means. */
+        ck_assert_double_eq_tol(entry(&r, pop, "identity")->m.mean_l2, dist(ctl, stim), 1e-5);
+        /* oracle: the means agree. */
+        ck_assert_double_eq_tol(entry(&r, pop, "oracle_mean_shift")->m.mean_l2, 0.0, 1e-5);
+        /* train mean: with the split, the training patients P1, P2 (P2 is
+         * its own training population); without it, the other patients. */
+        for (size_t j = 0; j < D; j++)
+            pooled[j] = 0;
+        size_t np = 0;
+        for (size_t q = 0; q < NPAT; q++) {
+            if (_i ? q == 2 : q == p)
+                continue;
+            true_mean(q, 1, other);
+            for (size_t j = 0; j < D; j++)
+                pooled[j] += other[j];
+            np++;
+        }
+        for (size_t j = 0; j < D; j++)
+            pooled[j] /= (double)np;
+        ck_assert_double_eq_tol(entry(&r, pop, "train_mean_shift")->m.mean_l2, dist(pooled, stim), 1e-5);
+    }
+    /* A control population has no control: no baselines there. */
+    ck_assert(!entry(&r, 1, "identity")->present);
+    ck_assert_uint_eq(r.n_inputs, 3);
+    ck_assert_uint_eq(r.n_notes, 1);
+    ck_assert_ptr_nonnull(strstr(r.notes[0], _i ? "split=train" : "leave-one-population-out"));
+    mfm_report_destroy(&r);
+}
+END_TEST
+
+START_TEST(test_method_from_file_name_and_no_control)
+{
+    mfm_report r = {0};
+    const char *preds[] = {"plain.h5ad"};
+    ck_assert_msg(run(&r, preds, 1, 0, NULL) == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_uint_eq(r.n_methods, 1);
+    ck_assert_str_eq(r.methods[0], "plain");
+    ck_assert_uint_eq(r.n_pops, 1);
+    ck_assert_str_eq(r.pops[0].name, "patient=P3");
+    /* Without a control key the population is all of P3 (ctrl + stim). */
+    ck_assert_uint_eq(r.pops[0].n_truth, 2 * NCELL);
+    ck_assert_ptr_nonnull(strstr(r.notes[0], "No baselines"));
+    mfm_report_destroy(&r);
+}
+END_TEST
+
+/* Bad input: each case must fail with its code and a message naming the cause. */
+static const struct bad_case {
+    const char *pred;
+    const char *control_key;
+    mfm_err code;
+    const char *msg1, *msg2;
+} bad[] = {
+    {"bad_features.h5ad", "condition", MFM_EINVAL, "feature 1 of", "'fX' but the truth's is 'f1'"},
+    {"bad_nan.h5ad", "condition", MFM_ENUMERIC, "bad_nan.h5ad, population [patient=P3, condition=stim]",
+     "NANNY"},
+    {"pred_a.h5ad", "nosuchkey", MFM_ENOTFOUND, "nosuchkey", "patient"},
+    {"missing.h5ad", "condition", MFM_EIO, "missing.h5ad", ""},
+};
+
+START_TEST(test_bad_input)
+{
+    mfm_report r = {0};
+    const char *preds[] = {bad[_i].pred};
+    mfm_err e = run(&r, preds, 1, 0, bad[_i].control_key);
+    ck_assert_msg(e == bad[_i].code, "case %d: got %d (%s)", _i, e, mfm_err_msg());
+    ck_assert_msg(strstr(mfm_err_msg(), bad[_i].msg1) && strstr(mfm_err_msg(), bad[_i].msg2),
+                  "case %d: message '%s'", _i, mfm_err_msg());
+    mfm_report_destroy(&r);
+}
+END_TEST
+
+START_TEST(test_unpaired_and_duplicate)
+{
+    mfm_report r = {0};
+    /* A prediction whose population the truth lacks: the truth with P3
+     * removed is simulated by pairing on a key the truth has but with a
+     * control label no population carries. */
+    const char *preds[] = {"pred_a.h5ad"};
+    char truth[600];
+    snprintf(truth, sizeof truth, "%s/pred_b.h5ad", dir); /* lacks P1 */
+    const char *pp[1];
+    char pa[600];
+    snprintf(pa, sizeof pa, "%s/truth.h5ad", dir);
+    pp[0] = pa;
+    static const char *const by[] = {"patient", "condition"};
+    mfm_eval_opts o = {.pred_paths = pp, .n_pred = 1, .truth_path = truth, .by = by, .n_by = 2,
+                       .cap = 10, .mmd_gammas = gammas};
+    ck_assert_int_eq(mfm_eval_build(&r, &o, fake_metrics), MFM_ENOTFOUND);
+    ck_assert_msg(strstr(mfm_err_msg(), "population [patient=P1, condition=ctrl]") &&
+                      strstr(mfm_err_msg(), "the truth has 3 populations"),
+                  "%s", mfm_err_msg());
+    mfm_report_destroy(&r);
+    /* Two files claiming the same method name. */
+    const char *dup[] = {preds[0], "dup_mfm.h5ad"};
+    ck_assert_int_eq(run(&r, dup, 2, 0, "condition"), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "method name 'MFM'"));
+    mfm_report_destroy(&r);
+    /* Unknown control label. */
+    static const char *const by1[] = {"patient"};
+    o = (mfm_eval_opts){.pred_paths = pp, .n_pred = 1, .truth_path = pa, .by = by1, .n_by = 1,
+                        .control_key = "condition", .control_value = "DMSO", .mmd_gammas = gammas};
+    const char *p1[1] = {pa};
+    o.pred_paths = p1;
+    ck_assert_int_eq(mfm_eval_build(&r, &o, fake_metrics), MFM_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "condition=DMSO"));
+    mfm_report_destroy(&r);
+}
+END_TEST
+
+static Suite *eval_suite(void)
+{
+    Suite *s = suite_create("io-report-eval");
+    TCase *tc = tcase_create("eval");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_pairing_and_baselines, 0, 2);
+    tcase_add_test(tc, test_method_from_file_name_and_no_control);
+    tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof bad / sizeof bad[0]));
+    tcase_add_test(tc, test_unpaired_and_duplicate);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+MFM_TEST_MAIN(eval_suite)
