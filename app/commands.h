@@ -17,6 +17,7 @@ int mfm_cmd_info(int argc, char **argv);
 int mfm_cmd_letters(int argc, char **argv);
 int mfm_cmd_train(int argc, char **argv);
 int mfm_cmd_predict(int argc, char **argv);
+int mfm_cmd_demo(int argc, char **argv);
 int mfm_cmd_eval(int argc, char **argv);
 
 #endif

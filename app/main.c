@@ -16,8 +16,9 @@
 static const mfm_command commands[] = {
     {"train", mfm_cmd_train, "train an MFM / CGFM / FM model on population pairs of an .h5ad file"},
     {"predict", mfm_cmd_predict, "predict treated / later populations with a trained model"},
-    {"info", mfm_cmd_info, "describe an AnnData (.h5ad) file (--json for JSON)"},
+    {"demo", mfm_cmd_demo, "train MFM/CGFM/FM on the bundled CyTOF data, predict a held-out patient, report"},
     {"eval", mfm_cmd_eval, "compare predictions with observed populations; JSON/CSV/HTML report"},
+    {"info", mfm_cmd_info, "describe an AnnData (.h5ad) file (--json for JSON)"},
     {"letters", mfm_cmd_letters, "generate the synthetic letters dataset (.h5ad, PNG preview)"},
     {"version", mfm_cmd_version, "print the version of mfm and of its libraries"},
 };

@@ -204,6 +204,23 @@ START_TEST(test_predict_feature_mismatch_and_nan)
 }
 END_TEST
 
+/* The demo end to end with a tiny budget: three models, predictions,
+ * the observed file and the report. */
+START_TEST(test_demo_small)
+{
+    ck_assert_msg(run("demo --out %s/demo --steps 3 --quiet", dir) == 0, "%s", out);
+    const char *files[] = {"mfm/model.ckpt", "cgfm/model.ckpt", "fm/model.ckpt", "pred_mfm.h5ad",
+                           "pred_cgfm.h5ad", "pred_fm.h5ad", "observed.h5ad", "report/report.html",
+                           "report/report.json", "report/metrics.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/demo/%s", dir, files[i]);
+        ck_assert_msg(access(p, R_OK) == 0, "demo did not write %s", files[i]);
+    }
+    ck_assert_ptr_nonnull(strstr(out, "report.html"));
+}
+END_TEST
+
 static Suite *train_cli_suite(void)
 {
     Suite *s = suite_create("app-train-cli");
@@ -214,6 +231,7 @@ static Suite *train_cli_suite(void)
     tcase_add_test(tc, test_predict_opens_in_anndata);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_predict_feature_mismatch_and_nan);
+    tcase_add_test(tc, test_demo_small);
     suite_add_tcase(s, tc);
     return s;
 }
