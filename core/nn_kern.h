@@ -40,8 +40,8 @@
     void mfm_linear_bwd_naive_##S(R *restrict din, R *restrict dw, R *restrict db,       \
                                   const R *restrict dout, const R *restrict in,          \
                                   const R *restrict w, size_t n, size_t ni, size_t no);  \
-    /* out (n) = act(pre (n)); out may equal pre (in place). */                           \
-    void mfm_act_fwd_##S(R *out, const R *pre, size_t n, mfm_act act);                   \
+    /* out (n) = act(pre (n)); out and pre must not overlap. */                           \
+    void mfm_act_fwd_##S(R *restrict out, const R *restrict pre, size_t n, mfm_act act); \
     /* dpre (n) += dout * act'(pre); out = act(pre) is passed so SELU needs no exp. */   \
     void mfm_act_bwd_##S(R *restrict dpre, const R *restrict dout, const R *restrict pre, \
                          const R *restrict out, size_t n, mfm_act act);                  \

@@ -267,8 +267,7 @@ void FN(mfm_net_vel_fwd)(NET *net, size_t n)
         FN(mfm_linear_fwd)(p, in, net->params + lay->mlp_w[l], net->params + lay->mlp_b[l], n,
                            lay->mlp_in[l], w);
         if (c->skip && l > 0) /* residual block: act(W a + b + a) */
-            for (size_t i = 0; i < n * w; i++)
-                p[i] += in[i];
+            FN(add_acc)(p, in, n * w);
         FN(mfm_act_fwd)(a, p, n * w, c->act);
         in = a;
     }
@@ -302,8 +301,7 @@ void FN(mfm_net_vel_bwd)(NET *net, size_t n, int want_dh)
         FN(mfm_linear_bwd)(da_next, net->grads + lay->mlp_w[l], net->grads + lay->mlp_b[l], dp,
                            FN(act_a)(net, l - 1), net->params + lay->mlp_w[l], n, w, w);
         if (c->skip) /* the identity branch of the residual block */
-            for (size_t i = 0; i < n * w; i++)
-                da_next[i] += dp[i];
+            FN(add_acc)(da_next, dp, n * w);
         real *tmp = da;
         da = da_next;
         da_next = tmp;
