@@ -311,6 +311,30 @@ void FN(mfm_gcn_bwd)(real *restrict din, real *restrict dw, real *restrict db,
     FN(mfm_linear_bwd)(din, dw, NULL, tmp, in, w, n, ni, no);
 }
 
+void FN(mfm_gcn_agg_fwd)(real *restrict out, real *restrict u, const mfm_csr *a,
+                         const real *restrict in, const real *restrict w, const real *restrict b,
+                         size_t ni, size_t no)
+{
+    // u (n, ni) = A in; out (n, no) = u w + b  (= A (in w) + b by associativity)
+    FN(mfm_spmm)(u, a, in, ni);
+    FN(mfm_linear_fwd)(out, u, w, b, a->n_rows, ni, no);
+}
+
+void FN(mfm_gcn_agg_bwd)(real *restrict din, real *restrict dw, real *restrict db,
+                         real *restrict tmp, const real *restrict dout, const mfm_csr *a,
+                         const real *restrict u, const real *restrict w, size_t ni, size_t no)
+{
+    // db += colsum dout; dw += u^T dout; tmp (n, ni) = dout w^T; din += A^T tmp
+    size_t n = a->n_rows;
+    if (din == NULL) {
+        FN(mfm_linear_bwd)(NULL, dw, db, dout, u, w, n, ni, no);
+        return;
+    }
+    memset(tmp, 0, n * ni * sizeof(real));
+    FN(mfm_linear_bwd)(tmp, dw, db, dout, u, w, n, ni, no);
+    FN(mfm_spmm_t)(din, a, tmp, ni);
+}
+
 int FN(mfm_pool_l2_fwd)(real *restrict h, real *restrict norm_out, const real *restrict z,
                         size_t n, size_t e)
 {
