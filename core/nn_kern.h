@@ -40,8 +40,8 @@
     void mfm_linear_bwd_naive_##S(R *restrict din, R *restrict dw, R *restrict db,       \
                                   const R *restrict dout, const R *restrict in,          \
                                   const R *restrict w, size_t n, size_t ni, size_t no);  \
-    /* out (n) = act(pre (n)); out may equal pre (in place). */                           \
-    void mfm_act_fwd_##S(R *out, const R *pre, size_t n, mfm_act act);                   \
+    /* out (n) = act(pre (n)); out and pre must not overlap. */                           \
+    void mfm_act_fwd_##S(R *restrict out, const R *restrict pre, size_t n, mfm_act act); \
     /* dpre (n) += dout * act'(pre); out = act(pre) is passed so SELU needs no exp. */   \
     void mfm_act_bwd_##S(R *restrict dpre, const R *restrict dout, const R *restrict pre, \
                          const R *restrict out, size_t n, mfm_act act);                  \
@@ -73,6 +73,17 @@
     void mfm_gcn_bwd_##S(R *restrict din, R *restrict dw, R *restrict db,                \
                          R *restrict tmp, const R *restrict dout, const mfm_csr *a,       \
                          const R *restrict in, const R *restrict w, size_t ni, size_t no); \
+    /* GCN layer, aggregate first: u (n, ni) = A in (cached), out = u w + b.  The     \
+     * same function as mfm_gcn_fwd; cheaper when ni < no (O(nnz ni) sparse work). */  \
+    void mfm_gcn_agg_fwd_##S(R *restrict out, R *restrict u, const mfm_csr *a,           \
+                             const R *restrict in, const R *restrict w,                  \
+                             const R *restrict b, size_t ni, size_t no);                 \
+    /* Its backward: db += colsum dout; dw += u^T dout; when din is not NULL,           \
+     * tmp (n, ni) = dout w^T and din += A^T tmp. */                                     \
+    void mfm_gcn_agg_bwd_##S(R *restrict din, R *restrict dw, R *restrict db,            \
+                             R *restrict tmp, const R *restrict dout, const mfm_csr *a,   \
+                             const R *restrict u, const R *restrict w, size_t ni,        \
+                             size_t no);                                                 \
     /* Mean pool + L2 normalise: m = mean_i z_i, h (e) = m / |m|; *norm_out = |m|.      \
      * Returns 0, or -1 if |m| is 0 or not finite (h is then left zero). O(n e). */      \
     int mfm_pool_l2_fwd_##S(R *restrict h, R *restrict norm_out, const R *restrict z,     \

@@ -4,7 +4,8 @@
  *   NN_R      the real type (float / double)
  *   NN_S      the name suffix (f32 / f64)
  *   NN_GEMM   cblas_sgemm / cblas_dgemm
- *   NN_EXPM1, NN_EXP, NN_SIN, NN_COS  the matching libm functions
+ *   NN_EXP, NN_SIN, NN_COS  the matching libm functions
+ * and a function selu1_<suffix>(x), the SELU of one value,
  * and include this file once.  Declarations and contracts: core/nn_kern.h;
  * derivations: docs/numerics.md.
  */
@@ -19,6 +20,30 @@
 #define NN_TWO_PI 6.283185307179586476925286766559
 
 typedef NN_R real;
+
+/* Elementwise loops run in blocks of NN_BLOCK with a fixed-count inner loop
+ * and branch-free bodies, so that GCC vectorises them at -O2 (its cheap cost
+ * model only takes loops whose trip count is a multiple of the vector
+ * length); the remainder runs the same body one element at a time. */
+#define NN_BLOCK 16
+#define NN_ELEMENTWISE(i, n, body)                                 \
+    do {                                                           \
+        size_t i##_0 = 0;                                          \
+        for (; i##_0 + NN_BLOCK <= (n); i##_0 += NN_BLOCK)          \
+            for (size_t i##_j = 0; i##_j < NN_BLOCK; i##_j++) {     \
+                size_t i = i##_0 + i##_j;                          \
+                body;                                              \
+            }                                                      \
+        for (size_t i = i##_0; i < (n); i++) {                     \
+            body;                                                  \
+        }                                                          \
+    } while (0)
+
+/* y (n) += x (n); the residual branch of a SkipMLP block, forward and back. */
+static void FN(add_acc)(real *restrict y, const real *restrict x, size_t n)
+{
+    NN_ELEMENTWISE(i, n, y[i] += x[i]);
+}
 
 /* ---------------------------------------------------------------- Linear */
 
@@ -60,8 +85,7 @@ static void FN(colsum_acc)(real *restrict db, const real *restrict dout, size_t 
 {
     for (size_t i = 0; i < n; i++) {
         const real *row = dout + i * no;
-        for (size_t o = 0; o < no; o++)
-            db[o] += row[o];
+        NN_ELEMENTWISE(o, no, db[o] += row[o]);
     }
     if (mfm_nn_debug_fault == MFM_NN_FAULT_LINEAR_DB && n > 0)
         for (size_t o = 0; o < no; o++)
@@ -116,21 +140,16 @@ void FN(mfm_linear_bwd_naive)(real *restrict din, real *restrict dw, real *restr
 
 /* ----------------------------------------------------------- activations */
 
-void FN(mfm_act_fwd)(real *out, const real *pre, size_t n, mfm_act act)
+void FN(mfm_act_fwd)(real *restrict out, const real *restrict pre, size_t n, mfm_act act)
 {
-    const real lam = (real)MFM_SELU_LAMBDA, la = (real)(MFM_SELU_LAMBDA * MFM_SELU_ALPHA);
     switch (act) {
-    case MFM_ACT_SELU:
-        for (size_t i = 0; i < n; i++) {
-            real x = pre[i];
-            out[i] = x > 0 ? lam * x : la * NN_EXPM1(x);
-        }
+    case MFM_ACT_SELU: /* lambda x (x > 0), lambda alpha (e^x - 1) (x <= 0) */
+        NN_ELEMENTWISE(i, n, out[i] = FN(selu1)(pre[i]));
         break;
     case MFM_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            out[i] = pre[i] > 0 ? pre[i] : 0;
+        NN_ELEMENTWISE(i, n, out[i] = pre[i] > 0 ? pre[i] : 0);
         break;
-    case MFM_ACT_SILU:
+    case MFM_ACT_SILU: /* x sigmoid(x) */
         for (size_t i = 0; i < n; i++) {
             real x = pre[i];
             out[i] = x / (1 + NN_EXP(-x));
@@ -145,17 +164,22 @@ void FN(mfm_act_bwd)(real *restrict dpre, const real *restrict dout, const real 
     const real lam = (real)MFM_SELU_LAMBDA, la = (real)(MFM_SELU_LAMBDA * MFM_SELU_ALPHA);
     switch (act) {
     case MFM_ACT_SELU: {
-        /* x <= 0: d/dx la (e^x - 1) = la e^x = out + la */
+        /* x > 0: lambda; x <= 0: d/dx la (e^x - 1) = la e^x = out + la.
+         * Written as a blend with m in {0, 1} so that the loop has no branch. */
         real neg_scale = mfm_nn_debug_fault == MFM_NN_FAULT_SELU_BWD ? (real)1.01 : 1;
-        for (size_t i = 0; i < n; i++)
-            dpre[i] += dout[i] * (pre[i] > 0 ? lam : (out[i] + la) * neg_scale);
+        NN_ELEMENTWISE(i, n, {
+            real m = pre[i] > 0 ? (real)1 : (real)0;
+            dpre[i] += dout[i] * (m * lam + (1 - m) * (out[i] + la) * neg_scale);
+        });
         break;
     }
     case MFM_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            dpre[i] += pre[i] > 0 ? dout[i] : 0;
+        NN_ELEMENTWISE(i, n, {
+            real m = pre[i] > 0 ? (real)1 : (real)0;
+            dpre[i] += m * dout[i];
+        });
         break;
-    case MFM_ACT_SILU:
+    case MFM_ACT_SILU: /* s (1 + x (1 - s)), s = sigmoid(x) */
         (void)out;
         for (size_t i = 0; i < n; i++) {
             real x = pre[i];
@@ -182,9 +206,9 @@ void FN(mfm_time_embed)(real *restrict out, size_t ldo, const float *restrict t,
     for (size_t k = 0; k < half; k++) {
         double f = exp(-(double)k * step);
         for (size_t i = 0; i < n; i++) {
-            double a = (double)t[i] * f;
-            out[i * ldo + k] = (real)sin(a);
-            out[i * ldo + half + k] = (real)cos(a);
+            real a = (real)((double)t[i] * f);
+            out[i * ldo + k] = NN_SIN(a);
+            out[i * ldo + half + k] = NN_COS(a);
         }
     }
 }
@@ -236,8 +260,7 @@ void FN(mfm_spmm)(real *restrict out, const mfm_csr *a, const real *restrict in,
         for (size_t e = a->indptr[i]; e < a->indptr[i + 1]; e++) {
             const real v = (real)a->val[e];
             const real *src = in + a->indices[e] * c;
-            for (size_t k = 0; k < c; k++)
-                o[k] += v * src[k];
+            NN_ELEMENTWISE(k, c, o[k] += v * src[k]);
         }
     }
 }
@@ -254,9 +277,10 @@ void FN(mfm_spmm_t)(real *restrict out, const mfm_csr *a, const real *restrict i
             if (fault) /* planted bug: A instead of A^T */
                 for (size_t k = 0; k < c; k++)
                     out[i * c + k] += v * in[j * c + k];
-            else
-                for (size_t k = 0; k < c; k++)
-                    out[j * c + k] += v * src[k];
+            else {
+                real *dst = out + j * c;
+                NN_ELEMENTWISE(k, c, dst[k] += v * src[k]);
+            }
         }
     }
 }
@@ -285,6 +309,30 @@ void FN(mfm_gcn_bwd)(real *restrict din, real *restrict dw, real *restrict db,
     memset(tmp, 0, n * no * sizeof(real));
     FN(mfm_spmm_t)(tmp, a, dout, no);
     FN(mfm_linear_bwd)(din, dw, NULL, tmp, in, w, n, ni, no);
+}
+
+void FN(mfm_gcn_agg_fwd)(real *restrict out, real *restrict u, const mfm_csr *a,
+                         const real *restrict in, const real *restrict w, const real *restrict b,
+                         size_t ni, size_t no)
+{
+    // u (n, ni) = A in; out (n, no) = u w + b  (= A (in w) + b by associativity)
+    FN(mfm_spmm)(u, a, in, ni);
+    FN(mfm_linear_fwd)(out, u, w, b, a->n_rows, ni, no);
+}
+
+void FN(mfm_gcn_agg_bwd)(real *restrict din, real *restrict dw, real *restrict db,
+                         real *restrict tmp, const real *restrict dout, const mfm_csr *a,
+                         const real *restrict u, const real *restrict w, size_t ni, size_t no)
+{
+    // db += colsum dout; dw += u^T dout; tmp (n, ni) = dout w^T; din += A^T tmp
+    size_t n = a->n_rows;
+    if (din == NULL) {
+        FN(mfm_linear_bwd)(NULL, dw, db, dout, u, w, n, ni, no);
+        return;
+    }
+    memset(tmp, 0, n * ni * sizeof(real));
+    FN(mfm_linear_bwd)(tmp, dw, db, dout, u, w, n, ni, no);
+    FN(mfm_spmm_t)(din, a, tmp, ni);
 }
 
 int FN(mfm_pool_l2_fwd)(real *restrict h, real *restrict norm_out, const real *restrict z,

@@ -7,6 +7,20 @@
 
 #define NET NN_CAT(mfm_net, NN_S)
 
+/* A GCN layer aggregates first (A H, then the product with W) when its input
+ * is narrower than its output: the sparse work is then O(nnz in) instead of
+ * O(nnz out), and the first layer's backward needs no sparse product. */
+static int FN(gcn_agg_first)(const mfm_nn_layout *lay, size_t l)
+{
+    return lay->gcn_in[l] < lay->gcn_out[l];
+}
+
+/* floats per cell of layer l's cache: H_l, [U_l], Z_l */
+static size_t FN(gcn_block_w)(const mfm_nn_layout *lay, size_t l)
+{
+    return lay->gcn_in[l] * (FN(gcn_agg_first)(lay, l) ? 2 : 1) + lay->gcn_out[l];
+}
+
 mfm_err FN(mfm_net_init)(NET *net, const mfm_model_config *cfg)
 {
     mfm_err e = MFM_OK;
@@ -22,11 +36,12 @@ mfm_err FN(mfm_net_init)(NET *net, const mfm_model_config *cfg)
     if (net->params == NULL || net->grads == NULL ||
         (cfg->n_fourier > 0 && net->fourier == NULL))
         e = mfm_err_set(MFM_ENOMEM, "model: cannot allocate %zu parameters", net->lay.n_params);
-    /* slot width of the GCN cache: H_0 (d), then per layer Z_l and H_{l+1} */
+    /* slot width of the GCN cache: per layer H_l, U_l = A H_l (aggregate-first
+     * layers only) and Z_l */
     if (cfg->embed_dim > 0) {
-        size_t w = cfg->d;
+        size_t w = 0;
         for (size_t l = 0; l < cfg->gcn_layers; l++)
-            w += net->lay.gcn_out[l] * (l + 1 < cfg->gcn_layers ? 2 : 1);
+            w += FN(gcn_block_w)(&net->lay, l);
         net->gcn_slot_w = w;
     }
 cleanup:
@@ -120,20 +135,28 @@ void FN(mfm_net_zero_grad)(NET *net)
 
 /* ------------------------------------------------------------ embedder */
 
-/* Cache of one slot: H_0 (n, d), then per layer Z_l (n, out_l) and, except
- * after the last layer, H_{l+1} = relu(Z_l).  Offsets use cap_cells rows. */
+/* Cache of one slot, per layer l: H_l (n, in_l) its input (H_0 = x,
+ * H_{l+1} = relu(Z_l)), U_l = A H_l (n, in_l) for aggregate-first layers,
+ * Z_l (n, out_l) its output.  Offsets use cap_cells rows. */
 static real *FN(slot_h)(const NET *net, size_t slot, size_t l)
 {
     real *p = net->g_cache + slot * net->cap_cells * net->gcn_slot_w;
     size_t off = 0;
     for (size_t j = 0; j < l; j++)
-        off += net->lay.gcn_in[j] + net->lay.gcn_out[j];
+        off += FN(gcn_block_w)(&net->lay, j);
     return p + off * net->cap_cells;
+}
+
+static real *FN(slot_u)(const NET *net, size_t slot, size_t l)
+{
+    return FN(slot_h)(net, slot, l) + net->lay.gcn_in[l] * net->cap_cells;
 }
 
 static real *FN(slot_z)(const NET *net, size_t slot, size_t l)
 {
-    return FN(slot_h)(net, slot, l) + net->lay.gcn_in[l] * net->cap_cells;
+    size_t in = net->lay.gcn_in[l];
+    return FN(slot_h)(net, slot, l) +
+           in * (FN(gcn_agg_first)(&net->lay, l) ? 2 : 1) * net->cap_cells;
 }
 
 mfm_err FN(mfm_net_embed_fwd)(NET *net, size_t slot, const float *x, size_t n,
@@ -155,9 +178,14 @@ mfm_err FN(mfm_net_embed_fwd)(NET *net, size_t slot, const float *x, size_t n,
         h0[i] = (real)x[i];
     for (size_t l = 0; l < c->gcn_layers; l++) {
         real *z = FN(slot_z)(net, slot, l);
-        FN(mfm_gcn_fwd)(z, net->g_tmp, adj, FN(slot_h)(net, slot, l),
-                        net->params + lay->gcn_w[l], net->params + lay->gcn_b[l],
-                        lay->gcn_in[l], lay->gcn_out[l]);
+        if (FN(gcn_agg_first)(lay, l))
+            FN(mfm_gcn_agg_fwd)(z, FN(slot_u)(net, slot, l), adj, FN(slot_h)(net, slot, l),
+                                net->params + lay->gcn_w[l], net->params + lay->gcn_b[l],
+                                lay->gcn_in[l], lay->gcn_out[l]);
+        else
+            FN(mfm_gcn_fwd)(z, net->g_tmp, adj, FN(slot_h)(net, slot, l),
+                            net->params + lay->gcn_w[l], net->params + lay->gcn_b[l],
+                            lay->gcn_in[l], lay->gcn_out[l]);
         if (l + 1 < c->gcn_layers)
             FN(mfm_act_fwd)(FN(slot_h)(net, slot, l + 1), z, n * lay->gcn_out[l], MFM_ACT_RELU);
     }
@@ -185,9 +213,14 @@ void FN(mfm_net_embed_bwd)(NET *net, size_t slot, const real *dh)
         size_t ni = lay->gcn_in[l], no = lay->gcn_out[l];
         if (l > 0)
             memset(dhid, 0, n * ni * sizeof(real));
-        FN(mfm_gcn_bwd)(l > 0 ? dhid : NULL, net->grads + lay->gcn_w[l],
-                        net->grads + lay->gcn_b[l], net->g_tmp, dz, adj,
-                        FN(slot_h)(net, slot, l), net->params + lay->gcn_w[l], ni, no);
+        if (FN(gcn_agg_first)(lay, l))
+            FN(mfm_gcn_agg_bwd)(l > 0 ? dhid : NULL, net->grads + lay->gcn_w[l],
+                                net->grads + lay->gcn_b[l], net->g_tmp, dz, adj,
+                                FN(slot_u)(net, slot, l), net->params + lay->gcn_w[l], ni, no);
+        else
+            FN(mfm_gcn_bwd)(l > 0 ? dhid : NULL, net->grads + lay->gcn_w[l],
+                            net->grads + lay->gcn_b[l], net->g_tmp, dz, adj,
+                            FN(slot_h)(net, slot, l), net->params + lay->gcn_w[l], ni, no);
         if (l > 0) {
             memset(dz, 0, n * ni * sizeof(real));
             FN(mfm_act_bwd)(dz, dhid, FN(slot_z)(net, slot, l - 1), FN(slot_h)(net, slot, l),
@@ -267,8 +300,7 @@ void FN(mfm_net_vel_fwd)(NET *net, size_t n)
         FN(mfm_linear_fwd)(p, in, net->params + lay->mlp_w[l], net->params + lay->mlp_b[l], n,
                            lay->mlp_in[l], w);
         if (c->skip && l > 0) /* residual block: act(W a + b + a) */
-            for (size_t i = 0; i < n * w; i++)
-                p[i] += in[i];
+            FN(add_acc)(p, in, n * w);
         FN(mfm_act_fwd)(a, p, n * w, c->act);
         in = a;
     }
@@ -302,8 +334,7 @@ void FN(mfm_net_vel_bwd)(NET *net, size_t n, int want_dh)
         FN(mfm_linear_bwd)(da_next, net->grads + lay->mlp_w[l], net->grads + lay->mlp_b[l], dp,
                            FN(act_a)(net, l - 1), net->params + lay->mlp_w[l], n, w, w);
         if (c->skip) /* the identity branch of the residual block */
-            for (size_t i = 0; i < n * w; i++)
-                da_next[i] += dp[i];
+            FN(add_acc)(da_next, dp, n * w);
         real *tmp = da;
         da = da_next;
         da_next = tmp;

@@ -187,31 +187,45 @@ typedef struct {
     mfm_csr *a;
     size_t ni, no;
     double *x, *w, *b, *out, *tmp, *g;
+    int agg; /* aggregate-first variant: tmp holds u = A x */
 } gcn_ctx;
 
 static double gcn_loss(void *p)
 {
     gcn_ctx *c = p;
-    mfm_gcn_fwd_f64(c->out, c->tmp, c->a, c->x, c->w, c->b, c->ni, c->no);
+    if (c->agg)
+        mfm_gcn_agg_fwd_f64(c->out, c->tmp, c->a, c->x, c->w, c->b, c->ni, c->no);
+    else
+        mfm_gcn_fwd_f64(c->out, c->tmp, c->a, c->x, c->w, c->b, c->ni, c->no);
     return dot(c->out, c->g, c->a->n_rows * c->no);
 }
 
 START_TEST(test_gcn_layer_grad)
 {
+    /* _i: bit 0 = normalisation, bit 1 = aggregate-first variant */
     mfm_gcn_norm norms[2] = {MFM_GCN_NORM_MEAN, MFM_GCN_NORM_SYM};
     mfm_csr a = {0};
-    ck_assert_int_eq(tu_adjacency(&a, 8, 3, norms[_i], 9), 0);
+    ck_assert_int_eq(tu_adjacency(&a, 8, 3, norms[_i % 2], 9), 0);
     enum { N = 8, NI = 3, NO = 4 };
     uint64_t s = 13;
     double x[N * NI], w[NI * NO], b[NO], out[N * NO], tmp[N * NO], g[N * NO];
-    double dx[N * NI] = {0}, dw[NI * NO] = {0}, db[NO] = {0};
-    gcn_ctx c = {&a, NI, NO, x, w, b, out, tmp, g};
+    double dx[N * NI] = {0}, dw[NI * NO] = {0}, db[NO] = {0}, work[N * NO];
+    gcn_ctx c = {&a, NI, NO, x, w, b, out, tmp, g, _i / 2};
     tu_fill(x, N * NI, &s, -1, 1, 0);
     tu_fill(w, NI * NO, &s, -1, 1, 0);
     tu_fill(b, NO, &s, -1, 1, 0);
     tu_fill(g, N * NO, &s, -1, 1, 0);
     gcn_loss(&c);
-    mfm_gcn_bwd_f64(dx, dw, db, tmp, g, &a, x, w, NI, NO);
+    if (c.agg) {
+        /* same function as the product-first layer */
+        double ref[N * NO];
+        mfm_gcn_fwd_f64(ref, work, &a, x, w, b, NI, NO);
+        for (size_t i = 0; i < N * NO; i++)
+            ck_assert_double_eq_tol(out[i], ref[i], 1e-14);
+        mfm_gcn_agg_bwd_f64(dx, dw, db, work, g, &a, tmp, w, NI, NO);
+    } else {
+        mfm_gcn_bwd_f64(dx, dw, db, work, g, &a, x, w, NI, NO);
+    }
     tu_gc_result r = tu_gradcheck(x, dx, N * NI, gcn_loss, &c, H_STEP, TU_GC_TOL_R, TU_GC_TOL_A);
     tu_assert_gc(r, "gcn dx");
     r = tu_gradcheck(w, dw, NI * NO, gcn_loss, &c, H_STEP, TU_GC_TOL_R, TU_GC_TOL_A);
@@ -334,7 +348,7 @@ static Suite *nn_grad_suite(void)
     tcase_add_test(tc, test_time_embed_values);
     tcase_add_test(tc, test_fourier_grad);
     tcase_add_test(tc, test_spmm_adjoint);
-    tcase_add_loop_test(tc, test_gcn_layer_grad, 0, 2);
+    tcase_add_loop_test(tc, test_gcn_layer_grad, 0, 4);
     tcase_add_test(tc, test_pool_l2_grad);
     tcase_add_test(tc, test_mse_grad);
     tcase_add_test(tc, test_planted_selu_fault_caught);

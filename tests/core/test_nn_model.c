@@ -71,6 +71,49 @@ START_TEST(test_fast_linear_vs_naive)
 }
 END_TEST
 
+START_TEST(test_fast_activations_vs_f64)
+{
+    /* the f32 SELU uses its own vectorisable expm1: compare with the f64
+     * twin (libm expm1) on a dense grid, incl. the tails and signed zeros */
+    enum { N = 200003 };
+    float *x = malloc(N * sizeof(float)), *y = malloc(N * sizeof(float));
+    double *xd = malloc(N * sizeof(double)), *yd = malloc(N * sizeof(double));
+    for (size_t i = 0; i < N; i++) {
+        x[i] = (float)(-120.0 + 130.0 * (double)i / (N - 1));
+        xd[i] = x[i];
+    }
+    x[7] = -0.0f, xd[7] = -0.0;
+    x[8] = -1e-30f, xd[8] = (double)-1e-30f;
+    static const mfm_act acts[] = {MFM_ACT_SELU, MFM_ACT_RELU, MFM_ACT_SILU};
+    for (size_t a = 0; a < 3; a++) {
+        mfm_act_fwd_f32(y, x, N, acts[a]);
+        mfm_act_fwd_f64(yd, xd, N, acts[a]);
+        double worst = 0;
+        for (size_t i = 0; i < N; i++) {
+            double err = fabs(y[i] - yd[i]) / fmax(fabs(yd[i]), 1e-30);
+            worst = fmax(worst, err);
+        }
+        ck_assert_msg(worst < 3e-7, "activation %zu: max relative error %g", a, worst);
+        /* backward from the cached output */
+        float *g = malloc(N * sizeof(float)), *dp = calloc(N, sizeof(float));
+        double *gd = malloc(N * sizeof(double)), *dpd = calloc(N, sizeof(double));
+        for (size_t i = 0; i < N; i++)
+            g[i] = (float)(i % 7) - 3.0f, gd[i] = g[i];
+        mfm_act_bwd_f32(dp, g, x, y, N, acts[a]);
+        mfm_act_bwd_f64(dpd, gd, xd, yd, N, acts[a]);
+        for (size_t i = 0; i < N; i++)
+            ck_assert_msg(fabs(dp[i] - dpd[i]) <= 1e-6 * (1 + fabs(dpd[i])),
+                          "act %zu bwd at x = %g: %g vs %g", a, xd[i], (double)dp[i], dpd[i]);
+        free(g), free(dp), free(gd), free(dpd);
+    }
+    /* NaN and inf are not swallowed */
+    float bad[3] = {NAN, -NAN, INFINITY}, out[3];
+    mfm_act_fwd_f32(out, bad, 3, MFM_ACT_SELU);
+    ck_assert(isnan(out[0]) && isnan(out[1]) && !isfinite(out[2]));
+    free(x), free(y), free(xd), free(yd);
+}
+END_TEST
+
 /* ------------------------------------------------- a small MFM problem */
 
 typedef struct problem {
@@ -351,6 +394,7 @@ static Suite *nn_model_suite(void)
     Suite *s = suite_create("core-nn-model");
     TCase *tc = tcase_create("model");
     tcase_add_test(tc, test_fast_linear_vs_naive);
+    tcase_add_test(tc, test_fast_activations_vs_f64);
     tcase_add_test(tc, test_f32_net_matches_f64_twin);
     tcase_add_test(tc, test_init_deterministic_and_scaled);
     tcase_add_test(tc, test_train_step_decreases_loss);

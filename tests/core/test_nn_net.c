@@ -99,18 +99,20 @@ static double emb_loss(void *p)
     return dot(c->net->pop_h, c->g, c->net->cfg.embed_dim);
 }
 
-static tu_gc_result embedder_check(size_t pop, mfm_nn_fault fault)
+static tu_gc_result embedder_check(size_t pop, mfm_nn_fault fault, size_t embed_dim)
 {
+    /* embed_dim 4: layers 3->5 (aggregate-first), 5->5, 5->4; embed_dim 8:
+     * the last layer 5->8 is aggregate-first with an input gradient */
     mfm_net_f64 net = {0};
     fixture f;
-    mfm_model_config cfg = small_cfg(1, MFM_ACT_SELU, 4);
+    mfm_model_config cfg = small_cfg(1, MFM_ACT_SELU, embed_dim);
     ck_assert_int_eq(mfm_net_init_f64(&net, &cfg), MFM_OK);
     ck_assert_int_eq(mfm_net_reserve_f64(&net, 2, 8, 10), MFM_OK);
     randomise(&net, 41);
     fixture_make(&f, 43);
     emb_ctx c = {&net, &f, pop, {0}};
     uint64_t s = 47;
-    tu_fill(c.g, 4, &s, -1, 1, 0);
+    tu_fill(c.g, embed_dim, &s, -1, 1, 0);
     mfm_net_zero_grad_f64(&net);
     emb_loss(&c);
     mfm_nn_debug_fault = fault;
@@ -125,17 +127,19 @@ static tu_gc_result embedder_check(size_t pop, mfm_nn_fault fault)
 
 START_TEST(test_embedder_grad)
 {
-    tu_gc_result r = embedder_check((size_t)_i, MFM_NN_FAULT_NONE);
-    tu_assert_gc(r, _i == 0 ? "GCN embedder (mean norm)" : "GCN embedder (symmetric norm)");
+    tu_gc_result r = embedder_check((size_t)_i % 2, MFM_NN_FAULT_NONE, _i < 2 ? 4 : 8);
+    tu_assert_gc(r, _i % 2 == 0 ? "GCN embedder (mean norm)" : "GCN embedder (symmetric norm)");
 }
 END_TEST
 
 START_TEST(test_embedder_planted_faults_caught)
 {
-    tu_gc_result r = embedder_check(0, MFM_NN_FAULT_POOL_BWD);
+    tu_gc_result r = embedder_check(0, MFM_NN_FAULT_POOL_BWD, 4);
     ck_assert_msg(r.n_bad > 0, "dropping the L2-normalisation projection went unnoticed");
-    r = embedder_check(0, MFM_NN_FAULT_SPMM_T);
+    r = embedder_check(0, MFM_NN_FAULT_SPMM_T, 4);
     ck_assert_msg(r.n_bad > 0, "using A instead of A^T went unnoticed");
+    r = embedder_check(0, MFM_NN_FAULT_SPMM_T, 8); /* in the aggregate-first backward */
+    ck_assert_msg(r.n_bad > 0, "using A instead of A^T went unnoticed (aggregate first)");
 }
 END_TEST
 
@@ -326,7 +330,7 @@ static Suite *nn_net_suite(void)
 {
     Suite *s = suite_create("core-nn-net");
     TCase *tc = tcase_create("net");
-    tcase_add_loop_test(tc, test_embedder_grad, 0, 2);
+    tcase_add_loop_test(tc, test_embedder_grad, 0, 4);
     tcase_add_test(tc, test_embedder_planted_faults_caught);
     tcase_add_loop_test(tc, test_velocity_grad, 0, 6);
     tcase_add_loop_test(tc, test_mfm_loss_grad, 0, 3);
