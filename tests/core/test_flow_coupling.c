@@ -149,6 +149,48 @@ START_TEST(test_plans_match_pot)
 }
 END_TEST
 
+/* In 1-D with n = m the exact OT plan matches the k-th smallest source with
+ * the k-th smallest target (sorted matching). */
+START_TEST(test_exact_1d_sorted)
+{
+    enum { n = 40 };
+    float x0[n], x1[n];
+    random_points(x0, n, 1, 0.0, 21);
+    random_points(x1, n, 1, 3.0, 22);
+    for (size_t i = 0; i < n; i++)
+        x1[i] *= 2.0f;
+    mfm_coupling c;
+    memset(&c, 0, sizeof c);
+    ck_assert_int_eq(mfm_coupling_init(&c, n, n, 1), MFM_OK);
+    mfm_coupling_opts o = mfm_coupling_opts_default();
+    o.kind = MFM_COUPLING_EXACT;
+    ck_assert_int_eq(mfm_coupling_plan(&c, &o, x0, n, x1, n, 1), MFM_OK);
+    double cost = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        /* rank of x0[i] among sources, rank of its partner among targets */
+        size_t partner = n, hits = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (c.plan[i * n + j] > 1e-12) {
+                partner = j;
+                hits++;
+                ck_assert_double_eq_tol(c.plan[i * n + j], 1.0 / n, 1e-12);
+            }
+        }
+        ck_assert_uint_eq(hits, 1);
+        size_t r0 = 0, r1 = 0;
+        for (size_t k = 0; k < n; k++) {
+            r0 += x0[k] < x0[i];
+            r1 += x1[k] < x1[partner];
+        }
+        ck_assert_msg(r0 == r1, "source %zu (rank %zu) matched to target %zu (rank %zu)", i, r0, partner, r1);
+        double df = (double)x0[i] - (double)x1[partner];
+        cost += df * df / n;
+    }
+    ck_assert_double_eq_tol(c.info.cost, cost, 1e-9 * cost);
+    mfm_coupling_destroy(&c);
+}
+END_TEST
+
 /* Every kind has the right marginals (paired: the identity / n). */
 static const mfm_coupling_kind all_kinds[] = {MFM_COUPLING_INDEPENDENT, MFM_COUPLING_EXACT,
                                               MFM_COUPLING_SINKHORN, MFM_COUPLING_PAIRED};
@@ -360,6 +402,7 @@ static Suite *coupling_suite(void)
     TCase *tc = tcase_create("coupling");
     tcase_add_test(tc, test_sqdist);
     tcase_add_test(tc, test_plans_match_pot);
+    tcase_add_test(tc, test_exact_1d_sorted);
     tcase_add_loop_test(tc, test_marginals, 0, (int)(sizeof all_kinds / sizeof all_kinds[0]));
     tcase_add_test(tc, test_sb_to_ot);
     tcase_add_test(tc, test_sampling_frequencies);
