@@ -489,6 +489,16 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
             goto cleanup;
 
     char note[1024];
+    /* Cells without a value for some key belong to no population: say so. */
+    for (size_t i = 0; i <= o->n_pred; i++) {
+        const mfm_groups *g = i < o->n_pred ? &s.pf[i].g : &s.tg;
+        if (g->n_skipped == 0)
+            continue;
+        snprintf(note, sizeof note, "%zu cell(s) of '%s' have no value for some pairing key and "
+                 "were left out.", g->n_skipped, i < o->n_pred ? o->pred_paths[i] : o->truth_path);
+        if ((err = mfm_report_add_note(r, note)))
+            goto cleanup;
+    }
     if (baselines) {
         sums = malloc(s.tg.n_groups * s.d * sizeof *sums);
         counts = malloc(s.tg.n_groups * sizeof *counts);

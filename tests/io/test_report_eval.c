@@ -102,7 +102,7 @@ static void write_file(const char *name, const cellspec *specs, size_t ns, const
             size_t r = s * NCELL + i;
             for (size_t j = 0; j < D; j++)
                 x[r * D + j] = value(specs[s].p, specs[s].c, i, j);
-            pc[r] = (int32_t)specs[s].p;
+            pc[r] = specs[s].p < NPAT ? (int32_t)specs[s].p : -1; /* -1: missing */
             cc[r] = (int32_t)specs[s].c;
             mc[r] = (int32_t)k;
             sc[r] = specs[s].p == 2 ? 1 : 0; /* patient P3 is the test patient */
@@ -159,6 +159,9 @@ static void setup(void)
     write_file("bad_features.h5ad", a, 1, "BAD", badf, 0, 0);
     write_file("bad_nan.h5ad", a, 1, "NANNY", NULL, 1, 0);
     write_file("dup_mfm.h5ad", a, 1, "MFM", NULL, 0, 0);
+    /* 40 cells without a patient: they belong to no population. */
+    const cellspec miss[] = {{2, 1, NULL}, {NPAT, 1, NULL}};
+    write_file("pred_missing.h5ad", miss, 2, "MISS", NULL, 0, 0);
 }
 
 static void teardown(void)
@@ -267,6 +270,20 @@ START_TEST(test_pairing_and_baselines)
 }
 END_TEST
 
+START_TEST(test_cells_without_key_values_are_reported)
+{
+    mfm_report r = {0};
+    const char *preds[] = {"pred_missing.h5ad"};
+    ck_assert_msg(run(&r, preds, 1, 0, "condition") == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_uint_eq(r.n_pops, 1);
+    ck_assert_uint_eq(r.entries[0].m.n_pred, NCELL);
+    ck_assert_uint_eq(r.n_notes, 2);
+    ck_assert_ptr_nonnull(strstr(r.notes[0], "40 cell(s) of"));
+    ck_assert_ptr_nonnull(strstr(r.notes[0], "pred_missing.h5ad"));
+    mfm_report_destroy(&r);
+}
+END_TEST
+
 START_TEST(test_method_from_file_name_and_no_control)
 {
     mfm_report r = {0};
@@ -355,6 +372,7 @@ static Suite *eval_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_pairing_and_baselines, 0, 2);
     tcase_add_test(tc, test_method_from_file_name_and_no_control);
+    tcase_add_test(tc, test_cells_without_key_values_are_reported);
     tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, test_unpaired_and_duplicate);
     suite_add_tcase(s, tc);
