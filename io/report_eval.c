@@ -528,6 +528,7 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
     }
 
     size_t bm = s.n_methods - 3; /* first baseline method */
+    size_t no_train = 0;         /* populations without training targets */
     for (size_t p = 0; p < s.n_pops; p++) {
         size_t t = s.pop_group[p], n_true, n_ctl = 0;
         size_t cg = baselines ? control_group(&s, t) : (size_t)-1;
@@ -564,13 +565,19 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
         if ((err = mfm_baseline_identity(base, ctl, n_ctl, s.d)) ||
             (err = metric(&s, r, p, bm, base, n_ctl, truth, n_true, fn, "baseline")))
             goto cleanup;
-        if (train_target(&s, t, sums, counts, target) &&
-            ((err = mfm_baseline_mean_shift(base, ctl, n_ctl, s.d, target)) ||
-             (err = metric(&s, r, p, bm + 1, base, n_ctl, truth, n_true, fn, "baseline"))))
+        if (!train_target(&s, t, sums, counts, target))
+            no_train++;
+        else if ((err = mfm_baseline_mean_shift(base, ctl, n_ctl, s.d, target)) ||
+                 (err = metric(&s, r, p, bm + 1, base, n_ctl, truth, n_true, fn, "baseline")))
             goto cleanup;
         if ((err = mfm_baseline_oracle_shift(base, ctl, n_ctl, truth, n_true, s.d)) ||
             (err = metric(&s, r, p, bm + 2, base, n_ctl, truth, n_true, fn, "baseline")))
             goto cleanup;
+    }
+    if (no_train) {
+        snprintf(note, sizeof note, "train_mean_shift: not computed for %zu population(s) that "
+                 "have no training targets with the same %s.", no_train, o->control_key);
+        err = mfm_report_add_note(r, note);
     }
 cleanup:
     if (err && err != MFM_ENOMEM && !mfm_err_msg()[0])

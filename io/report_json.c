@@ -22,7 +22,9 @@ static void push(json_t *arr, json_t *val, bool *ok)
 /* Finite numbers as reals; NaN/Inf (e.g. r of a constant feature) as null. */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-static json_t *metrics_obj(const mfm_report *r, const mfm_metrics *m, bool *ok)
+/* Metrics of one (population, method), or of a method mean; empty (a
+ * method evaluated on no population) writes null for every metric. */
+static json_t *metrics_obj(const mfm_report *r, const mfm_metrics *m, bool empty, bool *ok)
 {
     json_t *o = json_object();
     if (!o) {
@@ -30,13 +32,13 @@ static json_t *metrics_obj(const mfm_report *r, const mfm_metrics *m, bool *ok)
         return NULL;
     }
     for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
-        put(o, mfm_report_metrics[i].name, num(mfm_report_metric_value(m, i)), ok);
+        put(o, mfm_report_metrics[i].name, num(empty ? NAN : mfm_report_metric_value(m, i)), ok);
     json_t *g = json_object();
     if (g) {
         for (size_t k = 0; k < MFM_MMD_NGAMMA; k++) {
             char key[32];
             snprintf(key, sizeof key, "%g", r->mmd_gammas[k]);
-            put(g, key, num(m->mmd_gamma[k]), ok);
+            put(g, key, num(empty ? NAN : m->mmd_gamma[k]), ok);
         }
     }
     put(o, "MMD_per_gamma", g, ok);
@@ -140,7 +142,7 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
         for (size_t m = 0; res && m < r->n_methods; m++) {
             const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
             if (e->present)
-                put(res, r->methods[m], metrics_obj(r, &e->m, &ok), &ok);
+                put(res, r->methods[m], metrics_obj(r, &e->m, false, &ok), &ok);
         }
         put(po, "results", res, &ok);
         push(pops, po, &ok);
@@ -152,7 +154,7 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
         mfm_metrics mean;
         size_t count;
         mfm_report_method_mean(r, m, &mean, &count);
-        json_t *mo = metrics_obj(r, &mean, &ok);
+        json_t *mo = metrics_obj(r, &mean, count == 0, &ok);
         if (mo)
             put(mo, "n_populations", json_integer((json_int_t)count), &ok);
         put(means, r->methods[m], mo, &ok);

@@ -337,6 +337,9 @@ START_TEST(test_json_round_trip)
     ck_assert_int_eq(json_integer_value(json_object_get(mm, "n_populations")), 2);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root, "best_method"), "W1")),
                      "MFM");
+    /* "identity" has no r on any population: its mean r is null. */
+    ck_assert(json_is_null(json_object_get(json_object_get(json_object_get(root, "method_means"),
+                                                           "identity"), "r_pairwise_corr")));
     json_decref(root);
     mfm_report_destroy(&r);
     rm_tree(tmpdir);

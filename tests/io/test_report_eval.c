@@ -284,6 +284,34 @@ START_TEST(test_cells_without_key_values_are_reported)
 }
 END_TEST
 
+/* Time-series style: the population key is also the control key, so the
+ * train-mean shift has no other population to pool; it is left out with a
+ * note, identity and oracle remain. */
+START_TEST(test_no_training_targets)
+{
+    mfm_report r = {0};
+    char truth[600], pa[600];
+    snprintf(truth, sizeof truth, "%s/truth.h5ad", dir);
+    snprintf(pa, sizeof pa, "%s/pred_a.h5ad", dir);
+    const char *pp[1] = {pa};
+    static const char *const by[] = {"condition"};
+    mfm_eval_opts o = {.pred_paths = pp, .n_pred = 1, .truth_path = truth, .by = by, .n_by = 1,
+                       .control_key = "condition", .control_value = "ctrl", .mmd_gammas = gammas};
+    ck_assert_msg(mfm_eval_build(&r, &o, fake_metrics) == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_uint_eq(r.n_pops, 1);
+    ck_assert(entry(&r, 0, "identity")->present);
+    ck_assert(entry(&r, 0, "oracle_mean_shift")->present);
+    ck_assert(!entry(&r, 0, "train_mean_shift")->present);
+    ck_assert_uint_eq(r.n_notes, 2);
+    ck_assert_ptr_nonnull(strstr(r.notes[1], "not computed for 1 population(s)"));
+    mfm_metrics mean;
+    size_t count;
+    mfm_report_method_mean(&r, method_of(&r, "train_mean_shift"), &mean, &count);
+    ck_assert_uint_eq(count, 0);
+    mfm_report_destroy(&r);
+}
+END_TEST
+
 START_TEST(test_method_from_file_name_and_no_control)
 {
     mfm_report r = {0};
@@ -373,6 +401,7 @@ static Suite *eval_suite(void)
     tcase_add_loop_test(tc, test_pairing_and_baselines, 0, 2);
     tcase_add_test(tc, test_method_from_file_name_and_no_control);
     tcase_add_test(tc, test_cells_without_key_values_are_reported);
+    tcase_add_test(tc, test_no_training_targets);
     tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, test_unpaired_and_duplicate);
     suite_add_tcase(s, tc);
