@@ -489,6 +489,24 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
             goto cleanup;
 
     char note[1024];
+    {
+        char byj[512] = "", num[32];
+        size_t used = 0;
+        for (size_t k = 0; k < o->n_by && used < sizeof byj; k++)
+            used += (size_t)snprintf(byj + used, sizeof byj - used, "%s%s", k ? "," : "", o->by[k]);
+        const char *const kv[][2] = {
+            {"by", byj}, {"control_key", o->control_key}, {"control", o->control_value},
+            {"split_key", o->split_key}, {"train_value", o->train_value}, {"rep", s.rep}};
+        for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+            if (kv[i][1] && (err = mfm_report_add_config(r, kv[i][0], kv[i][1])))
+                goto cleanup;
+        snprintf(num, sizeof num, "%zu", o->cap);
+        if ((err = mfm_report_add_config(r, "cap", num)))
+            goto cleanup;
+        snprintf(num, sizeof num, "%llu", (unsigned long long)o->seed);
+        if ((err = mfm_report_add_config(r, "seed", num)))
+            goto cleanup;
+    }
     /* Cells without a value for some key belong to no population: say so. */
     for (size_t i = 0; i <= o->n_pred; i++) {
         const mfm_groups *g = i < o->n_pred ? &s.pf[i].g : &s.tg;

@@ -1,9 +1,12 @@
 /* io/report_json.c — report.json via jansson. */
 #include <math.h>
 #include <stdbool.h>
+#include <string.h>
 
+#include <cairo.h>
 #include <jansson.h>
 
+#include "io_version.h"
 #include "report.h"
 
 /* Insert val (stolen) under key; remembers any failure in *ok. */
@@ -73,6 +76,20 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
     put(root, "tool", json_string("mfm"), &ok);
     put(root, "version", json_string(r->version ? r->version : ""), &ok);
     put(root, "command_line", json_string(r->command_line ? r->command_line : ""), &ok);
+
+    json_t *cfg = json_object();
+    for (size_t i = 0; cfg && i < r->n_config; i++)
+        put(cfg, r->config_keys[i], json_string(r->config_values[i]), &ok);
+    put(root, "config", cfg, &ok);
+    json_t *libs = json_object();
+    if (libs) {
+        char hdf5[64];
+        mfm_io_hdf5_version(hdf5, sizeof hdf5);
+        put(libs, "hdf5", json_string(hdf5 + (strncmp(hdf5, "hdf5 ", 5) == 0 ? 5 : 0)), &ok);
+        put(libs, "jansson", json_string(JANSSON_VERSION), &ok);
+        put(libs, "cairo", json_string(cairo_version_string()), &ok);
+    }
+    put(root, "libraries", libs, &ok);
 
     json_t *inputs = json_array();
     for (size_t i = 0; inputs && i < r->n_inputs; i++) {

@@ -123,6 +123,15 @@ START_TEST(test_eval_matches_reference)
     ck_assert_uint_eq(strlen(json_string_value(json_object_get(json_array_get(inputs, 0), "sha256"))),
                       64);
     ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(got, "command_line")), "eval --pred"));
+    /* Resolved options and library versions. */
+    json_t *cfg = json_object_get(got, "config");
+    ck_assert_str_eq(json_string_value(json_object_get(cfg, "by")),
+                     _i ? "patient_id" : "patient_id,condition");
+    ck_assert_str_eq(json_string_value(json_object_get(cfg, "control")), "Ref");
+    ck_assert_str_eq(json_string_value(json_object_get(cfg, "cap")), "5000");
+    ck_assert(json_object_get(cfg, "split_key") == NULL || !_i);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_object_get(got, "libraries"),
+                                                                   "hdf5")), "1."));
     json_decref(want);
     json_decref(got);
 
