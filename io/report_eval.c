@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hdf5.h>
-
 #include "baselines.h"
 
 #define METHOD_COL "method"
@@ -44,63 +42,6 @@ typedef struct eval_state {
     size_t *pop_group; /* (n_pops) truth group of each report population */
     size_t n_pops;
 } eval_state;
-
-/* Read uns/method of an .h5ad (a scalar string) into *out (caller frees), or
- * leave *out NULL when absent. */
-static mfm_err read_uns_method(const char *path, char **out)
-{
-    mfm_err err = MFM_OK;
-    hid_t f = H5I_INVALID_HID, ds = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID;
-    char *vs = NULL;
-    *out = NULL;
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        err = mfm_err_set(MFM_EIO, "cannot open '%s' to read uns/method", path);
-        goto cleanup;
-    }
-    if (H5Lexists(f, "uns", H5P_DEFAULT) <= 0 || H5Lexists(f, "uns/method", H5P_DEFAULT) <= 0)
-        goto cleanup;
-    ds = H5Dopen2(f, "uns/method", H5P_DEFAULT);
-    ft = ds >= 0 ? H5Dget_type(ds) : H5I_INVALID_HID;
-    if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
-        err = mfm_err_set(MFM_EFORMAT, "'%s': uns/method is not a string", path);
-        goto cleanup;
-    }
-    mt = H5Tcopy(H5T_C_S1);
-    H5Tset_cset(mt, H5Tget_cset(ft));
-    if (H5Tis_variable_str(ft) > 0) {
-        H5Tset_size(mt, H5T_VARIABLE);
-        if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &vs) < 0 || !vs) {
-            err = mfm_err_set(MFM_EFORMAT, "'%s': cannot read uns/method", path);
-            goto cleanup;
-        }
-        *out = strdup(vs);
-    } else {
-        size_t sz = H5Tget_size(ft);
-        char *buf = calloc(sz + 1, 1);
-        H5Tset_size(mt, sz + 1);
-        if (buf && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            free(buf);
-            err = mfm_err_set(MFM_EFORMAT, "'%s': cannot read uns/method", path);
-            goto cleanup;
-        }
-        *out = buf;
-    }
-    if (!*out)
-        err = mfm_err_set(MFM_ENOMEM, "out of memory");
-cleanup:
-    if (vs)
-        H5free_memory(vs);
-    if (mt >= 0)
-        H5Tclose(mt);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (ds >= 0)
-        H5Dclose(ds);
-    if (f >= 0)
-        H5Fclose(f);
-    return err;
-}
 
 /* "k1=v1, k2=v2" of a truth group into buf. */
 static const char *group_name(const eval_state *s, const mfm_groups *g, size_t gi, size_t off,
@@ -180,7 +121,7 @@ static mfm_err open_pred(eval_state *s, size_t i)
     if ((err = mfm_groups_build(&p->g, p->f, keys, s->nk + off)))
         goto cleanup; /* the reader's messages name the file */
     if (!p->method_col) {
-        if ((err = read_uns_method(path, &p->name)))
+        if ((err = mfm_report_read_uns_string(path, "method", &p->name)))
             goto cleanup;
         if (!p->name) { /* file name without directory and .h5ad */
             const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;

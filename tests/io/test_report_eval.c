@@ -312,6 +312,25 @@ START_TEST(test_no_training_targets)
 }
 END_TEST
 
+START_TEST(test_read_uns_string)
+{
+    char path[600], *v = NULL;
+    snprintf(path, sizeof path, "%s/pred_a.h5ad", dir);
+    ck_assert_int_eq(mfm_report_read_uns_string(path, "method", &v), MFM_OK);
+    ck_assert_str_eq(v, "MFM");
+    free(v);
+    ck_assert_int_eq(mfm_report_read_uns_string(path, "nothing", &v), MFM_OK);
+    ck_assert_ptr_null(v);
+    ck_assert_int_eq(mfm_report_read_uns_string(path, "a/b", &v), MFM_EINVAL);
+    snprintf(path, sizeof path, "%s/plain.h5ad", dir);
+    ck_assert_int_eq(mfm_report_read_uns_string(path, "method", &v), MFM_OK);
+    ck_assert_ptr_null(v);
+    snprintf(path, sizeof path, "%s/none.h5ad", dir);
+    ck_assert_int_eq(mfm_report_read_uns_string(path, "method", &v), MFM_EIO);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "none.h5ad"));
+}
+END_TEST
+
 START_TEST(test_method_from_file_name_and_no_control)
 {
     mfm_report r = {0};
@@ -402,6 +421,7 @@ static Suite *eval_suite(void)
     tcase_add_test(tc, test_method_from_file_name_and_no_control);
     tcase_add_test(tc, test_cells_without_key_values_are_reported);
     tcase_add_test(tc, test_no_training_targets);
+    tcase_add_test(tc, test_read_uns_string);
     tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, test_unpaired_and_duplicate);
     suite_add_tcase(s, tc);
