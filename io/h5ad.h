@@ -116,13 +116,27 @@ mfm_err mfm_h5ad_obs_codes(mfm_h5ad *f, const char *name, int32_t *codes);
 mfm_err mfm_h5ad_obs_numeric(mfm_h5ad *f, const char *name, double *out);
 
 /* Any obs column as text, one string per cell: string columns as stored,
- * categoricals as their category name, numbers formatted with %.17g
- * trimmed to the shortest text that reads back equal, bools as
- * "True"/"False", missing as "" .  *out receives (n_obs) strings; caller
- * frees with mfm_h5ad_strings_free(*out, n_obs).  O(n_obs). */
+ * categoricals as their category name, numbers as the shortest text that
+ * reads back equal (as a float32 when the value is exactly a float32:
+ * "0.33333334"), bools as "True"/"False", missing as "".  The same text as
+ * mfm_h5ad_obs_levels gives, so cells can be matched to levels by strcmp.
+ * *out receives (n_obs) strings; caller frees with
+ * mfm_h5ad_strings_free(*out, n_obs).  O(n_obs). */
 mfm_err mfm_h5ad_obs_strings(mfm_h5ad *f, const char *name, char ***out);
 
-/* Distinct values of obs column `name` as text, in a natural order:
+/* The same for the columns of var (e.g. a marker class per feature), with
+ * n_vars rows: count, column j, find by name, codes, numbers, text.
+ * Same ownership, errors and complexity as the obs functions. */
+size_t mfm_h5ad_var_ncols(const mfm_h5ad *f);
+const mfm_h5ad_column *mfm_h5ad_var_col(const mfm_h5ad *f, size_t j);
+mfm_err mfm_h5ad_var_find(const mfm_h5ad *f, const char *name,
+                          const mfm_h5ad_column **col);
+mfm_err mfm_h5ad_var_codes(mfm_h5ad *f, const char *name, int32_t *codes);
+mfm_err mfm_h5ad_var_numeric(mfm_h5ad *f, const char *name, double *out);
+mfm_err mfm_h5ad_var_strings(mfm_h5ad *f, const char *name, char ***out);
+
+/* Distinct values of obs column `name` as text (formatted as by
+ * mfm_h5ad_obs_strings), in a natural order:
  * categories in their stored order for categoricals (all of them, also
  * unused ones), ascending numbers for numeric/bool, sorted strings for string
  * columns.  Missing values are not listed.  *values receives *n strings;
@@ -202,6 +216,14 @@ void mfm_h5ad_strings_free(char **s, size_t n);
 /* ------------------------------------------------------------------ */
 
 typedef struct mfm_h5ad_writer mfm_h5ad_writer; /* opaque */
+
+/* Common to every mfm_h5ad_write_* function: all arrays are borrowed (copied
+ * to the file before returning); lengths must agree with what was written
+ * before on the same axis (X, index, columns, obsm, layers) or MFM_EINVAL
+ * names both lengths; a name written twice, an empty name or one containing
+ * '/' is MFM_EINVAL; HDF5 failures are MFM_EIO.  After an error the writer
+ * may still be aborted (or committed, if what was written suffices).
+ * Complexity: linear in the data written. */
 
 typedef enum mfm_h5ad_axis { MFM_H5AD_AXIS_OBS, MFM_H5AD_AXIS_VAR } mfm_h5ad_axis;
 

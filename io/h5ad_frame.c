@@ -1,6 +1,7 @@
-/* io/h5ad_frame.c — obs/var dataframes of an .h5ad file: the index, the obs
- * columns (categorical, string, numeric, bool, nullable-*), their values as
- * codes / doubles / text, and cell selection by column values.
+/* io/h5ad_frame.c — obs/var dataframes of an .h5ad file: the index and the
+ * description of the obs columns (categorical, string, numeric, bool,
+ * nullable-*): where their values live and their categories.  Reading the
+ * values and selecting cells: h5ad_column.c.
  *
  * Layouts: anndata >= 0.8 (categorical groups), 0.7 (codes dataset with a
  * "categories" object reference), < 0.7 (compound dataset, categories in
@@ -53,11 +54,13 @@ static mfm_err index_name(mfm_h5ad *f, hid_t g, const char *frame, char **out)
                        "index dataset)", f->path, frame);
 }
 
-mfm_err h5ad_frame_index(mfm_h5ad *f, const char *frame, char ***names, size_t *n)
+mfm_err h5ad_frame_index(mfm_h5ad *f, h5ad_frame *fr, char ***names)
 {
     mfm_err rc = MFM_OK;
     hid_t g = -1, t = -1;
     char *idx = NULL, *path = NULL, *field = NULL;
+    const char *frame = fr->name;
+    size_t *n = &fr->n;
     *names = NULL;
     *n = 0;
     if (!h5ad_exists(f->file, frame))
@@ -80,7 +83,7 @@ mfm_err h5ad_frame_index(mfm_h5ad *f, const char *frame, char ***names, size_t *
             rc = mfm_err_set(MFM_ENOMEM, "out of memory");
             goto cleanup;
         }
-        f->legacy = true;
+        fr->legacy = true;
         rc = h5ad_dset_len(f->file, frame, n, f->path);
         if (rc == MFM_OK)
             rc = h5ad_read_strings(f->file, frame, field, *n, names, f->path);
@@ -137,7 +140,8 @@ cleanup:
     return rc;
 }
 
-static mfm_err set_type_from_class(mfm_h5ad *f, h5ad_col *c, H5T_class_t cls)
+static mfm_err set_type_from_class(mfm_h5ad *f, const h5ad_frame *fr, h5ad_col *c,
+                                   H5T_class_t cls)
 {
     switch (cls) {
     case H5T_STRING: c->pub.type = MFM_H5AD_STRING; return MFM_OK;
@@ -145,8 +149,8 @@ static mfm_err set_type_from_class(mfm_h5ad *f, h5ad_col *c, H5T_class_t cls)
     case H5T_FLOAT: c->pub.type = MFM_H5AD_NUMERIC; return MFM_OK;
     case H5T_ENUM: c->pub.type = MFM_H5AD_BOOL; return MFM_OK;
     default:
-        return mfm_err_set(MFM_EFORMAT, "%s: obs/%s: unsupported value type (class %d)",
-                           f->path, c->name, (int)cls);
+        return mfm_err_set(MFM_EFORMAT, "%s: %s/%s: unsupported value type (class %d)",
+                           f->path, fr->name, c->name, (int)cls);
     }
 }
 
@@ -191,17 +195,17 @@ cleanup:
     return rc;
 }
 
-/* Describe column c->name of the group-based obs. */
-static mfm_err load_group_column(mfm_h5ad *f, h5ad_col *c)
+/* Describe column c->name of the group-based dataframe fr. */
+static mfm_err load_group_column(mfm_h5ad *f, const h5ad_frame *fr, h5ad_col *c)
 {
     mfm_err rc = MFM_OK;
-    char *path = join_path("obs", c->name), *enc = NULL;
+    char *path = join_path(fr->name, c->name), *enc = NULL;
     hid_t o = -1;
     if (!path)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     if (!h5ad_exists(f->file, path)) {
-        rc = mfm_err_set(MFM_EFORMAT, "%s: obs/%s: listed in column-order but missing",
-                         f->path, c->name);
+        rc = mfm_err_set(MFM_EFORMAT, "%s: %s: listed in column-order but missing",
+                         f->path, path);
         goto cleanup;
     }
     o = H5Oopen(f->file, path, H5P_DEFAULT);
@@ -248,7 +252,7 @@ static mfm_err load_group_column(mfm_h5ad *f, h5ad_col *c)
             else if (enc && strcmp(enc, "nullable-integer") == 0)
                 c->pub.type = MFM_H5AD_NUMERIC;
             else
-                rc = set_type_from_class(f, c, h5ad_value_class(f->file, c->values, NULL));
+                rc = set_type_from_class(f, fr, c, h5ad_value_class(f->file, c->values, NULL));
         } else {
             rc = mfm_err_set(MFM_EFORMAT, "%s: %s: unsupported column encoding '%s'",
                              f->path, path, enc ? enc : "(none)");
@@ -267,7 +271,7 @@ static mfm_err load_group_column(mfm_h5ad *f, h5ad_col *c)
         rc = read_catref(f, c);
     } else {
         c->store = H5AD_STORE_DATASET;
-        rc = set_type_from_class(f, c, h5ad_value_class(f->file, c->values, NULL));
+        rc = set_type_from_class(f, fr, c, h5ad_value_class(f->file, c->values, NULL));
     }
 cleanup:
     free(enc);
@@ -277,12 +281,12 @@ cleanup:
     return rc;
 }
 
-/* Describe field c->name of the legacy compound obs. */
-static mfm_err load_field_column(mfm_h5ad *f, h5ad_col *c)
+/* Describe field c->name of the legacy compound dataframe fr. */
+static mfm_err load_field_column(mfm_h5ad *f, const h5ad_frame *fr, h5ad_col *c)
 {
     mfm_err rc = MFM_OK;
     c->store = H5AD_STORE_FIELD;
-    c->values = h5ad_strdup("obs");
+    c->values = h5ad_strdup(fr->name);
     c->field = h5ad_strdup(c->name);
     size_t ln = strlen(c->name) + 32;
     char *upath = malloc(ln);
@@ -291,7 +295,7 @@ static mfm_err load_field_column(mfm_h5ad *f, h5ad_col *c)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     }
     snprintf(upath, ln, "uns/%s_categories", c->name);
-    H5T_class_t cls = h5ad_value_class(f->file, "obs", c->field);
+    H5T_class_t cls = h5ad_value_class(f->file, fr->name, c->field);
     if (cls == H5T_INTEGER && h5ad_exists(f->file, upath)) {
         c->pub.type = MFM_H5AD_CATEGORICAL;
         rc = h5ad_dset_len(f->file, upath, &c->ncat, f->path);
@@ -300,25 +304,26 @@ static mfm_err load_field_column(mfm_h5ad *f, h5ad_col *c)
         if (rc)
             c->ncat = 0;
     } else {
-        rc = set_type_from_class(f, c, cls);
+        rc = set_type_from_class(f, fr, c, cls);
     }
     free(upath);
     return rc;
 }
 
-/* Column names of obs: column-order, else the members (group) or fields
+/* Column names of fr: column-order, else the members (group) or fields
  * (legacy) other than the index. */
-static mfm_err column_names(mfm_h5ad *f, char ***names, size_t *n)
+static mfm_err column_names(mfm_h5ad *f, const h5ad_frame *fr, char ***names, size_t *n)
 {
     mfm_err rc = MFM_OK;
     *names = NULL;
     *n = 0;
-    if (f->legacy) {
-        hid_t d = H5Dopen2(f->file, "obs", H5P_DEFAULT);
+    if (fr->legacy) {
+        hid_t d = H5Dopen2(f->file, fr->name, H5P_DEFAULT);
         hid_t t = d < 0 ? -1 : H5Dget_type(d);
         int nm = t < 0 ? -1 : H5Tget_nmembers(t);
         if (nm < 1) {
-            rc = mfm_err_set(MFM_EFORMAT, "%s: obs: cannot read record fields", f->path);
+            rc = mfm_err_set(MFM_EFORMAT, "%s: %s: cannot read record fields", f->path,
+                             fr->name);
         } else {
             *names = calloc((size_t)nm, sizeof **names);
             for (int i = 1; *names && i < nm; i++) {
@@ -338,17 +343,17 @@ static mfm_err column_names(mfm_h5ad *f, char ***names, size_t *n)
             H5Dclose(d);
         return rc;
     }
-    hid_t g = H5Gopen2(f->file, "obs", H5P_DEFAULT);
+    hid_t g = H5Gopen2(f->file, fr->name, H5P_DEFAULT);
     if (g < 0)
-        return mfm_err_set(MFM_EFORMAT, "%s: obs: not a group", f->path);
+        return mfm_err_set(MFM_EFORMAT, "%s: %s: not a group", f->path, fr->name);
     bool has_order = H5Aexists(g, "column-order") > 0;
     char *idx = NULL;
     if (has_order) {
-        rc = h5ad_attr_strings(g, "column-order", names, n, f->path, "obs");
+        rc = h5ad_attr_strings(g, "column-order", names, n, f->path, fr->name);
     } else {
-        rc = index_name(f, g, "obs", &idx);
+        rc = index_name(f, g, fr->name, &idx);
         if (rc == MFM_OK)
-            rc = h5ad_group_members(f->file, "obs", names, n, f->path);
+            rc = h5ad_group_members(f->file, fr->name, names, n, f->path);
         size_t k = 0;
         for (size_t i = 0; rc == MFM_OK && i < *n; i++) {
             if (strcmp((*names)[i], idx) == 0 || strcmp((*names)[i], "__categories") == 0)
@@ -364,24 +369,33 @@ static mfm_err column_names(mfm_h5ad *f, char ***names, size_t *n)
     return rc;
 }
 
-mfm_err h5ad_frame_load_obs(mfm_h5ad *f)
+void h5ad_frame_free(h5ad_frame *fr)
+{
+    for (size_t j = 0; j < fr->ncols; j++)
+        h5ad_col_free(&fr->cols[j]);
+    free(fr->cols);
+    fr->cols = NULL;
+    fr->ncols = 0;
+}
+
+mfm_err h5ad_frame_load(mfm_h5ad *f, h5ad_frame *fr)
 {
     char **names = NULL;
     size_t n = 0;
-    mfm_err rc = column_names(f, &names, &n);
+    mfm_err rc = column_names(f, fr, &names, &n);
     if (rc)
         return rc;
-    f->cols = calloc(n ? n : 1, sizeof *f->cols);
-    if (!f->cols) {
+    fr->cols = calloc(n ? n : 1, sizeof *fr->cols);
+    if (!fr->cols) {
         mfm_h5ad_strings_free(names, n);
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
-        h5ad_col *c = &f->cols[i];
+        h5ad_col *c = &fr->cols[i];
         c->name = names[i];
         names[i] = NULL;
-        f->ncols = i + 1;
-        rc = f->legacy ? load_field_column(f, c) : load_group_column(f, c);
+        fr->ncols = i + 1;
+        rc = fr->legacy ? load_field_column(f, fr, c) : load_group_column(f, fr, c);
         if (rc)
             break;
         c->pub.name = c->name;
@@ -389,352 +403,5 @@ mfm_err h5ad_frame_load_obs(mfm_h5ad *f)
         c->pub.categories = (const char *const *)c->cats;
     }
     mfm_h5ad_strings_free(names, n);
-    return rc;
-}
-
-/* ---- public column API */
-
-size_t mfm_h5ad_obs_ncols(const mfm_h5ad *f) { return f->ncols; }
-
-const mfm_h5ad_column *mfm_h5ad_obs_col(const mfm_h5ad *f, size_t j)
-{
-    return j < f->ncols ? &f->cols[j].pub : NULL;
-}
-
-static h5ad_col *find_col(const mfm_h5ad *f, const char *name)
-{
-    for (size_t j = 0; j < f->ncols; j++)
-        if (strcmp(f->cols[j].name, name) == 0)
-            return &f->cols[j];
-    return NULL;
-}
-
-/* Message for an unknown obs key: lists the available ones. */
-static mfm_err unknown_key(const mfm_h5ad *f, const char *name)
-{
-    char list[1024] = "";
-    size_t used = 0;
-    for (size_t j = 0; j < f->ncols && used + 4 < sizeof list; j++) {
-        int w = snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
-                         f->cols[j].name);
-        used += w > 0 ? (size_t)w : 0;
-    }
-    if (used >= sizeof list)
-        used = sizeof list - 1;
-    return mfm_err_set(MFM_ENOTFOUND, "%s: obs: no column '%s' (available: %s)", f->path,
-                       name, f->ncols ? list : "none");
-}
-
-mfm_err mfm_h5ad_obs_find(const mfm_h5ad *f, const char *name, const mfm_h5ad_column **col)
-{
-    h5ad_col *c = find_col(f, name);
-    *col = c ? &c->pub : NULL;
-    return c ? MFM_OK : unknown_key(f, name);
-}
-
-mfm_err mfm_h5ad_obs_codes(mfm_h5ad *f, const char *name, int32_t *codes)
-{
-    h5ad_col *c = find_col(f, name);
-    if (!c)
-        return unknown_key(f, name);
-    if (c->pub.type != MFM_H5AD_CATEGORICAL)
-        return mfm_err_set(MFM_EINVAL, "%s: obs/%s: not categorical (%s)", f->path, name,
-                           mfm_h5ad_coltype_name(c->pub.type));
-    int64_t *raw = malloc((f->n_obs ? f->n_obs : 1) * sizeof *raw);
-    if (!raw)
-        return mfm_err_set(MFM_ENOMEM, "out of memory for %zu codes", f->n_obs);
-    mfm_err rc = h5ad_read_i64(f->file, c->values, c->field, f->n_obs, raw, f->path);
-    for (size_t i = 0; rc == MFM_OK && i < f->n_obs; i++) {
-        if (raw[i] < -1 || raw[i] >= (int64_t)c->ncat)
-            rc = mfm_err_set(MFM_EFORMAT,
-                             "%s: %s%s%s: code %lld of row %zu out of range (%zu categories)",
-                             f->path, c->values, c->field ? " field " : "",
-                             c->field ? c->field : "", (long long)raw[i], i, c->ncat);
-        else
-            codes[i] = (int32_t)raw[i];
-    }
-    free(raw);
-    return rc;
-}
-
-/* Read the mask (true = missing) of a nullable column into m, if any. */
-static mfm_err read_mask(mfm_h5ad *f, const h5ad_col *c, int64_t *m)
-{
-    if (!c->mask) {
-        memset(m, 0, f->n_obs * sizeof *m);
-        return MFM_OK;
-    }
-    return h5ad_read_i64(f->file, c->mask, NULL, f->n_obs, m, f->path);
-}
-
-mfm_err mfm_h5ad_obs_numeric(mfm_h5ad *f, const char *name, double *out)
-{
-    h5ad_col *c = find_col(f, name);
-    if (!c)
-        return unknown_key(f, name);
-    if (c->pub.type != MFM_H5AD_NUMERIC && c->pub.type != MFM_H5AD_BOOL)
-        return mfm_err_set(MFM_EINVAL, "%s: obs/%s: not numeric (%s)", f->path, name,
-                           mfm_h5ad_coltype_name(c->pub.type));
-    mfm_err rc = h5ad_read_f64(f->file, c->values, c->field, f->n_obs, out, f->path);
-    if (rc == MFM_OK && c->mask) {
-        int64_t *m = malloc((f->n_obs ? f->n_obs : 1) * sizeof *m);
-        rc = m ? read_mask(f, c, m) : mfm_err_set(MFM_ENOMEM, "out of memory");
-        for (size_t i = 0; rc == MFM_OK && i < f->n_obs; i++)
-            if (m[i])
-                out[i] = NAN;
-        free(m);
-    }
-    return rc;
-}
-
-mfm_err mfm_h5ad_obs_strings(mfm_h5ad *f, const char *name, char ***out)
-{
-    mfm_err rc = MFM_OK;
-    size_t n = f->n_obs;
-    char **res = NULL;
-    int32_t *codes = NULL;
-    double *v = NULL;
-    *out = NULL;
-    h5ad_col *c = find_col(f, name);
-    if (!c)
-        return unknown_key(f, name);
-    if (c->pub.type == MFM_H5AD_STRING) {
-        if (c->mask) /* nullable strings: read values, blank the masked */
-            return mfm_err_set(MFM_EFORMAT, "%s: %s: nullable string columns are not supported",
-                               f->path, c->values);
-        return h5ad_read_strings(f->file, c->values, c->field, n, out, f->path);
-    }
-    res = calloc(n ? n : 1, sizeof *res);
-    if (!res)
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
-    if (c->pub.type == MFM_H5AD_CATEGORICAL) {
-        codes = malloc((n ? n : 1) * sizeof *codes);
-        rc = codes ? mfm_h5ad_obs_codes(f, name, codes) : mfm_err_set(MFM_ENOMEM, "out of memory");
-        for (size_t i = 0; rc == MFM_OK && i < n; i++)
-            if (!(res[i] = h5ad_strdup(codes[i] < 0 ? "" : c->cats[codes[i]])))
-                rc = mfm_err_set(MFM_ENOMEM, "out of memory");
-    } else {
-        v = malloc((n ? n : 1) * sizeof *v);
-        rc = v ? mfm_h5ad_obs_numeric(f, name, v) : mfm_err_set(MFM_ENOMEM, "out of memory");
-        for (size_t i = 0; rc == MFM_OK && i < n; i++) {
-            char b[32];
-            if (isnan(v[i]) && c->pub.nullable)
-                b[0] = '\0';
-            else if (c->pub.type == MFM_H5AD_BOOL)
-                snprintf(b, sizeof b, "%s", v[i] != 0 ? "True" : "False");
-            else
-                h5ad_fmt_double(b, sizeof b, v[i]);
-            if (!(res[i] = h5ad_strdup(b)))
-                rc = mfm_err_set(MFM_ENOMEM, "out of memory");
-        }
-    }
-    if (rc == MFM_OK) {
-        *out = res;
-        res = NULL;
-    }
-    mfm_h5ad_strings_free(res, n);
-    free(codes);
-    free(v);
-    return rc;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-mfm_err mfm_h5ad_obs_levels(mfm_h5ad *f, const char *name, char ***values, size_t *n)
-{
-    mfm_err rc = MFM_OK;
-    size_t cnt = 0, nobs = f->n_obs;
-    char **res = NULL;
-    double *v = NULL;
-    *values = NULL;
-    *n = 0;
-    h5ad_col *c = find_col(f, name);
-    if (!c)
-        return unknown_key(f, name);
-    if (c->pub.type == MFM_H5AD_CATEGORICAL) {
-        res = calloc(c->ncat ? c->ncat : 1, sizeof *res);
-        for (size_t k = 0; res && k < c->ncat && (res[k] = h5ad_strdup(c->cats[k])); k++)
-            cnt++;
-        if (!res || cnt != c->ncat)
-            rc = mfm_err_set(MFM_ENOMEM, "out of memory");
-    } else if (c->pub.type == MFM_H5AD_STRING) {
-        rc = mfm_h5ad_obs_strings(f, name, &res);
-        if (rc == MFM_OK && nobs > 0) {
-            qsort(res, nobs, sizeof *res, cmp_str);
-            cnt = 1;
-            for (size_t i = 1; i < nobs; i++) {
-                if (strcmp(res[i], res[cnt - 1]) == 0)
-                    free(res[i]);
-                else
-                    res[cnt++] = res[i];
-            }
-        }
-    } else {
-        v = malloc((nobs ? nobs : 1) * sizeof *v);
-        res = calloc(nobs ? nobs : 1, sizeof *res);
-        rc = (v && res) ? mfm_h5ad_obs_numeric(f, name, v) : mfm_err_set(MFM_ENOMEM, "out of memory");
-        size_t m = 0;
-        for (size_t i = 0; rc == MFM_OK && i < nobs; i++)
-            if (!isnan(v[i]))
-                v[m++] = v[i];
-        if (rc == MFM_OK)
-            qsort(v, m, sizeof *v, cmp_double);
-        for (size_t i = 0; rc == MFM_OK && i < m; i++) {
-            if (i > 0 && v[i] == v[i - 1])
-                continue;
-            char b[32];
-            if (c->pub.type == MFM_H5AD_BOOL)
-                snprintf(b, sizeof b, "%s", v[i] != 0 ? "True" : "False");
-            else
-                h5ad_fmt_double(b, sizeof b, v[i]);
-            if (!(res[cnt] = h5ad_strdup(b)))
-                rc = mfm_err_set(MFM_ENOMEM, "out of memory");
-            else
-                cnt++;
-        }
-    }
-    free(v);
-    if (rc) {
-        mfm_h5ad_strings_free(res, cnt);
-        return rc;
-    }
-    *values = res;
-    *n = cnt;
-    return MFM_OK;
-}
-
-/* Clear keep[i] for cells whose column value differs from cond->value. */
-static mfm_err apply_cond(mfm_h5ad *f, const mfm_h5ad_cond *cond, unsigned char *keep)
-{
-    mfm_err rc = MFM_OK;
-    size_t n = f->n_obs;
-    h5ad_col *c = find_col(f, cond->key);
-    if (!c)
-        return unknown_key(f, cond->key);
-    if (c->pub.type == MFM_H5AD_CATEGORICAL) {
-        size_t k = 0;
-        while (k < c->ncat && strcmp(c->cats[k], cond->value) != 0)
-            k++;
-        if (k == c->ncat) {
-            char list[1024] = "";
-            size_t used = 0;
-            for (size_t j = 0; j < c->ncat && used + 4 < sizeof list; j++) {
-                int w = snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
-                                 c->cats[j]);
-                used += w > 0 ? (size_t)w : 0;
-            }
-            return mfm_err_set(MFM_ENOTFOUND, "%s: obs/%s: no category '%s' (categories: %s)",
-                               f->path, c->name, cond->value, list);
-        }
-        int32_t *codes = malloc((n ? n : 1) * sizeof *codes);
-        rc = codes ? mfm_h5ad_obs_codes(f, c->name, codes) : mfm_err_set(MFM_ENOMEM, "out of memory");
-        for (size_t i = 0; rc == MFM_OK && i < n; i++)
-            keep[i] &= codes[i] == (int32_t)k;
-        free(codes);
-    } else if (c->pub.type == MFM_H5AD_STRING) {
-        char **s = NULL;
-        rc = mfm_h5ad_obs_strings(f, c->name, &s);
-        for (size_t i = 0; rc == MFM_OK && i < n; i++)
-            keep[i] &= strcmp(s[i], cond->value) == 0;
-        mfm_h5ad_strings_free(s, rc == MFM_OK ? n : 0);
-    } else {
-        double want;
-        char *end = NULL;
-        const char *t = cond->value;
-        if (c->pub.type == MFM_H5AD_BOOL && (!strcmp(t, "True") || !strcmp(t, "true")))
-            want = 1.0;
-        else if (c->pub.type == MFM_H5AD_BOOL && (!strcmp(t, "False") || !strcmp(t, "false")))
-            want = 0.0;
-        else {
-            want = strtod(t, &end);
-            if (end == t || *end != '\0')
-                return mfm_err_set(MFM_EINVAL, "%s: obs/%s: '%s' is not a number (the column "
-                                   "is %s)", f->path, c->name, t,
-                                   mfm_h5ad_coltype_name(c->pub.type));
-        }
-        double *v = malloc((n ? n : 1) * sizeof *v);
-        rc = v ? mfm_h5ad_obs_numeric(f, c->name, v) : mfm_err_set(MFM_ENOMEM, "out of memory");
-        /* float32 columns: also accept the value rounded to float32. */
-        for (size_t i = 0; rc == MFM_OK && i < n; i++)
-            keep[i] &= v[i] == want || (float)v[i] == (float)want;
-        free(v);
-    }
-    return rc;
-}
-
-mfm_err mfm_h5ad_select(mfm_h5ad *f, const mfm_h5ad_cond *conds, size_t n_conds,
-                        size_t **rows, size_t *n_rows)
-{
-    mfm_err rc = MFM_OK;
-    size_t n = f->n_obs, cnt = 0;
-    *rows = NULL;
-    *n_rows = 0;
-    unsigned char *keep = malloc(n ? n : 1);
-    if (!keep)
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
-    memset(keep, 1, n);
-    for (size_t j = 0; rc == MFM_OK && j < n_conds; j++)
-        rc = apply_cond(f, &conds[j], keep);
-    for (size_t i = 0; rc == MFM_OK && i < n; i++)
-        cnt += keep[i];
-    if (rc == MFM_OK && cnt > 0) {
-        size_t *r = malloc(cnt * sizeof *r);
-        if (!r) {
-            rc = mfm_err_set(MFM_ENOMEM, "out of memory");
-        } else {
-            size_t k = 0;
-            for (size_t i = 0; i < n; i++)
-                if (keep[i])
-                    r[k++] = i;
-            *rows = r;
-            *n_rows = cnt;
-        }
-    }
-    free(keep);
-    return rc;
-}
-
-mfm_err mfm_h5ad_select_where(mfm_h5ad *f, const char *const *exprs, size_t n_exprs,
-                              size_t **rows, size_t *n_rows)
-{
-    mfm_err rc = MFM_OK;
-    mfm_h5ad_cond *conds = calloc(n_exprs ? n_exprs : 1, sizeof *conds);
-    char **keys = calloc(n_exprs ? n_exprs : 1, sizeof *keys);
-    *rows = NULL;
-    *n_rows = 0;
-    if (!conds || !keys) {
-        rc = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    for (size_t j = 0; j < n_exprs; j++) {
-        const char *eq = strchr(exprs[j], '=');
-        if (!eq || eq == exprs[j]) {
-            rc = mfm_err_set(MFM_EINVAL, "selection '%s': expected KEY=VALUE", exprs[j]);
-            goto cleanup;
-        }
-        size_t kl = (size_t)(eq - exprs[j]);
-        keys[j] = malloc(kl + 1);
-        if (!keys[j]) {
-            rc = mfm_err_set(MFM_ENOMEM, "out of memory");
-            goto cleanup;
-        }
-        memcpy(keys[j], exprs[j], kl);
-        keys[j][kl] = '\0';
-        conds[j].key = keys[j];
-        conds[j].value = eq[1] == '=' ? eq + 2 : eq + 1;
-    }
-    rc = mfm_h5ad_select(f, conds, n_exprs, rows, n_rows);
-cleanup:
-    mfm_h5ad_strings_free(keys, n_exprs);
-    free(conds);
     return rc;
 }

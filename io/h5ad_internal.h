@@ -31,19 +31,26 @@ typedef struct h5ad_col {
     char *field;      /* compound field name (H5AD_STORE_FIELD), or NULL */
 } h5ad_col;
 
+/* One dataframe (obs or var) and its columns. */
+typedef struct h5ad_frame {
+    const char *name; /* "obs" or "var" (HDF5 path) */
+    size_t n;         /* rows */
+    h5ad_col *cols;   /* (ncols) */
+    size_t ncols;
+    bool legacy;      /* a compound dataset (anndata < 0.7) */
+} h5ad_frame;
+
 struct mfm_h5ad {
     char *path;
     hid_t file;
     size_t n_obs, n_vars;
     char **obs_names; /* (n_obs) */
     char **var_names; /* (n_vars) */
-    h5ad_col *cols;   /* (ncols) */
-    size_t ncols;
+    h5ad_frame obs, var;
     char **obsm_keys;
     size_t nobsm;
     char **layers;
     size_t nlayers;
-    bool legacy;      /* obs/var are compound datasets (anndata < 0.7) */
 };
 
 /* ---- h5ad_util.c: small HDF5 helpers; all record "file: element: what". */
@@ -106,14 +113,25 @@ void h5ad_fmt_double(char *buf, size_t len, double v);
 
 /* ---- h5ad_frame.c */
 
-/* Read the obs column metadata of f (f->n_obs known). */
-mfm_err h5ad_frame_load_obs(mfm_h5ad *f);
+/* Read the column metadata of frame fr (fr->name, fr->n, fr->legacy set). */
+mfm_err h5ad_frame_load(mfm_h5ad *f, h5ad_frame *fr);
+
+/* Free the columns of fr. */
+void h5ad_frame_free(h5ad_frame *fr);
 
 /* Free one column's owned strings. */
 void h5ad_col_free(h5ad_col *c);
 
-/* Read the index of obs or var dataframe `frame` ("obs" / "var") into
- * *names, setting *n. */
-mfm_err h5ad_frame_index(mfm_h5ad *f, const char *frame, char ***names, size_t *n);
+/* Read the index of dataframe fr (fr->name set) into *names; sets fr->n and
+ * fr->legacy. */
+mfm_err h5ad_frame_index(mfm_h5ad *f, h5ad_frame *fr, char ***names);
+
+/* ---- h5ad_column.c */
+
+/* Column `name` of fr, or NULL. */
+h5ad_col *h5ad_find_col(const h5ad_frame *fr, const char *name);
+
+/* MFM_ENOTFOUND with a message listing the available columns of fr. */
+mfm_err h5ad_unknown_key(const mfm_h5ad *f, const h5ad_frame *fr, const char *name);
 
 #endif

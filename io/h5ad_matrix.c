@@ -295,50 +295,54 @@ static mfm_err read_csr(mfm_h5ad *f, const char *path, const mfm_h5ad_repinfo *i
     hid_t ds[3] = {-1, -1, -1};
     int64_t *ptr = NULL, *ind = NULL;
     float *val = NULL;
-    size_t cap_ptr = 0, cap = 0, nnz = 0, dcols = info->n_cols;
+    size_t nruns = 0, max_cnt = 0, nnz = 0, dcols = info->n_cols;
     rc = open_sparse(f, path, ds);
-    if (rc == MFM_OK) {
-        hid_t sp = H5Dget_space(ds[2]);
-        nnz = (size_t)H5Sget_simple_extent_npoints(sp);
-        H5Sclose(sp);
+    if (rc)
+        goto cleanup;
+    hid_t sp = H5Dget_space(ds[2]);
+    nnz = (size_t)H5Sget_simple_extent_npoints(sp);
+    H5Sclose(sp);
+    for (size_t i = 0; i < n; i += rows ? run_length(rows, i, n) : n)
+        nruns++;
+    /* Pass 1: indptr[a..a+len] of every run (n + nruns entries), checked;
+     * the largest run fixes the size of the entry buffers. */
+    ptr = malloc((n + nruns) * sizeof *ptr);
+    if (!ptr) {
+        rc = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
     }
-    for (size_t i = 0; i < n && rc == MFM_OK;) {
+    for (size_t i = 0, off = 0; i < n && rc == MFM_OK;) {
         size_t len = rows ? run_length(rows, i, n) : n, a = rows ? rows[i] : 0;
-        if (len + 1 > cap_ptr) {
-            int64_t *p = realloc(ptr, (len + 1) * sizeof *p);
-            if (!p) {
-                rc = mfm_err_set(MFM_ENOMEM, "out of memory");
-                break;
-            }
-            ptr = p;
-            cap_ptr = len + 1;
-        }
-        if (read_1d(ds[0], H5T_NATIVE_INT64, a, len + 1, ptr) < 0) {
+        int64_t *p = ptr + off;
+        off += len + 1;
+        i += len;
+        if (read_1d(ds[0], H5T_NATIVE_INT64, a, len + 1, p) < 0) {
             rc = mfm_err_set(MFM_EIO, "%s: %s/indptr: cannot read", f->path, path);
             break;
         }
-        for (size_t k = 0; k <= len && rc == MFM_OK; k++)
-            if (ptr[k] < 0 || (size_t)ptr[k] > nnz || (k > 0 && ptr[k] < ptr[k - 1]))
+        for (size_t k = 0; k <= len && rc == MFM_OK; k++) {
+            bool range = p[k] < 0 || (size_t)p[k] > nnz;
+            if (range || (k > 0 && p[k] < p[k - 1]))
                 rc = mfm_err_set(MFM_EFORMAT, "%s: %s/indptr: entry %zu = %lld is %s", f->path,
-                                 path, a + k, (long long)ptr[k],
-                                 (ptr[k] < 0 || (size_t)ptr[k] > nnz) ? "out of range"
-                                                                      : "not monotone");
-        if (rc)
-            break;
-        size_t p0 = (size_t)ptr[0], cnt = (size_t)(ptr[len] - ptr[0]);
-        if (cnt > cap) {
-            int64_t *q = realloc(ind, cnt * sizeof *q);
-            float *v = q ? realloc(val, cnt * sizeof *v) : NULL;
-            if (q)
-                ind = q;
-            if (v)
-                val = v;
-            if (!q || !v) {
-                rc = mfm_err_set(MFM_ENOMEM, "out of memory for %zu entries", cnt);
-                break;
-            }
-            cap = cnt;
+                                 path, a + k, (long long)p[k],
+                                 range ? "out of range" : "not monotone");
         }
+        if (rc == MFM_OK && (size_t)(p[len] - p[0]) > max_cnt)
+            max_cnt = (size_t)(p[len] - p[0]);
+    }
+    if (rc)
+        goto cleanup;
+    ind = malloc((max_cnt ? max_cnt : 1) * sizeof *ind);
+    val = malloc((max_cnt ? max_cnt : 1) * sizeof *val);
+    if (!ind || !val) {
+        rc = mfm_err_set(MFM_ENOMEM, "out of memory for %zu entries", max_cnt);
+        goto cleanup;
+    }
+    /* Pass 2: the entries of each run, scattered into dense rows. */
+    for (size_t i = 0, off = 0; i < n && rc == MFM_OK;) {
+        size_t len = rows ? run_length(rows, i, n) : n;
+        const int64_t *p = ptr + off;
+        size_t p0 = (size_t)p[0], cnt = (size_t)(p[len] - p[0]);
         if (read_1d(ds[1], H5T_NATIVE_INT64, p0, cnt, ind) < 0 ||
             read_1d(ds[2], H5T_NATIVE_FLOAT, p0, cnt, val) < 0) {
             rc = mfm_err_set(MFM_EIO, "%s: %s: cannot read entries %zu..%zu", f->path, path,
@@ -348,19 +352,21 @@ static mfm_err read_csr(mfm_h5ad *f, const char *path, const mfm_h5ad_repinfo *i
         for (size_t r = 0; r < len && rc == MFM_OK; r++) {
             float *o = out + (i + r) * dcols;
             memset(o, 0, dcols * sizeof *o);
-            for (int64_t e = ptr[r]; e < ptr[r + 1]; e++) {
-                int64_t c = ind[e - ptr[0]];
+            for (int64_t e = p[r]; e < p[r + 1]; e++) {
+                int64_t c = ind[e - p[0]];
                 if (c < 0 || (size_t)c >= dcols) {
                     rc = mfm_err_set(MFM_EFORMAT, "%s: %s/indices: entry %lld = %lld out of "
                                      "range (%zu columns)", f->path, path, (long long)e,
                                      (long long)c, dcols);
                     break;
                 }
-                o[c] += val[e - ptr[0]];
+                o[c] += val[e - p[0]];
             }
         }
+        off += len + 1;
         i += len;
     }
+cleanup:
     for (int k = 0; k < 3; k++)
         if (ds[k] >= 0)
             H5Dclose(ds[k]);

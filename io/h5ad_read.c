@@ -36,9 +36,8 @@ void mfm_h5ad_close(mfm_h5ad *f)
         H5Fclose(f->file);
     mfm_h5ad_strings_free(f->obs_names, f->n_obs);
     mfm_h5ad_strings_free(f->var_names, f->n_vars);
-    for (size_t j = 0; j < f->ncols; j++)
-        h5ad_col_free(&f->cols[j]);
-    free(f->cols);
+    h5ad_frame_free(&f->obs);
+    h5ad_frame_free(&f->var);
     mfm_h5ad_strings_free(f->obsm_keys, f->nobsm);
     mfm_h5ad_strings_free(f->layers, f->nlayers);
     free(f->path);
@@ -89,15 +88,18 @@ mfm_err mfm_h5ad_open(mfm_h5ad **out, const char *path)
         rc = mfm_err_set(MFM_EIO, "%s: HDF5 cannot open the file (truncated or damaged?)", path);
         goto cleanup;
     }
-    rc = h5ad_frame_index(f, "obs", &f->obs_names, &f->n_obs);
+    f->obs.name = "obs";
+    f->var.name = "var";
+    rc = h5ad_frame_index(f, &f->obs, &f->obs_names);
+    f->n_obs = f->obs.n;
     if (rc)
         goto cleanup;
-    bool obs_legacy = f->legacy;
-    rc = h5ad_frame_index(f, "var", &f->var_names, &f->n_vars);
-    if (rc)
-        goto cleanup;
-    f->legacy = obs_legacy;
-    rc = h5ad_frame_load_obs(f);
+    rc = h5ad_frame_index(f, &f->var, &f->var_names);
+    f->n_vars = f->var.n;
+    if (rc == MFM_OK)
+        rc = h5ad_frame_load(f, &f->obs);
+    if (rc == MFM_OK)
+        rc = h5ad_frame_load(f, &f->var);
     if (rc)
         goto cleanup;
     rc = list_matrices(f, "obsm", &f->obsm_keys, &f->nobsm);

@@ -123,6 +123,8 @@ mfm_err h5ad_attr_string(hid_t obj, const char *name, char **out, const char *fi
         goto cleanup;
     }
     if (H5Aread(a, mt, buf) < 0) {
+        if (vlen) /* a failed read may have allocated some strings */
+            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
         rc = mfm_err_set(MFM_EFORMAT, "%s: %s: cannot read attribute '%s'", file, where, name);
         goto cleanup;
     }
@@ -182,6 +184,8 @@ mfm_err h5ad_attr_strings(hid_t obj, const char *name, char ***out, size_t *n,
         goto cleanup;
     }
     if (H5Aread(a, mt, buf) < 0) {
+        if (vlen)
+            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
         rc = mfm_err_set(MFM_EFORMAT, "%s: %s: cannot read attribute '%s'", file, where, name);
         goto cleanup;
     }
@@ -341,15 +345,15 @@ mfm_err h5ad_read_strings(hid_t file, const char *path, const char *field, size_
         goto cleanup;
     }
     if (n > 0) {
-        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            rc = mfm_err_set(MFM_EIO, "%s: %s: cannot read strings", fname, path);
-            goto cleanup;
-        }
-        rc = strings_from_buffer(buf, vlen, sz, n, res);
-        if (vlen) {
+        herr_t st = H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+        if (st >= 0)
+            rc = strings_from_buffer(buf, vlen, sz, n, res);
+        if (vlen) { /* also after a failed read, which may have allocated some */
             sp = H5Dget_space(d);
             H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
         }
+        if (st < 0)
+            rc = mfm_err_set(MFM_EIO, "%s: %s: cannot read strings", fname, path);
         if (rc)
             goto cleanup;
     }
