@@ -22,22 +22,26 @@ const double mfm_mmd_gammas[MFM_MMD_NGAMMA] = {2.0, 1.0, 0.5, 0.1, 0.01, 0.005};
 /* Below this fraction of |x|^2 + |y|^2 a squared distance is recomputed. */
 #define SQD_REFINE 1e-6
 
-/* D (br, m): squared distances of rows r0 .. r0+br-1 of X to all rows of Y. */
+/* D (br, m - c0): squared distances of rows r0 .. r0+br-1 of X to rows
+ * c0 .. m-1 of Y (row stride m - c0). */
 static void sqdist_block(double *restrict D, const mfm_cloud64 *X, size_t r0,
-                         size_t br, const mfm_cloud64 *Y)
+                         size_t br, const mfm_cloud64 *Y, size_t c0)
 {
-    const size_t d = X->d, m = Y->n;
+    const size_t d = X->d, m = Y->n - c0;
+    if (m == 0)
+        return;
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)br, (int)m, (int)d,
-                -2.0, X->x + r0 * d, (int)d, Y->x, (int)d, 0.0, D, (int)m);
+                -2.0, X->x + r0 * d, (int)d, Y->x + c0 * d, (int)d, 0.0, D, (int)m);
     for (size_t r = 0; r < br; r++) {
         const double nx = X->norm2[r0 + r];
         const double *xr = X->x + (r0 + r) * d;
+        const double *ny = Y->norm2 + c0;
         double *row = D + r * m;
         for (size_t c = 0; c < m; c++) {
-            double scale = nx + Y->norm2[c];
+            double scale = nx + ny[c];
             double v = row[c] + scale;
             if (v <= SQD_REFINE * scale) {
-                const double *yc = Y->x + c * d;
+                const double *yc = Y->x + (c0 + c) * d;
                 double s = 0.0;
                 for (size_t k = 0; k < d; k++) {
                     double t = xr[k] - yc[k];
@@ -94,7 +98,7 @@ mfm_err mfm_wasserstein_c64(double *w1, double *w2, const mfm_cloud64 *X,
     }
     const size_t block = 256;
     for (size_t r0 = 0; r0 < n; r0 += block)
-        sqdist_block(C + r0 * m, X, r0, n - r0 < block ? n - r0 : block, Y);
+        sqdist_block(C + r0 * m, X, r0, n - r0 < block ? n - r0 : block, Y, 0);
     double cost = 0.0;
     if (w2 != NULL) {
         rc = mfm_ot_exact(&cost, NULL, C, NULL, NULL, n, m);
@@ -126,7 +130,7 @@ static mfm_err pair_sums(double sums[MFM_MMD_NGAMMA + 1], const mfm_cloud64 *X,
                          const mfm_cloud64 *Y, int sym)
 {
     const size_t n = X->n, m = Y->n;
-    size_t block = ((size_t)1 << 16) / (m > 0 ? m : 1);
+    size_t block = ((size_t)1 << 18) / (m > 0 ? m : 1); /* 2 MiB blocks */
     if (block == 0)
         block = 1;
     double *D = malloc(block * m * sizeof *D);
@@ -135,14 +139,16 @@ static mfm_err pair_sums(double sums[MFM_MMD_NGAMMA + 1], const mfm_cloud64 *X,
     memset(sums, 0, (MFM_MMD_NGAMMA + 1) * sizeof *sums);
     for (size_t r0 = 0; r0 < n; r0 += block) {
         size_t br = n - r0 < block ? n - r0 : block;
-        sqdist_block(D, X, r0, br, Y);
+        /* symmetric: only columns >= r0 (the upper triangle is used) */
+        const size_t cb = sym ? r0 : 0, ld = m - cb;
+        sqdist_block(D, X, r0, br, Y, cb);
         for (size_t r = 0; r < br; r++) {
-            const double *row = D + r * m;
+            const double *row = D + r * ld; /* column c is row[c - cb] */
             size_t c0 = sym ? r0 + r + 1 : 0;
             /* order of mfm_mmd_gammas: 2, 1, 0.5, 0.1, 0.01, 0.005 */
             double k2 = 0, k1 = 0, k05 = 0, k01 = 0, k001 = 0, k0005 = 0, dist = 0;
             for (size_t c = c0; c < m; c++) {
-                double q = row[c];
+                double q = row[c - cb];
                 double t = exp(-0.005 * q); /* gamma 0.005 */
                 double t2 = t * t;          /* 0.01 */
                 double t4 = t2 * t2, t8 = t4 * t4, t16 = t8 * t8;

@@ -212,7 +212,9 @@ mfm_err mfm_ot_assign(size_t *assign, double *cost_out, const double *C,
         for (size_t i = 0; i < n; i++)
             if (x[i] == LAP_NONE)
                 cols[nfree++] = i;
-        lap_augmenting_row_reduction(x, y, v, cols, nfree, C, n, 4 * n);
+        /* 25 n steps: at n = 5000 (d = 24) this leaves ~1% of the rows to
+         * the path phase and was ~1.4x faster overall than 4 n */
+        lap_augmenting_row_reduction(x, y, v, cols, nfree, C, n, 25 * n);
     }
     for (size_t f = 0; f < n; f++) {
         if (x[f] == LAP_NONE)
