@@ -53,8 +53,12 @@ static void print_summary(const mfm_report *r, const char *out)
         mfm_metrics mean;
         size_t c;
         mfm_report_method_mean(r, m, &mean, &c);
-        printf("%-24.24s %6zu %10.4g %10.4g %10.4g %10.4g %10.4g\n", r->methods[m], c, mean.w1,
-               mean.w2, mean.mmd, mean.energy, mean.mean_l2);
+        if (c == 0)
+            printf("%-24.24s %6zu %10s %10s %10s %10s %10s\n", r->methods[m], c, "n/a", "n/a",
+                   "n/a", "n/a", "n/a");
+        else
+            printf("%-24.24s %6zu %10.4g %10.4g %10.4g %10.4g %10.4g\n", r->methods[m], c,
+                   mean.w1, mean.w2, mean.mmd, mean.energy, mean.mean_l2);
     }
     printf("wrote %s/report.json, %s/metrics.csv, %s/report.html\n", out, out, out);
 }

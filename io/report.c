@@ -128,6 +128,8 @@ void mfm_report_destroy(mfm_report *r)
     free_strs(r->input_paths, r->n_inputs);
     free_strs(r->input_sha256, r->n_inputs);
     free_strs(r->notes, r->n_notes);
+    free_strs(r->config_keys, r->n_config);
+    free_strs(r->config_values, r->n_config);
     memset(r, 0, sizeof *r);
 }
 
@@ -332,6 +334,20 @@ mfm_err mfm_report_add_input(mfm_report *r, const char *path)
         return err;
     }
     r->n_inputs++;
+    return MFM_OK;
+}
+
+mfm_err mfm_report_add_config(mfm_report *r, const char *key, const char *value)
+{
+    size_t nk = r->n_config, nv = r->n_config;
+    mfm_err err = push_str(&r->config_keys, &nk, key);
+    if (err)
+        return err;
+    if ((err = push_str(&r->config_values, &nv, value ? value : ""))) {
+        free(r->config_keys[nk - 1]);
+        return err;
+    }
+    r->n_config++;
     return MFM_OK;
 }
 

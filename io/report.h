@@ -72,6 +72,8 @@ typedef struct mfm_report {
     char **input_paths, **input_sha256;
     size_t n_notes;
     char **notes;
+    size_t n_config;
+    char **config_keys, **config_values; /* resolved options of the run */
 } mfm_report;
 
 /* The metrics a report shows, in table order. */
@@ -121,6 +123,10 @@ mfm_err mfm_report_set_provenance(mfm_report *r, const char *version, const char
 /* Record an input file and its SHA-256 (computed here by reading it).
  * Errors: MFM_EIO (file unreadable, path in the message), MFM_ENOMEM. */
 mfm_err mfm_report_add_input(mfm_report *r, const char *path);
+
+/* Record one resolved option of the run (copied), written to report.json
+ * under "config" and to the HTML header.  MFM_ENOMEM. */
+mfm_err mfm_report_add_config(mfm_report *r, const char *key, const char *value);
 
 /* Append a free-text note shown in all three outputs (copied).  MFM_ENOMEM. */
 mfm_err mfm_report_add_note(mfm_report *r, const char *text);

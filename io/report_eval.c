@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hdf5.h>
-
 #include "baselines.h"
 
 #define METHOD_COL "method"
@@ -44,63 +42,6 @@ typedef struct eval_state {
     size_t *pop_group; /* (n_pops) truth group of each report population */
     size_t n_pops;
 } eval_state;
-
-/* Read uns/method of an .h5ad (a scalar string) into *out (caller frees), or
- * leave *out NULL when absent. */
-static mfm_err read_uns_method(const char *path, char **out)
-{
-    mfm_err err = MFM_OK;
-    hid_t f = H5I_INVALID_HID, ds = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID;
-    char *vs = NULL;
-    *out = NULL;
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        err = mfm_err_set(MFM_EIO, "cannot open '%s' to read uns/method", path);
-        goto cleanup;
-    }
-    if (H5Lexists(f, "uns", H5P_DEFAULT) <= 0 || H5Lexists(f, "uns/method", H5P_DEFAULT) <= 0)
-        goto cleanup;
-    ds = H5Dopen2(f, "uns/method", H5P_DEFAULT);
-    ft = ds >= 0 ? H5Dget_type(ds) : H5I_INVALID_HID;
-    if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
-        err = mfm_err_set(MFM_EFORMAT, "'%s': uns/method is not a string", path);
-        goto cleanup;
-    }
-    mt = H5Tcopy(H5T_C_S1);
-    H5Tset_cset(mt, H5Tget_cset(ft));
-    if (H5Tis_variable_str(ft) > 0) {
-        H5Tset_size(mt, H5T_VARIABLE);
-        if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &vs) < 0 || !vs) {
-            err = mfm_err_set(MFM_EFORMAT, "'%s': cannot read uns/method", path);
-            goto cleanup;
-        }
-        *out = strdup(vs);
-    } else {
-        size_t sz = H5Tget_size(ft);
-        char *buf = calloc(sz + 1, 1);
-        H5Tset_size(mt, sz + 1);
-        if (buf && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            free(buf);
-            err = mfm_err_set(MFM_EFORMAT, "'%s': cannot read uns/method", path);
-            goto cleanup;
-        }
-        *out = buf;
-    }
-    if (!*out)
-        err = mfm_err_set(MFM_ENOMEM, "out of memory");
-cleanup:
-    if (vs)
-        H5free_memory(vs);
-    if (mt >= 0)
-        H5Tclose(mt);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (ds >= 0)
-        H5Dclose(ds);
-    if (f >= 0)
-        H5Fclose(f);
-    return err;
-}
 
 /* "k1=v1, k2=v2" of a truth group into buf. */
 static const char *group_name(const eval_state *s, const mfm_groups *g, size_t gi, size_t off,
@@ -180,7 +121,7 @@ static mfm_err open_pred(eval_state *s, size_t i)
     if ((err = mfm_groups_build(&p->g, p->f, keys, s->nk + off)))
         goto cleanup; /* the reader's messages name the file */
     if (!p->method_col) {
-        if ((err = read_uns_method(path, &p->name)))
+        if ((err = mfm_report_read_uns_string(path, "method", &p->name)))
             goto cleanup;
         if (!p->name) { /* file name without directory and .h5ad */
             const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -489,6 +430,34 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
             goto cleanup;
 
     char note[1024];
+    {
+        char byj[512] = "", num[32];
+        size_t used = 0;
+        for (size_t k = 0; k < o->n_by && used < sizeof byj; k++)
+            used += (size_t)snprintf(byj + used, sizeof byj - used, "%s%s", k ? "," : "", o->by[k]);
+        const char *const kv[][2] = {
+            {"by", byj}, {"control_key", o->control_key}, {"control", o->control_value},
+            {"split_key", o->split_key}, {"train_value", o->train_value}, {"rep", s.rep}};
+        for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+            if (kv[i][1] && (err = mfm_report_add_config(r, kv[i][0], kv[i][1])))
+                goto cleanup;
+        snprintf(num, sizeof num, "%zu", o->cap);
+        if ((err = mfm_report_add_config(r, "cap", num)))
+            goto cleanup;
+        snprintf(num, sizeof num, "%llu", (unsigned long long)o->seed);
+        if ((err = mfm_report_add_config(r, "seed", num)))
+            goto cleanup;
+    }
+    /* Cells without a value for some key belong to no population: say so. */
+    for (size_t i = 0; i <= o->n_pred; i++) {
+        const mfm_groups *g = i < o->n_pred ? &s.pf[i].g : &s.tg;
+        if (g->n_skipped == 0)
+            continue;
+        snprintf(note, sizeof note, "%zu cell(s) of '%s' have no value for some pairing key and "
+                 "were left out.", g->n_skipped, i < o->n_pred ? o->pred_paths[i] : o->truth_path);
+        if ((err = mfm_report_add_note(r, note)))
+            goto cleanup;
+    }
     if (baselines) {
         sums = malloc(s.tg.n_groups * s.d * sizeof *sums);
         counts = malloc(s.tg.n_groups * sizeof *counts);
@@ -518,6 +487,7 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
     }
 
     size_t bm = s.n_methods - 3; /* first baseline method */
+    size_t no_train = 0;         /* populations without training targets */
     for (size_t p = 0; p < s.n_pops; p++) {
         size_t t = s.pop_group[p], n_true, n_ctl = 0;
         size_t cg = baselines ? control_group(&s, t) : (size_t)-1;
@@ -554,13 +524,19 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
         if ((err = mfm_baseline_identity(base, ctl, n_ctl, s.d)) ||
             (err = metric(&s, r, p, bm, base, n_ctl, truth, n_true, fn, "baseline")))
             goto cleanup;
-        if (train_target(&s, t, sums, counts, target) &&
-            ((err = mfm_baseline_mean_shift(base, ctl, n_ctl, s.d, target)) ||
-             (err = metric(&s, r, p, bm + 1, base, n_ctl, truth, n_true, fn, "baseline"))))
+        if (!train_target(&s, t, sums, counts, target))
+            no_train++;
+        else if ((err = mfm_baseline_mean_shift(base, ctl, n_ctl, s.d, target)) ||
+                 (err = metric(&s, r, p, bm + 1, base, n_ctl, truth, n_true, fn, "baseline")))
             goto cleanup;
         if ((err = mfm_baseline_oracle_shift(base, ctl, n_ctl, truth, n_true, s.d)) ||
             (err = metric(&s, r, p, bm + 2, base, n_ctl, truth, n_true, fn, "baseline")))
             goto cleanup;
+    }
+    if (no_train) {
+        snprintf(note, sizeof note, "train_mean_shift: not computed for %zu population(s) that "
+                 "have no training targets with the same %s.", no_train, o->control_key);
+        err = mfm_report_add_note(r, note);
     }
 cleanup:
     if (err && err != MFM_ENOMEM && !mfm_err_msg()[0])

@@ -215,6 +215,17 @@ static void header(FILE *f, const mfm_report *r)
     fputs("<p class=\"meta\">Command line: <code>", f);
     esc(f, r->command_line ? r->command_line : "");
     fputs("</code></p>\n", f);
+    if (r->n_config) {
+        fputs("<p class=\"meta\">Options:", f);
+        for (size_t i = 0; i < r->n_config; i++) {
+            fputs(i ? ", " : " ", f);
+            esc(f, r->config_keys[i]);
+            fputs(" = <code>", f);
+            esc(f, r->config_values[i]);
+            fputs("</code>", f);
+        }
+        fputs("</p>\n", f);
+    }
     if (r->n_inputs) {
         fputs("<table id=\"inputs\"><tr><th class=\"l\">input</th><th class=\"l\">sha256</th></tr>\n", f);
         for (size_t i = 0; i < r->n_inputs; i++) {

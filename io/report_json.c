@@ -1,9 +1,12 @@
 /* io/report_json.c — report.json via jansson. */
 #include <math.h>
 #include <stdbool.h>
+#include <string.h>
 
+#include <cairo.h>
 #include <jansson.h>
 
+#include "io_version.h"
 #include "report.h"
 
 /* Insert val (stolen) under key; remembers any failure in *ok. */
@@ -22,7 +25,9 @@ static void push(json_t *arr, json_t *val, bool *ok)
 /* Finite numbers as reals; NaN/Inf (e.g. r of a constant feature) as null. */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-static json_t *metrics_obj(const mfm_report *r, const mfm_metrics *m, bool *ok)
+/* Metrics of one (population, method), or of a method mean; empty (a
+ * method evaluated on no population) writes null for every metric. */
+static json_t *metrics_obj(const mfm_report *r, const mfm_metrics *m, bool empty, bool *ok)
 {
     json_t *o = json_object();
     if (!o) {
@@ -30,13 +35,13 @@ static json_t *metrics_obj(const mfm_report *r, const mfm_metrics *m, bool *ok)
         return NULL;
     }
     for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
-        put(o, mfm_report_metrics[i].name, num(mfm_report_metric_value(m, i)), ok);
+        put(o, mfm_report_metrics[i].name, num(empty ? NAN : mfm_report_metric_value(m, i)), ok);
     json_t *g = json_object();
     if (g) {
         for (size_t k = 0; k < MFM_MMD_NGAMMA; k++) {
             char key[32];
             snprintf(key, sizeof key, "%g", r->mmd_gammas[k]);
-            put(g, key, num(m->mmd_gamma[k]), ok);
+            put(g, key, num(empty ? NAN : m->mmd_gamma[k]), ok);
         }
     }
     put(o, "MMD_per_gamma", g, ok);
@@ -71,6 +76,20 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
     put(root, "tool", json_string("mfm"), &ok);
     put(root, "version", json_string(r->version ? r->version : ""), &ok);
     put(root, "command_line", json_string(r->command_line ? r->command_line : ""), &ok);
+
+    json_t *cfg = json_object();
+    for (size_t i = 0; cfg && i < r->n_config; i++)
+        put(cfg, r->config_keys[i], json_string(r->config_values[i]), &ok);
+    put(root, "config", cfg, &ok);
+    json_t *libs = json_object();
+    if (libs) {
+        char hdf5[64];
+        mfm_io_hdf5_version(hdf5, sizeof hdf5);
+        put(libs, "hdf5", json_string(hdf5 + (strncmp(hdf5, "hdf5 ", 5) == 0 ? 5 : 0)), &ok);
+        put(libs, "jansson", json_string(JANSSON_VERSION), &ok);
+        put(libs, "cairo", json_string(cairo_version_string()), &ok);
+    }
+    put(root, "libraries", libs, &ok);
 
     json_t *inputs = json_array();
     for (size_t i = 0; inputs && i < r->n_inputs; i++) {
@@ -140,7 +159,7 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
         for (size_t m = 0; res && m < r->n_methods; m++) {
             const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
             if (e->present)
-                put(res, r->methods[m], metrics_obj(r, &e->m, &ok), &ok);
+                put(res, r->methods[m], metrics_obj(r, &e->m, false, &ok), &ok);
         }
         put(po, "results", res, &ok);
         push(pops, po, &ok);
@@ -152,7 +171,7 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
         mfm_metrics mean;
         size_t count;
         mfm_report_method_mean(r, m, &mean, &count);
-        json_t *mo = metrics_obj(r, &mean, &ok);
+        json_t *mo = metrics_obj(r, &mean, count == 0, &ok);
         if (mo)
             put(mo, "n_populations", json_integer((json_int_t)count), &ok);
         put(means, r->methods[m], mo, &ok);

@@ -15,10 +15,12 @@ typedef struct mfm_sha256 {
     size_t fill;
 } mfm_sha256;
 
+/* Start a digest in s (caller-owned, no allocation). */
 void mfm_sha256_init(mfm_sha256 *s);
-/* Absorb len bytes of data (borrowed). */
+/* Absorb len bytes of data (borrowed).  O(len). */
 void mfm_sha256_update(mfm_sha256 *s, const void *data, size_t len);
-/* Finish and write 64 lowercase hex digits + NUL into hex. */
+/* Finish and write 64 lowercase hex digits + NUL into hex (caller buffer);
+ * s must be re-initialised before reuse. */
 void mfm_sha256_final(mfm_sha256 *s, char hex[65]);
 
 /* hex = SHA-256 of the file's bytes.  Errors: MFM_EIO (path and errno text

@@ -50,16 +50,18 @@ static size_t n_entries(void)
     return n;
 }
 
-/* Run mfm eval with prediction file pred (in the fixture dir) and extra args. */
-static int eval(const char *pred, const char *extra)
+/* Run mfm eval with prediction file pred and truth file truth (NULL:
+ * truth.h5ad; both in the fixture dir) and extra args. */
+static int eval_truth(const char *pred, const char *truth, const char *extra)
 {
     char args[4096];
     const char *fx = mfm_test_env("MFM_FIXTURES");
-    snprintf(args, sizeof args,
-             "eval --pred '%s/report/%s' --truth '%s/report/truth.h5ad' --out '%s' %s", fx, pred,
-             fx, dir, extra);
+    snprintf(args, sizeof args, "eval --pred '%s/report/%s' --truth '%s/report/%s' --out '%s' %s",
+             fx, pred, fx, truth ? truth : "truth.h5ad", dir, extra);
     return mfm_test_run(out, sizeof out, args);
 }
+
+static int eval(const char *pred, const char *extra) { return eval_truth(pred, NULL, extra); }
 
 static void close_rel(double got, double want, double rel, double abs_tol, const char *what)
 {
@@ -121,6 +123,15 @@ START_TEST(test_eval_matches_reference)
     ck_assert_uint_eq(strlen(json_string_value(json_object_get(json_array_get(inputs, 0), "sha256"))),
                       64);
     ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(got, "command_line")), "eval --pred"));
+    /* Resolved options and library versions. */
+    json_t *cfg = json_object_get(got, "config");
+    ck_assert_str_eq(json_string_value(json_object_get(cfg, "by")),
+                     _i ? "patient_id" : "patient_id,condition");
+    ck_assert_str_eq(json_string_value(json_object_get(cfg, "control")), "Ref");
+    ck_assert_str_eq(json_string_value(json_object_get(cfg, "cap")), "5000");
+    ck_assert(json_object_get(cfg, "split_key") == NULL || !_i);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_object_get(got, "libraries"),
+                                                                   "hdf5")), "1."));
     json_decref(want);
     json_decref(got);
 
@@ -150,29 +161,33 @@ END_TEST
 /* Bad input: exit code, message fragments; the output directory stays empty. */
 static const struct bad_case {
     const char *pred;
+    const char *truth; /* NULL: truth.h5ad */
     const char *args;
     int code;
     const char *msg1, *msg2;
 } bad[] = {
-    {"bad_features.h5ad", "--by patient_id,condition --control-key condition --control Ref", 1,
+    {"bad_features.h5ad", NULL, "--by patient_id,condition --control-key condition --control Ref", 1,
      "feature 5 of", "_renamed"},
-    {"bad_nan.h5ad", "--by patient_id,condition --control-key condition --control Ref", 1,
+    {"bad_nan.h5ad", NULL, "--by patient_id,condition --control-key condition --control Ref", 1,
      "bad_nan.h5ad", "Patient3"},
-    {"bad_pop.h5ad", "--by patient_id,condition --control-key condition --control Ref", 1,
+    {"bad_pop.h5ad", NULL, "--by patient_id,condition --control-key condition --control Ref", 1,
      "patient_id=Patient9", "the truth has 6 populations"},
-    {"pred_handmade.h5ad", "--by patient,condition", 1, "patient", "patient_id"},
-    {"pred_handmade.h5ad", "--by patient_id --control-key condition --control DMSO", 1,
+    {"pred_handmade.h5ad", NULL, "--by patient,condition", 1, "patient", "patient_id"},
+    {"pred_handmade.h5ad", NULL, "--by patient_id --control-key condition --control DMSO", 1,
      "condition=DMSO", "truth.h5ad"},
-    {"missing.h5ad", "--by patient_id", 1, "missing.h5ad", ""},
-    {"pred_handmade.h5ad", "--by patient_id --control-key condition", 2, "go together", ""},
-    {"pred_handmade.h5ad", "", 2, "--by is required", ""},
-    {"pred_handmade.h5ad", "--by patient_id --cap -1", 2, "--cap", ""},
+    {"missing.h5ad", NULL, "--by patient_id", 1, "missing.h5ad", ""},
+    {"pred_handmade.h5ad", NULL, "--by patient_id --control-key condition", 2, "go together", ""},
+    {"pred_handmade.h5ad", NULL, "", 2, "--by is required", ""},
+    {"pred_handmade.h5ad", NULL, "--by patient_id --cap -1", 2, "--cap", ""},
+    /* NaN in the truth (the bad prediction file used as truth). */
+    {"pred_handmade.h5ad", "bad_nan.h5ad", "--by patient_id,condition", 1, "bad_nan.h5ad",
+     "row 3, column 2"},
 };
 
 START_TEST(test_eval_bad_input)
 {
     make_dir();
-    int rc = eval(bad[_i].pred, bad[_i].args);
+    int rc = eval_truth(bad[_i].pred, bad[_i].truth, bad[_i].args);
     ck_assert_msg(rc == bad[_i].code, "case %d: exit %d, want %d: %s", _i, rc, bad[_i].code, out);
     ck_assert_msg(strstr(out, bad[_i].msg1) && strstr(out, bad[_i].msg2),
                   "case %d: message lacks '%s'/'%s': %s", _i, bad[_i].msg1, bad[_i].msg2, out);

@@ -337,6 +337,9 @@ START_TEST(test_json_round_trip)
     ck_assert_int_eq(json_integer_value(json_object_get(mm, "n_populations")), 2);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root, "best_method"), "W1")),
                      "MFM");
+    /* "identity" has no r on any population: its mean r is null. */
+    ck_assert(json_is_null(json_object_get(json_object_get(json_object_get(root, "method_means"),
+                                                           "identity"), "r_pairwise_corr")));
     json_decref(root);
     mfm_report_destroy(&r);
     rm_tree(tmpdir);
@@ -457,6 +460,44 @@ START_TEST(test_html_tables_and_images)
 }
 END_TEST
 
+/* Values within 1e-6 relative are ties: both methods highlighted, and a
+ * baseline that is only rounding-noise worse is not "beaten". */
+START_TEST(test_ties)
+{
+    make_tmpdir();
+    static const char *const m2[2] = {"A", "base"};
+    static const mfm_method_kind k2[2] = {MFM_METHOD_PREDICTION, MFM_METHOD_BASELINE};
+    mfm_report r = {0};
+    ck_assert_int_eq(mfm_report_init(&r, D, features, 2, keys, 2, m2, k2, 1, pop_keys), MFM_OK);
+    rng_state = 7;
+    float *tru = cloud(50, D, 0.0);
+    ck_assert_int_eq(mfm_report_set_population(&r, 0, tru, 50, NULL, 0), MFM_OK);
+    mfm_metrics a = planted(0, 0), b = a;
+    b.w1 = a.w1 * (1.0 + 1e-9);   /* tie */
+    b.mmd = a.mmd * (1.0 + 1e-3); /* A really better */
+    ck_assert_int_eq(mfm_report_set_result(&r, 0, 0, tru, 50, &a), MFM_OK);
+    ck_assert_int_eq(mfm_report_set_result(&r, 0, 1, tru, 50, &b), MFM_OK);
+    char path[512];
+    snprintf(path, sizeof path, "%s/report.html", tmpdir);
+    ck_assert_int_eq(mfm_report_write_html(&r, path), MFM_OK);
+    char *html = slurp(path, NULL);
+    char *end = strstr(html, "</table>"); /* end of the summary table */
+    ck_assert_ptr_nonnull(end);
+    *end = '\0';
+    size_t best = 0;
+    for (const char *p = strstr(html, "class=\"best\""); p; p = strstr(p + 1, "class=\"best\""))
+        best++;
+    /* A: all 9 metrics; base: the 8 ties (every metric but MMD). */
+    ck_assert_uint_eq(best, 9 + 8);
+    *end = '<';
+    ck_assert_ptr_nonnull(strstr(html, "<b>A</b> beats base on 1 of 9 metrics"));
+    free(html);
+    free(tru);
+    mfm_report_destroy(&r);
+    rm_tree(tmpdir);
+}
+END_TEST
+
 START_TEST(test_write_dir_failure_leaves_nothing)
 {
     make_tmpdir();
@@ -513,6 +554,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, test_json_round_trip);
     tcase_add_test(tc, test_csv_rows);
     tcase_add_loop_test(tc, test_html_tables_and_images, 0, 2);
+    tcase_add_test(tc, test_ties);
     tcase_add_test(tc, test_write_dir_failure_leaves_nothing);
     tcase_add_test(tc, test_bad_use);
     suite_add_tcase(s, tc);

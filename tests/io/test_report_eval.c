@@ -102,7 +102,7 @@ static void write_file(const char *name, const cellspec *specs, size_t ns, const
             size_t r = s * NCELL + i;
             for (size_t j = 0; j < D; j++)
                 x[r * D + j] = value(specs[s].p, specs[s].c, i, j);
-            pc[r] = (int32_t)specs[s].p;
+            pc[r] = specs[s].p < NPAT ? (int32_t)specs[s].p : -1; /* -1: missing */
             cc[r] = (int32_t)specs[s].c;
             mc[r] = (int32_t)k;
             sc[r] = specs[s].p == 2 ? 1 : 0; /* patient P3 is the test patient */
@@ -159,6 +159,9 @@ static void setup(void)
     write_file("bad_features.h5ad", a, 1, "BAD", badf, 0, 0);
     write_file("bad_nan.h5ad", a, 1, "NANNY", NULL, 1, 0);
     write_file("dup_mfm.h5ad", a, 1, "MFM", NULL, 0, 0);
+    /* 40 cells without a patient: they belong to no population. */
+    const cellspec miss[] = {{2, 1, NULL}, {NPAT, 1, NULL}};
+    write_file("pred_missing.h5ad", miss, 2, "MISS", NULL, 0, 0);
 }
 
 static void teardown(void)
@@ -267,6 +270,67 @@ START_TEST(test_pairing_and_baselines)
 }
 END_TEST
 
+START_TEST(test_cells_without_key_values_are_reported)
+{
+    mfm_report r = {0};
+    const char *preds[] = {"pred_missing.h5ad"};
+    ck_assert_msg(run(&r, preds, 1, 0, "condition") == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_uint_eq(r.n_pops, 1);
+    ck_assert_uint_eq(r.entries[0].m.n_pred, NCELL);
+    ck_assert_uint_eq(r.n_notes, 2);
+    ck_assert_ptr_nonnull(strstr(r.notes[0], "40 cell(s) of"));
+    ck_assert_ptr_nonnull(strstr(r.notes[0], "pred_missing.h5ad"));
+    mfm_report_destroy(&r);
+}
+END_TEST
+
+/* Time-series style: the population key is also the control key, so the
+ * train-mean shift has no other population to pool; it is left out with a
+ * note, identity and oracle remain. */
+START_TEST(test_no_training_targets)
+{
+    mfm_report r = {0};
+    char truth[600], pa[600];
+    snprintf(truth, sizeof truth, "%s/truth.h5ad", dir);
+    snprintf(pa, sizeof pa, "%s/pred_a.h5ad", dir);
+    const char *pp[1] = {pa};
+    static const char *const by[] = {"condition"};
+    mfm_eval_opts o = {.pred_paths = pp, .n_pred = 1, .truth_path = truth, .by = by, .n_by = 1,
+                       .control_key = "condition", .control_value = "ctrl", .mmd_gammas = gammas};
+    ck_assert_msg(mfm_eval_build(&r, &o, fake_metrics) == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_uint_eq(r.n_pops, 1);
+    ck_assert(entry(&r, 0, "identity")->present);
+    ck_assert(entry(&r, 0, "oracle_mean_shift")->present);
+    ck_assert(!entry(&r, 0, "train_mean_shift")->present);
+    ck_assert_uint_eq(r.n_notes, 2);
+    ck_assert_ptr_nonnull(strstr(r.notes[1], "not computed for 1 population(s)"));
+    mfm_metrics mean;
+    size_t count;
+    mfm_report_method_mean(&r, method_of(&r, "train_mean_shift"), &mean, &count);
+    ck_assert_uint_eq(count, 0);
+    mfm_report_destroy(&r);
+}
+END_TEST
+
+START_TEST(test_read_uns_string)
+{
+    char path[600], *v = NULL;
+    snprintf(path, sizeof path, "%s/pred_a.h5ad", dir);
+    ck_assert_int_eq(mfm_report_read_uns_string(path, "method", &v), MFM_OK);
+    ck_assert_str_eq(v, "MFM");
+    free(v);
+    ck_assert_int_eq(mfm_report_read_uns_string(path, "nothing", &v), MFM_OK);
+    ck_assert_ptr_null(v);
+    ck_assert_int_eq(mfm_report_read_uns_string(path, "a/b", &v), MFM_EINVAL);
+    snprintf(path, sizeof path, "%s/plain.h5ad", dir);
+    ck_assert_int_eq(mfm_report_read_uns_string(path, "method", &v), MFM_OK);
+    ck_assert_ptr_null(v);
+    snprintf(path, sizeof path, "%s/none.h5ad", dir);
+    ck_assert_int_eq(mfm_report_read_uns_string(path, "method", &v), MFM_EIO);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "none.h5ad"));
+}
+END_TEST
+
 START_TEST(test_method_from_file_name_and_no_control)
 {
     mfm_report r = {0};
@@ -355,6 +419,9 @@ static Suite *eval_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_pairing_and_baselines, 0, 2);
     tcase_add_test(tc, test_method_from_file_name_and_no_control);
+    tcase_add_test(tc, test_cells_without_key_values_are_reported);
+    tcase_add_test(tc, test_no_training_targets);
+    tcase_add_test(tc, test_read_uns_string);
     tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, test_unpaired_and_duplicate);
     suite_add_tcase(s, tc);
