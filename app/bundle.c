@@ -43,28 +43,19 @@ void mfm_bundle_cond(const mfm_bundle *b, float *cond, size_t treatment, long po
             cond[off + i] = pop < 0 ? 1.0f / (float)b->n_train_pops : (i == (size_t)pop ? 1.0f : 0.0f);
 }
 
-static void free_strs(char **v, size_t n)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 void mfm_bundle_destroy(mfm_bundle *b)
 {
     if (!b)
         return;
     mfm_model_destroy(&b->model);
     mfm_space_destroy(&b->space);
-    free_strs(b->exp_keys, b->n_exp_keys);
+    mfm_h5ad_strings_free(b->exp_keys, b->n_exp_keys);
     free(b->treatment_key);
     free(b->control);
     free(b->time_key);
     free(b->holdout_time);
-    free_strs(b->treatments, b->n_treatments);
-    free_strs(b->train_pops, b->n_train_pops);
+    mfm_h5ad_strings_free(b->treatments, b->n_treatments);
+    mfm_h5ad_strings_free(b->train_pops, b->n_train_pops);
     free(b->rng_state);
     free(b->config_json);
     memset(b, 0, sizeof *b);

@@ -10,15 +10,6 @@
 /* Wider than this, PCA is fitted by randomised subspace iteration. */
 #define PCA_EXACT_MAX_D 512
 
-static void free_names(char **v, size_t n)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 void mfm_space_destroy(mfm_space *s)
 {
     if (!s)
@@ -27,8 +18,8 @@ void mfm_space_destroy(mfm_space *s)
     free(s->elem_text);
     mfm_pca_destroy(&s->pca);
     mfm_standardize_destroy(&s->std);
-    free_names(s->in_features, s->d_in);
-    free_names(s->features, s->d);
+    mfm_h5ad_strings_free(s->in_features, s->d_in);
+    mfm_h5ad_strings_free(s->features, s->d);
     memset(s, 0, sizeof *s);
 }
 

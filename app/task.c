@@ -15,15 +15,6 @@ long mfm_task_find(char *const *list, size_t n, const char *name)
     return -1;
 }
 
-static void free_strings(char **s, size_t n)
-{
-    if (!s)
-        return;
-    for (size_t i = 0; i < n; i++)
-        free(s[i]);
-    free(s);
-}
-
 void mfm_task_destroy(mfm_task *t)
 {
     if (!t)
@@ -34,9 +25,9 @@ void mfm_task_destroy(mfm_task *t)
         free(t->pairs[i].tgt_rows);
     }
     free(t->pairs);
-    free_strings(t->experiments, t->n_experiments);
-    free_strings(t->exp_values, t->n_experiments * t->n_exp_keys);
-    free_strings(t->treatments, t->n_treatments);
+    mfm_h5ad_strings_free(t->experiments, t->n_experiments);
+    mfm_h5ad_strings_free(t->exp_values, t->n_experiments * t->n_exp_keys);
+    mfm_h5ad_strings_free(t->treatments, t->n_treatments);
     free(t->level_values);
     memset(t, 0, sizeof *t);
 }
