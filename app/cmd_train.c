@@ -197,26 +197,27 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
         e = mfm_err_set(MFM_EINVAL, "--time-dim %ld must be even", a->time_dim);
         goto done;
     }
-    if (a->holdout.n > 1) {
-        e = mfm_err_set(MFM_EINVAL, "--holdout given %zu times; use one KEY=V1,V2", a->holdout.n);
-        goto done;
-    }
-    if (a->holdout.n == 1) {
-        const char *eq = strchr(a->holdout.item[0], '=');
-        if (!eq || eq == a->holdout.item[0] || !eq[1]) {
-            e = mfm_err_set(MFM_EINVAL, "--holdout '%s' is not KEY=V1[,V2]", a->holdout.item[0]);
+    if (a->holdout) {
+        const char *eq = strchr(a->holdout, '=');
+        if (!eq || eq == a->holdout || !eq[1]) {
+            e = mfm_err_set(MFM_EINVAL, "--holdout '%s' is not KEY=V1[,V2]", a->holdout);
             goto done;
         }
-        holdbuf = strdup(a->holdout.item[0]);
+        holdbuf = strdup(a->holdout);
         if (!holdbuf) {
             e = mfm_err_set(MFM_ENOMEM, "out of memory");
             goto done;
         }
-        holdbuf[eq - a->holdout.item[0]] = '\0';
+        size_t klen = (size_t)(eq - a->holdout);
+        holdbuf[klen] = '\0';
         hold_key = holdbuf;
-        for (char *tok = strtok(holdbuf + (eq - a->holdout.item[0]) + 1, ","); tok && n_hold < 64;
-             tok = strtok(NULL, ","))
+        for (char *tok = strtok(holdbuf + klen + 1, ","); tok; tok = strtok(NULL, ",")) {
+            if (n_hold >= 64) {
+                e = mfm_err_set(MFM_EINVAL, "--holdout lists more than 64 values");
+                goto done;
+            }
             hold_vals[n_hold++] = tok;
+        }
     }
     if ((e = ensure_dir(a->out)) != MFM_OK)
         goto done;

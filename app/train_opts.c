@@ -14,7 +14,7 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"control", MFM_OPT_STRING, "LABEL", NULL, 0, -1, "perturbation: treatment label of the control (source) cells", &a->control},
         {"time-key", MFM_OPT_STRING, "KEY", NULL, 0, -1, "timeseries: obs column of the time point", &a->time_key},
         {"holdout-time", MFM_OPT_STRING, "T", NULL, 0, -1, "timeseries: keep this interior time point out; train across the gap", &a->holdout_time},
-        {"holdout", MFM_OPT_LIST, "KEY=V1[,V2]", NULL, 0, -1, "perturbation: keep experiments whose KEY is one of the values out of training", &a->holdout},
+        {"holdout", MFM_OPT_STRING, "KEY=V1[,V2]", NULL, 0, -1, "perturbation: keep experiments whose KEY (an experiment key) is one of the values out of training", &a->holdout},
         {"model", MFM_OPT_STRING, "NAME", "mfm", 0, -1, "mfm (GCN population embedding) | cgfm (population one-hot) | fm (none)", &a->model},
         {"fm", MFM_OPT_STRING, "PRESET", "otcfm", 0, -1, "coupling+path: icfm | otcfm | sbcfm | lipman | vp | paired", &a->fm},
         {"sigma", MFM_OPT_DOUBLE, "S", "0", 0, 10, "path noise sigma (sbcfm needs > 0; sigma_min for lipman)", &a->sigma},
