@@ -143,19 +143,15 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
-START_TEST(test_predict_feature_mismatch_and_nan)
+/* Write Patient1's cells (only the Ref ones if only_ref) to path, with a
+ * NaN in the first Ref cell if with_nan. */
+static void write_patient1(const char *path, int only_ref, int with_nan)
 {
-    ck_assert_msg(run("train '%s' --out %s/m " SMALL " --steps 3", data, dir) == 0, "%s", out);
-    char other[4096];
-    snprintf(other, sizeof other, "%s/tigon_emt_a549_tgfb1_ae3d.h5ad", mfm_test_env("MFM_DATASETS"));
-    ck_assert_int_eq(run("predict %s/m '%s' --out %s/p.h5ad", dir, other, dir), 1);
-    ck_assert_msg(strstr(out, "features") && strstr(out, "tigon"), "%s", out);
-    /* a copy of two patients' cells with one NaN */
     mfm_h5ad *f = NULL;
     ck_assert_int_eq(mfm_h5ad_open(&f, data), MFM_OK);
-    const char *where[] = {"patient_id=Patient1"};
+    const char *where[] = {"patient_id=Patient1", "condition=Ref"};
     size_t *rows = NULL, n = 0;
-    ck_assert_int_eq(mfm_h5ad_select_where(f, where, 1, &rows, &n), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_select_where(f, where, only_ref ? 2 : 1, &rows, &n), MFM_OK);
     float *x = NULL;
     size_t d = 0;
     ck_assert_int_eq(mfm_h5ad_rep_read_alloc(f, "X", rows, n, &x, &d), MFM_OK);
@@ -170,12 +166,11 @@ START_TEST(test_predict_feature_mismatch_and_nan)
             first_ref = i;
     }
     ck_assert_uint_lt(first_ref, n);
-    x[first_ref * d + 3] = 0.0f / 0.0f;
-    char bad[512];
-    snprintf(bad, sizeof bad, "%s/nan.h5ad", dir);
+    if (with_nan)
+        x[first_ref * d + 3] = 0.0f / 0.0f;
     mfm_h5ad_writer *w = NULL;
     const char *cats[] = {"BCRXL", "Ref"}, *pcats[] = {"Patient1"};
-    ck_assert_int_eq(mfm_h5ad_writer_open(&w, bad, 0), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_writer_open(&w, path, 0), MFM_OK);
     ck_assert_int_eq(mfm_h5ad_write_X(w, x, n, d), MFM_OK);
     ck_assert_int_eq(mfm_h5ad_write_index(w, MFM_H5AD_AXIS_VAR, mfm_h5ad_var_names(f), d), MFM_OK);
     ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "condition", cats, 2, codes, n), MFM_OK);
@@ -187,6 +182,18 @@ START_TEST(test_predict_feature_mismatch_and_nan)
     free(x);
     free(codes);
     free(pcodes);
+}
+
+START_TEST(test_predict_feature_mismatch_and_nan)
+{
+    ck_assert_msg(run("train '%s' --out %s/m " SMALL " --steps 3", data, dir) == 0, "%s", out);
+    char other[4096];
+    snprintf(other, sizeof other, "%s/tigon_emt_a549_tgfb1_ae3d.h5ad", mfm_test_env("MFM_DATASETS"));
+    ck_assert_int_eq(run("predict %s/m '%s' --out %s/p.h5ad", dir, other, dir), 1);
+    ck_assert_msg(strstr(out, "features") && strstr(out, "tigon"), "%s", out);
+    char bad[512];
+    snprintf(bad, sizeof bad, "%s/nan.h5ad", dir);
+    write_patient1(bad, 0, 1);
     int rc = run("predict %s/m %s --out %s/p2.h5ad", dir, bad, dir);
     ck_assert_msg(rc == 1 && strstr(out, "non-finite") && strstr(out, "nan.h5ad"), "exit %d: %s", rc, out);
     char p2[512];
@@ -201,6 +208,29 @@ START_TEST(test_predict_feature_mismatch_and_nan)
     ck_assert_msg(rc == 1 && strstr(out, "non-finite"), "exit %d: %s", rc, out);
     ck_assert_int_eq(stat(ck, &after), 0);
     ck_assert(before.st_mtim.tv_sec == after.st_mtim.tv_sec && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+}
+END_TEST
+
+/* A file with only a new patient's control cells: every control population
+ * is predicted for the model's treatment. */
+START_TEST(test_predict_controls_only)
+{
+    ck_assert_msg(run("train '%s' --out %s/m " SMALL " --steps 3", data, dir) == 0, "%s", out);
+    char ctl[512];
+    snprintf(ctl, sizeof ctl, "%s/controls.h5ad", dir);
+    write_patient1(ctl, 1, 0);
+    ck_assert_msg(run("predict %s/m %s --out %s/p.h5ad --steps 2 --quiet", dir, ctl, dir) == 0, "%s", out);
+    char p[512];
+    snprintf(p, sizeof p, "%s/p.h5ad", dir);
+    mfm_h5ad *f = NULL;
+    ck_assert_int_eq(mfm_h5ad_open(&f, p), MFM_OK);
+    ck_assert_uint_eq(mfm_h5ad_n_obs(f), 1282);
+    const char *where[] = {"condition=BCRXL"};
+    size_t *rows = NULL, n = 0;
+    ck_assert_int_eq(mfm_h5ad_select_where(f, where, 1, &rows, &n), MFM_OK);
+    ck_assert_uint_eq(n, 1282);
+    free(rows);
+    mfm_h5ad_close(f);
 }
 END_TEST
 
@@ -231,6 +261,7 @@ static Suite *train_cli_suite(void)
     tcase_add_test(tc, test_predict_opens_in_anndata);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_predict_feature_mismatch_and_nan);
+    tcase_add_test(tc, test_predict_controls_only);
     tcase_add_test(tc, test_demo_small);
     suite_add_tcase(s, tc);
     return s;
