@@ -7,6 +7,7 @@
 
 #include "ckpt.h"
 #include "mfm_config.h"
+#include "versions.h"
 
 static const char *const method_names[] = {"mfm", "cgfm", "fm"};
 
@@ -92,7 +93,10 @@ mfm_err mfm_bundle_save(const mfm_bundle *b, const char *dir)
                        (int64_t)b->embed_cells, (int64_t)b->gcn_norm, (int64_t)b->seed, b->step};
     size_t np = b->model.net.lay.n_params;
     const char *holdout[1] = {opt_str(b->holdout_time)};
+    char libs[1024];
+    mfm_versions_string(libs, sizeof libs, "; ");
     if ((e = mfm_ckpt_put_str(c, "meta/mfm_version", MFM_VERSION)) ||
+        (e = mfm_ckpt_put_str(c, "meta/libraries", libs)) ||
         (e = mfm_ckpt_put_str(c, "meta/config", opt_str(b->config_json))) ||
         (e = mfm_ckpt_put_i64(c, "meta/ints", meta, 7)) ||
         (e = mfm_ckpt_put_f64(c, "meta/loss_ema", &b->loss_ema, 1, 1)) ||

@@ -13,6 +13,7 @@
 #include "progress.h"
 #include "sampler.h"
 #include "train_data.h"
+#include "versions.h"
 
 typedef struct predict_args {
     const char *out, *truth_out, *solver, *name;
@@ -172,7 +173,10 @@ static mfm_err write_rows(const out_rows *o, const char *path, const mfm_bundle 
                                             (const char *const *)s->in_features, s->d_in)))
             goto done;
     }
+    char libs[1024];
+    mfm_versions_string(libs, sizeof libs, "; ");
     if ((e = mfm_h5ad_write_uns_string(w, "method", method)) ||
+        (e = mfm_h5ad_write_uns_string(w, "libraries", libs)) ||
         (e = mfm_h5ad_write_uns_string(w, "mfm_version", MFM_VERSION)) ||
         (e = mfm_h5ad_write_uns_string(w, "command_line", mfm_cli_command_line())) ||
         (e = mfm_h5ad_write_uns_i64(w, "seed", (int64_t)b->seed)) ||

@@ -2,16 +2,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cblas.h>
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_version.h>
 #include <hdf5.h>
-#include <igraph.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "graph_err.h"
 #include "mfm_config.h"
+#include "versions.h"
 
 static const mfm_command commands[] = {
     {"train", mfm_cmd_train, "train an MFM / CGFM / FM model on population pairs of an .h5ad file"},
@@ -42,13 +40,9 @@ int mfm_cmd_version(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    unsigned maj = 0, min = 0, rel = 0;
-    H5get_libversion(&maj, &min, &rel);
-    int imaj = 0, imin = 0, ipatch = 0;
-    igraph_version(NULL, &imaj, &imin, &ipatch);
-    printf("mfm %s\nhdf5 %u.%u.%u\nigraph %d.%d.%d\ngsl %s\nopenblas %s\n",
-           MFM_VERSION, maj, min, rel, imaj, imin, ipatch, gsl_version,
-           openblas_get_config());
+    char buf[1024];
+    mfm_versions_string(buf, sizeof buf, "\n");
+    printf("%s\n", buf);
     return MFM_EXIT_OK;
 }
 
