@@ -22,6 +22,7 @@
 #include "err.h"
 
 #define MFM_MMD_NGAMMA 6
+#define MFM_METRICS_DEFAULT_CAP 5000
 extern const double mfm_mmd_gammas[MFM_MMD_NGAMMA];
 
 typedef struct mfm_metrics_opts {
@@ -46,5 +47,46 @@ typedef struct mfm_metrics {
 mfm_err mfm_metrics_compute(mfm_metrics *out, const float *pred, size_t n_pred,
                             const float *truth, size_t n_true, size_t d,
                             const mfm_metrics_opts *opts);
+
+/* {cap = MFM_METRICS_DEFAULT_CAP, seed = 0}.  opts == NULL means these. */
+mfm_metrics_opts mfm_metrics_default_opts(void);
+
+/* The per-metric entry points below use every cell they are given (no
+ * subsampling); each checks its input like mfm_metrics_compute (MFM_EINVAL
+ * for an empty cloud or d == 0, MFM_ENUMERIC naming the first non-finite
+ * value as pred[row][column] or truth[row][column]) and borrows it. */
+
+/* Exact W1 (Euclidean ground cost) and W2 (sqrt of the squared-Euclidean
+ * OT cost), uniform weights; either output may be NULL.  Builds one n x m
+ * float64 cost matrix (8 n m bytes) and calls mfm_ot_exact once per metric:
+ * assignment when n == m, network simplex otherwise. */
+mfm_err mfm_wasserstein(double *w1, double *w2, const float *pred, size_t n_pred,
+                        const float *truth, size_t n_true, size_t d);
+
+/* RBF MMD^2 (biased V-statistic, diagonals included), averaged over the six
+ * gammas (mmd) and per gamma in the order of mfm_mmd_gammas (mmd_gamma,
+ * MFM_MMD_NGAMMA values), and the energy distance
+ * 2 mean|x - y| - mean|x - x'| - mean|y - y'| (V-statistics, Euclidean).
+ * Any output may be NULL.  Squared distances in blocks via dgemm; memory
+ * O((n + m) d + 2^16); time O((n + m)^2 d). */
+mfm_err mfm_mmd_energy(double *mmd, double *mmd_gamma, double *energy,
+                       const float *pred, size_t n_pred, const float *truth,
+                       size_t n_true, size_t d);
+
+/* CellOT's r: Pearson r between the upper-triangle (i < j) feature-feature
+ * Pearson correlations of pred and of truth.  *r = NaN (undefined) when a
+ * feature is constant in either cloud or d < 3. */
+mfm_err mfm_r_pairwise_corr(double *r, const float *pred, size_t n_pred,
+                            const float *truth, size_t n_true, size_t d);
+
+/* On the per-feature mean vectors mp (pred) and mt (truth):
+ *   r2  = sklearn r2_score(y_true = mt, y_pred = mp)
+ *       = 1 - sum (mt - mp)^2 / sum (mt - mean(mt))^2
+ *         (sum (mt - mean(mt))^2 == 0: 1 if mp == mt else 0, like sklearn)
+ *   l2  = ||mp - mt||_2,  mse = mean (mp - mt)^2,  l1 = mean |mp - mt|.
+ * Any output may be NULL. */
+mfm_err mfm_mean_metrics(double *r2, double *l2, double *mse, double *l1,
+                         const float *pred, size_t n_pred, const float *truth,
+                         size_t n_true, size_t d);
 
 #endif

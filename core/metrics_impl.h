@@ -1,0 +1,37 @@
+/* core/metrics_impl.h — shared pieces of the metrics (internal to core/). */
+#ifndef MFM_CORE_METRICS_IMPL_H
+#define MFM_CORE_METRICS_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* A point cloud in float64, shifted, with squared row norms. */
+typedef struct mfm_cloud64 {
+    size_t n, d;
+    double *x;     /* (n, d) */
+    double *norm2; /* (n) */
+} mfm_cloud64;
+
+/* Copy x (n, d) minus shift (d, may be NULL).  Caller destroys. */
+mfm_err mfm_cloud64_init(mfm_cloud64 *c, const float *x, size_t n, size_t d,
+                         const double *shift);
+/* Idempotent; safe on a zeroed struct. */
+void mfm_cloud64_destroy(mfm_cloud64 *c);
+
+/* Exact W1 and/or W2 (either may be NULL); one n x m float64 cost matrix. */
+mfm_err mfm_wasserstein_c64(double *w1, double *w2, const mfm_cloud64 *X,
+                            const mfm_cloud64 *Y);
+
+/* MMD^2 (average and per gamma) and energy distance; blocked. */
+mfm_err mfm_mmd_energy_c64(double *mmd, double *mmd_gamma, double *energy,
+                           const mfm_cloud64 *X, const mfm_cloud64 *Y);
+
+/* k rows of x (n, d) chosen uniformly without replacement, kept in their
+ * original order, copied to out (k, d).  Deterministic in seed (GSL
+ * MT19937, gsl_ran_choose).  Errors: MFM_EINVAL (k > n), MFM_ENOMEM. */
+mfm_err mfm_subsample_rows(float *out, const float *x, size_t n, size_t d,
+                           size_t k, uint64_t seed);
+
+#endif
