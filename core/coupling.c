@@ -15,7 +15,7 @@ mfm_coupling_opts mfm_coupling_opts_default(void)
     memset(&o, 0, sizeof o);
     o.kind = MFM_COUPLING_INDEPENDENT;
     o.reg = 0.5;
-    o.tol = 1e-6;
+    o.tol = 1e-4;
     o.max_iter = 2000;
     return o;
 }

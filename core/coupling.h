@@ -37,7 +37,8 @@ typedef struct mfm_coupling_opts {
     size_t max_iter; /* SINKHORN: iteration limit, >= 1 */
 } mfm_coupling_opts;
 
-/* INDEPENDENT; for SINKHORN reg = 0.5, tol = 1e-6, max_iter = 2000. */
+/* INDEPENDENT; for SINKHORN reg = 0.5, tol = 1e-4 (plenty for drawing
+ * pairs), max_iter = 2000. */
 mfm_coupling_opts mfm_coupling_opts_default(void);
 
 /* What the last plan computation did. */
