@@ -2,6 +2,7 @@
 #include "coupling.h"
 
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +41,9 @@ mfm_err mfm_coupling_init(mfm_coupling *c, size_t n_max, size_t m_max, size_t d)
     memset(c, 0, sizeof *c);
     if (n_max == 0 || m_max == 0 || d == 0)
         return mfm_err_set(MFM_EINVAL, "coupling: empty workspace (%zu sources, %zu targets, dimension %zu)",
+                           n_max, m_max, d);
+    if (n_max > INT_MAX || m_max > INT_MAX || d > INT_MAX)
+        return mfm_err_set(MFM_EINVAL, "coupling: %zu sources, %zu targets or dimension %zu exceed BLAS's int range",
                            n_max, m_max, d);
     size_t lim = SIZE_MAX / sizeof(double);
     if (n_max > lim / m_max || n_max > lim / d || m_max > lim / d)
