@@ -41,7 +41,7 @@ static int bench_batches(gsl_rng *r, size_t n, size_t d, int reps)
     const char *presets[] = {"icfm", "otcfm", "sbcfm"};
     mfm_fm_batch b;
     memset(&b, 0, sizeof b);
-    if (mfm_fm_batch_init(&b, n, n, n, d) != MFM_OK)
+    if (mfm_fm_batch_init(&b, MFM_COUPLING_SINKHORN, n, n, n, d) != MFM_OK)
         return 1;
     for (size_t q = 0; q < 3; q++) {
         mfm_fm_opts o;

@@ -66,7 +66,8 @@ void mfm_fm_batch_destroy(mfm_fm_batch *b)
     memset(b, 0, sizeof *b);
 }
 
-mfm_err mfm_fm_batch_init(mfm_fm_batch *b, size_t n_max, size_t m_max, size_t N_max, size_t d)
+mfm_err mfm_fm_batch_init(mfm_fm_batch *b, mfm_coupling_kind coupling, size_t n_max, size_t m_max,
+                          size_t N_max, size_t d)
 {
     mfm_err e = MFM_OK;
     memset(b, 0, sizeof *b);
@@ -74,7 +75,7 @@ mfm_err mfm_fm_batch_init(mfm_fm_batch *b, size_t n_max, size_t m_max, size_t N_
         return mfm_err_set(MFM_EINVAL, "flow-matching batch: N_max = 0 rows");
     if (d && (N_max > SIZE_MAX / sizeof(float) / d))
         return mfm_err_set(MFM_EINVAL, "flow-matching batch: %zu rows x %zu columns is too large", N_max, d);
-    e = mfm_coupling_init(&b->coupling, n_max, m_max, d);
+    e = mfm_coupling_init(&b->coupling, coupling, n_max, m_max, d);
     if (e != MFM_OK)
         goto cleanup;
     size_t Nd = N_max * d;

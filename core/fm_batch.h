@@ -61,10 +61,13 @@ typedef struct mfm_fm_batch {
     mfm_coupling coupling; /* plan of the last batch, info on convergence */
 } mfm_fm_batch;
 
-/* Size for up to n_max sources, m_max targets, N_max rows, dimension d.  On
- * failure the struct is zeroed.  Errors: MFM_EINVAL (zero sizes),
- * MFM_ENOMEM.  Memory O(n_max m_max + (N_max + n_max + m_max) d). */
-mfm_err mfm_fm_batch_init(mfm_fm_batch *b, size_t n_max, size_t m_max, size_t N_max, size_t d);
+/* Size for up to n_max sources, m_max targets, N_max rows, dimension d, for
+ * couplings of kind `coupling` (EXACT/SINKHORN add the dense n_max x m_max
+ * plan; such a batch also serves the other kinds).  On failure the struct is
+ * zeroed.  Errors: MFM_EINVAL (zero sizes, unknown kind), MFM_ENOMEM.
+ * Memory O((N_max + n_max + m_max) d), plus O(n_max m_max) when dense. */
+mfm_err mfm_fm_batch_init(mfm_fm_batch *b, mfm_coupling_kind coupling, size_t n_max, size_t m_max,
+                          size_t N_max, size_t d);
 
 /* Free and zero; safe on a zeroed or destroyed struct. */
 void mfm_fm_batch_destroy(mfm_fm_batch *b);

@@ -34,7 +34,7 @@ static void env_init(env *e, unsigned long seed)
     random_points(e->x0, NS, D, 0.0, 11);
     random_points(e->x1, MT, D, 1.0, 12);
     memset(&e->b, 0, sizeof e->b);
-    ck_assert_int_eq(mfm_fm_batch_init(&e->b, NS, MT, NROWS, D), MFM_OK);
+    ck_assert_int_eq(mfm_fm_batch_init(&e->b, MFM_COUPLING_EXACT, NS, MT, NROWS, D), MFM_OK);
     e->r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(e->r, seed);
 }
@@ -185,7 +185,7 @@ START_TEST(test_sbcfm_reg)
     ck_assert_int_eq(e.b.coupling.info.converged, 1);
     mfm_coupling ref;
     memset(&ref, 0, sizeof ref);
-    ck_assert_int_eq(mfm_coupling_init(&ref, NS, MT, D), MFM_OK);
+    ck_assert_int_eq(mfm_coupling_init(&ref, MFM_COUPLING_SINKHORN, NS, MT, D), MFM_OK);
     mfm_coupling_opts co = o.coupling;
     co.reg = 0.72;
     ck_assert_int_eq(mfm_coupling_plan(&ref, &co, e.x0, NS, e.x1, MT, D), MFM_OK);
@@ -324,8 +324,17 @@ START_TEST(test_bad_input)
     ck_assert_int_eq(mfm_source_kind_parse(&s, "uniform"), MFM_EINVAL);
     mfm_fm_batch z;
     memset(&z, 0, sizeof z);
-    ck_assert_int_eq(mfm_fm_batch_init(&z, 3, 3, 0, 2), MFM_EINVAL);
+    ck_assert_int_eq(mfm_fm_batch_init(&z, MFM_COUPLING_INDEPENDENT, 3, 3, 0, 2), MFM_EINVAL);
     ck_assert_ptr_null(z.t);
+    /* a batch sized for the independent coupling has no dense plan */
+    ck_assert_int_eq(mfm_fm_batch_init(&z, MFM_COUPLING_INDEPENDENT, NS, MT, 20, D), MFM_OK);
+    ck_assert_ptr_null(z.coupling.plan);
+    ck_assert_int_eq(mfm_fm_preset(&o, "icfm", 0.1), MFM_OK);
+    ck_assert_int_eq(mfm_fm_batch_build(&z, &o, e.x0, NS, e.x1, MT, 20, e.r), MFM_OK);
+    ck_assert_int_eq(mfm_fm_preset(&o, "otcfm", 0.1), MFM_OK);
+    ck_assert_int_eq(mfm_fm_batch_build(&z, &o, e.x0, NS, e.x1, MT, 20, e.r), MFM_EINVAL);
+    ck_assert_msg(strstr(mfm_err_msg(), "needs the 10 x 10 plan") != NULL, "%s", mfm_err_msg());
+    mfm_fm_batch_destroy(&z);
     env_free(&e);
 }
 END_TEST
