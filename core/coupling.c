@@ -2,6 +2,7 @@
 #include "coupling.h"
 
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@ mfm_coupling_opts mfm_coupling_opts_default(void)
     memset(&o, 0, sizeof o);
     o.kind = MFM_COUPLING_INDEPENDENT;
     o.reg = 0.5;
-    o.tol = 1e-6;
+    o.tol = 1e-4;
     o.max_iter = 2000;
     return o;
 }
@@ -34,29 +35,48 @@ void mfm_coupling_destroy(mfm_coupling *c)
     memset(c, 0, sizeof *c);
 }
 
-mfm_err mfm_coupling_init(mfm_coupling *c, size_t n_max, size_t m_max, size_t d)
+static int needs_dense(mfm_coupling_kind kind)
+{
+    return kind == MFM_COUPLING_EXACT || kind == MFM_COUPLING_SINKHORN;
+}
+
+mfm_err mfm_coupling_init(mfm_coupling *c, mfm_coupling_kind kind, size_t n_max, size_t m_max, size_t d)
 {
     mfm_err e = MFM_OK;
     memset(c, 0, sizeof *c);
+    if ((int)kind < MFM_COUPLING_INDEPENDENT || kind > MFM_COUPLING_PAIRED)
+        return mfm_err_set(MFM_EINVAL, "coupling: unknown kind %d", (int)kind);
     if (n_max == 0 || m_max == 0 || d == 0)
         return mfm_err_set(MFM_EINVAL, "coupling: empty workspace (%zu sources, %zu targets, dimension %zu)",
                            n_max, m_max, d);
+    if (n_max > INT_MAX || m_max > INT_MAX || d > INT_MAX)
+        return mfm_err_set(MFM_EINVAL, "coupling: %zu sources, %zu targets or dimension %zu exceed BLAS's int range",
+                           n_max, m_max, d);
     size_t lim = SIZE_MAX / sizeof(double);
-    if (n_max > lim / m_max || n_max > lim / d || m_max > lim / d)
+    int dense = needs_dense(kind);
+    if ((dense && n_max > lim / m_max) || n_max > lim / d || m_max > lim / d)
         return mfm_err_set(MFM_EINVAL, "coupling: %zu x %zu plan in dimension %zu is too large",
                            n_max, m_max, d);
-    size_t nm = n_max * m_max;
     c->nrm0 = malloc(n_max * sizeof *c->nrm0);
     c->nrm1 = malloc(m_max * sizeof *c->nrm1);
     c->x0d = malloc(n_max * d * sizeof *c->x0d);
     c->x1d = malloc(m_max * d * sizeof *c->x1d);
-    c->cost = malloc(nm * sizeof *c->cost);
-    c->plan = malloc(nm * sizeof *c->plan);
-    c->cdf = malloc(nm * sizeof *c->cdf);
-    if (!c->nrm0 || !c->nrm1 || !c->x0d || !c->x1d || !c->cost || !c->plan || !c->cdf) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory allocating a %zu x %zu coupling workspace", n_max, m_max);
+    if (!c->nrm0 || !c->nrm1 || !c->x0d || !c->x1d) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory allocating a coupling workspace for %zu x %zu points in dimension %zu",
+                        n_max, m_max, d);
         goto cleanup;
     }
+    if (dense) {
+        size_t nm = n_max * m_max;
+        c->cost = malloc(nm * sizeof *c->cost);
+        c->plan = malloc(nm * sizeof *c->plan);
+        c->cdf = malloc(nm * sizeof *c->cdf);
+        if (!c->cost || !c->plan || !c->cdf) {
+            e = mfm_err_set(MFM_ENOMEM, "out of memory allocating a %zu x %zu transport plan", n_max, m_max);
+            goto cleanup;
+        }
+    }
+    c->dense = dense;
     c->n_max = n_max;
     c->m_max = m_max;
     c->d = d;
@@ -152,20 +172,20 @@ mfm_err mfm_coupling_plan(mfm_coupling *c, const mfm_coupling_opts *opts,
     size_t nm = n * m;
     switch (opts->kind) {
     case MFM_COUPLING_INDEPENDENT:
-        for (size_t k = 0; k < nm; k++)
-            c->plan[k] = 1.0 / (double)nm;
         break;
     case MFM_COUPLING_PAIRED:
         if (n != m) {
             e = mfm_err_set(MFM_EINVAL, "coupling 'paired': %zu sources but %zu targets (must be equal)", n, m);
             goto cleanup;
         }
-        memset(c->plan, 0, nm * sizeof *c->plan);
-        for (size_t i = 0; i < n; i++)
-            c->plan[i * m + i] = 1.0 / (double)n;
         break;
     case MFM_COUPLING_EXACT:
     case MFM_COUPLING_SINKHORN:
+        if (!c->dense) {
+            e = mfm_err_set(MFM_EINVAL, "coupling '%s' needs the %zu x %zu plan, but the workspace was made "
+                            "without it (initialise it for this kind)", mfm_coupling_kind_name(opts->kind), n, m);
+            goto cleanup;
+        }
         if ((e = check_points(x0, n, d, "source")) != MFM_OK ||
             (e = check_points(x1, m, d, "target")) != MFM_OK)
             goto cleanup;
@@ -202,15 +222,19 @@ mfm_err mfm_coupling_plan(mfm_coupling *c, const mfm_coupling_opts *opts,
         e = mfm_err_set(MFM_EINVAL, "coupling: unknown kind %d", (int)opts->kind);
         goto cleanup;
     }
+    c->kind = opts->kind;
+    if (!needs_dense(opts->kind)) {
+        c->n = n;
+        c->m = m;
+        goto cleanup;
+    }
     e = finish_plan(c, n, m);
     if (e != MFM_OK)
         goto cleanup;
-    if (opts->kind == MFM_COUPLING_EXACT || opts->kind == MFM_COUPLING_SINKHORN) {
-        double cost = 0.0;
-        for (size_t k = 0; k < nm; k++)
-            cost += c->plan[k] * c->cost[k];
-        c->info.cost = cost;
-    }
+    double cost = 0.0;
+    for (size_t k = 0; k < nm; k++)
+        cost += c->plan[k] * c->cost[k];
+    c->info.cost = cost;
 cleanup:
     if (e != MFM_OK)
         c->n = c->m = 0;
@@ -222,6 +246,18 @@ mfm_err mfm_coupling_sample(size_t *restrict i0, size_t *restrict i1, size_t N,
 {
     if (c->n == 0 || c->m == 0)
         return mfm_err_set(MFM_EINVAL, "coupling: no plan to draw pairs from (compute one first)");
+    if (c->kind == MFM_COUPLING_INDEPENDENT) {
+        for (size_t s = 0; s < N; s++) {
+            i0[s] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)c->n);
+            i1[s] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)c->m);
+        }
+        return MFM_OK;
+    }
+    if (c->kind == MFM_COUPLING_PAIRED) {
+        for (size_t s = 0; s < N; s++)
+            i0[s] = i1[s] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)c->n);
+        return MFM_OK;
+    }
     size_t nm = c->n * c->m;
     double total = c->cdf[nm - 1];
     for (size_t s = 0; s < N; s++) {
@@ -239,6 +275,18 @@ mfm_err mfm_coupling_sample(size_t *restrict i0, size_t *restrict i1, size_t N,
         i1[s] = lo % c->m;
     }
     return MFM_OK;
+}
+
+double mfm_coupling_entry(const mfm_coupling *c, size_t i, size_t j)
+{
+    switch (c->kind) {
+    case MFM_COUPLING_INDEPENDENT:
+        return 1.0 / ((double)c->n * (double)c->m);
+    case MFM_COUPLING_PAIRED:
+        return i == j ? 1.0 / (double)c->n : 0.0;
+    default:
+        return c->plan[i * c->m + j];
+    }
 }
 
 static const struct {

@@ -37,7 +37,8 @@ typedef struct mfm_coupling_opts {
     size_t max_iter; /* SINKHORN: iteration limit, >= 1 */
 } mfm_coupling_opts;
 
-/* INDEPENDENT; for SINKHORN reg = 0.5, tol = 1e-6, max_iter = 2000. */
+/* INDEPENDENT; for SINKHORN reg = 0.5, tol = 1e-4 (plenty for drawing
+ * pairs), max_iter = 2000. */
 mfm_coupling_opts mfm_coupling_opts_default(void);
 
 /* What the last plan computation did. */
@@ -52,19 +53,25 @@ typedef struct mfm_coupling_info {
  * every minibatch, mfm_coupling_destroy. */
 typedef struct mfm_coupling {
     size_t n_max, m_max, d;
-    size_t n, m;        /* size of the current plan */
+    int dense;          /* 1: the (n_max, m_max) arrays below are allocated */
+    mfm_coupling_kind kind; /* kind of the current plan */
+    size_t n, m;        /* size of the current plan (0: none) */
     double *nrm0, *nrm1; /* (n_max), (m_max) squared row norms */
     double *x0d, *x1d;  /* (n_max, d), (m_max, d) double copies for dgemm */
+    /* dense only (EXACT, SINKHORN); NULL otherwise: */
     double *cost;       /* (n_max, m_max) squared Euclidean cost */
     double *plan;       /* (n, m) current plan, row-major, sums to 1 */
     double *cdf;        /* (n * m) cumulative sums of the flattened plan */
     mfm_coupling_info info;
 } mfm_coupling;
 
-/* Size the workspace for up to n_max sources and m_max targets of dimension
- * d.  On failure the struct is zeroed.  Errors: MFM_EINVAL (zero size or
- * overflow), MFM_ENOMEM.  Memory O(n_max m_max + (n_max + m_max) d). */
-mfm_err mfm_coupling_init(mfm_coupling *c, size_t n_max, size_t m_max, size_t d);
+/* Size the workspace for plans of kind `kind` (EXACT and SINKHORN allocate
+ * the dense (n_max, m_max) cost, plan and CDF; INDEPENDENT and PAIRED only
+ * O((n_max + m_max) d)) between up to n_max sources and m_max targets of
+ * dimension d.  A dense workspace serves every kind.  On failure the struct
+ * is zeroed.  Errors: MFM_EINVAL (zero size, unknown kind, sizes beyond
+ * BLAS's int range), MFM_ENOMEM. */
+mfm_err mfm_coupling_init(mfm_coupling *c, mfm_coupling_kind kind, size_t n_max, size_t m_max, size_t d);
 
 /* Free and zero; safe on a zeroed or destroyed struct. */
 void mfm_coupling_destroy(mfm_coupling *c);
@@ -77,25 +84,33 @@ void mfm_coupling_sqdist(double *restrict C, double *restrict nrm0, double *rest
                          const float *restrict x0, size_t n,
                          const float *restrict x1, size_t m, size_t d);
 
-/* Compute the plan of kind opts->kind between x0 (n, d) and x1 (m, d) into
- * c->plan and its CDF; fill c->info.  x0/x1 may be NULL for INDEPENDENT and
- * PAIRED (which ignore positions; info.cost is then 0).  A Sinkhorn run that
- * stops at max_iter with a finite plan is accepted (info.converged = 0) so
- * the caller can warn; its plan is renormalised to sum 1.
+/* Compute the plan of kind opts->kind between x0 (n, d) and x1 (m, d) and
+ * fill c->info.  EXACT and SINKHORN write c->plan and its CDF (they need a
+ * dense workspace); INDEPENDENT and PAIRED only record n and m (x0/x1 may be
+ * NULL; info.cost is 0).  A Sinkhorn run that stops at max_iter with a
+ * finite plan is accepted (info.converged = 0) so the caller can warn; its
+ * plan is renormalised to sum 1.
  * Borrows inputs.  Errors: MFM_EINVAL (sizes over the workspace, n or m 0,
- * PAIRED with n != m, reg/tol out of range, non-finite coordinates naming
- * the row), errors of mfm_ot_exact / mfm_ot_sinkhorn (prefixed), MFM_ENUMERIC
- * when the plan has no finite positive mass.
- * Complexity: O(n m d) for the cost plus the solver (EXACT: network simplex,
- * SINKHORN: O(n m) per iteration); O(n m) otherwise. */
+ * PAIRED with n != m, EXACT/SINKHORN on a workspace made without the dense
+ * arrays, reg/tol out of range, non-finite coordinates naming the row),
+ * errors of mfm_ot_exact / mfm_ot_sinkhorn (prefixed), MFM_ENUMERIC when the
+ * plan has no finite positive mass.
+ * Complexity: EXACT/SINKHORN O(n m d) for the cost plus the solver; O(1)
+ * otherwise. */
 mfm_err mfm_coupling_plan(mfm_coupling *c, const mfm_coupling_opts *opts,
                           const float *x0, size_t n, const float *x1, size_t m, size_t d);
 
-/* Draw N pairs (i0[k], i1[k]) i.i.d. from the current plan (inverse CDF of
- * the flattened plan with uniforms from rng, binary search).  Errors:
- * MFM_EINVAL if no plan was computed.  O(N log(n m)). */
+/* Draw N pairs (i0[k], i1[k]) i.i.d. from the current plan with uniforms
+ * from rng: inverse CDF of the flattened plan by binary search (EXACT,
+ * SINKHORN), or uniform i and j (INDEPENDENT), or uniform i = j (PAIRED).
+ * Errors: MFM_EINVAL if no plan was computed.
+ * O(N log(n m)) resp. O(N). */
 mfm_err mfm_coupling_sample(size_t *restrict i0, size_t *restrict i1, size_t N,
                             const mfm_coupling *c, gsl_rng *rng);
+
+/* Entry (i, j) of the current plan, for any kind (i < c->n, j < c->m; no
+ * checking).  O(1). */
+double mfm_coupling_entry(const mfm_coupling *c, size_t i, size_t j);
 
 /* Parse "independent", "exact" (alias "ot"), "sinkhorn" (alias "entropic"),
  * "paired" (alias "true-pairs").  Errors: MFM_EINVAL listing the names. */

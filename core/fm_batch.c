@@ -66,7 +66,8 @@ void mfm_fm_batch_destroy(mfm_fm_batch *b)
     memset(b, 0, sizeof *b);
 }
 
-mfm_err mfm_fm_batch_init(mfm_fm_batch *b, size_t n_max, size_t m_max, size_t N_max, size_t d)
+mfm_err mfm_fm_batch_init(mfm_fm_batch *b, mfm_coupling_kind coupling, size_t n_max, size_t m_max,
+                          size_t N_max, size_t d)
 {
     mfm_err e = MFM_OK;
     memset(b, 0, sizeof *b);
@@ -74,7 +75,7 @@ mfm_err mfm_fm_batch_init(mfm_fm_batch *b, size_t n_max, size_t m_max, size_t N_
         return mfm_err_set(MFM_EINVAL, "flow-matching batch: N_max = 0 rows");
     if (d && (N_max > SIZE_MAX / sizeof(float) / d))
         return mfm_err_set(MFM_EINVAL, "flow-matching batch: %zu rows x %zu columns is too large", N_max, d);
-    e = mfm_coupling_init(&b->coupling, n_max, m_max, d);
+    e = mfm_coupling_init(&b->coupling, coupling, n_max, m_max, d);
     if (e != MFM_OK)
         goto cleanup;
     size_t Nd = N_max * d;
@@ -101,15 +102,16 @@ cleanup:
     return e;
 }
 
-mfm_err mfm_fm_batch_build(mfm_fm_batch *b, const mfm_fm_opts *opts,
-                           const float *x0, size_t n, const float *x1, size_t m,
-                           size_t N, gsl_rng *rng)
+mfm_err mfm_fm_batch_append(mfm_fm_batch *b, const mfm_fm_opts *opts,
+                            const float *x0, size_t n, const float *x1, size_t m,
+                            size_t N, gsl_rng *rng)
 {
     mfm_err e = MFM_OK;
     size_t d = b->d;
-    b->N = 0;
-    if (N == 0 || N > b->N_max) {
-        e = mfm_err_set(MFM_EINVAL, "flow-matching batch: %zu rows requested, workspace holds 1..%zu", N, b->N_max);
+    size_t off = b->N; /* first row written by this call */
+    if (N == 0 || N > b->N_max - off) {
+        e = mfm_err_set(MFM_EINVAL, "flow-matching batch: %zu rows requested after %zu, workspace holds %zu",
+                        N, off, b->N_max);
         goto cleanup;
     }
     if (!x1 || !rng || (opts->source == MFM_SOURCE_DATA && !x0)) {
@@ -143,23 +145,34 @@ mfm_err mfm_fm_batch_build(mfm_fm_batch *b, const mfm_fm_opts *opts,
         e = mfm_err_prefix(e, "flow-matching batch");
         goto cleanup;
     }
-    e = mfm_coupling_sample(b->i0, b->i1, N, &b->coupling, rng);
+    size_t *i0 = b->i0 + off, *i1 = b->i1 + off;
+    float *t = b->t + off, *eps = b->eps + off * d;
+    float *x0p = b->x0p + off * d, *x1p = b->x1p + off * d;
+    e = mfm_coupling_sample(i0, i1, N, &b->coupling, rng);
     if (e != MFM_OK)
         goto cleanup;
     for (size_t r = 0; r < N; r++) {
-        memcpy(b->x0p + r * d, src + b->i0[r] * d, d * sizeof *b->x0p);
-        memcpy(b->x1p + r * d, x1 + b->i1[r] * d, d * sizeof *b->x1p);
+        memcpy(x0p + r * d, src + i0[r] * d, d * sizeof *x0p);
+        memcpy(x1p + r * d, x1 + i1[r] * d, d * sizeof *x1p);
     }
     for (size_t r = 0; r < N; r++)
-        b->t[r] = (float)gsl_rng_uniform(rng);
+        t[r] = (float)gsl_rng_uniform(rng);
     for (size_t k = 0; k < N * d; k++)
-        b->eps[k] = (float)gsl_ran_gaussian_ziggurat(rng, 1.0);
-    e = mfm_path_sample(b->xt, b->ut, b->x0p, b->x1p, b->eps, b->t, N, d, &opts->path);
+        eps[k] = (float)gsl_ran_gaussian_ziggurat(rng, 1.0);
+    e = mfm_path_sample(b->xt + off * d, b->ut + off * d, x0p, x1p, eps, t, N, d, &opts->path);
     if (e != MFM_OK)
         goto cleanup;
-    b->N = N;
+    b->N = off + N;
 cleanup:
     return e;
+}
+
+mfm_err mfm_fm_batch_build(mfm_fm_batch *b, const mfm_fm_opts *opts,
+                           const float *x0, size_t n, const float *x1, size_t m,
+                           size_t N, gsl_rng *rng)
+{
+    b->N = 0;
+    return mfm_fm_batch_append(b, opts, x0, n, x1, m, N, rng);
 }
 
 mfm_err mfm_source_kind_parse(mfm_source_kind *out, const char *name)

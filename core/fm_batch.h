@@ -61,10 +61,13 @@ typedef struct mfm_fm_batch {
     mfm_coupling coupling; /* plan of the last batch, info on convergence */
 } mfm_fm_batch;
 
-/* Size for up to n_max sources, m_max targets, N_max rows, dimension d.  On
- * failure the struct is zeroed.  Errors: MFM_EINVAL (zero sizes),
- * MFM_ENOMEM.  Memory O(n_max m_max + (N_max + n_max + m_max) d). */
-mfm_err mfm_fm_batch_init(mfm_fm_batch *b, size_t n_max, size_t m_max, size_t N_max, size_t d);
+/* Size for up to n_max sources, m_max targets, N_max rows, dimension d, for
+ * couplings of kind `coupling` (EXACT/SINKHORN add the dense n_max x m_max
+ * plan; such a batch also serves the other kinds).  On failure the struct is
+ * zeroed.  Errors: MFM_EINVAL (zero sizes, unknown kind), MFM_ENOMEM.
+ * Memory O((N_max + n_max + m_max) d), plus O(n_max m_max) when dense. */
+mfm_err mfm_fm_batch_init(mfm_fm_batch *b, mfm_coupling_kind coupling, size_t n_max, size_t m_max,
+                          size_t N_max, size_t d);
 
 /* Free and zero; safe on a zeroed or destroyed struct. */
 void mfm_fm_batch_destroy(mfm_fm_batch *b);
@@ -74,12 +77,24 @@ void mfm_fm_batch_destroy(mfm_fm_batch *b);
  * Results in b->t, b->xt, b->ut, b->i0, b->i1 (first N rows), b->N = N;
  * b->coupling.info says how the plan was computed (Sinkhorn convergence).
  * Draw order from rng: Gaussian source, pairs, t, eps (reproducible for a
- * seeded rng).  Borrows x0, x1, rng.  Errors: MFM_EINVAL (sizes beyond the
- * workspace, N = 0, bad path/coupling options), errors of the coupling
- * (prefixed).  Complexity: coupling cost + O(N (d + log(n m))). */
+ * seeded rng).  Borrows x0, x1, rng.  On error b->N = 0.  Errors:
+ * MFM_EINVAL (sizes beyond the workspace, N = 0, bad path/coupling options),
+ * errors of the coupling (prefixed).
+ * Complexity: coupling cost + O(N (d + log(n m))). */
 mfm_err mfm_fm_batch_build(mfm_fm_batch *b, const mfm_fm_opts *opts,
                            const float *x0, size_t n, const float *x1, size_t m,
                            size_t N, gsl_rng *rng);
+
+/* As mfm_fm_batch_build, but the N new rows go after the b->N rows already
+ * there (b->N grows by N), so P populations' rows can share one batch: row
+ * r belongs to the population appended when b->N passed r.  i0/i1 of a
+ * segment index that call's x0/x1; b->gauss and b->coupling hold only the
+ * last call's draws and plan.  On error b->N and the earlier rows are
+ * unchanged.  Errors: as mfm_fm_batch_build (MFM_EINVAL if b->N + N >
+ * N_max). */
+mfm_err mfm_fm_batch_append(mfm_fm_batch *b, const mfm_fm_opts *opts,
+                            const float *x0, size_t n, const float *x1, size_t m,
+                            size_t N, gsl_rng *rng);
 
 /* Parse "data" (alias "control") or "gaussian".  Errors: MFM_EINVAL. */
 mfm_err mfm_source_kind_parse(mfm_source_kind *out, const char *name);

@@ -272,6 +272,7 @@ static mfm_err solve_adaptive(mfm_ode_ws *ws, size_t n, size_t d, mfm_ode_fn f, 
     mfm_err e = MFM_OK;
     gsl_error_handler_t *old = gsl_set_error_handler_off();
 
+    g->n_evals = 0;
     if (g->dim != len) {
         e = gsl_objects_alloc(g, ws->method, len);
         if (e != MFM_OK)

@@ -15,7 +15,9 @@
  *   RKF45 (Runge-Kutta-Fehlberg 4(5)), RKCK (Cash-Karp 4(5)),
  *   RK8PD (Prince-Dormand 8(9)).
  * Stages are combined in double precision; the callback sees float32.
- * t1 < t0 integrates backwards.
+ * t1 < t0 integrates backwards.  The adaptive path switches GSL's global
+ * error handler off for the duration of a call and restores it, so do not
+ * run adaptive solves concurrently with other GSL users in other threads.
  */
 #ifndef MFM_CORE_ODE_H
 #define MFM_CORE_ODE_H

@@ -18,9 +18,6 @@ void mfm_trainer_destroy(mfm_trainer *tr)
     free(tr->tgt_idx);
     free(tr->x0s);
     free(tr->x1s);
-    free(tr->t);
-    free(tr->xt);
-    free(tr->ut);
     free(tr->cond);
     free(tr->row_pop);
     free(tr->pop_x);
@@ -69,7 +66,7 @@ mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *
     tr->rows = P * N;
     if ((e = mfm_rng_init(&tr->rng_batch, seed, MFM_STREAM_BATCH)) != MFM_OK ||
         (e = mfm_rng_init(&tr->rng_fm, seed, MFM_STREAM_COUPLING)) != MFM_OK ||
-        (e = mfm_fm_batch_init(&tr->fmb, N, N, N, d)) != MFM_OK ||
+        (e = mfm_fm_batch_init(&tr->fmb, opts->fm.coupling.kind, N, N, tr->rows, d)) != MFM_OK ||
         (e = mfm_model_reserve(m, P, max_emb, tr->rows)) != MFM_OK)
         goto fail;
     tr->perm = malloc(max_n * sizeof *tr->perm);
@@ -77,15 +74,12 @@ mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *
     tr->tgt_idx = malloc(N * sizeof *tr->tgt_idx);
     tr->x0s = malloc(N * d * sizeof *tr->x0s);
     tr->x1s = malloc(N * d * sizeof *tr->x1s);
-    tr->t = malloc(tr->rows * sizeof *tr->t);
-    tr->xt = malloc(tr->rows * d * sizeof *tr->xt);
-    tr->ut = malloc(tr->rows * d * sizeof *tr->ut);
     tr->cond = malloc((tr->rows * tr->cond_dim + 1) * sizeof *tr->cond);
     tr->row_pop = malloc(tr->rows * sizeof *tr->row_pop);
     tr->pop_x = malloc(P * sizeof *tr->pop_x);
     tr->pop_n = malloc(P * sizeof *tr->pop_n);
     tr->pop_adj = calloc(P, sizeof *tr->pop_adj);
-    if (!tr->perm || !tr->src_idx || !tr->tgt_idx || !tr->x0s || !tr->x1s || !tr->t || !tr->xt || !tr->ut ||
+    if (!tr->perm || !tr->src_idx || !tr->tgt_idx || !tr->x0s || !tr->x1s ||
         !tr->cond || !tr->row_pop || !tr->pop_x || !tr->pop_n || !tr->pop_adj) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory for training batches of %zu rows", tr->rows);
         goto fail;
@@ -129,6 +123,7 @@ mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_po
     mfm_err e;
     const size_t P = tr->opts.pops_per_step, N = tr->opts.cells_per_pop, d = tr->d;
     const int paired = tr->opts.fm.coupling.kind == MFM_COUPLING_PAIRED;
+    tr->fmb.N = 0; /* rows of all P populations are appended to one batch */
     for (size_t p = 0; p < P; p++) {
         const mfm_train_pop *q = &pops[mfm_rng_below(&tr->rng_batch, n_pops)];
         draw_indices(tr->src_idx, N, q->n0, &tr->rng_batch, tr->perm);
@@ -138,12 +133,9 @@ mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_po
             draw_indices(tr->tgt_idx, N, q->n1, &tr->rng_batch, tr->perm);
         gather(tr->x0s, q->x0, tr->src_idx, N, d);
         gather(tr->x1s, q->x1, tr->tgt_idx, N, d);
-        if ((e = mfm_fm_batch_build(&tr->fmb, &tr->opts.fm, tr->x0s, N, tr->x1s, N, N,
-                                    (gsl_rng *)tr->rng_fm.impl)) != MFM_OK)
+        if ((e = mfm_fm_batch_append(&tr->fmb, &tr->opts.fm, tr->x0s, N, tr->x1s, N, N,
+                                     (gsl_rng *)tr->rng_fm.impl)) != MFM_OK)
             return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
-        memcpy(tr->t + p * N, tr->fmb.t, N * sizeof *tr->t);
-        memcpy(tr->xt + p * N * d, tr->fmb.xt, N * d * sizeof *tr->xt);
-        memcpy(tr->ut + p * N * d, tr->fmb.ut, N * d * sizeof *tr->ut);
         for (size_t r = 0; r < N; r++) {
             tr->row_pop[p * N + r] = p;
             if (tr->cond_dim)
@@ -156,7 +148,7 @@ mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_po
     }
     mfm_batch b = {
         .n_pops = P, .pop_x = tr->pop_x, .pop_n = tr->pop_n, .pop_adj = tr->pop_adj,
-        .n_rows = tr->rows, .t = tr->t, .xt = tr->xt, .ut = tr->ut, .row_pop = tr->row_pop,
+        .n_rows = tr->rows, .t = tr->fmb.t, .xt = tr->fmb.xt, .ut = tr->fmb.ut, .row_pop = tr->row_pop,
         .cond = tr->cond_dim ? tr->cond : NULL,
     };
     if (tr->opts.schedule == MFM_SCHEDULE_ALTERNATING && tr->model->net.cfg.embed_dim > 0) {

@@ -60,7 +60,7 @@ typedef struct mfm_trainer {
     size_t *perm;               /* (largest population) shuffle scratch */
     size_t *src_idx, *tgt_idx;  /* (N) */
     float *x0s, *x1s;           /* (N, d) drawn cells */
-    float *t, *xt, *ut, *cond;  /* (P N), (P N, d), (P N, d), (P N, cond_dim) */
+    float *cond;                /* (P N, cond_dim); t, x_t, u_t live in fmb */
     size_t *row_pop;            /* (P N) */
     const float **pop_x;        /* (P) */
     size_t *pop_n;              /* (P) */

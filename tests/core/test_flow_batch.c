@@ -34,7 +34,7 @@ static void env_init(env *e, unsigned long seed)
     random_points(e->x0, NS, D, 0.0, 11);
     random_points(e->x1, MT, D, 1.0, 12);
     memset(&e->b, 0, sizeof e->b);
-    ck_assert_int_eq(mfm_fm_batch_init(&e->b, NS, MT, NROWS, D), MFM_OK);
+    ck_assert_int_eq(mfm_fm_batch_init(&e->b, MFM_COUPLING_EXACT, NS, MT, NROWS, D), MFM_OK);
     e->r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(e->r, seed);
 }
@@ -185,7 +185,7 @@ START_TEST(test_sbcfm_reg)
     ck_assert_int_eq(e.b.coupling.info.converged, 1);
     mfm_coupling ref;
     memset(&ref, 0, sizeof ref);
-    ck_assert_int_eq(mfm_coupling_init(&ref, NS, MT, D), MFM_OK);
+    ck_assert_int_eq(mfm_coupling_init(&ref, MFM_COUPLING_SINKHORN, NS, MT, D), MFM_OK);
     mfm_coupling_opts co = o.coupling;
     co.reg = 0.72;
     ck_assert_int_eq(mfm_coupling_plan(&ref, &co, e.x0, NS, e.x1, MT, D), MFM_OK);
@@ -211,6 +211,60 @@ START_TEST(test_reproducible)
     gsl_rng_set(b.r, 8);
     ck_assert_int_eq(mfm_fm_batch_build(&b.b, &o, b.x0, NS, b.x1, MT, 100, b.r), MFM_OK);
     ck_assert(memcmp(a.b.xt, b.b.xt, 100 * D * sizeof(float)) != 0);
+    env_free(&a);
+    env_free(&b);
+}
+END_TEST
+
+/* Appending populations: each segment equals what a separate build with the
+ * rng in the same state gives; earlier rows survive; overflow is rejected
+ * without touching the batch. */
+START_TEST(test_append)
+{
+    env a, b;
+    env_init(&a, 9);
+    env_init(&b, 9);
+    float y0[NS * D], y1[MT * D];
+    random_points(y0, NS, D, -2.0, 13);
+    random_points(y1, MT, D, 3.0, 14);
+    mfm_fm_opts o1, o2;
+    ck_assert_int_eq(mfm_fm_preset(&o1, "otcfm", 0.1), MFM_OK);
+    ck_assert_int_eq(mfm_fm_preset(&o2, "icfm", 0.0), MFM_OK);
+    enum { N1 = 70, N2 = 50 };
+    static float xt1[N1 * D], ut1[N1 * D], xt2[N2 * D], ut2[N2 * D];
+    static size_t j1[N1], j2[N2];
+    /* separate builds */
+    ck_assert_int_eq(mfm_fm_batch_build(&a.b, &o1, a.x0, NS, a.x1, MT, N1, a.r), MFM_OK);
+    memcpy(xt1, a.b.xt, sizeof xt1);
+    memcpy(ut1, a.b.ut, sizeof ut1);
+    memcpy(j1, a.b.i1, sizeof j1);
+    ck_assert_int_eq(mfm_fm_batch_build(&a.b, &o2, y0, NS, y1, MT, N2, a.r), MFM_OK);
+    memcpy(xt2, a.b.xt, sizeof xt2);
+    memcpy(ut2, a.b.ut, sizeof ut2);
+    memcpy(j2, a.b.i1, sizeof j2);
+    /* one batch, two segments */
+    ck_assert_int_eq(mfm_fm_batch_build(&b.b, &o1, b.x0, NS, b.x1, MT, N1, b.r), MFM_OK);
+    ck_assert_int_eq(mfm_fm_batch_append(&b.b, &o2, y0, NS, y1, MT, N2, b.r), MFM_OK);
+    ck_assert_uint_eq(b.b.N, N1 + N2);
+    ck_assert(memcmp(b.b.xt, xt1, sizeof xt1) == 0);
+    ck_assert(memcmp(b.b.ut, ut1, sizeof ut1) == 0);
+    ck_assert(memcmp(b.b.i1, j1, sizeof j1) == 0);
+    ck_assert(memcmp(b.b.xt + N1 * D, xt2, sizeof xt2) == 0);
+    ck_assert(memcmp(b.b.ut + N1 * D, ut2, sizeof ut2) == 0);
+    ck_assert(memcmp(b.b.i1 + N1, j2, sizeof j2) == 0);
+    /* overflow: rejected, batch untouched */
+    ck_assert_int_eq(mfm_fm_batch_append(&b.b, &o2, y0, NS, y1, MT, NROWS - N1 - N2 + 1, b.r), MFM_EINVAL);
+    ck_assert_msg(strstr(mfm_err_msg(), "after 120") != NULL, "%s", mfm_err_msg());
+    ck_assert_uint_eq(b.b.N, N1 + N2);
+    ck_assert(memcmp(b.b.xt, xt1, sizeof xt1) == 0);
+    /* a failing append (paired, n != m) also leaves it */
+    mfm_fm_opts op;
+    ck_assert_int_eq(mfm_fm_preset(&op, "paired", 0.0), MFM_OK);
+    ck_assert_int_eq(mfm_fm_batch_append(&b.b, &op, y0, NS, y1, MT - 1, 5, b.r), MFM_EINVAL);
+    ck_assert_uint_eq(b.b.N, N1 + N2);
+    /* build starts over */
+    ck_assert_int_eq(mfm_fm_batch_build(&b.b, &o2, y0, NS, y1, MT, 5, b.r), MFM_OK);
+    ck_assert_uint_eq(b.b.N, 5);
     env_free(&a);
     env_free(&b);
 }
@@ -270,8 +324,17 @@ START_TEST(test_bad_input)
     ck_assert_int_eq(mfm_source_kind_parse(&s, "uniform"), MFM_EINVAL);
     mfm_fm_batch z;
     memset(&z, 0, sizeof z);
-    ck_assert_int_eq(mfm_fm_batch_init(&z, 3, 3, 0, 2), MFM_EINVAL);
+    ck_assert_int_eq(mfm_fm_batch_init(&z, MFM_COUPLING_INDEPENDENT, 3, 3, 0, 2), MFM_EINVAL);
     ck_assert_ptr_null(z.t);
+    /* a batch sized for the independent coupling has no dense plan */
+    ck_assert_int_eq(mfm_fm_batch_init(&z, MFM_COUPLING_INDEPENDENT, NS, MT, 20, D), MFM_OK);
+    ck_assert_ptr_null(z.coupling.plan);
+    ck_assert_int_eq(mfm_fm_preset(&o, "icfm", 0.1), MFM_OK);
+    ck_assert_int_eq(mfm_fm_batch_build(&z, &o, e.x0, NS, e.x1, MT, 20, e.r), MFM_OK);
+    ck_assert_int_eq(mfm_fm_preset(&o, "otcfm", 0.1), MFM_OK);
+    ck_assert_int_eq(mfm_fm_batch_build(&z, &o, e.x0, NS, e.x1, MT, 20, e.r), MFM_EINVAL);
+    ck_assert_msg(strstr(mfm_err_msg(), "needs the 10 x 10 plan") != NULL, "%s", mfm_err_msg());
+    mfm_fm_batch_destroy(&z);
     env_free(&e);
 }
 END_TEST
@@ -284,6 +347,7 @@ static Suite *batch_suite(void)
     tcase_add_test(tc, test_laws);
     tcase_add_test(tc, test_sbcfm_reg);
     tcase_add_test(tc, test_reproducible);
+    tcase_add_test(tc, test_append);
     tcase_add_loop_test(tc, test_presets, 0, (int)(sizeof preset_cases / sizeof preset_cases[0]));
     tcase_add_test(tc, test_bad_input);
     suite_add_tcase(s, tc);

@@ -74,18 +74,21 @@ static void random_points(float *x, size_t n, size_t d, double shift, unsigned l
     gsl_rng_free(r);
 }
 
+static const mfm_coupling_kind all_kinds[] = {MFM_COUPLING_INDEPENDENT, MFM_COUPLING_EXACT,
+                                              MFM_COUPLING_SINKHORN, MFM_COUPLING_PAIRED};
+
 static void assert_marginals(const mfm_coupling *c, double row, double col, double tol)
 {
     for (size_t i = 0; i < c->n; i++) {
         double s = 0.0;
         for (size_t j = 0; j < c->m; j++)
-            s += c->plan[i * c->m + j];
+            s += mfm_coupling_entry(c, i, j);
         ck_assert_msg(fabs(s - row) < tol, "row %zu sums to %.12g, want %.12g", i, s, row);
     }
     for (size_t j = 0; j < c->m; j++) {
         double s = 0.0;
         for (size_t i = 0; i < c->n; i++)
-            s += c->plan[i * c->m + j];
+            s += mfm_coupling_entry(c, i, j);
         ck_assert_msg(fabs(s - col) < tol, "column %zu sums to %.12g, want %.12g", j, s, col);
     }
 }
@@ -101,7 +104,7 @@ START_TEST(test_sqdist)
     random_points(x1, m, d, 2.0, 2);
     mfm_coupling c;
     memset(&c, 0, sizeof c);
-    ck_assert_int_eq(mfm_coupling_init(&c, n, m, d), MFM_OK);
+    ck_assert_int_eq(mfm_coupling_init(&c, MFM_COUPLING_EXACT, n, m, d), MFM_OK);
     mfm_coupling_sqdist(c.cost, c.nrm0, c.nrm1, c.x0d, c.x1d, x0, n, x1, m, d);
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < m; j++) {
@@ -124,7 +127,7 @@ START_TEST(test_plans_match_pot)
     load_fixture(&fx);
     mfm_coupling c;
     memset(&c, 0, sizeof c);
-    ck_assert_int_eq(mfm_coupling_init(&c, fx.n, fx.m, fx.d), MFM_OK);
+    ck_assert_int_eq(mfm_coupling_init(&c, MFM_COUPLING_SINKHORN, fx.n, fx.m, fx.d), MFM_OK);
     for (size_t q = 0; q < fx.n_plans; q++) {
         mfm_coupling_opts o = mfm_coupling_opts_default();
         int exact = strcmp(fx.kind[q], "exact") == 0;
@@ -161,7 +164,7 @@ START_TEST(test_exact_1d_sorted)
         x1[i] *= 2.0f;
     mfm_coupling c;
     memset(&c, 0, sizeof c);
-    ck_assert_int_eq(mfm_coupling_init(&c, n, n, 1), MFM_OK);
+    ck_assert_int_eq(mfm_coupling_init(&c, MFM_COUPLING_EXACT, n, n, 1), MFM_OK);
     mfm_coupling_opts o = mfm_coupling_opts_default();
     o.kind = MFM_COUPLING_EXACT;
     ck_assert_int_eq(mfm_coupling_plan(&c, &o, x0, n, x1, n, 1), MFM_OK);
@@ -192,8 +195,6 @@ START_TEST(test_exact_1d_sorted)
 END_TEST
 
 /* Every kind has the right marginals (paired: the identity / n). */
-static const mfm_coupling_kind all_kinds[] = {MFM_COUPLING_INDEPENDENT, MFM_COUPLING_EXACT,
-                                              MFM_COUPLING_SINKHORN, MFM_COUPLING_PAIRED};
 
 START_TEST(test_marginals)
 {
@@ -204,7 +205,7 @@ START_TEST(test_marginals)
     random_points(x1, m, d, 1.0, 4);
     mfm_coupling c;
     memset(&c, 0, sizeof c);
-    ck_assert_int_eq(mfm_coupling_init(&c, 16, 16, d), MFM_OK);
+    ck_assert_int_eq(mfm_coupling_init(&c, all_kinds[_i], 16, 16, d), MFM_OK);
     mfm_coupling_opts o = mfm_coupling_opts_default();
     o.kind = all_kinds[_i];
     o.reg = 0.3;
@@ -217,13 +218,17 @@ START_TEST(test_marginals)
     if (o.kind == MFM_COUPLING_PAIRED) {
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
-                ck_assert(c.plan[i * n + j] == (i == j ? 1.0 / n : 0.0));
+                ck_assert(mfm_coupling_entry(&c, i, j) == (i == j ? 1.0 / n : 0.0));
     }
     double total = 0.0;
-    for (size_t k = 0; k < n * m; k++)
-        total += c.plan[k];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < m; j++)
+            total += mfm_coupling_entry(&c, i, j);
     ck_assert_double_eq_tol(total, 1.0, 1e-12);
-    ck_assert_double_eq_tol(c.cdf[n * m - 1], 1.0, 1e-12);
+    if (o.kind == MFM_COUPLING_EXACT || o.kind == MFM_COUPLING_SINKHORN)
+        ck_assert_double_eq_tol(c.cdf[n * m - 1], 1.0, 1e-12);
+    else
+        ck_assert_ptr_null(c.plan); /* never materialised */
     mfm_coupling_destroy(&c);
 }
 END_TEST
@@ -238,7 +243,7 @@ START_TEST(test_sb_to_ot)
     random_points(x1, n, d, 0.5, 6);
     mfm_coupling c;
     memset(&c, 0, sizeof c);
-    ck_assert_int_eq(mfm_coupling_init(&c, n, n, d), MFM_OK);
+    ck_assert_int_eq(mfm_coupling_init(&c, MFM_COUPLING_SINKHORN, n, n, d), MFM_OK);
     mfm_coupling_opts o = mfm_coupling_opts_default();
     o.kind = MFM_COUPLING_EXACT;
     ck_assert_int_eq(mfm_coupling_plan(&c, &o, x0, n, x1, n, d), MFM_OK);
@@ -286,28 +291,29 @@ START_TEST(test_sampling_frequencies)
     load_fixture(&fx);
     mfm_coupling c;
     memset(&c, 0, sizeof c);
-    ck_assert_int_eq(mfm_coupling_init(&c, fx.n, fx.m, fx.d), MFM_OK);
+    ck_assert_int_eq(mfm_coupling_init(&c, MFM_COUPLING_SINKHORN, FMAX, FMAX, fx.d), MFM_OK);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 42);
     enum { NS = 200000 };
     static size_t i0[NS], i1[NS];
-    for (int exact = 0; exact <= 1; exact++) {
+    for (size_t q = 0; q < 4; q++) {
         mfm_coupling_opts o = mfm_coupling_opts_default();
-        o.kind = exact ? MFM_COUPLING_EXACT : MFM_COUPLING_SINKHORN;
+        o.kind = all_kinds[q];
         o.reg = 0.5;
         o.tol = 1e-10;
         o.max_iter = 100000;
-        ck_assert_int_eq(mfm_coupling_plan(&c, &o, fx.x0, fx.n, fx.x1, fx.m, fx.d), MFM_OK);
+        size_t m = o.kind == MFM_COUPLING_PAIRED ? fx.n : fx.m;
+        ck_assert_int_eq(mfm_coupling_plan(&c, &o, fx.x0, fx.n, fx.x1, m, fx.d), MFM_OK);
         ck_assert_int_eq(mfm_coupling_sample(i0, i1, NS, &c, r), MFM_OK);
         size_t count[FMAX * FMAX] = {0};
         for (size_t s = 0; s < NS; s++) {
-            ck_assert(i0[s] < fx.n && i1[s] < fx.m);
-            count[i0[s] * fx.m + i1[s]]++;
+            ck_assert(i0[s] < fx.n && i1[s] < m);
+            count[i0[s] * m + i1[s]]++;
         }
         double chi2 = 0.0;
         size_t df = 0;
-        for (size_t k = 0; k < fx.n * fx.m; k++) {
-            double p = c.plan[k];
+        for (size_t k = 0; k < fx.n * m; k++) {
+            double p = mfm_coupling_entry(&c, k / m, k % m);
             if (p <= 0.0) {
                 ck_assert_msg(count[k] == 0, "zero-mass cell %zu drawn %zu times", k, count[k]);
                 continue;
@@ -318,8 +324,8 @@ START_TEST(test_sampling_frequencies)
         }
         df -= 1;
         double bound = (double)df + 6.0 * sqrt(2.0 * (double)df);
-        ck_assert_msg(chi2 < bound, "%s: chi2 = %g over %zu df (bound %g)", exact ? "exact" : "sinkhorn", chi2, df,
-                      bound);
+        ck_assert_msg(chi2 < bound, "%s: chi2 = %g over %zu df (bound %g)", mfm_coupling_kind_name(o.kind), chi2,
+                      df, bound);
     }
     /* a planted bias (drawing from a shifted CDF) must be detected: compare
      * frequencies of the sinkhorn draw against the independent plan */
@@ -351,8 +357,20 @@ START_TEST(test_bad_input)
     memset(&c, 0, sizeof c);
     size_t i0[4], i1[4];
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    ck_assert_int_eq(mfm_coupling_init(&c, 0, 3, 2), MFM_EINVAL);
-    ck_assert_int_eq(mfm_coupling_init(&c, n, n, d), MFM_OK);
+    ck_assert_int_eq(mfm_coupling_init(&c, MFM_COUPLING_EXACT, 0, 3, 2), MFM_EINVAL);
+    ck_assert_int_eq(mfm_coupling_init(&c, (mfm_coupling_kind)9, 3, 3, 2), MFM_EINVAL);
+    /* a workspace without the dense plan refuses exact OT, serves the others */
+    ck_assert_int_eq(mfm_coupling_init(&c, MFM_COUPLING_PAIRED, n, n, d), MFM_OK);
+    ck_assert_ptr_null(c.plan);
+    mfm_coupling_opts od = mfm_coupling_opts_default();
+    od.kind = MFM_COUPLING_EXACT;
+    ck_assert_int_eq(mfm_coupling_plan(&c, &od, x0, n, x1, n, d), MFM_EINVAL);
+    ck_assert_msg(strstr(mfm_err_msg(), "coupling 'exact' needs the 4 x 4 plan") != NULL, "%s", mfm_err_msg());
+    od.kind = MFM_COUPLING_INDEPENDENT;
+    ck_assert_int_eq(mfm_coupling_plan(&c, &od, NULL, n, NULL, n - 1, d), MFM_OK);
+    ck_assert_int_eq(mfm_coupling_sample(i0, i1, 4, &c, r), MFM_OK);
+    mfm_coupling_destroy(&c);
+    ck_assert_int_eq(mfm_coupling_init(&c, MFM_COUPLING_SINKHORN, n, n, d), MFM_OK);
     ck_assert_int_eq(mfm_coupling_sample(i0, i1, 4, &c, r), MFM_EINVAL);
     mfm_coupling_opts o = mfm_coupling_opts_default();
     o.kind = MFM_COUPLING_PAIRED;

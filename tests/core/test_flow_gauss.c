@@ -34,11 +34,11 @@ static void fit_window(const char *preset, double tc, double w, double *slope, d
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 99);
-    mfm_fm_batch b;
-    memset(&b, 0, sizeof b);
-    ck_assert_int_eq(mfm_fm_batch_init(&b, NB, NB, ROWS, 1), MFM_OK);
     mfm_fm_opts o;
     ck_assert_int_eq(mfm_fm_preset(&o, preset, 0.0), MFM_OK);
+    mfm_fm_batch b;
+    memset(&b, 0, sizeof b);
+    ck_assert_int_eq(mfm_fm_batch_init(&b, o.coupling.kind, NB, NB, ROWS, 1), MFM_OK);
     float x0[NB], x1[NB];
     double sx = 0, su = 0, sxx = 0, sxu = 0, suu = 0;
     size_t k = 0;
