@@ -59,7 +59,7 @@
     void mfm_net_zero_grad_##S(mfm_net_##S *net);                                        \
     /* GCN forward of population x (n, d) with adjacency adj into slot, caching;         \
      * h (embed_dim) is left at net->pop_h + slot * embed_dim.                           \
-     * Errors: MFM_EINVAL (shape, capacity), MFM_ENUMERIC (zero pooled mean). */          \
+     * Errors: MFM_EINVAL (shape, capacity, malformed CSR), MFM_ENUMERIC (zero pooled mean). */          \
     mfm_err mfm_net_embed_fwd_##S(mfm_net_##S *net, size_t slot, const float *x,          \
                                   size_t n, const mfm_csr *adj);                         \
     /* GCN backward of slot given dh (embed_dim): grads of the embedder +=. */           \

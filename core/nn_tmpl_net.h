@@ -173,6 +173,11 @@ mfm_err FN(mfm_net_embed_fwd)(NET *net, size_t slot, const float *x, size_t n,
     if (adj == NULL || adj->n_rows != n || adj->n_cols != n)
         return mfm_err_set(MFM_EINVAL, "embed: adjacency is %zu x %zu, population has %zu cells",
                            adj ? adj->n_rows : 0, adj ? adj->n_cols : 0, n);
+    /* O(nnz), small next to the layer: a malformed matrix must not be read
+     * out of bounds */
+    mfm_err e = mfm_csr_validate(adj);
+    if (e != MFM_OK)
+        return mfm_err_prefix(MFM_EINVAL, "embed: adjacency of population slot %zu", slot);
     real *h0 = FN(slot_h)(net, slot, 0);
     for (size_t i = 0; i < n * c->d; i++)
         h0[i] = (real)x[i];

@@ -339,6 +339,7 @@ START_TEST(test_batch_errors)
     mfm_model_config cfg = small_cfg(1, MFM_ACT_SELU, 4);
     ck_assert_int_eq(mfm_net_init_f64(&net, &cfg), MFM_OK);
     ck_assert_int_eq(mfm_net_reserve_f64(&net, 2, 8, 10), MFM_OK);
+    randomise(&net, 101);
     fixture_make(&f, 103);
     double l;
     mfm_batch b = f.b;
@@ -357,6 +358,12 @@ START_TEST(test_batch_errors)
     b.pop_n = pn;
     ck_assert_int_eq(mfm_net_forward_f64(&net, &b, &l), MFM_EINVAL);
     ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "adjacency of population 1 is 6 x 6"));
+    /* a malformed adjacency is reported, not read out of bounds */
+    f.adj[1].indices[3] = 6;
+    ck_assert_int_eq(mfm_net_forward_f64(&net, &f.b, &l), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "adjacency of population slot 1"));
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "column 6 >= 6"));
+    f.adj[1].indices[3] = 0;
     b = f.b;
     b.cond = NULL;
     ck_assert_int_eq(mfm_net_forward_f64(&net, &b, &l), MFM_EINVAL);
