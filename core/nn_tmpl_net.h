@@ -196,9 +196,14 @@ mfm_err FN(mfm_net_embed_fwd)(NET *net, size_t slot, const float *x, size_t n,
     }
     real *h = net->pop_h + slot * c->embed_dim;
     if (FN(mfm_pool_l2_fwd)(h, net->pop_norm + slot, FN(slot_z)(net, slot, c->gcn_layers - 1),
-                            n, c->embed_dim) != 0)
+                            n, c->embed_dim) != 0) {
+        for (size_t i = 0; i < n * c->d; i++)
+            if (!isfinite(x[i]))
+                return mfm_err_set(MFM_ENUMERIC, "embed: cell %zu feature %zu = %g",
+                                   i / c->d, i % c->d, (double)x[i]);
         return mfm_err_set(MFM_ENUMERIC, "embed: pooled GCN output of population %zu has norm %g "
                            "(zero or not finite)", slot, (double)net->pop_norm[slot]);
+    }
     net->slot_adj[slot] = adj;
     net->slot_n[slot] = n;
     return MFM_OK;
@@ -422,6 +427,44 @@ mfm_err FN(mfm_net_check_batch)(const NET *net, const mfm_batch *b)
     return MFM_OK;
 }
 
+/* First non-finite value of a float array (n rows of w), or 0 if none. */
+static int FN(find_nonfinite)(const float *a, size_t n, size_t w, size_t *row, size_t *col)
+{
+    for (size_t i = 0; i < n * w; i++)
+        if (!isfinite(a[i])) {
+            *row = i / w;
+            *col = i % w;
+            return 1;
+        }
+    return 0;
+}
+
+/* A non-finite loss: name the input element responsible, if any.  Runs
+ * only on failure. */
+static mfm_err FN(explain_nonfinite)(const NET *net, const mfm_batch *b, double loss)
+{
+    const mfm_model_config *c = &net->cfg;
+    size_t r = 0, k = 0;
+    if (FN(find_nonfinite)(b->t, b->n_rows, 1, &r, &k))
+        return mfm_err_set(MFM_ENUMERIC, "batch: t[%zu] = %g", r, (double)b->t[r]);
+    if (FN(find_nonfinite)(b->xt, b->n_rows, c->d, &r, &k))
+        return mfm_err_set(MFM_ENUMERIC, "batch: xt[row %zu, col %zu] = %g", r, k,
+                           (double)b->xt[r * c->d + k]);
+    if (FN(find_nonfinite)(b->ut, b->n_rows, c->d, &r, &k))
+        return mfm_err_set(MFM_ENUMERIC, "batch: ut[row %zu, col %zu] = %g", r, k,
+                           (double)b->ut[r * c->d + k]);
+    if (c->cond_dim > 0 && FN(find_nonfinite)(b->cond, b->n_rows, c->cond_dim, &r, &k))
+        return mfm_err_set(MFM_ENUMERIC, "batch: cond[row %zu, col %zu] = %g", r, k,
+                           (double)b->cond[r * c->cond_dim + k]);
+    if (c->embed_dim > 0)
+        for (size_t p = 0; p < b->n_pops; p++)
+            if (FN(find_nonfinite)(b->pop_x[p], b->pop_n[p], c->d, &r, &k))
+                return mfm_err_set(MFM_ENUMERIC, "batch: population %zu: embed: cell %zu "
+                                   "feature %zu = %g", p, r, k, (double)b->pop_x[p][r * c->d + k]);
+    return mfm_err_set(MFM_ENUMERIC, "loss is %g on a batch of %zu finite rows: the network "
+                       "overflowed (learning rate too high?)", loss, b->n_rows);
+}
+
 mfm_err FN(mfm_net_forward)(NET *net, const mfm_batch *b, double *loss)
 {
     mfm_err e = FN(mfm_net_check_batch)(net, b);
@@ -437,8 +480,7 @@ mfm_err FN(mfm_net_forward)(NET *net, const mfm_batch *b, double *loss)
     FN(mfm_net_vel_fwd)(net, b->n_rows);
     double l = FN(mfm_mse_fwd)(net->v, b->ut, b->n_rows * net->cfg.d);
     if (!isfinite(l))
-        return mfm_err_set(MFM_ENUMERIC, "loss is %g (non-finite) on a batch of %zu rows", l,
-                           b->n_rows);
+        return FN(explain_nonfinite)(net, b, l);
     *loss = l;
     return MFM_OK;
 }

@@ -420,6 +420,13 @@ START_TEST(test_errors)
     memcpy(before, m.net.params, m.net.lay.n_params * sizeof(float));
     ck_assert_int_eq(mfm_model_train_step(&m, &p.b, &adam, MFM_GROUP_ALL, NULL), MFM_ENUMERIC);
     ck_assert_int_eq(memcmp(before, m.net.params, m.net.lay.n_params * sizeof(float)), 0);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "ut[row 2, col 1] = nan"));
+    p.ut[5] = 0;
+    p.x[2][7] = INFINITY;
+    ck_assert_int_eq(mfm_model_train_step(&m, &p.b, &adam, MFM_GROUP_ALL, NULL), MFM_ENUMERIC);
+    ck_assert_msg(strstr(mfm_err_msg(), "population 2: embed: cell 3 feature 1 = inf") != NULL, "%s",
+                  mfm_err_msg());
+    p.x[2][7] = 0;
     adam.lr = 0;
     ck_assert_int_eq(mfm_model_train_step(&m, &p.b, &adam, MFM_GROUP_ALL, NULL), MFM_EINVAL);
     free(before);
