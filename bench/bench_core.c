@@ -250,6 +250,23 @@ static int run_case(const bench_case *bc, int reps, case_result *res)
         ph[0 * nr + s] = t1 - t0, ph[1 * nr + s] = t2 - t1, ph[2 * nr + s] = t3 - t2;
         ph[3 * nr + s] = t4 - t3, ph[4 * nr + s] = t5 - t4;
     }
+    /* inference: one velocity evaluation of all cells at one t (an ODE stage) */
+    double *tv = calloc(nr, sizeof(double));
+    float *vout = malloc(rows * cfg.d * sizeof(float));
+    if (tv == NULL || vout == NULL) {
+        free(tv), free(vout);
+        goto fail;
+    }
+    for (size_t s = 0; s < nr; s++) {
+        double t0 = now();
+        if (mfm_model_velocity(&m, vout, 0.5, xt, rows, net->pop_h, NULL) != MFM_OK) {
+            free(tv), free(vout);
+            goto fail;
+        }
+        tv[s] = now() - t0;
+    }
+    double t_inf = median(tv, nr);
+    free(tv), free(vout);
     double best = 1e30, pbest = 0;
     for (size_t s = 0; s < nr; s++) {
         best = ts[s] < best ? ts[s] : best;
@@ -284,6 +301,8 @@ static int run_case(const bench_case *bc, int reps, case_result *res)
            "backward %.2f | adam %.2f\n",
            1e3 * median(ph, nr), 1e3 * median(ph + nr, nr), 1e3 * median(ph + 2 * nr, nr),
            1e3 * median(ph + 3 * nr, nr), 1e3 * median(ph + 4 * nr, nr));
+    printf("  inference           %.2f ms per velocity evaluation of %zu cells (median), "
+           "%.0f cells/s\n", 1e3 * t_inf, rows, (double)rows / t_inf);
     printf("  velocity GEMMs only %.0f %% of the step time (paired median; same shapes "
            "replayed)\n", 100 * res->gemm_share);
     printf("  loss                %.4f -> %.4f\n", loss0, loss);

@@ -165,7 +165,7 @@ mfm_err mfm_model_velocity(mfm_model *m, float *v_out, double t, const float *x,
     if (e != MFM_OK)
         return e;
     mfm_net_input_shared_f32(net, n, t, x, h, cond);
-    mfm_net_vel_fwd_f32(net, n);
+    mfm_net_vel_fwd_shared_f32(net, n);
     memcpy(v_out, net->v, n * net->cfg.d * sizeof(float));
     return MFM_OK;
 }

@@ -76,7 +76,8 @@ mfm_err mfm_model_embed(mfm_model *m, float *h_out, const float *x, size_t n, co
 /* Velocity for an ODE solve: v_out (n, d) = v(t, x_i | h, cond) with one t,
  * one embedding h (embed_dim floats, NULL when embed_dim == 0) and one
  * condition row cond (cond_dim floats, NULL when cond_dim == 0) shared by
- * all n rows of x (n, d).  Grows the workspace if needed.
+ * all n rows of x (n, d).  t enters the time embedding as a float (as in
+ * training, where t is stored as float).  Grows the workspace if needed.
  * Errors: MFM_EINVAL (missing h or cond), MFM_ENOMEM.
  * Cost: O(n (in_dim + depth * width) * width). */
 mfm_err mfm_model_velocity(mfm_model *m, float *v_out, double t, const float *x, size_t n,

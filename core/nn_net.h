@@ -59,18 +59,25 @@
     void mfm_net_zero_grad_##S(mfm_net_##S *net);                                        \
     /* GCN forward of population x (n, d) with adjacency adj into slot, caching;         \
      * h (embed_dim) is left at net->pop_h + slot * embed_dim.                           \
-     * Errors: MFM_EINVAL (shape, capacity), MFM_ENUMERIC (zero pooled mean). */          \
+     * Errors: MFM_EINVAL (shape, capacity, malformed CSR), MFM_ENUMERIC (zero pooled mean). */          \
     mfm_err mfm_net_embed_fwd_##S(mfm_net_##S *net, size_t slot, const float *x,          \
                                   size_t n, const mfm_csr *adj);                         \
     /* GCN backward of slot given dh (embed_dim): grads of the embedder +=. */           \
     void mfm_net_embed_bwd_##S(mfm_net_##S *net, size_t slot, const R *dh);               \
     /* Fill x0 rows 0..n-1 from a batch (h of row i = slot row_pop[i]). */               \
     void mfm_net_input_batch_##S(mfm_net_##S *net, const mfm_batch *b);                   \
-    /* Fill x0 rows 0..n-1 with one t, one h and one cond shared by all rows. */         \
+    /* Inference input with one t, one h and one cond shared by all n rows: they       \
+     * go in row 0 only, x and its Fourier features in every row.  Follow with          \
+     * mfm_net_vel_fwd_shared (not mfm_net_vel_fwd). */                                  \
     void mfm_net_input_shared_##S(mfm_net_##S *net, size_t n, double t, const float *x,   \
                                   const float *h, const float *cond);                    \
     /* Velocity MLP forward over x0 rows 0..n-1 into net->v (n, d), caching. */          \
     void mfm_net_vel_fwd_##S(mfm_net_##S *net, size_t n);                                \
+    /* Velocity MLP forward for rows filled by mfm_net_input_shared: the shared         \
+     * columns enter the first layer once, as a row vector added to every row, and       \
+     * the first GEMM runs over the 2 n_fourier + d per-row columns only.  Output in     \
+     * net->v; the caches are not valid for backward. */                                \
+    void mfm_net_vel_fwd_shared_##S(mfm_net_##S *net, size_t n);                         \
     /* Velocity MLP backward from net->dv (n, d): velocity grads +=; when want_dh,       \
      * net->dx0h (n, embed_dim) = gradient wrt the h columns of x0. */                   \
     void mfm_net_vel_bwd_##S(mfm_net_##S *net, size_t n, int want_dh);                   \

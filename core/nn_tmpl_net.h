@@ -173,6 +173,11 @@ mfm_err FN(mfm_net_embed_fwd)(NET *net, size_t slot, const float *x, size_t n,
     if (adj == NULL || adj->n_rows != n || adj->n_cols != n)
         return mfm_err_set(MFM_EINVAL, "embed: adjacency is %zu x %zu, population has %zu cells",
                            adj ? adj->n_rows : 0, adj ? adj->n_cols : 0, n);
+    /* O(nnz), small next to the layer: a malformed matrix must not be read
+     * out of bounds */
+    mfm_err e = mfm_csr_validate(adj);
+    if (e != MFM_OK)
+        return mfm_err_prefix(MFM_EINVAL, "embed: adjacency of population slot %zu", slot);
     real *h0 = FN(slot_h)(net, slot, 0);
     for (size_t i = 0; i < n * c->d; i++)
         h0[i] = (real)x[i];
@@ -191,9 +196,14 @@ mfm_err FN(mfm_net_embed_fwd)(NET *net, size_t slot, const float *x, size_t n,
     }
     real *h = net->pop_h + slot * c->embed_dim;
     if (FN(mfm_pool_l2_fwd)(h, net->pop_norm + slot, FN(slot_z)(net, slot, c->gcn_layers - 1),
-                            n, c->embed_dim) != 0)
+                            n, c->embed_dim) != 0) {
+        for (size_t i = 0; i < n * c->d; i++)
+            if (!isfinite(x[i]))
+                return mfm_err_set(MFM_ENUMERIC, "embed: cell %zu feature %zu = %g",
+                                   i / c->d, i % c->d, (double)x[i]);
         return mfm_err_set(MFM_ENUMERIC, "embed: pooled GCN output of population %zu has norm %g "
                            "(zero or not finite)", slot, (double)net->pop_norm[slot]);
+    }
     net->slot_adj[slot] = adj;
     net->slot_n[slot] = n;
     return MFM_OK;
@@ -261,17 +271,16 @@ void FN(mfm_net_input_shared)(NET *net, size_t n, double t, const float *x, cons
     float t1 = (float)t;
     if (n == 0)
         return;
+    /* the columns shared by all rows ([h | time] and cond) go in row 0 only */
     FN(mfm_time_embed)(net->x0 + lay->in_t, ld, &t1, 1, lay->t_cols);
+    for (size_t k = 0; k < c->embed_dim; k++)
+        net->x0[lay->in_h + k] = (real)h[k];
+    for (size_t k = 0; k < c->cond_dim; k++)
+        net->x0[lay->in_cond + k] = (real)cond[k];
     for (size_t i = 0; i < n; i++) {
         real *row = net->x0 + i * ld;
-        for (size_t k = 0; k < c->embed_dim; k++)
-            row[lay->in_h + k] = (real)h[k];
-        if (i > 0)
-            memcpy(row + lay->in_t, net->x0 + lay->in_t, lay->t_cols * sizeof(real));
         for (size_t k = 0; k < c->d; k++)
             row[lay->in_x + k] = (real)x[i * c->d + k];
-        for (size_t k = 0; k < c->cond_dim; k++)
-            row[lay->in_cond + k] = (real)cond[k];
     }
     if (c->n_fourier > 0)
         FN(mfm_fourier_fwd)(net->x0 + lay->in_four, ld, net->x0 + lay->in_x, ld, net->fourier,
@@ -289,23 +298,64 @@ static real *FN(act_a)(const NET *net, size_t l)
     return net->acts + (2 * l + 1) * net->cap_rows * net->cfg.mlp_width;
 }
 
-void FN(mfm_net_vel_fwd)(NET *net, size_t n)
+/* Layers of the velocity MLP from the activation of layer 0 on, once P_0
+ * (n, width) holds the pre-activation of the first layer. */
+static void FN(vel_fwd_rest)(NET *net, size_t n)
 {
     const mfm_model_config *c = &net->cfg;
     const mfm_nn_layout *lay = &net->lay;
     size_t D = c->mlp_depth, w = c->mlp_width;
-    const real *in = net->x0;
+    const real *in = NULL;
     for (size_t l = 0; l + 1 < D; l++) {
         real *p = FN(act_p)(net, l), *a = FN(act_a)(net, l);
-        FN(mfm_linear_fwd)(p, in, net->params + lay->mlp_w[l], net->params + lay->mlp_b[l], n,
-                           lay->mlp_in[l], w);
-        if (c->skip && l > 0) /* residual block: act(W a + b + a) */
-            FN(add_acc)(p, in, n * w);
+        if (l > 0) {
+            FN(mfm_linear_fwd)(p, in, net->params + lay->mlp_w[l], net->params + lay->mlp_b[l],
+                               n, lay->mlp_in[l], w);
+            if (c->skip) /* residual block: act(W a + b + a) */
+                FN(add_acc)(p, in, n * w);
+        }
         FN(mfm_act_fwd)(a, p, n * w, c->act);
         in = a;
     }
     FN(mfm_linear_fwd)(net->v, in, net->params + lay->mlp_w[D - 1],
                        net->params + lay->mlp_b[D - 1], n, lay->mlp_in[D - 1], c->d);
+}
+
+void FN(mfm_net_vel_fwd)(NET *net, size_t n)
+{
+    const mfm_nn_layout *lay = &net->lay;
+    FN(mfm_linear_fwd)(FN(act_p)(net, 0), net->x0, net->params + lay->mlp_w[0],
+                       net->params + lay->mlp_b[0], n, lay->in_dim, net->cfg.mlp_width);
+    FN(vel_fwd_rest)(net, n);
+}
+
+void FN(mfm_net_vel_fwd_shared)(NET *net, size_t n)
+{
+    const mfm_model_config *c = &net->cfg;
+    const mfm_nn_layout *lay = &net->lay;
+    size_t w = c->mlp_width;
+    const real *w0 = net->params + lay->mlp_w[0];
+    if (n == 0)
+        return;
+    /* crow (w) = b_0 + (shared columns of row 0) W_0[those rows]; da is free
+     * scratch during inference */
+    real *crow = net->da;
+    memcpy(crow, net->params + lay->mlp_b[0], w * sizeof(real));
+    size_t ranges[2][2] = {{lay->in_h, lay->in_four}, {lay->in_cond, lay->in_dim}};
+    for (size_t r = 0; r < 2; r++)
+        for (size_t j = ranges[r][0]; j < ranges[r][1]; j++) {
+            const real v = net->x0[j], *wr = w0 + j * w;
+            NN_ELEMENTWISE(k, w, crow[k] += v * wr[k]);
+        }
+    /* P_0 = crow + [fourier | x] (n, 2 nf + d) W_0[fourier and x rows] */
+    real *p = FN(act_p)(net, 0);
+    for (size_t i = 0; i < n; i++)
+        memcpy(p + i * w, crow, w * sizeof(real));
+    size_t k_cols = lay->in_cond - lay->in_four;
+    NN_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)w, (int)k_cols, 1,
+            net->x0 + lay->in_four, (int)lay->in_dim, w0 + lay->in_four * w, (int)w, 1, p,
+            (int)w);
+    FN(vel_fwd_rest)(net, n);
 }
 
 void FN(mfm_net_vel_bwd)(NET *net, size_t n, int want_dh)
@@ -377,6 +427,44 @@ mfm_err FN(mfm_net_check_batch)(const NET *net, const mfm_batch *b)
     return MFM_OK;
 }
 
+/* First non-finite value of a float array (n rows of w), or 0 if none. */
+static int FN(find_nonfinite)(const float *a, size_t n, size_t w, size_t *row, size_t *col)
+{
+    for (size_t i = 0; i < n * w; i++)
+        if (!isfinite(a[i])) {
+            *row = i / w;
+            *col = i % w;
+            return 1;
+        }
+    return 0;
+}
+
+/* A non-finite loss: name the input element responsible, if any.  Runs
+ * only on failure. */
+static mfm_err FN(explain_nonfinite)(const NET *net, const mfm_batch *b, double loss)
+{
+    const mfm_model_config *c = &net->cfg;
+    size_t r = 0, k = 0;
+    if (FN(find_nonfinite)(b->t, b->n_rows, 1, &r, &k))
+        return mfm_err_set(MFM_ENUMERIC, "batch: t[%zu] = %g", r, (double)b->t[r]);
+    if (FN(find_nonfinite)(b->xt, b->n_rows, c->d, &r, &k))
+        return mfm_err_set(MFM_ENUMERIC, "batch: xt[row %zu, col %zu] = %g", r, k,
+                           (double)b->xt[r * c->d + k]);
+    if (FN(find_nonfinite)(b->ut, b->n_rows, c->d, &r, &k))
+        return mfm_err_set(MFM_ENUMERIC, "batch: ut[row %zu, col %zu] = %g", r, k,
+                           (double)b->ut[r * c->d + k]);
+    if (c->cond_dim > 0 && FN(find_nonfinite)(b->cond, b->n_rows, c->cond_dim, &r, &k))
+        return mfm_err_set(MFM_ENUMERIC, "batch: cond[row %zu, col %zu] = %g", r, k,
+                           (double)b->cond[r * c->cond_dim + k]);
+    if (c->embed_dim > 0)
+        for (size_t p = 0; p < b->n_pops; p++)
+            if (FN(find_nonfinite)(b->pop_x[p], b->pop_n[p], c->d, &r, &k))
+                return mfm_err_set(MFM_ENUMERIC, "batch: population %zu: embed: cell %zu "
+                                   "feature %zu = %g", p, r, k, (double)b->pop_x[p][r * c->d + k]);
+    return mfm_err_set(MFM_ENUMERIC, "loss is %g on a batch of %zu finite rows: the network "
+                       "overflowed (learning rate too high?)", loss, b->n_rows);
+}
+
 mfm_err FN(mfm_net_forward)(NET *net, const mfm_batch *b, double *loss)
 {
     mfm_err e = FN(mfm_net_check_batch)(net, b);
@@ -392,8 +480,7 @@ mfm_err FN(mfm_net_forward)(NET *net, const mfm_batch *b, double *loss)
     FN(mfm_net_vel_fwd)(net, b->n_rows);
     double l = FN(mfm_mse_fwd)(net->v, b->ut, b->n_rows * net->cfg.d);
     if (!isfinite(l))
-        return mfm_err_set(MFM_ENUMERIC, "loss is %g (non-finite) on a batch of %zu rows", l,
-                           b->n_rows);
+        return FN(explain_nonfinite)(net, b, l);
     *loss = l;
     return MFM_OK;
 }

@@ -53,6 +53,32 @@ START_TEST(test_adam_clipping_by_hand)
 }
 END_TEST
 
+START_TEST(test_adam_block_path_equals_single_elements)
+{
+    /* the 4-lane path (whole blocks) and the element-by-element path must
+     * give bit-identical results over several steps */
+    enum { N = 23 };
+    mfm_adam_config c = {.lr = 0.01, .beta1 = 0.9, .beta2 = 0.99, .eps = 1e-6,
+                         .weight_decay = 0.05, .clip_norm = 0};
+    float p1[N], m1[N] = {0}, v1[N] = {0}, p2[N], m2[N] = {0}, v2[N] = {0}, g[N];
+    uint64_t st = 12345;
+    for (int step = 1; step <= 4; step++) {
+        for (size_t i = 0; i < N; i++) {
+            st = st * 6364136223846793005u + 1442695040888963407u;
+            g[i] = (float)((double)(st >> 11) / 9007199254740992.0 - 0.5);
+            if (step == 1)
+                p1[i] = p2[i] = (float)i / N - 0.3f;
+        }
+        mfm_adam_update(p1, m1, v1, g, N, &c, (uint64_t)step, 0.7);
+        for (size_t i = 0; i < N; i++)
+            mfm_adam_update(p2 + i, m2 + i, v2 + i, g + i, 1, &c, (uint64_t)step, 0.7);
+    }
+    ck_assert_int_eq(memcmp(p1, p2, sizeof p1), 0);
+    ck_assert_int_eq(memcmp(m1, m2, sizeof m1), 0);
+    ck_assert_int_eq(memcmp(v1, v2, sizeof v1), 0);
+}
+END_TEST
+
 START_TEST(test_adam_config_validation)
 {
     mfm_adam_config c = mfm_adam_config_default();
@@ -159,6 +185,7 @@ static Suite *nn_adam_suite(void)
     TCase *tc = tcase_create("adam");
     tcase_add_test(tc, test_adam_two_steps_by_hand);
     tcase_add_test(tc, test_adam_clipping_by_hand);
+    tcase_add_test(tc, test_adam_block_path_equals_single_elements);
     tcase_add_test(tc, test_adam_config_validation);
     tcase_add_test(tc, test_rng_streams);
     tcase_add_test(tc, test_rng_save_restore);

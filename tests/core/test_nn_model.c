@@ -289,6 +289,46 @@ START_TEST(test_train_step_decreases_loss)
 }
 END_TEST
 
+START_TEST(test_resume_from_copied_blocks_is_bit_exact)
+{
+    /* A checkpoint is a straight copy of params, Adam moments, Fourier
+     * matrix and step counts: resuming from it must reproduce uninterrupted
+     * training bit for bit. */
+    problem p;
+    problem_make(&p, 31);
+    mfm_model a = {0}, b = {0};
+    mfm_model_config cfg = model_cfg();
+    mfm_adam_config adam = mfm_adam_config_default();
+    adam.weight_decay = 1e-3;
+    adam.clip_norm = 1.0;
+    ck_assert_int_eq(mfm_model_init(&a, &cfg, 37), MFM_OK);
+    ck_assert_int_eq(mfm_model_reserve(&a, 3, 24, 48), MFM_OK);
+    for (int it = 0; it < 5; it++)
+        ck_assert_int_eq(mfm_model_train_step(&a, &p.b, &adam, MFM_GROUP_ALL, NULL), MFM_OK);
+    /* "save" a, "load" into b (initialised from another seed) */
+    ck_assert_int_eq(mfm_model_init(&b, &cfg, 999), MFM_OK);
+    ck_assert_int_eq(mfm_model_reserve(&b, 3, 24, 48), MFM_OK);
+    size_t np = a.net.lay.n_params;
+    memcpy(b.net.params, a.net.params, np * sizeof(float));
+    memcpy(b.adam_m, a.adam_m, np * sizeof(float));
+    memcpy(b.adam_v, a.adam_v, np * sizeof(float));
+    memcpy(b.net.fourier, a.net.fourier, cfg.d * cfg.n_fourier * sizeof(float));
+    memcpy(b.adam_step, a.adam_step, sizeof a.adam_step);
+    double la = 0, lb = 0;
+    for (int it = 0; it < 5; it++) {
+        unsigned mask = it % 2 ? MFM_GROUP_EMBEDDER : MFM_GROUP_ALL;
+        ck_assert_int_eq(mfm_model_train_step(&a, &p.b, &adam, mask, &la), MFM_OK);
+        ck_assert_int_eq(mfm_model_train_step(&b, &p.b, &adam, mask, &lb), MFM_OK);
+        ck_assert(la == lb);
+    }
+    ck_assert_int_eq(memcmp(a.net.params, b.net.params, np * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(a.adam_v, b.adam_v, np * sizeof(float)), 0);
+    mfm_model_destroy(&a);
+    mfm_model_destroy(&b);
+    problem_destroy(&p);
+}
+END_TEST
+
 START_TEST(test_update_masks)
 {
     problem p;
@@ -380,6 +420,13 @@ START_TEST(test_errors)
     memcpy(before, m.net.params, m.net.lay.n_params * sizeof(float));
     ck_assert_int_eq(mfm_model_train_step(&m, &p.b, &adam, MFM_GROUP_ALL, NULL), MFM_ENUMERIC);
     ck_assert_int_eq(memcmp(before, m.net.params, m.net.lay.n_params * sizeof(float)), 0);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "ut[row 2, col 1] = nan"));
+    p.ut[5] = 0;
+    p.x[2][7] = INFINITY;
+    ck_assert_int_eq(mfm_model_train_step(&m, &p.b, &adam, MFM_GROUP_ALL, NULL), MFM_ENUMERIC);
+    ck_assert_msg(strstr(mfm_err_msg(), "population 2: embed: cell 3 feature 1 = inf") != NULL, "%s",
+                  mfm_err_msg());
+    p.x[2][7] = 0;
     adam.lr = 0;
     ck_assert_int_eq(mfm_model_train_step(&m, &p.b, &adam, MFM_GROUP_ALL, NULL), MFM_EINVAL);
     free(before);
@@ -398,6 +445,7 @@ static Suite *nn_model_suite(void)
     tcase_add_test(tc, test_f32_net_matches_f64_twin);
     tcase_add_test(tc, test_init_deterministic_and_scaled);
     tcase_add_test(tc, test_train_step_decreases_loss);
+    tcase_add_test(tc, test_resume_from_copied_blocks_is_bit_exact);
     tcase_add_test(tc, test_update_masks);
     tcase_add_test(tc, test_velocity_inference_matches_batch);
     tcase_add_test(tc, test_errors);

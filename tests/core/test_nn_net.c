@@ -292,6 +292,46 @@ START_TEST(test_backward_twice)
 }
 END_TEST
 
+START_TEST(test_shared_inference_matches_batch)
+{
+    /* The inference path folds the shared columns into a row vector; it must
+     * equal the batch path with every row at the same t, h and cond.
+     * _i = 0: MFM config; 1: no embedder, raw t, plain MLP. */
+    mfm_net_f64 net = {0};
+    fixture f;
+    mfm_model_config cfg = small_cfg(_i == 0, MFM_ACT_SELU, _i == 0 ? 4 : 0);
+    if (_i == 1)
+        cfg.time_dim = 0;
+    ck_assert_int_eq(mfm_net_init_f64(&net, &cfg), MFM_OK);
+    ck_assert_int_eq(mfm_net_reserve_f64(&net, 2, 8, 10), MFM_OK);
+    randomise(&net, 107 + (uint64_t)_i);
+    fixture_make(&f, 109);
+    for (size_t i = 0; i < 10; i++) {
+        f.t[i] = 0.3125f;
+        f.row_pop[i] = 1;
+        memcpy(f.cond + 2 * i, f.cond, 2 * sizeof(float));
+    }
+    double l, vb[30];
+    ck_assert_int_eq(mfm_net_forward_f64(&net, &f.b, &l), MFM_OK);
+    float h[4] = {0};
+    for (size_t k = 0; k < cfg.embed_dim; k++)
+        h[k] = (float)net.pop_h[1 * 4 + k];
+    /* the batch used the double embedding; give both paths the float one */
+    for (size_t k = 0; k < cfg.embed_dim; k++)
+        net.pop_h[1 * 4 + k] = h[k];
+    mfm_net_input_batch_f64(&net, &f.b);
+    mfm_net_vel_fwd_f64(&net, 10);
+    memcpy(vb, net.v, sizeof vb);
+    mfm_net_input_shared_f64(&net, 10, 0.3125, f.xt, cfg.embed_dim ? h : NULL, f.cond);
+    mfm_net_vel_fwd_shared_f64(&net, 10);
+    for (size_t i = 0; i < 30; i++)
+        ck_assert_msg(fabs(net.v[i] - vb[i]) <= 1e-12 * (1 + fabs(vb[i])), "v[%zu]: %.17g vs %.17g",
+                      i, net.v[i], vb[i]);
+    fixture_destroy(&f);
+    mfm_net_destroy_f64(&net);
+}
+END_TEST
+
 START_TEST(test_batch_errors)
 {
     mfm_net_f64 net = {0};
@@ -299,6 +339,7 @@ START_TEST(test_batch_errors)
     mfm_model_config cfg = small_cfg(1, MFM_ACT_SELU, 4);
     ck_assert_int_eq(mfm_net_init_f64(&net, &cfg), MFM_OK);
     ck_assert_int_eq(mfm_net_reserve_f64(&net, 2, 8, 10), MFM_OK);
+    randomise(&net, 101);
     fixture_make(&f, 103);
     double l;
     mfm_batch b = f.b;
@@ -317,6 +358,12 @@ START_TEST(test_batch_errors)
     b.pop_n = pn;
     ck_assert_int_eq(mfm_net_forward_f64(&net, &b, &l), MFM_EINVAL);
     ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "adjacency of population 1 is 6 x 6"));
+    /* a malformed adjacency is reported, not read out of bounds */
+    f.adj[1].indices[3] = 6;
+    ck_assert_int_eq(mfm_net_forward_f64(&net, &f.b, &l), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "adjacency of population slot 1"));
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "column 6 >= 6"));
+    f.adj[1].indices[3] = 0;
     b = f.b;
     b.cond = NULL;
     ck_assert_int_eq(mfm_net_forward_f64(&net, &b, &l), MFM_EINVAL);
@@ -337,6 +384,7 @@ static Suite *nn_net_suite(void)
     tcase_add_test(tc, test_fm_loss_grad_no_embedder);
     tcase_add_loop_test(tc, test_mfm_planted_faults_caught, 0, 4);
     tcase_add_test(tc, test_backward_twice);
+    tcase_add_loop_test(tc, test_shared_inference_matches_batch, 0, 2);
     tcase_add_test(tc, test_batch_errors);
     suite_add_tcase(s, tc);
     return s;
