@@ -18,6 +18,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,8 @@ mfm_err mfm_ot_sinkhorn(double *plan, double *cost_out, size_t *iters,
     double *ws = NULL;
     if (n == 0 || m == 0 || C == NULL)
         return mfm_err_set(MFM_EINVAL, "Sinkhorn: empty problem (%zu x %zu)", n, m);
+    if (n > SIZE_MAX / m / sizeof(double))
+        return mfm_err_set(MFM_EINVAL, "Sinkhorn: %zu x %zu cost matrix is too large", n, m);
     if (!(reg > 0.0) || !isfinite(reg))
         return mfm_err_set(MFM_EINVAL, "Sinkhorn: regularisation %g must be finite and > 0", reg);
     if (!(tol > 0.0) || max_iter == 0)
