@@ -86,4 +86,16 @@ mfm_err mfm_sinkhorn_divergence(mfm_sinkhorn_div *out, const float *x,
                                 size_t n, const float *y, size_t m, size_t d,
                                 double eps, double tol, size_t max_iter);
 
+/* Ground costs between clouds x (n, d) and y (m, d), row-major float32:
+ * C[i][j] = |x_i - y_j|^power for power 2 (squared Euclidean, the cost of
+ * W2 and of OT-CFM couplings) or 1 (Euclidean, W1), in float64.  Computed
+ * as |x|^2 + |y|^2 - 2 x.y by dgemm on copies shifted by the mean of y;
+ * entries where that loses digits are recomputed directly, so equal points
+ * cost exactly 0.  C (n, m) is caller-allocated.  Borrows x, y.  Time
+ * O(n m d), memory O((n + m) d).  Errors: MFM_EINVAL (empty, power not 1
+ * or 2, size overflow), MFM_ENUMERIC (non-finite coordinate, named),
+ * MFM_ENOMEM. */
+mfm_err mfm_ot_cost_matrix(double *C, const float *x, size_t n, const float *y,
+                           size_t m, size_t d, int power);
+
 #endif

@@ -297,6 +297,37 @@ START_TEST(test_sinkhorn_limit)
 }
 END_TEST
 
+START_TEST(test_cost_matrix)
+{
+    const size_t n = 37, m = 29, d = 7;
+    float *x = cloud(n, d, 2.0, 5.0), *y = cloud(m, d, 1.0, 5.5);
+    memcpy(y + 3 * d, x + 10 * d, d * sizeof *y); /* one shared point */
+    double *C2 = malloc(n * m * sizeof *C2), *C1 = malloc(n * m * sizeof *C1);
+    ck_assert_int_eq(mfm_ot_cost_matrix(C2, x, n, y, m, d, 2), MFM_OK);
+    ck_assert_int_eq(mfm_ot_cost_matrix(C1, x, n, y, m, d, 1), MFM_OK);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < m; j++) {
+            double s = 0;
+            for (size_t k = 0; k < d; k++) {
+                double t = (double)x[i * d + k] - (double)y[j * d + k];
+                s += t * t;
+            }
+            ck_assert_msg(fabs(C2[i * m + j] - s) <= 1e-12 * (1 + s), "C2[%zu][%zu] %.17g vs %.17g", i, j,
+                          C2[i * m + j], s);
+            ck_assert(fabs(C1[i * m + j] - sqrt(s)) <= 1e-12 * (1 + sqrt(s)));
+        }
+    ck_assert(C2[10 * m + 3] == 0.0 && C1[10 * m + 3] == 0.0);
+    ck_assert_int_eq(mfm_ot_cost_matrix(C1, x, n, y, m, d, 3), MFM_EINVAL);
+    x[5] = NAN;
+    ck_assert_int_eq(mfm_ot_cost_matrix(C1, x, n, y, m, d, 2), MFM_ENUMERIC);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "x[0][5]"));
+    free(C1);
+    free(C2);
+    free(x);
+    free(y);
+}
+END_TEST
+
 static Suite *ot_metrics_suite(void)
 {
     Suite *s = suite_create("core-ot-metrics");
@@ -309,6 +340,7 @@ static Suite *ot_metrics_suite(void)
     tcase_add_test(tc, test_undefined_and_edge_values);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_sinkhorn_limit);
+    tcase_add_test(tc, test_cost_matrix);
     suite_add_tcase(s, tc);
     return s;
 }
