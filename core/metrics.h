@@ -89,4 +89,11 @@ mfm_err mfm_mean_metrics(double *r2, double *l2, double *mse, double *l1,
                          const float *pred, size_t n_pred, const float *truth,
                          size_t n_true, size_t d);
 
+/* Per-feature means of pred and truth and their differences
+ * diff[k] = mean_pred[k] - mean_true[k] (each output d values, caller
+ * allocated, may be NULL), in float64 over all cells. */
+mfm_err mfm_feature_means(double *mean_pred, double *mean_true, double *diff,
+                          const float *pred, size_t n_pred, const float *truth,
+                          size_t n_true, size_t d);
+
 #endif

@@ -230,6 +230,13 @@ START_TEST(test_undefined_and_edge_values)
     ck_assert(r2 == 1.0);
     ck_assert_int_eq(mfm_mean_metrics(&r2, NULL, NULL, NULL, p, 1, t, 1, 4), MFM_OK);
     ck_assert(r2 == 0.0);
+    /* per-feature means: pred rows (0, 1) and (2, 5), truth row (1, 1) */
+    float fp[4] = {0, 1, 2, 5}, ft[2] = {1, 1};
+    double mpv[2], mtv[2], dv[2];
+    ck_assert_int_eq(mfm_feature_means(mpv, mtv, dv, fp, 2, ft, 1, 2), MFM_OK);
+    ck_assert(mpv[0] == 1.0 && mpv[1] == 3.0 && mtv[0] == 1.0 && mtv[1] == 1.0);
+    ck_assert(dv[0] == 0.0 && dv[1] == 2.0);
+    ck_assert_int_eq(mfm_feature_means(NULL, NULL, dv, fp, 0, ft, 1, 2), MFM_EINVAL);
     /* hand-computed: truth means (1, 2, 3), pred means (1, 2, 4) */
     float tm[3] = {1, 2, 3}, pm[3] = {1, 2, 4};
     double l2, mse, l1;
