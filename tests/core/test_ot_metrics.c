@@ -300,6 +300,31 @@ START_TEST(test_sinkhorn_limit)
     }
     ck_assert_msg(prev - exact < 0.02 * exact, "reg 0.002: %.10g vs exact %.10g", prev, exact);
     ck_assert_int_eq(mfm_ot_sinkhorn(NULL, NULL, NULL, NULL, C, NULL, NULL, n, m, -1.0, 1e-9, 10), MFM_EINVAL);
+    double wa[30], wb[40];
+    for (size_t i = 0; i < n; i++)
+        wa[i] = 1.0 / (double)n;
+    for (size_t j = 0; j < m; j++)
+        wb[j] = 2.0 / (double)m;
+    ck_assert_int_eq(mfm_ot_sinkhorn(NULL, NULL, NULL, NULL, C, wa, wb, n, m, 0.1, 1e-9, 10), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "not equal"));
+    wb[7] = 0.0;
+    ck_assert_int_eq(mfm_ot_sinkhorn(NULL, NULL, NULL, NULL, C, wa, wb, n, m, 0.1, 1e-9, 10), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "b[7] = 0"));
+    /* general weights: marginals honoured */
+    for (size_t j = 0; j < m; j++)
+        wb[j] = (double)(j + 1);
+    double tot = (double)(m * (m + 1) / 2);
+    for (size_t j = 0; j < m; j++)
+        wb[j] /= tot;
+    double *plan = malloc(n * m * sizeof *plan), viol = 1;
+    ck_assert_int_eq(mfm_ot_sinkhorn(plan, NULL, NULL, &viol, C, wa, wb, n, m, 0.05, 1e-12, 100000), MFM_OK);
+    for (size_t j = 0; j < m; j++) {
+        double col = 0;
+        for (size_t i = 0; i < n; i++)
+            col += plan[i * m + j];
+        ck_assert_msg(fabs(col - wb[j]) <= 1e-14, "column %zu: %.17g vs %.17g", j, col, wb[j]);
+    }
+    free(plan);
     free(C);
 }
 END_TEST
