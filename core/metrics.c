@@ -159,6 +159,31 @@ mfm_err mfm_mean_metrics(double *r2, double *l2, double *mse, double *l1,
     return MFM_OK;
 }
 
+mfm_err mfm_feature_means(double *mean_pred, double *mean_true, double *diff,
+                          const float *pred, size_t n_pred, const float *truth,
+                          size_t n_true, size_t d)
+{
+    mfm_err rc = check_pair(pred, n_pred, truth, n_true, d);
+    if (rc != MFM_OK)
+        return rc;
+    double *mp = malloc(2 * d * sizeof *mp);
+    if (mp == NULL)
+        return mfm_err_set(MFM_ENOMEM, "feature means: no memory for d = %zu", d);
+    double *mt = mp + d;
+    col_means(mp, pred, n_pred, d);
+    col_means(mt, truth, n_true, d);
+    for (size_t k = 0; k < d; k++) {
+        if (mean_pred != NULL)
+            mean_pred[k] = mp[k];
+        if (mean_true != NULL)
+            mean_true[k] = mt[k];
+        if (diff != NULL)
+            diff[k] = mp[k] - mt[k];
+    }
+    free(mp);
+    return MFM_OK;
+}
+
 mfm_err mfm_wasserstein(double *w1, double *w2, const float *x, size_t n,
                         const float *y, size_t m, size_t d)
 {

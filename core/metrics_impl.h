@@ -20,6 +20,12 @@ mfm_err mfm_cloud64_init(mfm_cloud64 *c, const float *x, size_t n, size_t d,
 /* Idempotent; safe on a zeroed struct. */
 void mfm_cloud64_destroy(mfm_cloud64 *c);
 
+/* D (br, Y->n - c0), row stride Y->n - c0: squared Euclidean distances of
+ * rows r0 .. r0+br-1 of X to rows c0 .. of Y, by dgemm; entries below
+ * 1e-6 (|x|^2 + |y|^2) recomputed directly (equal points give exactly 0). */
+void mfm_sqdist_block(double *restrict D, const mfm_cloud64 *X, size_t r0,
+                      size_t br, const mfm_cloud64 *Y, size_t c0);
+
 /* Exact W1 and/or W2 (either may be NULL); one n x m float64 cost matrix. */
 mfm_err mfm_wasserstein_c64(double *w1, double *w2, const mfm_cloud64 *X,
                             const mfm_cloud64 *Y);

@@ -24,7 +24,7 @@ const double mfm_mmd_gammas[MFM_MMD_NGAMMA] = {2.0, 1.0, 0.5, 0.1, 0.01, 0.005};
 
 /* D (br, m - c0): squared distances of rows r0 .. r0+br-1 of X to rows
  * c0 .. m-1 of Y (row stride m - c0). */
-static void sqdist_block(double *restrict D, const mfm_cloud64 *X, size_t r0,
+void mfm_sqdist_block(double *restrict D, const mfm_cloud64 *X, size_t r0,
                          size_t br, const mfm_cloud64 *Y, size_t c0)
 {
     const size_t d = X->d, m = Y->n - c0;
@@ -98,7 +98,7 @@ mfm_err mfm_wasserstein_c64(double *w1, double *w2, const mfm_cloud64 *X,
     }
     const size_t block = 256;
     for (size_t r0 = 0; r0 < n; r0 += block)
-        sqdist_block(C + r0 * m, X, r0, n - r0 < block ? n - r0 : block, Y, 0);
+        mfm_sqdist_block(C + r0 * m, X, r0, n - r0 < block ? n - r0 : block, Y, 0);
     double cost = 0.0;
     if (w2 != NULL) {
         rc = mfm_ot_exact(&cost, NULL, C, NULL, NULL, n, m);
@@ -141,7 +141,7 @@ static mfm_err pair_sums(double sums[MFM_MMD_NGAMMA + 1], const mfm_cloud64 *X,
         size_t br = n - r0 < block ? n - r0 : block;
         /* symmetric: only columns >= r0 (the upper triangle is used) */
         const size_t cb = sym ? r0 : 0, ld = m - cb;
-        sqdist_block(D, X, r0, br, Y, cb);
+        mfm_sqdist_block(D, X, r0, br, Y, cb);
         for (size_t r = 0; r < br; r++) {
             const double *row = D + r * ld; /* column c is row[c - cb] */
             size_t c0 = sym ? r0 + r + 1 : 0;

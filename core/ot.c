@@ -9,6 +9,7 @@
 #include "ot.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,9 +183,10 @@ mfm_err mfm_ot_exact(double *cost_out, double *plan, const double *C,
     mfm_err rc = MFM_OK;
     double sa = 0.0, sb = 0.0;
     int ua = 0, ub = 0;
-    if (n == 0 || m == 0 || C == NULL) {
+    if (n == 0 || m == 0 || C == NULL)
         return mfm_err_set(MFM_EINVAL, "exact OT: empty problem (%zu x %zu)", n, m);
-    }
+    if (n > SIZE_MAX / m / sizeof(double))
+        return mfm_err_set(MFM_EINVAL, "exact OT: %zu x %zu cost matrix is too large", n, m);
     for (size_t k = 0; k < n * m; k++) {
         if (!isfinite(C[k]))
             return mfm_err_set(MFM_ENUMERIC, "exact OT: cost[%zu][%zu] = %g is not finite",

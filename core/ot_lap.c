@@ -10,6 +10,7 @@
 #include "ot.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #define LAP_NONE ((size_t)-1)
@@ -206,6 +207,10 @@ mfm_err mfm_ot_assign(size_t *assign, double *cost_out, const double *C,
     double *dw = NULL;
     if (n == 0 || C == NULL) {
         rc = mfm_err_set(MFM_EINVAL, "assignment: empty cost matrix (n = %zu)", n);
+        goto cleanup;
+    }
+    if (n > SIZE_MAX / n / sizeof(double)) {
+        rc = mfm_err_set(MFM_EINVAL, "assignment: %zu x %zu cost matrix is too large", n, n);
         goto cleanup;
     }
     for (size_t k = 0; k < n * n; k++) {

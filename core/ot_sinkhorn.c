@@ -18,6 +18,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,8 +83,9 @@ static void half_update_cols(double *restrict out, const double *restrict C,
         out[c] = -eps * (colmax[c] + log(colsum[c]));
 }
 
-static mfm_err log_weights(double *logw, double *w, const double *src,
-                           size_t k, const char *name)
+/* w = weights (src, or uniform 1/k if NULL), logw = log w; *sum = their sum. */
+static mfm_err log_weights(double *logw, double *w, double *sum,
+                           const double *src, size_t k, const char *name)
 {
     double s = 0.0;
     for (size_t i = 0; i < k; i++) {
@@ -95,7 +97,7 @@ static mfm_err log_weights(double *logw, double *w, const double *src,
         logw[i] = log(v);
         s += v;
     }
-    (void)s;
+    *sum = s;
     return MFM_OK;
 }
 
@@ -108,6 +110,8 @@ mfm_err mfm_ot_sinkhorn(double *plan, double *cost_out, size_t *iters,
     double *ws = NULL;
     if (n == 0 || m == 0 || C == NULL)
         return mfm_err_set(MFM_EINVAL, "Sinkhorn: empty problem (%zu x %zu)", n, m);
+    if (n > SIZE_MAX / m / sizeof(double))
+        return mfm_err_set(MFM_EINVAL, "Sinkhorn: %zu x %zu cost matrix is too large", n, m);
     if (!(reg > 0.0) || !isfinite(reg))
         return mfm_err_set(MFM_EINVAL, "Sinkhorn: regularisation %g must be finite and > 0", reg);
     if (!(tol > 0.0) || max_iter == 0)
@@ -122,12 +126,18 @@ mfm_err mfm_ot_sinkhorn(double *plan, double *cost_out, size_t *iters,
         return mfm_err_set(MFM_ENOMEM, "Sinkhorn: no memory for %zu x %zu", n, m);
     double *f = ws, *fn = ws + n, *wa = ws + 2 * n, *la = ws + 3 * n;
     double *g = ws + 4 * n, *wb = g + m, *lb = g + 2 * m, *cmx = g + 3 * m, *csm = g + 4 * m;
-    rc = log_weights(la, wa, a, n, "a");
+    double sa = 0.0, sb = 0.0;
+    rc = log_weights(la, wa, &sa, a, n, "a");
     if (rc != MFM_OK)
         goto cleanup;
-    rc = log_weights(lb, wb, b, m, "b");
+    rc = log_weights(lb, wb, &sb, b, m, "b");
     if (rc != MFM_OK)
         goto cleanup;
+    if (fabs(sa - sb) > 1e-9 * fmax(sa, sb)) {
+        rc = mfm_err_set(MFM_EINVAL, "Sinkhorn: weights sum to %.17g (a) and %.17g (b), not equal",
+                         sa, sb);
+        goto cleanup;
+    }
     memset(g, 0, m * sizeof *g);
     half_update_rows(f, C, n, m, g, lb, reg, NULL, NULL);
     double viol = INFINITY;

@@ -392,6 +392,66 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* Degenerate and unusual cost matrices, weights given as arrays. */
+START_TEST(test_degenerate_costs)
+{
+    static const size_t sz[][2] = {{6, 6}, {6, 9}, {9, 4}, {1, 1}, {1, 3}};
+    for (size_t t = 0; t < 5; t++) {
+        size_t n = sz[t][0], m = sz[t][1];
+        double *C = malloc(n * m * sizeof *C), *plan = malloc(n * m * sizeof *plan);
+        double cost = -1;
+        /* all zero */
+        for (size_t k = 0; k < n * m; k++)
+            C[k] = 0.0;
+        ck_assert_int_eq(mfm_ot_exact(&cost, plan, C, NULL, NULL, n, m), MFM_OK);
+        ck_assert(cost == 0.0);
+        check_plan(plan, C, NULL, NULL, n, m, cost);
+        /* constant: every plan is optimal */
+        for (size_t k = 0; k < n * m; k++)
+            C[k] = 2.5;
+        ck_assert_int_eq(mfm_ot_exact(&cost, plan, C, NULL, NULL, n, m), MFM_OK);
+        ck_assert_msg(fabs(cost - 2.5) <= 1e-14, "%zu x %zu constant: %.17g", n, m, cost);
+        check_plan(plan, C, NULL, NULL, n, m, cost);
+        /* negative costs: shifting every cost by s shifts the optimum by s */
+        for (size_t k = 0; k < n * m; k++)
+            C[k] = urand();
+        double base = 0, shifted = 0;
+        ck_assert_int_eq(mfm_ot_exact(&base, NULL, C, NULL, NULL, n, m), MFM_OK);
+        for (size_t k = 0; k < n * m; k++)
+            C[k] -= 3.0;
+        ck_assert_int_eq(mfm_ot_exact(&shifted, NULL, C, NULL, NULL, n, m), MFM_OK);
+        ck_assert_msg(fabs(shifted - (base - 3.0)) <= 1e-12, "%zu x %zu: %.17g vs %.17g", n, m, shifted, base - 3.0);
+        free(C);
+        free(plan);
+    }
+}
+END_TEST
+
+START_TEST(test_uniform_weight_arrays)
+{
+    const size_t n = 12, m = 8;
+    double *C = rand_matrix(n, m), *Cs = rand_matrix(n, n);
+    double a[12], b[12], ref = 0, got = 0;
+    /* equal arrays summing to 2: the cost scales with the mass */
+    for (size_t i = 0; i < n; i++)
+        a[i] = 2.0 / (double)n;
+    for (size_t j = 0; j < m; j++)
+        b[j] = 2.0 / (double)m;
+    ck_assert_int_eq(mfm_ot_exact(&ref, NULL, C, NULL, NULL, n, m), MFM_OK);
+    ck_assert_int_eq(mfm_ot_exact(&got, NULL, C, a, b, n, m), MFM_OK);
+    ck_assert(fabs(got - 2.0 * ref) <= 1e-12);
+    for (size_t j = 0; j < n; j++)
+        b[j] = 2.0 / (double)n;
+    ck_assert_int_eq(mfm_ot_exact(&ref, NULL, Cs, NULL, NULL, n, n), MFM_OK);
+    ck_assert_int_eq(mfm_ot_exact(&got, NULL, Cs, a, b, n, n), MFM_OK);
+    ck_assert(fabs(got - 2.0 * ref) <= 1e-12);
+    /* sizes whose product overflows are refused, not wrapped */
+    ck_assert_int_eq(mfm_ot_exact(&got, NULL, Cs, NULL, NULL, SIZE_MAX / 2, 3), MFM_EINVAL);
+    free(C);
+    free(Cs);
+}
+END_TEST
+
 static Suite *ot_exact_suite(void)
 {
     Suite *s = suite_create("core-ot-exact");
@@ -405,6 +465,8 @@ static Suite *ot_exact_suite(void)
                         (int)(sizeof oned_sizes / sizeof oned_sizes[0]));
     tcase_add_test(tc, test_zero_and_symmetry);
     tcase_add_test(tc, test_simplex_vs_assignment_geometric);
+    tcase_add_test(tc, test_degenerate_costs);
+    tcase_add_test(tc, test_uniform_weight_arrays);
     tcase_add_test(tc, test_bad_input);
     suite_add_tcase(s, tc);
     return s;

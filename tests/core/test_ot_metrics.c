@@ -230,6 +230,13 @@ START_TEST(test_undefined_and_edge_values)
     ck_assert(r2 == 1.0);
     ck_assert_int_eq(mfm_mean_metrics(&r2, NULL, NULL, NULL, p, 1, t, 1, 4), MFM_OK);
     ck_assert(r2 == 0.0);
+    /* per-feature means: pred rows (0, 1) and (2, 5), truth row (1, 1) */
+    float fp[4] = {0, 1, 2, 5}, ft[2] = {1, 1};
+    double mpv[2], mtv[2], dv[2];
+    ck_assert_int_eq(mfm_feature_means(mpv, mtv, dv, fp, 2, ft, 1, 2), MFM_OK);
+    ck_assert(mpv[0] == 1.0 && mpv[1] == 3.0 && mtv[0] == 1.0 && mtv[1] == 1.0);
+    ck_assert(dv[0] == 0.0 && dv[1] == 2.0);
+    ck_assert_int_eq(mfm_feature_means(NULL, NULL, dv, fp, 0, ft, 1, 2), MFM_EINVAL);
     /* hand-computed: truth means (1, 2, 3), pred means (1, 2, 4) */
     float tm[3] = {1, 2, 3}, pm[3] = {1, 2, 4};
     double l2, mse, l1;
@@ -293,7 +300,63 @@ START_TEST(test_sinkhorn_limit)
     }
     ck_assert_msg(prev - exact < 0.02 * exact, "reg 0.002: %.10g vs exact %.10g", prev, exact);
     ck_assert_int_eq(mfm_ot_sinkhorn(NULL, NULL, NULL, NULL, C, NULL, NULL, n, m, -1.0, 1e-9, 10), MFM_EINVAL);
+    double wa[30], wb[40];
+    for (size_t i = 0; i < n; i++)
+        wa[i] = 1.0 / (double)n;
+    for (size_t j = 0; j < m; j++)
+        wb[j] = 2.0 / (double)m;
+    ck_assert_int_eq(mfm_ot_sinkhorn(NULL, NULL, NULL, NULL, C, wa, wb, n, m, 0.1, 1e-9, 10), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "not equal"));
+    wb[7] = 0.0;
+    ck_assert_int_eq(mfm_ot_sinkhorn(NULL, NULL, NULL, NULL, C, wa, wb, n, m, 0.1, 1e-9, 10), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "b[7] = 0"));
+    /* general weights: marginals honoured */
+    for (size_t j = 0; j < m; j++)
+        wb[j] = (double)(j + 1);
+    double tot = (double)(m * (m + 1) / 2);
+    for (size_t j = 0; j < m; j++)
+        wb[j] /= tot;
+    double *plan = malloc(n * m * sizeof *plan), viol = 1;
+    ck_assert_int_eq(mfm_ot_sinkhorn(plan, NULL, NULL, &viol, C, wa, wb, n, m, 0.05, 1e-12, 100000), MFM_OK);
+    for (size_t j = 0; j < m; j++) {
+        double col = 0;
+        for (size_t i = 0; i < n; i++)
+            col += plan[i * m + j];
+        ck_assert_msg(fabs(col - wb[j]) <= 1e-14, "column %zu: %.17g vs %.17g", j, col, wb[j]);
+    }
+    free(plan);
     free(C);
+}
+END_TEST
+
+START_TEST(test_cost_matrix)
+{
+    const size_t n = 37, m = 29, d = 7;
+    float *x = cloud(n, d, 2.0, 5.0), *y = cloud(m, d, 1.0, 5.5);
+    memcpy(y + 3 * d, x + 10 * d, d * sizeof *y); /* one shared point */
+    double *C2 = malloc(n * m * sizeof *C2), *C1 = malloc(n * m * sizeof *C1);
+    ck_assert_int_eq(mfm_ot_cost_matrix(C2, x, n, y, m, d, 2), MFM_OK);
+    ck_assert_int_eq(mfm_ot_cost_matrix(C1, x, n, y, m, d, 1), MFM_OK);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < m; j++) {
+            double s = 0;
+            for (size_t k = 0; k < d; k++) {
+                double t = (double)x[i * d + k] - (double)y[j * d + k];
+                s += t * t;
+            }
+            ck_assert_msg(fabs(C2[i * m + j] - s) <= 1e-12 * (1 + s), "C2[%zu][%zu] %.17g vs %.17g", i, j,
+                          C2[i * m + j], s);
+            ck_assert(fabs(C1[i * m + j] - sqrt(s)) <= 1e-12 * (1 + sqrt(s)));
+        }
+    ck_assert(C2[10 * m + 3] == 0.0 && C1[10 * m + 3] == 0.0);
+    ck_assert_int_eq(mfm_ot_cost_matrix(C1, x, n, y, m, d, 3), MFM_EINVAL);
+    x[5] = NAN;
+    ck_assert_int_eq(mfm_ot_cost_matrix(C1, x, n, y, m, d, 2), MFM_ENUMERIC);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "x[0][5]"));
+    free(C1);
+    free(C2);
+    free(x);
+    free(y);
 }
 END_TEST
 
@@ -309,6 +372,7 @@ static Suite *ot_metrics_suite(void)
     tcase_add_test(tc, test_undefined_and_edge_values);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_sinkhorn_limit);
+    tcase_add_test(tc, test_cost_matrix);
     suite_add_tcase(s, tc);
     return s;
 }
