@@ -68,8 +68,14 @@ mfm_err mfm_ot_assign(size_t *assign, double *cost_out, const double *C,
  *     S_eps(x, y) = OT_eps(x, y) - (OT_eps(x, x) + OT_eps(y, y)) / 2,
  *     OT_eps(a, b) = min_P <P, C> + eps KL(P | a b^T)   (marginals a, b),
  * each OT_eps evaluated as the dual value <a, f> + <b, g> of log-domain
- * Sinkhorn run until the L1 marginal violation is below tol.  S_eps >= 0,
- * = 0 for x = y, and tends to W2^2 as eps -> 0 (it is not W2 itself).
+ * Sinkhorn run until the L1 marginal violation is below tol, after an eps
+ * annealing warm start (one iteration at each of diam^2, diam^2 / 2, ...,
+ * eps; counted in iters).  OT_eps(x, y): alternating updates;
+ * OT_eps(x, x), OT_eps(y, y): averaged symmetric updates (alternation
+ * crawls there).  Identical inputs give S = 0 exactly.  S_eps >= 0 and
+ * tends to W2^2 as eps -> 0 (it is not W2 itself).  Iterations grow as
+ * eps shrinks against the squared distances: at d = 24, 1000 + 1000
+ * points, eps = 1 (squared distances ~ 50) needs ~1600 iterations, 40 s.
  * Costs are recomputed in row blocks by dgemm each iteration: memory
  * O((n + m) d + 2^18), no n x m matrix.  Time per iteration O(n m d).
  * Errors: MFM_EINVAL (empty, eps <= 0, tol <= 0), MFM_ENUMERIC (non-finite

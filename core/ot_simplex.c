@@ -114,20 +114,23 @@ static int ns_price(ns_tree *t, size_t *ei, size_t *ej, double *rc_out)
         const double pii = t->pi[i];
         const size_t jend = j0 + len;
         size_t j = j0;
-        /* Chunks of 8: a branch-free minimum in four independent chains
-         * (compiled to minsd), and a scalar look only when the chunk holds
-         * a new best.  Same result as the plain loop, about twice as fast. */
+        /* Chunks of 8: a branch-free minimum of C - pi[sink] in four
+         * independent chains (compiled to minsd), plus pi[i] once, and the
+         * exact look only when the chunk may hold a new best.  The screen
+         * rounds differently from the exact value by about one ulp of the
+         * potentials, far below eps; measured ~20% faster than the plain
+         * loop. */
         for (; j + 8 <= jend; j += 8) {
             const double *rj = row + j, *pj = pit + j;
-            double r0 = rj[0] + pii - pj[0], r1 = rj[1] + pii - pj[1];
-            double r2 = rj[2] + pii - pj[2], r3 = rj[3] + pii - pj[3];
-            double r4 = rj[4] + pii - pj[4], r5 = rj[5] + pii - pj[5];
-            double r6 = rj[6] + pii - pj[6], r7 = rj[7] + pii - pj[7];
+            double r0 = rj[0] - pj[0], r1 = rj[1] - pj[1];
+            double r2 = rj[2] - pj[2], r3 = rj[3] - pj[3];
+            double r4 = rj[4] - pj[4], r5 = rj[5] - pj[5];
+            double r6 = rj[6] - pj[6], r7 = rj[7] - pj[7];
             double a = r0 < r4 ? r0 : r4, b = r1 < r5 ? r1 : r5;
             double c = r2 < r6 ? r2 : r6, e = r3 < r7 ? r3 : r7;
             a = a < c ? a : c;
             b = b < e ? b : e;
-            if ((a < b ? a : b) < best) {
+            if ((a < b ? a : b) + pii < best) {
                 for (size_t q = 0; q < 8; q++) {
                     double r = rj[q] + pii - pj[q];
                     if (r < best) {

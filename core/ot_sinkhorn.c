@@ -210,24 +210,37 @@ static double cloud_half(double *out, const cloud_ws *w, const double *P,
     return viol;
 }
 
-/* OT_eps between uniform clouds X (n) and Y (m) as the dual value
- * <a, f> + <b, g>.  Averaged simultaneous updates
- *     f <- (f + T_x(g)) / 2,   g <- (g + T_y(f)) / 2
- * (T the exact half-step): plain alternation slows to a sublinear crawl
- * when the clouds (nearly) coincide, which is common in evaluation, while
- * the averaged form converges linearly there too.  The violation is the L1
- * error of both marginals of the plan of (f, g). */
+/* Largest squared distance between the clouds, bounded above by
+ * (max |x| + max |y|)^2: the starting eps of the annealing. */
+static double cloud_diam2(const double *nx, size_t n, const double *ny, size_t m)
+{
+    double ax = 0.0, ay = 0.0;
+    for (size_t i = 0; i < n; i++)
+        ax = fmax(ax, nx[i]);
+    for (size_t j = 0; j < m; j++)
+        ay = fmax(ay, ny[j]);
+    double r = sqrt(ax) + sqrt(ay);
+    return r * r;
+}
+
+/* OT_eps between uniform clouds X (n) and Y (m) (X == Y allowed: sym) as
+ * the dual value <a, f> + <b, g>.  eps annealing: one iteration at each of
+ * diam^2, diam^2 / 2, ... down to eps (warm starts), then iterations at eps
+ * until the L1 marginal violation is below tol.  Updates: alternating
+ * half-steps for two clouds; for one cloud (sym) the two potentials
+ * coincide and the averaged update f <- (f + T(f)) / 2 is used, which
+ * converges where alternation crawls. */
 static mfm_err cloud_ot_eps(double *value, size_t *iters, double *viol_out,
                             cloud_ws *w, const double *X, const double *nx,
                             size_t n, const double *Y, const double *ny,
-                            size_t m, size_t d, double eps, double tol,
-                            size_t max_iter)
+                            size_t m, size_t d, int sym, double eps,
+                            double tol, size_t max_iter)
 {
-    double *ws = malloc((4 * n + 4 * m) * sizeof *ws);
+    double *ws = malloc((4 * n + 3 * m) * sizeof *ws);
     if (ws == NULL)
         return mfm_err_set(MFM_ENOMEM, "Sinkhorn divergence: no memory for %zu x %zu", n, m);
     double *f = ws, *tf = ws + n, *wa = ws + 2 * n, *la = ws + 3 * n;
-    double *g = ws + 4 * n, *tg = g + m, *wb = g + 2 * m, *lb = g + 3 * m;
+    double *g = ws + 4 * n, *wb = g + m, *lb = g + 2 * m;
     for (size_t i = 0; i < n; i++) {
         wa[i] = 1.0 / (double)n;
         la[i] = -log((double)n);
@@ -238,66 +251,32 @@ static mfm_err cloud_ot_eps(double *value, size_t *iters, double *viol_out,
         lb[j] = -log((double)m);
         g[j] = 0.0;
     }
+    double e = fmax(eps, cloud_diam2(nx, n, ny, m));
     double viol = INFINITY;
     size_t it = 0;
     while (it < max_iter) {
         it++;
-        viol = cloud_half(tf, w, X, nx, n, Y, ny, m, d, g, lb, eps, f, wa);
-        viol += cloud_half(tg, w, Y, ny, m, X, nx, n, d, f, la, eps, g, wb);
-        if (viol < tol || it == max_iter)
-            break;
+        if (sym) {
+            viol = cloud_half(tf, w, X, nx, n, X, nx, n, d, f, la, e, f, wa);
+        } else {
+            cloud_half(g, w, Y, ny, m, X, nx, n, d, f, la, e, NULL, NULL);
+            viol = cloud_half(tf, w, X, nx, n, Y, ny, m, d, g, lb, e, f, wa);
+        }
+        if (e == eps && (viol < tol || it == max_iter))
+            break; /* keep f: the violation is the one of (f, g) */
         for (size_t i = 0; i < n; i++)
-            f[i] = 0.5 * (f[i] + tf[i]);
-        for (size_t j = 0; j < m; j++)
-            g[j] = 0.5 * (g[j] + tg[j]);
+            f[i] = sym ? 0.5 * (f[i] + tf[i]) : tf[i];
+        if (e > eps)
+            e = fmax(eps, 0.5 * e);
     }
     double v = 0.0;
     for (size_t i = 0; i < n; i++)
         v += wa[i] * f[i];
-    for (size_t j = 0; j < m; j++)
-        v += wb[j] * g[j];
-    *value = v;
-    *iters = it;
-    *viol_out = viol;
-    free(ws);
-    if (!(viol < tol))
-        return mfm_err_set(MFM_ENUMERIC,
-                           "Sinkhorn divergence: not converged after %zu iterations "
-                           "(marginal violation %.3g > tol %.3g, eps %g)",
-                           it, viol, tol, eps);
-    return MFM_OK;
-}
-
-/* OT_eps(x, x) for one uniform cloud: the two potentials coincide at the
- * optimum, and the averaged update f <- (f + T(f)) / 2 converges where the
- * alternating one oscillates.  Value 2 <a, f>. */
-static mfm_err cloud_ot_eps_sym(double *value, size_t *iters, double *viol_out,
-                                cloud_ws *w, const double *X, const double *nx,
-                                size_t n, size_t d, double eps, double tol,
-                                size_t max_iter)
-{
-    double *ws = malloc(4 * n * sizeof *ws);
-    if (ws == NULL)
-        return mfm_err_set(MFM_ENOMEM, "Sinkhorn divergence: no memory for %zu points", n);
-    double *f = ws, *tf = ws + n, *wa = ws + 2 * n, *la = ws + 3 * n;
-    for (size_t i = 0; i < n; i++) {
-        wa[i] = 1.0 / (double)n;
-        la[i] = -log((double)n);
-        f[i] = 0.0;
-    }
-    double viol = INFINITY;
-    size_t it = 0;
-    while (it < max_iter) {
-        it++;
-        viol = cloud_half(tf, w, X, nx, n, X, nx, n, d, f, la, eps, f, wa);
-        if (viol < tol || it == max_iter)
-            break;
-        for (size_t i = 0; i < n; i++)
-            f[i] = 0.5 * (f[i] + tf[i]);
-    }
-    double v = 0.0;
-    for (size_t i = 0; i < n; i++)
-        v += 2.0 * wa[i] * f[i];
+    if (sym)
+        v *= 2.0;
+    else
+        for (size_t j = 0; j < m; j++)
+            v += wb[j] * g[j];
     *value = v;
     *iters = it;
     *viol_out = viol;
@@ -374,21 +353,25 @@ mfm_err mfm_sinkhorn_divergence(mfm_sinkhorn_div *out, const float *x,
     }
     w.blk = blk;
     static const char *const which[3] = {"OT_eps(x, y)", "OT_eps(x, x)", "OT_eps(y, y)"};
-    for (int t = 0; t < 3; t++) {
+    /* Identical clouds: all three terms are the symmetric problem (on which
+     * alternating updates crawl), and S = 0 exactly. */
+    const int same = n == m && memcmp(x, y, n * d * sizeof *x) == 0;
+    for (int t = same ? 1 : 0; t < (same ? 2 : 3); t++) {
         const double *P = t == 2 ? Y : X, *np2 = t == 2 ? ny : nx;
         const double *Q = t == 1 ? X : Y, *nq2 = t == 1 ? nx : ny;
         size_t pn = t == 2 ? m : n, qn = t == 1 ? n : m;
         double *val = t == 0 ? &out->ot_xy : t == 1 ? &out->ot_xx : &out->ot_yy;
-        if (t == 0)
-            rc = cloud_ot_eps(val, &out->iters[t], &out->viol[t], &w, P, np2, pn,
-                              Q, nq2, qn, d, eps, tol, max_iter);
-        else
-            rc = cloud_ot_eps_sym(val, &out->iters[t], &out->viol[t], &w, P, np2, pn,
-                                  d, eps, tol, max_iter);
+        rc = cloud_ot_eps(val, &out->iters[t], &out->viol[t], &w, P, np2, pn, Q, nq2, qn,
+                          d, t != 0, eps, tol, max_iter);
         if (rc != MFM_OK) {
             mfm_err_prefix(rc, "%s", which[t]);
             goto cleanup;
         }
+    }
+    if (same) {
+        out->ot_xy = out->ot_yy = out->ot_xx;
+        out->iters[0] = out->iters[2] = out->iters[1];
+        out->viol[0] = out->viol[2] = out->viol[1];
     }
     out->value = out->ot_xy - 0.5 * (out->ot_xx + out->ot_yy);
 cleanup:

@@ -360,6 +360,32 @@ START_TEST(test_cost_matrix)
 }
 END_TEST
 
+/* S_eps -> W2^2 as eps -> 0; identical clouds give exactly 0. */
+START_TEST(test_sinkhorn_divergence_limit)
+{
+    const size_t n = 10, m = 12, d = 2;
+    float *x = cloud(n, d, 1.0, 0.0), *y = cloud(m, d, 0.8, 0.7);
+    double w2 = 0;
+    ck_assert_int_eq(mfm_wasserstein(NULL, &w2, x, n, y, m, d), MFM_OK);
+    double w22 = w2 * w2, prev = INFINITY;
+    static const double eps[] = {0.3, 0.03, 0.003};
+    for (int t = 0; t < 3; t++) {
+        mfm_sinkhorn_div sd;
+        mfm_err e = mfm_sinkhorn_divergence(&sd, x, n, y, m, d, eps[t], 1e-10, 1000000);
+        ck_assert_msg(e == MFM_OK, "eps %g: %s", eps[t], mfm_err_msg());
+        double gap = fabs(sd.value - w22);
+        ck_assert_msg(sd.value > 0 && gap < prev, "eps %g: S %.10g, W2^2 %.10g", eps[t], sd.value, w22);
+        prev = gap;
+    }
+    ck_assert_msg(prev < 0.01 * w22, "eps 0.003: |S - W2^2| = %g, W2^2 = %g", prev, w22);
+    mfm_sinkhorn_div z;
+    ck_assert_int_eq(mfm_sinkhorn_divergence(&z, y, m, y, m, d, 0.01, 1e-10, 100000), MFM_OK);
+    ck_assert(z.value == 0.0 && z.viol[0] < 1e-10);
+    free(x);
+    free(y);
+}
+END_TEST
+
 static Suite *ot_metrics_suite(void)
 {
     Suite *s = suite_create("core-ot-metrics");
@@ -373,6 +399,7 @@ static Suite *ot_metrics_suite(void)
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_sinkhorn_limit);
     tcase_add_test(tc, test_cost_matrix);
+    tcase_add_test(tc, test_sinkhorn_divergence_limit);
     suite_add_tcase(s, tc);
     return s;
 }
