@@ -44,6 +44,7 @@ typedef struct mfm_bundle {
     /* embedder graph */
     size_t knn, embed_cells;
     int gcn_norm;        /* mfm_gcn_norm */
+    int gaussian_source; /* the flow starts from N(0, I) draws, not the source cells */
     /* training state */
     uint64_t seed;
     int64_t step;

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "mfm_config.h"
 #include "progress.h"
+#include "rng.h"
 #include "sampler.h"
 #include "train_data.h"
 #include "versions.h"
@@ -276,7 +277,17 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
             continue;
         const mfm_pair *p = &task.pairs[i];
         const mfm_pop_data *q = &pd[i];
-        memcpy(x, q->x0, p->n_src * d * sizeof *x);
+        if (b.gaussian_source) {
+            /* the model flows N(0, I) draws into the population, one per source cell */
+            mfm_rng g = {0};
+            if ((e = mfm_rng_init(&g, mfm_embed_seed(b.seed, p->name), MFM_STREAM_NOISE)) != MFM_OK)
+                goto done;
+            for (size_t r = 0; r < p->n_src * d; r++)
+                x[r] = (float)mfm_rng_gaussian(&g, 1.0);
+            mfm_rng_destroy(&g);
+        } else {
+            memcpy(x, q->x0, p->n_src * d * sizeof *x);
+        }
         if (b.method == MFM_METHOD_MFM &&
             (e = mfm_model_embed(&b.model, h, q->emb.x, q->emb.n, &q->emb.adj)) != MFM_OK)
             goto done;

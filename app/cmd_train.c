@@ -191,6 +191,7 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
         (e = mfm_std_kind_parse(&std_kind, a->standardize)) ||
         (e = mfm_method_parse(&b.method, a->model)) ||
         (e = mfm_fm_preset(&fm, a->fm, a->sigma)) ||
+        (strcmp(a->source, "preset") != 0 && (e = mfm_source_kind_parse(&fm.source, a->source))) ||
         (e = split_list(&a->exp_keys, &keybuf, exp_keys, 32, &n_exp_keys)))
         goto done;
     if (a->time_dim % 2) {
@@ -275,6 +276,7 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
         b.knn = (size_t)a->knn;
         b.embed_cells = (size_t)a->embed_cells;
         b.gcn_norm = norm;
+        b.gaussian_source = fm.source == MFM_SOURCE_GAUSSIAN;
         b.seed = (uint64_t)a->seed;
         b.treatment_key = dup_opt(a->treatment_key);
         b.control = dup_opt(a->control);

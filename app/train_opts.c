@@ -17,6 +17,7 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"holdout", MFM_OPT_STRING, "KEY=V1[,V2]", NULL, 0, -1, "perturbation: keep experiments whose KEY (an experiment key) is one of the values out of training", &a->holdout},
         {"model", MFM_OPT_STRING, "NAME", "mfm", 0, -1, "mfm (GCN population embedding) | cgfm (population one-hot) | fm (none)", &a->model},
         {"fm", MFM_OPT_STRING, "PRESET", "otcfm", 0, -1, "coupling+path: icfm | otcfm | sbcfm | lipman | vp | paired", &a->fm},
+        {"source", MFM_OPT_STRING, "SRC", "preset", 0, -1, "start of the flow: data (the control / earlier cells) | gaussian (N(0, I) draws; the population still conditions through the embedding) | preset (lipman: gaussian, others: data)", &a->source},
         {"sigma", MFM_OPT_DOUBLE, "S", "0", 0, 10, "path noise sigma (sbcfm needs > 0; sigma_min for lipman)", &a->sigma},
         {"rep", MFM_OPT_STRING, "REP", "X", 0, -1, "representation: X | layer:NAME | obsm:KEY", &a->rep},
         {"transform", MFM_OPT_STRING, "T", "none", 0, -1, "elementwise transform: none | arcsinh:C | log1p", &a->transform},
