@@ -7,14 +7,126 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "h5ad.h"
 #include "letters.h"
 #include "mfm_config.h"
 
 typedef struct letters_opts {
     const char *out, *preview, *font, *letters, *val, *test;
+    const char *plot_pred, *data;
+    mfm_strlist pred, population;
     long seed, rotations, canvas, panel;
     double font_px, threshold, range, jitter, noise;
 } letters_opts;
+
+/* Colours of the prediction panels (cycled). */
+static const double pred_rgb[][3] = {
+    {0.84, 0.15, 0.16}, {0.17, 0.63, 0.17}, {0.58, 0.40, 0.74}, {0.55, 0.34, 0.29}, {0.89, 0.47, 0.76},
+};
+
+/* Cells of f with obs population == pop (and role == role unless NULL) as
+ * (*n, 2) floats in *xy (caller frees).  MFM_EINVAL if there are none or
+ * the matrix does not have 2 columns. */
+static mfm_err read_cloud(mfm_h5ad *f, const char *pop, const char *role, float **xy, size_t *n)
+{
+    char c1[256], c2[256];
+    const char *where[2] = {c1, c2};
+    size_t *rows = NULL, d = 0;
+    snprintf(c1, sizeof c1, "population=%s", pop);
+    snprintf(c2, sizeof c2, "role=%s", role ? role : "");
+    *xy = NULL;
+    mfm_err e = mfm_h5ad_select_where(f, where, role ? 2 : 1, &rows, n);
+    if (e == MFM_OK && *n == 0)
+        e = mfm_err_set(MFM_EINVAL, "%s: no cell has population '%s'%s%s", mfm_h5ad_path(f), pop,
+                        role ? " and role " : "", role ? role : "");
+    if (e == MFM_OK && (e = mfm_h5ad_rep_read_alloc(f, "X", rows, *n, xy, &d)) == MFM_OK && d != 2) {
+        e = mfm_err_set(MFM_EINVAL, "%s: X has %zu columns; a letters figure needs 2 (x, y)",
+                        mfm_h5ad_path(f), d);
+    }
+    free(rows);
+    if (e) {
+        free(*xy);
+        *xy = NULL;
+    }
+    return e;
+}
+
+/* Method name of a prediction file: its obs 'method' (or 'mfm_method')
+ * column, else the file name without directory and extension. */
+static void method_name(mfm_h5ad *f, const char *path, char *buf, size_t len)
+{
+    const char *cols[] = {"method", "mfm_method"};
+    for (size_t c = 0; c < 2; c++) {
+        char **s = NULL;
+        const mfm_h5ad_column *col = NULL;
+        if (mfm_h5ad_obs_find(f, cols[c], &col) != MFM_OK || mfm_h5ad_obs_strings(f, cols[c], &s) != MFM_OK)
+            continue;
+        snprintf(buf, len, "%s", mfm_h5ad_n_obs(f) ? s[0] : "?");
+        mfm_h5ad_strings_free(s, mfm_h5ad_n_obs(f));
+        return;
+    }
+    const char *base = strrchr(path, '/');
+    snprintf(buf, len, "%s", base ? base + 1 : path);
+    char *dot = strrchr(buf, '.');
+    if (dot && dot != buf)
+        *dot = '\0';
+}
+
+/* --plot-pred: one row per population: source, truth, then each
+ * prediction over the truth in grey. */
+static mfm_err plot_pred(const letters_opts *o)
+{
+    mfm_err e = MFM_OK;
+    const size_t n_pred = o->pred.n, n_pop = o->population.n, cols = 2 + n_pred;
+    mfm_h5ad *data = NULL, *pf[MFM_STRLIST_MAX] = {0};
+    char names[MFM_STRLIST_MAX][64], (*titles)[96] = NULL;
+    mfm_letters_panel *panels = calloc(n_pop * cols, sizeof *panels);
+    float **clouds = calloc(n_pop * cols, sizeof *clouds);
+    titles = calloc(n_pop * cols, sizeof *titles);
+    if (!panels || !clouds || !titles) {
+        e = mfm_err_set(MFM_ENOMEM, "figure: out of memory");
+        goto cleanup;
+    }
+    if ((e = mfm_h5ad_open(&data, o->data)) != MFM_OK)
+        goto cleanup;
+    for (size_t k = 0; k < n_pred; k++) {
+        if ((e = mfm_h5ad_open(&pf[k], o->pred.item[k])) != MFM_OK)
+            goto cleanup;
+        method_name(pf[k], o->pred.item[k], names[k], sizeof names[k]);
+    }
+    for (size_t r = 0; r < n_pop; r++) {
+        const char *pop = o->population.item[r];
+        mfm_letters_panel *row = panels + r * cols;
+        float **cl = clouds + r * cols;
+        char (*ti)[96] = titles + r * cols;
+        if ((e = read_cloud(data, pop, "source", &cl[0], &row[0].n)) != MFM_OK ||
+            (e = read_cloud(data, pop, "target", &cl[1], &row[1].n)) != MFM_OK)
+            goto cleanup;
+        snprintf(ti[0], sizeof ti[0], "%s source (%zu)", pop, row[0].n);
+        snprintf(ti[1], sizeof ti[1], "%s truth", pop);
+        row[0] = (mfm_letters_panel){ti[0], cl[0], row[0].n, {0.95, 0.55, 0.15}, NULL, 0};
+        row[1] = (mfm_letters_panel){ti[1], cl[1], row[1].n, {0.10, 0.25, 0.65}, NULL, 0};
+        for (size_t k = 0; k < n_pred; k++) {
+            size_t n = 0;
+            if ((e = read_cloud(pf[k], pop, NULL, &cl[2 + k], &n)) != MFM_OK)
+                goto cleanup;
+            snprintf(ti[2 + k], sizeof ti[2 + k], "%s %s", pop, names[k]);
+            const double *c = pred_rgb[k % (sizeof pred_rgb / sizeof pred_rgb[0])];
+            row[2 + k] = (mfm_letters_panel){ti[2 + k], cl[2 + k], n, {c[0], c[1], c[2]}, cl[1], row[1].n};
+        }
+    }
+    e = mfm_letters_panels_png(panels, n_pop * cols, cols, (size_t)o->panel, o->plot_pred);
+cleanup:
+    for (size_t i = 0; clouds && i < n_pop * cols; i++)
+        free(clouds[i]);
+    free(clouds);
+    free(panels);
+    free(titles);
+    for (size_t k = 0; k < n_pred; k++)
+        mfm_h5ad_close(pf[k]);
+    mfm_h5ad_close(data);
+    return e;
+}
 
 /* Copy a letter list, dropping commas and spaces ("A,B, C" -> "ABC");
  * other characters are kept for the generator to reject with a message.
@@ -59,7 +171,16 @@ int mfm_cmd_letters(int argc, char **argv)
          &o.jitter},
         {"noise", MFM_OPT_DOUBLE, "SD", "0.5", 0, 1e6, "sd of the Gaussian noise source = target + noise",
          &o.noise},
-        {"panel", MFM_OPT_INT, "PX", "160", 40, 2000, "size of one preview panel", &o.panel},
+        {"panel", MFM_OPT_INT, "PX", "160", 40, 2000, "size of one preview / figure panel", &o.panel},
+        {"plot-pred", MFM_OPT_STRING, "FILE.png", NULL, 0, -1,
+         "write a figure of source, truth and predictions (needs --data, --pred, --population)",
+         &o.plot_pred},
+        {"data", MFM_OPT_STRING, "FILE.h5ad", NULL, 0, -1,
+         "--plot-pred: the letters file (source and target cells)", &o.data},
+        {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, -1,
+         "--plot-pred: a prediction file of mfm predict, one panel each", &o.pred},
+        {"population", MFM_OPT_LIST, "NAME", NULL, 0, -1,
+         "--plot-pred: population to draw, e.g. Y_0 (one row each)", &o.population},
     };
     const mfm_cmd_spec spec = {
         "letters", "--out FILE.h5ad | --preview FILE.png [options]",
@@ -69,15 +190,31 @@ int mfm_cmd_letters(int argc, char **argv)
         "angle per population: these are the target cells.  Source cells are the\n"
         "targets plus Gaussian noise; source row i and target row i share obs pair_id.\n"
         "Letters in --val-letters / --test-letters form the val / test splits, the\n"
-        "others train.  Same seed, same data.  See docs/letters.md.",
+        "others train.  Same seed, same data.  See docs/letters.md.\n"
+        "--plot-pred FILE.png --data L.h5ad --pred P1.h5ad [--pred P2.h5ad ...]\n"
+        "--population Y_0 [...] draws, per population, its source and target cells\n"
+        "from L.h5ad and the predicted cells of each file (obs population) over the\n"
+        "target in grey (docs/letters-experiment.md).",
         opts, sizeof opts / sizeof opts[0], 0, 0};
     const char *pos[1];
     size_t npos = 0;
     int rc = mfm_cli_parse(&spec, argc, argv, pos, &npos);
     if (rc >= 0)
         return rc;
+    if (o.plot_pred) {
+        if (!o.data || o.pred.n == 0 || o.population.n == 0)
+            return mfm_cli_usage_error("letters", "--plot-pred needs --data FILE.h5ad, at least one "
+                                       "--pred FILE.h5ad and at least one --population NAME");
+        mfm_err err = plot_pred(&o);
+        if (err)
+            return mfm_cli_fail("letters", err);
+        fprintf(stderr, "mfm letters: wrote %s\n", o.plot_pred);
+        if (!o.out && !o.preview)
+            return MFM_EXIT_OK;
+    }
     if (!o.out && !o.preview)
-        return mfm_cli_usage_error("letters", "nothing to do: give --out FILE.h5ad and/or --preview FILE.png");
+        return mfm_cli_usage_error("letters", "nothing to do: give --out FILE.h5ad, --preview FILE.png "
+                                   "or --plot-pred FILE.png");
 
     char letters[128], val[128], test[128];
     if (squeeze_letters(letters, sizeof letters, o.letters) ||

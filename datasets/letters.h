@@ -201,6 +201,30 @@ void mfm_letters_dataset_destroy(mfm_letters_dataset *d);
 mfm_err mfm_letters_preview_png(const mfm_letters_dataset *d, const size_t *pops,
                                 size_t n_pops, size_t panel_px, const char *path);
 
+/* One panel of a comparison figure: a point cloud (e.g. source, truth or a
+ * model's prediction) drawn in one colour over an optional reference cloud
+ * in light grey (e.g. the truth behind a prediction).  All borrowed. */
+typedef struct mfm_letters_panel {
+    const char *title; /* text above the panel */
+    const float *xy;   /* (n, 2) points */
+    size_t n;
+    double rgb[3];     /* colour of the points, components in [0, 1] */
+    const float *ref;  /* (n_ref, 2) reference points or NULL */
+    size_t n_ref;
+} mfm_letters_panel;
+
+/* Write a PNG grid of panels (letters_preview.c, cairo): n_panels panels of
+ * panel_px x panel_px, cols per row (row-major; the last row may be
+ * partly blank), each showing [-5.5, 5.5]^2 with y up, a
+ * frame, the axes through the origin, the reference cloud in grey and the
+ * cloud in its colour; the title above.  Non-finite points are skipped.
+ * panels, path: borrowed.
+ * Errors: MFM_EINVAL for no panel, cols == 0, panel_px outside 40..2000; MFM_EIO
+ * if the PNG cannot be written (message names path); MFM_ENOMEM.
+ * Complexity: O(points drawn + image pixels). */
+mfm_err mfm_letters_panels_png(const mfm_letters_panel *panels, size_t n_panels, size_t cols,
+                               size_t panel_px, const char *path);
+
 /* Write the dataset as AnnData (letters_h5ad.c, io/h5ad.h writer, gzip 4):
  * X (n_rows, 2) float32 with var names x, y; obs columns letter, role,
  * split, population (categorical), rotation, pair_id (int64), theta

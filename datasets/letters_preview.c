@@ -99,3 +99,80 @@ cleanup:
         cairo_surface_destroy(surf);
     return err;
 }
+
+static void draw_points_clipped(cairo_t *cr, const float *xy, size_t n, double ox, double oy,
+                                double scale, double radius)
+{
+    for (size_t i = 0; i < n; i++) {
+        double x = xy[2 * i], y = xy[2 * i + 1];
+        if (!isfinite(x) || !isfinite(y) || fabs(x) > VIEW || fabs(y) > VIEW)
+            continue;
+        cairo_rectangle(cr, ox + (x + VIEW) * scale - radius, oy + (VIEW - y) * scale - radius,
+                        2 * radius, 2 * radius);
+    }
+    cairo_fill(cr);
+}
+
+mfm_err mfm_letters_panels_png(const mfm_letters_panel *panels, size_t n_panels, size_t cols,
+                               size_t panel_px, const char *path)
+{
+    mfm_err err = MFM_OK;
+    cairo_surface_t *surf = NULL;
+    cairo_t *cr = NULL;
+    if (n_panels == 0 || cols == 0 || panel_px < 40 || panel_px > 2000) {
+        err = mfm_err_set(MFM_EINVAL, "figure '%s': %zu panels in %zu columns of %zu px "
+                          "(need >= 1 panel, >= 1 column, 40..2000 px)", path, n_panels, cols, panel_px);
+        goto cleanup;
+    }
+    const size_t rows = (n_panels + cols - 1) / cols;
+    const double title = 18.0;
+    const double pw = (double)panel_px, ph = (double)panel_px + title;
+    surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(pw * (double)cols),
+                                      (int)(ph * (double)rows));
+    if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
+        err = mfm_err_set(MFM_ENOMEM, "figure '%s': cannot create a %zu x %zu image: %s", path,
+                          (size_t)(pw * (double)cols), (size_t)(ph * (double)rows),
+                          cairo_status_to_string(cairo_surface_status(surf)));
+        goto cleanup;
+    }
+    cr = cairo_create(surf);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    const double scale = pw / (2 * VIEW);
+    const double radius = fmax(0.6, pw / 300.0);
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, fmin(12.0, pw / 14.0));
+    for (size_t k = 0; k < n_panels; k++) {
+        const mfm_letters_panel *p = &panels[k];
+        const double ox = pw * (double)(k % cols), oy = ph * (double)(k / cols);
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_set_line_width(cr, 1.0);
+        cairo_rectangle(cr, ox + 0.5, oy + title + 0.5, pw - 1, pw - 1);
+        cairo_move_to(cr, ox + pw / 2, oy + title);
+        cairo_line_to(cr, ox + pw / 2, oy + title + pw);
+        cairo_move_to(cr, ox, oy + title + pw / 2);
+        cairo_line_to(cr, ox + pw, oy + title + pw / 2);
+        cairo_stroke(cr);
+        if (p->ref) {
+            cairo_set_source_rgba(cr, 0.6, 0.6, 0.6, 0.5);
+            draw_points_clipped(cr, p->ref, p->n_ref, ox, oy + title, scale, radius);
+        }
+        cairo_set_source_rgba(cr, p->rgb[0], p->rgb[1], p->rgb[2], 0.8);
+        draw_points_clipped(cr, p->xy, p->n, ox, oy + title, scale, radius);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_move_to(cr, ox + 4, oy + 13);
+        cairo_show_text(cr, p->title ? p->title : "");
+    }
+    cairo_surface_flush(surf);
+    cairo_status_t st = cairo_surface_write_to_png(surf, path);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        err = mfm_err_set(MFM_EIO, "figure '%s': cannot write PNG: %s", path, cairo_status_to_string(st));
+        goto cleanup;
+    }
+cleanup:
+    if (cr)
+        cairo_destroy(cr);
+    if (surf)
+        cairo_surface_destroy(surf);
+    return err;
+}
