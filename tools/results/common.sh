@@ -1,0 +1,46 @@
+# tools/results/common.sh — sourced by the per-task scripts: locates the mfm
+# binary and the datasets, and times each command.  Not run on its own.
+#
+# Environment (all optional):
+#   MFM      path of the mfm binary        [default: build/app/mfm of this tree]
+#   DATASETS directory of the .h5ad files  [default: datasets/ of this tree]
+#   STEPS    training steps per model      [default: 800, as mfm demo]
+#   THREADS  OpenBLAS threads              [default: 1]
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MFM=${MFM:-$ROOT/build/app/mfm}
+DATASETS=${DATASETS:-$ROOT/datasets}
+STEPS=${STEPS:-800}
+THREADS=${THREADS:-1}
+[ -x "$MFM" ] || { echo "results: no mfm binary at $MFM (build first: meson setup build && ninja -C build)" >&2; exit 1; }
+
+now() { date +%s.%N; }
+
+# timed LABEL TIMINGS_FILE CMD... — run CMD quietly (its output goes to
+# LABEL's log next to TIMINGS_FILE), append "LABEL<TAB>seconds" to
+# TIMINGS_FILE and print the wall time.  On failure, print the log tail.
+timed() {
+  local label=$1 tfile=$2; shift 2
+  local log="${tfile%.tsv}.log" t0 t1 rc=0
+  t0=$(now)
+  echo "### $label: $*" >>"$log"
+  "$@" >>"$log" 2>&1 || rc=$?
+  t1=$(now)
+  if [ $rc -ne 0 ]; then
+    echo "results: FAILED ($rc): $label; last lines of $log:" >&2
+    tail -5 "$log" >&2
+    exit $rc
+  fi
+  local s
+  s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  printf '%s\t%s\n' "$label" "$s" >>"$tfile"
+  printf '  %-48s %7ss\n' "$label" "$s"
+}
+
+# usage_check NAME NARGS_GIVEN — the scripts take OUT_DIR SEED.
+usage_check() {
+  if [ "$2" -lt 2 ]; then
+    echo "usage: $1 OUT_DIR SEED [items...]" >&2
+    exit 2
+  fi
+}
