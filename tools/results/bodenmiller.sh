@@ -4,7 +4,8 @@
 # (default Patient1 Patient4 Patient7) train MFM, CGFM and FM on the other
 # seven patients' Ref -> BCRXL pairs, predict the held-out patient's BCRXL
 # cells from its Ref cells, and evaluate beside the identity, train-mean-shift
-# and oracle-mean-shift baselines in the 24-marker arcsinh space (X).
+# and oracle-mean-shift baselines and the training mean effect
+# (delta_baseline.py) in the 24-marker arcsinh space (X).
 # Writes OUT_DIR/bodenmiller/seedSEED/PATIENT/{report/,timings.tsv,...}.
 source "$(dirname "$0")/common.sh"
 usage_check "$0" $#
@@ -28,9 +29,6 @@ for p in "${patients[@]}"; do
     timed "predict $m" "$tf" "$MFM" predict "$d/$m" "$data" --out "$d/pred_$m.h5ad" \
       --threads "$THREADS" "${truth[@]}"
   done
-  timed "eval" "$tf" "$MFM" eval --pred "$d/pred_mfm.h5ad" --pred "$d/pred_cgfm.h5ad" \
-    --pred "$d/pred_fm.h5ad" --truth "$d/observed.h5ad" --out "$d/report" \
-    --by patient_id,condition --control-key condition --control Ref \
-    --split-key split --train-value train
+  eval_perturbation "$d" patient_id condition Ref
 done
 awk -v a="$t_all" -v b="$(now)" 'BEGIN { printf "bodenmiller: seed done in %.0f s wall\n", b - a }'

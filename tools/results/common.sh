@@ -37,6 +37,19 @@ timed() {
   printf '  %-48s %7ss\n' "$label" "$s"
 }
 
+# eval_perturbation DIR EXPERIMENT_KEY TREATMENT_KEY CONTROL — the
+# train_delta_shift baseline (delta_baseline.py) and mfm eval of DIR's three
+# predictions beside all baselines, into DIR/report.
+eval_perturbation() {
+  local d=$1 ek=$2 tk=$3 ctl=$4 tf=$1/timings.tsv
+  timed "delta baseline" "$tf" /usr/bin/python3 "$ROOT/tools/results/delta_baseline.py" \
+    "$d/observed.h5ad" "$d/pred_delta.h5ad" "$ek" "$tk" "$ctl"
+  timed "eval" "$tf" "$MFM" eval --pred "$d/pred_mfm.h5ad" --pred "$d/pred_cgfm.h5ad" \
+    --pred "$d/pred_fm.h5ad" --pred "$d/pred_delta.h5ad" --truth "$d/observed.h5ad" \
+    --out "$d/report" --by "$ek,$tk" --control-key "$tk" --control "$ctl" \
+    --split-key split --train-value train
+}
+
 # usage_check NAME NARGS_GIVEN — the scripts take OUT_DIR SEED.
 usage_check() {
   if [ "$2" -lt 2 ]; then

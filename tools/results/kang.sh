@@ -5,7 +5,8 @@
 # CGFM and FM on the other six types' control -> stimulated pairs in a
 # 30-component PCA space fitted on the training cells (X is already
 # log-normalised: --transform none), predict the held-out type's stimulated
-# cells from its control cells, and evaluate in that PCA space.
+# cells from its control cells, and evaluate in that PCA space beside the
+# baselines and the training mean effect (delta_baseline.py).
 # Writes OUT_DIR/kang/seedSEED/CELL_TYPE/{report/,timings.tsv,...}.
 source "$(dirname "$0")/common.sh"
 usage_check "$0" $#
@@ -31,9 +32,6 @@ for c in "${types[@]}"; do
     timed "predict $m" "$tf" "$MFM" predict "$d/$m" "$data" --out "$d/pred_$m.h5ad" \
       --threads "$THREADS" "${truth[@]}"
   done
-  timed "eval" "$tf" "$MFM" eval --pred "$d/pred_mfm.h5ad" --pred "$d/pred_cgfm.h5ad" \
-    --pred "$d/pred_fm.h5ad" --truth "$d/observed.h5ad" --out "$d/report" \
-    --by cell_type,condition --control-key condition --control control \
-    --split-key split --train-value train
+  eval_perturbation "$d" cell_type condition control
 done
 awk -v a="$t_all" -v b="$(now)" 'BEGIN { printf "kang: seed done in %.0f s wall\n", b - a }'

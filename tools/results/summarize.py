@@ -17,7 +17,8 @@ import statistics
 import sys
 from collections import defaultdict
 
-METHODS = ["mfm", "cgfm", "fm", "identity", "train_mean_shift", "oracle_mean_shift"]
+METHODS = ["mfm", "cgfm", "fm", "identity", "train_mean_shift", "train_delta_shift",
+           "oracle_mean_shift"]
 LOWER = ["W1", "W2", "MMD", "energy", "mean_L2", "mean_MSE", "mean_L1"]
 HIGHER = ["r_pairwise_corr", "R2_means"]
 
@@ -170,8 +171,9 @@ def main():
         for k in main_metrics:
             metric_table(res, k, items, label)
         means_table(res, items, all_metrics)
-        verdict(res, items, main_metrics)
-        verdict(res, items, all_metrics)
+        bl = ("identity", "train_mean_shift", "train_delta_shift")
+        verdict(res, items, main_metrics, baselines=bl)
+        verdict(res, items, all_metrics, baselines=bl)
         timings(out, task)
     res = load(out, "emt")
     if res:
