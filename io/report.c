@@ -383,8 +383,16 @@ void mfm_report_method_mean(const mfm_report *r, size_t m, mfm_metrics *out, siz
         nsum[3] += (double)e->m.n_true_used;
     }
     *count = c;
-    if (c == 0)
+    if (c == 0) {
+        /* No population: the means are undefined, not 0 (a 0 W1 would read
+         * as a perfect method in report.json and on the console). */
+        out->w1 = out->w2 = out->mmd = out->energy = NAN;
+        out->r_pairwise_corr = out->r2_means = NAN;
+        out->mean_l2 = out->mean_mse = out->mean_l1 = NAN;
+        for (size_t g = 0; g < MFM_MMD_NGAMMA; g++)
+            out->mmd_gamma[g] = NAN;
         return;
+    }
     double k = (double)c;
     out->w1 /= k;
     out->w2 /= k;

@@ -132,7 +132,9 @@ mfm_err mfm_report_add_config(mfm_report *r, const char *key, const char *value)
 mfm_err mfm_report_add_note(mfm_report *r, const char *text);
 
 /* Mean over the populations where method m is present: every metric field
- * of out (sizes are averaged too), and the count in *count (0: out zeroed). */
+ * of out (sizes are averaged too), and the count in *count.  With count 0
+ * (e.g. a train-mean shift with no training targets) every metric is NaN
+ * (null in report.json, n/a in the HTML) and the sizes are 0. */
 void mfm_report_method_mean(const mfm_report *r, size_t m, mfm_metrics *out, size_t *count);
 
 /* Index of the best method for metric i over the per-method means, among

@@ -272,6 +272,57 @@ START_TEST(test_means_and_best)
 }
 END_TEST
 
+/* A method evaluated on no population (a train-mean shift without training
+ * targets) has undefined means: NaN from mfm_report_method_mean, null in
+ * report.json, never 0 (which would read as a perfect score). */
+START_TEST(test_method_without_populations)
+{
+    make_tmpdir();
+    mfm_report r = {0};
+    rng_state = 0x9E3779B97F4A7C15ull;
+    ck_assert_int_eq(mfm_report_init(&r, D, features, 2, keys, NMETH, methods, kinds, NPOP, pop_keys),
+                     MFM_OK);
+    for (size_t p = 0; p < NPOP; p++) {
+        float *ctl = cloud(150, D, 0.0), *tru = cloud(220, D, 1.0);
+        ck_assert_int_eq(mfm_report_set_population(&r, p, tru, 220, ctl, 150), MFM_OK);
+        for (size_t m = 0; m < NMETH; m += 2) { /* skip method 1 (identity) */
+            float *pred = cloud(100, D, 0.8);
+            mfm_metrics mm = planted(p, m);
+            ck_assert_int_eq(mfm_report_set_result(&r, p, m, pred, 100, &mm), MFM_OK);
+            free(pred);
+        }
+        free(ctl);
+        free(tru);
+    }
+    ck_assert_int_eq(mfm_report_set_provenance(&r, "0.1.0", "mfm eval", 5000, 0, gammas), MFM_OK);
+    mfm_metrics mean;
+    size_t c = 99;
+    mfm_report_method_mean(&r, 1, &mean, &c);
+    ck_assert_uint_eq(c, 0);
+    ck_assert(isnan(mean.w1) && isnan(mean.w2) && isnan(mean.mmd) && isnan(mean.mean_l1));
+    ck_assert(isnan(mean.mmd_gamma[0]));
+    ck_assert_uint_eq(mean.n_pred, 0);
+    char out[512], path[600];
+    snprintf(out, sizeof out, "%s/out", tmpdir);
+    ck_assert_int_eq(mfm_report_write_dir(&r, out), MFM_OK);
+    snprintf(path, sizeof path, "%s/report.json", out);
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    ck_assert_msg(root != NULL, "report.json does not parse: %s line %d", jerr.text, jerr.line);
+    json_t *mm = json_object_get(json_object_get(root, "method_means"), "identity");
+    ck_assert_ptr_nonnull(mm);
+    ck_assert_int_eq(json_integer_value(json_object_get(mm, "n_populations")), 0);
+    ck_assert(json_is_null(json_object_get(mm, "W1")));
+    ck_assert(json_is_null(json_object_get(mm, "MMD")));
+    ck_assert(json_is_null(json_object_get(json_object_get(mm, "MMD_per_gamma"), "2")));
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root, "best_method"), "W1")),
+                     "MFM");
+    json_decref(root);
+    mfm_report_destroy(&r);
+    rm_tree(tmpdir);
+}
+END_TEST
+
 START_TEST(test_json_round_trip)
 {
     make_tmpdir();
@@ -552,6 +603,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, test_base64_vectors);
     tcase_add_test(tc, test_means_and_best);
     tcase_add_test(tc, test_json_round_trip);
+    tcase_add_test(tc, test_method_without_populations);
     tcase_add_test(tc, test_csv_rows);
     tcase_add_loop_test(tc, test_html_tables_and_images, 0, 2);
     tcase_add_test(tc, test_ties);

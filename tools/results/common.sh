@@ -1,0 +1,59 @@
+# tools/results/common.sh — sourced by the per-task scripts: locates the mfm
+# binary and the datasets, and times each command.  Not run on its own.
+#
+# Environment (all optional):
+#   MFM      path of the mfm binary        [default: build/app/mfm of this tree]
+#   DATASETS directory of the .h5ad files  [default: datasets/ of this tree]
+#   STEPS    training steps per model      [default: 800, as mfm demo]
+#   THREADS  OpenBLAS threads              [default: 1]
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MFM=${MFM:-$ROOT/build/app/mfm}
+DATASETS=${DATASETS:-$ROOT/datasets}
+STEPS=${STEPS:-800}
+THREADS=${THREADS:-1}
+[ -x "$MFM" ] || { echo "results: no mfm binary at $MFM (build first: meson setup build && ninja -C build)" >&2; exit 1; }
+
+now() { date +%s.%N; }
+
+# timed LABEL TIMINGS_FILE CMD... — run CMD quietly (its output goes to
+# LABEL's log next to TIMINGS_FILE), append "LABEL<TAB>seconds" to
+# TIMINGS_FILE and print the wall time.  On failure, print the log tail.
+timed() {
+  local label=$1 tfile=$2; shift 2
+  local log="${tfile%.tsv}.log" t0 t1 rc=0
+  t0=$(now)
+  echo "### $label: $*" >>"$log"
+  "$@" >>"$log" 2>&1 || rc=$?
+  t1=$(now)
+  if [ $rc -ne 0 ]; then
+    echo "results: FAILED ($rc): $label; last lines of $log:" >&2
+    tail -5 "$log" >&2
+    exit $rc
+  fi
+  local s
+  s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  printf '%s\t%s\n' "$label" "$s" >>"$tfile"
+  printf '  %-48s %7ss\n' "$label" "$s"
+}
+
+# eval_perturbation DIR EXPERIMENT_KEY TREATMENT_KEY CONTROL — the
+# train_delta_shift baseline (delta_baseline.py) and mfm eval of DIR's three
+# predictions beside all baselines, into DIR/report.
+eval_perturbation() {
+  local d=$1 ek=$2 tk=$3 ctl=$4 tf=$1/timings.tsv
+  timed "delta baseline" "$tf" /usr/bin/python3 "$ROOT/tools/results/delta_baseline.py" \
+    "$d/observed.h5ad" "$d/pred_delta.h5ad" "$ek" "$tk" "$ctl"
+  timed "eval" "$tf" "$MFM" eval --pred "$d/pred_mfm.h5ad" --pred "$d/pred_cgfm.h5ad" \
+    --pred "$d/pred_fm.h5ad" --pred "$d/pred_delta.h5ad" --truth "$d/observed.h5ad" \
+    --out "$d/report" --by "$ek,$tk" --control-key "$tk" --control "$ctl" \
+    --split-key split --train-value train
+}
+
+# usage_check NAME NARGS_GIVEN — the scripts take OUT_DIR SEED.
+usage_check() {
+  if [ "$2" -lt 2 ]; then
+    echo "usage: $1 OUT_DIR SEED [items...]" >&2
+    exit 2
+  fi
+}

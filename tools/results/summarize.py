@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+"""tools/results/summarize.py OUT_DIR — the tables of docs/results.md.
+
+Reads every OUT_DIR/<task>/seed<S>/<held-out...>/report/metrics.csv written
+by bodenmiller.sh, kang.sh and emt.sh (and their timings.tsv) and prints
+Markdown: per held-out population and metric, each method's value as the
+mean over the seeds found +- their standard deviation (ddof = 1; omitted
+with one seed), the mean over held-out populations, whether MFM beats the
+identity and train-mean-shift baselines, and the wall times.
+Standard library only.
+"""
+import csv
+import glob
+import math
+import os
+import statistics
+import sys
+from collections import defaultdict
+
+METHODS = ["mfm", "cgfm", "fm", "identity", "train_mean_shift", "train_delta_shift",
+           "oracle_mean_shift"]
+LOWER = ["W1", "W2", "MMD", "energy", "mean_L2", "mean_MSE", "mean_L1"]
+HIGHER = ["r_pairwise_corr", "R2_means"]
+
+
+def load(out, task):
+    """{item: {seed: {method: {metric: value}}}} for one task."""
+    res = defaultdict(dict)
+    pat = os.path.join(out, task, "seed*", "**", "report", "metrics.csv")
+    for path in sorted(glob.glob(pat, recursive=True)):
+        rel = os.path.relpath(path, os.path.join(out, task)).split(os.sep)
+        seed = int(rel[0][4:])
+        item = "/".join(rel[1:-2])
+        rows = {}
+        with open(path, newline="") as f:
+            for r in csv.DictReader(f):
+                rows[r["method"]] = {k: float(v) for k, v in r.items()
+                                     if k in LOWER + HIGHER}
+        res[item][seed] = rows
+    return res
+
+
+def fmt(vals, digits=4):
+    vals = [v for v in vals if v is not None and not math.isnan(v)]
+    if not vals:
+        return "n/a"
+    m = statistics.fmean(vals)
+    s = f"{m:.{digits}g}"
+    if len(vals) > 1:
+        s += f" ± {statistics.stdev(vals):.2g}"
+    return s
+
+
+def val(res, item, seed, method, metric):
+    return res[item].get(seed, {}).get(method, {}).get(metric)
+
+
+def seeds_of(res):
+    return sorted({s for it in res.values() for s in it})
+
+
+def methods_of(res):
+    have = {m for it in res.values() for s in it.values() for m in s}
+    return [m for m in METHODS if m in have]
+
+
+def means_table(res, items, metrics):
+    """Rows = methods, columns = metrics: mean over the held-out populations
+    per seed, then mean +- sd over seeds."""
+    seeds, methods = seeds_of(res), methods_of(res)
+    print("\nMean over the held-out populations, every metric "
+          "(↓ lower is better, ↑ higher is better):\n")
+    print("| method | " + " | ".join(f"{k} {'↑' if k in HIGHER else '↓'}" for k in metrics) + " |")
+    print("|---|" + "---|" * len(metrics))
+    for m in methods:
+        cells = []
+        for k in metrics:
+            per_seed = []
+            for s in seeds:
+                v = [val(res, it, s, m, k) for it in items]
+                if all(x is not None and not math.isnan(x) for x in v):
+                    per_seed.append(statistics.fmean(v))
+            cells.append(fmt(per_seed))
+        print(f"| {m} | " + " | ".join(cells) + " |")
+
+
+def metric_table(res, metric, items, label, with_mean=True):
+    seeds, methods = seeds_of(res), methods_of(res)
+    print(f"\n**{metric}** ({'higher' if metric in HIGHER else 'lower'} is better)\n")
+    print(f"| {label} | " + " | ".join(methods) + " |")
+    print("|---|" + "---|" * len(methods))
+    for it in items:
+        print(f"| {it} | " + " | ".join(
+            fmt([val(res, it, s, m, metric) for s in seeds]) for m in methods) + " |")
+    if with_mean and len(items) > 1:
+        # mean over held-out populations per seed, then mean +- sd over seeds
+        cells = []
+        for m in methods:
+            per_seed = []
+            for s in seeds:
+                v = [val(res, it, s, m, metric) for it in items]
+                if all(x is not None and not math.isnan(x) for x in v):
+                    per_seed.append(statistics.fmean(v))
+            cells.append(fmt(per_seed))
+        print("| **mean** | " + " | ".join(f"**{c}**" for c in cells) + " |")
+
+
+def better(a, b, metric):
+    if a is None or b is None or math.isnan(a) or math.isnan(b):
+        return None
+    return a > b if metric in HIGHER else a < b
+
+
+def verdict(res, items, metrics, model="mfm", baselines=("identity", "train_mean_shift")):
+    seeds = seeds_of(res)
+    print(f"\n{model.upper()} against the baselines, per held-out population and seed "
+          f"(number of the {len(metrics)} metrics {', '.join(metrics)} on which "
+          f"{model.upper()} is better):\n")
+    print("| held out | seed | " + " | ".join(f"vs {b}" for b in baselines) + " |")
+    print("|---|---|" + "---|" * len(baselines))
+    tot = defaultdict(lambda: [0, 0])
+    for it in items:
+        for s in seeds:
+            cells = []
+            for b in baselines:
+                w = [better(val(res, it, s, model, k), val(res, it, s, b, k), k) for k in metrics]
+                w = [x for x in w if x is not None]
+                if not w:
+                    cells.append("n/a")
+                    continue
+                tot[b][0] += sum(w)
+                tot[b][1] += len(w)
+                cells.append(f"{sum(w)}/{len(w)}")
+            print(f"| {it} | {s} | " + " | ".join(cells) + " |")
+    print("| **all** | | " + " | ".join(
+        f"**{tot[b][0]}/{tot[b][1]}**" if tot[b][1] else "n/a" for b in baselines) + " |")
+
+
+def timings(out, task):
+    per = defaultdict(list)
+    total = 0.0
+    for path in glob.glob(os.path.join(out, task, "seed*", "**", "timings.tsv"), recursive=True):
+        with open(path) as f:
+            for line in f:
+                label, sec = line.rstrip("\n").split("\t")
+                per[label].append(float(sec))
+                total += float(sec)
+    if not per:
+        return
+    parts = [f"{k} {statistics.fmean(v):.0f} s" for k, v in sorted(per.items())
+             if k.startswith("train")]
+    pred = [x for k, v in per.items() if k.startswith("predict") for x in v]
+    print(f"\nWall time ({task}): {total / 60:.1f} min in all; mean per run: "
+          + ", ".join(parts) + f", predict {statistics.fmean(pred):.1f} s"
+          + f", eval {statistics.fmean(per.get('eval', [0])):.1f} s.")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: summarize.py OUT_DIR")
+    out = sys.argv[1]
+    main_metrics = ["W1", "W2", "MMD"]
+    all_metrics = LOWER + HIGHER
+    for task, label, title in [("bodenmiller", "held-out patient", "Bodenmiller BCR-XL (24 arcsinh markers)"),
+                               ("kang", "held-out cell type", "Kang IFN-beta (30 PCs)")]:
+        res = load(out, task)
+        if not res:
+            continue
+        items = sorted(res)
+        print(f"\n### {title}: seeds {seeds_of(res)}")
+        for k in main_metrics:
+            metric_table(res, k, items, label)
+        means_table(res, items, all_metrics)
+        bl = ("identity", "train_mean_shift", "train_delta_shift")
+        verdict(res, items, main_metrics, baselines=bl)
+        verdict(res, items, all_metrics, baselines=bl)
+        timings(out, task)
+    res = load(out, "emt")
+    if res:
+        items = sorted(res, key=lambda s: (s.split("/")[0][::-1], float(s.split("/t")[1])))
+        print(f"\n### EMT time series: seeds {seeds_of(res)}")
+        for k in ["W1", "W2", "MMD", "energy", "mean_L2"]:
+            metric_table(res, k, items, "data / held-out time", with_mean=False)
+        verdict(res, items, main_metrics, baselines=("identity",))
+        timings(out, "emt")
+
+
+if __name__ == "__main__":
+    main()
