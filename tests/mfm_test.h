@@ -3,6 +3,7 @@
 #define MFM_TESTS_MFM_TEST_H
 
 #include <check.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,27 @@ static inline int mfm_test_run(char *out, size_t len, const char *args)
     if (WIFEXITED(st))
         return WEXITSTATUS(st);
     return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* mfm_test_run with the arguments formatted printf-style. */
+static inline int mfm_test_runf(char *out, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline int mfm_test_runf(char *out, size_t len, const char *fmt, ...)
+{
+    char args[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return mfm_test_run(out, len, args);
+}
+
+/* Remove a test's temporary directory and everything in it. */
+static inline void mfm_test_rmtree(const char *dir)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 
 #endif

@@ -33,22 +33,9 @@ static void setup(void)
     ck_assert_msg(mfm_test_run(out, sizeof out, args) == 0, "%s", out);
 }
 
-static void teardown(void)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
+static void teardown(void) { mfm_test_rmtree(dir); }
 
-static int run(const char *fmt, ...)
-{
-    char args[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    return mfm_test_run(out, sizeof out, args);
-}
+#define run(...) mfm_test_runf(out, sizeof out, __VA_ARGS__)
 
 /* The text of obs column col of file path, cell by cell. */
 static char **read_col(const char *path, const char *col, size_t *n)
