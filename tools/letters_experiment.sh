@@ -81,8 +81,8 @@ if [ "$tiny" = 1 ]; then
     pops="Y_0"
 else
     data_opts=""
-    budget="--steps 3000 --pops-per-step 8 --cells-per-pop 128 --lr 1e-3
-            --mlp-width 128 --mlp-depth 4"
+    budget="--steps 12000 --pops-per-step 8 --cells-per-pop 128 --lr 1e-3
+            --mlp-width 128 --mlp-depth 4 --time-dim 32 --fourier 64 --fourier-sigma 0.3"
     embedder="--gcn-layers 3 --gcn-width 64 --embed-dim 32 --knn 15 --embed-cells 256"
     solver="--solver rk4 --steps 20"
     cap=5000
