@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
     --mfm) [ $# -ge 2 ] || die "--mfm needs a value"; mfm=$2; shift 2 ;;
     --threads) [ $# -ge 2 ] || die "--threads needs a value"; threads=$2; shift 2 ;;
     --tiny) tiny=1; shift ;;
-    -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
     esac
 done
