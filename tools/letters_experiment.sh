@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
     --mfm) [ $# -ge 2 ] || die "--mfm needs a value"; mfm=$2; shift 2 ;;
     --threads) [ $# -ge 2 ] || die "--threads needs a value"; threads=$2; shift 2 ;;
     --tiny) tiny=1; shift ;;
-    -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
     esac
 done
@@ -81,8 +81,8 @@ if [ "$tiny" = 1 ]; then
     pops="Y_0"
 else
     data_opts=""
-    budget="--steps 3000 --pops-per-step 8 --cells-per-pop 128 --lr 1e-3
-            --mlp-width 128 --mlp-depth 4"
+    budget="--steps 12000 --pops-per-step 8 --cells-per-pop 128 --lr 1e-3
+            --mlp-width 128 --mlp-depth 4 --time-dim 32 --fourier 64 --fourier-sigma 0.3"
     embedder="--gcn-layers 3 --gcn-width 64 --embed-dim 32 --knn 15 --embed-cells 256"
     solver="--solver rk4 --steps 20"
     cap=5000
