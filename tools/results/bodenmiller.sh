@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/results/bodenmiller.sh OUT_DIR SEED [PATIENT...]
 # Bodenmiller BCR-XL CyTOF, leave one patient out: for each held-out patient
-# (default Patient1 Patient4 Patient7) train MFM, CGFM and FM on the other
+# (default all eight, Patient1 ... Patient8) train MFM, CGFM and FM on the other
 # seven patients' Ref -> BCRXL pairs, predict the held-out patient's BCRXL
 # cells from its Ref cells, and evaluate beside the identity, train-mean-shift
 # and oracle-mean-shift baselines and the training mean effect
@@ -11,7 +11,7 @@ source "$(dirname "$0")/common.sh"
 usage_check "$0" $#
 out=$1 seed=$2; shift 2
 patients=("$@")
-[ ${#patients[@]} -gt 0 ] || patients=(Patient1 Patient4 Patient7)
+[ ${#patients[@]} -gt 0 ] || patients=(Patient1 Patient2 Patient3 Patient4 Patient5 Patient6 Patient7 Patient8)
 data=$DATASETS/bodenmiller2012_bcrxl_pbmc_cytof_16samples.h5ad
 t_all=$(now)
 for p in "${patients[@]}"; do

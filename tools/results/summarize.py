@@ -46,7 +46,7 @@ def fmt(vals, digits=4):
         return "n/a"
     m = statistics.fmean(vals)
     s = f"{m:.{digits}g}"
-    if len(vals) > 1:
+    if len(vals) > 1 and max(vals) > min(vals):  # no "± 0" for seed-free baselines
         s += f" ± {statistics.stdev(vals):.2g}"
     return s
 
@@ -177,7 +177,8 @@ def main():
         timings(out, task)
     res = load(out, "emt")
     if res:
-        items = sorted(res, key=lambda s: (s.split("/")[0][::-1], float(s.split("/t")[1])))
+        order = {"tigon3d": 0, "deepruot10d": 1}
+        items = sorted(res, key=lambda s: (order.get(s.split("/")[0], 2), float(s.split("/t")[1])))
         print(f"\n### EMT time series: seeds {seeds_of(res)}")
         for k in ["W1", "W2", "MMD", "energy", "mean_L2"]:
             metric_table(res, k, items, "data / held-out time", with_mean=False)
