@@ -184,27 +184,32 @@ mfm_err mfm_feature_means(double *mean_pred, double *mean_true, double *diff,
     return MFM_OK;
 }
 
+/* Both clouds in float64, shifted by the mean of y (keeps the distance
+ * sums well conditioned); what names the caller in messages. */
+static mfm_err clouds_shifted(mfm_cloud64 *X, mfm_cloud64 *Y, const float *x, size_t n,
+                              const float *y, size_t m, size_t d, const char *what)
+{
+    double *shift = malloc(d * sizeof *shift);
+    if (shift == NULL)
+        return mfm_err_set(MFM_ENOMEM, "%s: no memory", what);
+    col_means(shift, y, m, d);
+    mfm_err rc = mfm_cloud64_init(X, x, n, d, shift);
+    if (rc == MFM_OK)
+        rc = mfm_cloud64_init(Y, y, m, d, shift);
+    free(shift);
+    return rc;
+}
+
 mfm_err mfm_wasserstein(double *w1, double *w2, const float *x, size_t n,
                         const float *y, size_t m, size_t d)
 {
     mfm_err rc = check_pair(x, n, y, m, d);
     mfm_cloud64 X = {0}, Y = {0};
-    double *shift = NULL;
     if (rc != MFM_OK)
         return rc;
-    shift = malloc(d * sizeof *shift);
-    if (shift == NULL) {
-        rc = mfm_err_set(MFM_ENOMEM, "W1/W2: no memory");
-        goto cleanup;
-    }
-    col_means(shift, y, m, d);
-    rc = mfm_cloud64_init(&X, x, n, d, shift);
-    if (rc == MFM_OK)
-        rc = mfm_cloud64_init(&Y, y, m, d, shift);
+    rc = clouds_shifted(&X, &Y, x, n, y, m, d, "W1/W2");
     if (rc == MFM_OK)
         rc = mfm_wasserstein_c64(w1, w2, &X, &Y);
-cleanup:
-    free(shift);
     mfm_cloud64_destroy(&X);
     mfm_cloud64_destroy(&Y);
     return rc;
@@ -216,22 +221,11 @@ mfm_err mfm_mmd_energy(double *mmd, double *mmd_gamma, double *energy,
 {
     mfm_err rc = check_pair(x, n, y, m, d);
     mfm_cloud64 X = {0}, Y = {0};
-    double *shift = NULL;
     if (rc != MFM_OK)
         return rc;
-    shift = malloc(d * sizeof *shift);
-    if (shift == NULL) {
-        rc = mfm_err_set(MFM_ENOMEM, "MMD/energy: no memory");
-        goto cleanup;
-    }
-    col_means(shift, y, m, d);
-    rc = mfm_cloud64_init(&X, x, n, d, shift);
-    if (rc == MFM_OK)
-        rc = mfm_cloud64_init(&Y, y, m, d, shift);
+    rc = clouds_shifted(&X, &Y, x, n, y, m, d, "MMD/energy");
     if (rc == MFM_OK)
         rc = mfm_mmd_energy_c64(mmd, mmd_gamma, energy, &X, &Y);
-cleanup:
-    free(shift);
     mfm_cloud64_destroy(&X);
     mfm_cloud64_destroy(&Y);
     return rc;
@@ -244,7 +238,6 @@ mfm_err mfm_metrics_compute(mfm_metrics *out, const float *pred, size_t n_pred,
     mfm_err rc = MFM_OK;
     float *sp = NULL, *st = NULL;
     mfm_cloud64 X = {0}, Y = {0};
-    double *shift = NULL;
     mfm_metrics_opts o = opts != NULL ? *opts : mfm_metrics_default_opts();
     memset(out, 0, sizeof *out);
     out->n_pred = n_pred;
@@ -292,15 +285,7 @@ mfm_err mfm_metrics_compute(mfm_metrics *out, const float *pred, size_t n_pred,
     }
     out->n_pred_used = np;
     out->n_true_used = nt;
-    shift = malloc(d * sizeof *shift);
-    if (shift == NULL) {
-        rc = mfm_err_set(MFM_ENOMEM, "metrics: no memory");
-        goto cleanup;
-    }
-    col_means(shift, ut, nt, d);
-    rc = mfm_cloud64_init(&X, up, np, d, shift);
-    if (rc == MFM_OK)
-        rc = mfm_cloud64_init(&Y, ut, nt, d, shift);
+    rc = clouds_shifted(&X, &Y, up, np, ut, nt, d, "metrics");
     if (rc == MFM_OK)
         rc = mfm_mmd_energy_c64(&out->mmd, out->mmd_gamma, &out->energy, &X, &Y);
     if (rc == MFM_OK)
@@ -308,7 +293,6 @@ mfm_err mfm_metrics_compute(mfm_metrics *out, const float *pred, size_t n_pred,
 cleanup:
     free(sp);
     free(st);
-    free(shift);
     mfm_cloud64_destroy(&X);
     mfm_cloud64_destroy(&Y);
     return rc;
