@@ -12,6 +12,48 @@
 #define VIEW 5.5
 #define COLS_MAX 7
 
+/* A white sheet of rows x cols panels, each pw wide and ph = pw + title high,
+ * with the panel font set; what ("preview", "figure") starts the message. */
+static mfm_err sheet_open(const char *what, const char *path, size_t cols, size_t rows, double pw,
+                          double ph, cairo_surface_t **surf, cairo_t **cr)
+{
+    *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(pw * (double)cols),
+                                       (int)(ph * (double)rows));
+    if (cairo_surface_status(*surf) != CAIRO_STATUS_SUCCESS)
+        return mfm_err_set(MFM_ENOMEM, "%s '%s': cannot create a %zu x %zu image: %s", what, path,
+                           (size_t)(pw * (double)cols), (size_t)(ph * (double)rows),
+                           cairo_status_to_string(cairo_surface_status(*surf)));
+    *cr = cairo_create(*surf);
+    cairo_set_source_rgb(*cr, 1, 1, 1);
+    cairo_paint(*cr);
+    cairo_select_font_face(*cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(*cr, fmin(12.0, pw / 14.0));
+    return MFM_OK;
+}
+
+/* Frame of the pw x pw plot area at (ox, oy) and axes through the origin. */
+static void draw_frame(cairo_t *cr, double ox, double oy, double pw)
+{
+    cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+    cairo_set_line_width(cr, 1.0);
+    cairo_rectangle(cr, ox + 0.5, oy + 0.5, pw - 1, pw - 1);
+    cairo_move_to(cr, ox + pw / 2, oy);
+    cairo_line_to(cr, ox + pw / 2, oy + pw);
+    cairo_move_to(cr, ox, oy + pw / 2);
+    cairo_line_to(cr, ox + pw, oy + pw / 2);
+    cairo_stroke(cr);
+}
+
+static mfm_err sheet_write(const char *what, cairo_surface_t *surf, const char *path)
+{
+    cairo_surface_flush(surf);
+    cairo_status_t st = cairo_surface_write_to_png(surf, path);
+    if (st != CAIRO_STATUS_SUCCESS)
+        return mfm_err_set(MFM_EIO, "%s '%s': cannot write PNG: %s", what, path,
+                           cairo_status_to_string(st));
+    return MFM_OK;
+}
+
 static void draw_points(cairo_t *cr, const float *xy, size_t n, double ox, double oy,
                         double scale, double radius)
 {
@@ -44,33 +86,15 @@ mfm_err mfm_letters_preview_png(const mfm_letters_dataset *d, const size_t *pops
     const size_t rows = (n_pops + cols - 1) / cols;
     const double title = 18.0;
     const double pw = (double)panel_px, ph = (double)panel_px + title;
-    surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(pw * (double)cols),
-                                      (int)(ph * (double)rows));
-    if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
-        err = mfm_err_set(MFM_ENOMEM, "preview '%s': cannot create a %zu x %zu image: %s", path,
-                          (size_t)(pw * (double)cols), (size_t)(ph * (double)rows),
-                          cairo_status_to_string(cairo_surface_status(surf)));
+    err = sheet_open("preview", path, cols, rows, pw, ph, &surf, &cr);
+    if (err)
         goto cleanup;
-    }
-    cr = cairo_create(surf);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
     const double scale = pw / (2 * VIEW);
     const double radius = fmax(0.6, pw / 300.0);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, fmin(12.0, pw / 14.0));
     for (size_t k = 0; k < n_pops; k++) {
         const mfm_letters_pop *p = &d->pops[pops[k]];
         const double ox = pw * (double)(k % cols), oy = ph * (double)(k / cols);
-        /* frame and axes through the origin */
-        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-        cairo_set_line_width(cr, 1.0);
-        cairo_rectangle(cr, ox + 0.5, oy + title + 0.5, pw - 1, pw - 1);
-        cairo_move_to(cr, ox + pw / 2, oy + title);
-        cairo_line_to(cr, ox + pw / 2, oy + title + pw);
-        cairo_move_to(cr, ox, oy + title + pw / 2);
-        cairo_line_to(cr, ox + pw, oy + title + pw / 2);
-        cairo_stroke(cr);
+        draw_frame(cr, ox, oy + title, pw);
         /* source (noisy) in orange, target in blue on top */
         const float *src = d->x + 2 * p->row0;
         const float *tgt = d->x + 2 * (p->row0 + p->n_points);
@@ -85,13 +109,7 @@ mfm_err mfm_letters_preview_png(const mfm_letters_dataset *d, const size_t *pops
         cairo_move_to(cr, ox + 4, oy + 13);
         cairo_show_text(cr, label);
     }
-    cairo_surface_flush(surf);
-    cairo_status_t st = cairo_surface_write_to_png(surf, path);
-    if (st != CAIRO_STATUS_SUCCESS) {
-        err = mfm_err_set(MFM_EIO, "preview '%s': cannot write PNG: %s", path,
-                          cairo_status_to_string(st));
-        goto cleanup;
-    }
+    err = sheet_write("preview", surf, path);
 cleanup:
     if (cr)
         cairo_destroy(cr);
@@ -127,32 +145,15 @@ mfm_err mfm_letters_panels_png(const mfm_letters_panel *panels, size_t n_panels,
     const size_t rows = (n_panels + cols - 1) / cols;
     const double title = 18.0;
     const double pw = (double)panel_px, ph = (double)panel_px + title;
-    surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(pw * (double)cols),
-                                      (int)(ph * (double)rows));
-    if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
-        err = mfm_err_set(MFM_ENOMEM, "figure '%s': cannot create a %zu x %zu image: %s", path,
-                          (size_t)(pw * (double)cols), (size_t)(ph * (double)rows),
-                          cairo_status_to_string(cairo_surface_status(surf)));
+    err = sheet_open("figure", path, cols, rows, pw, ph, &surf, &cr);
+    if (err)
         goto cleanup;
-    }
-    cr = cairo_create(surf);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
     const double scale = pw / (2 * VIEW);
     const double radius = fmax(0.6, pw / 300.0);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, fmin(12.0, pw / 14.0));
     for (size_t k = 0; k < n_panels; k++) {
         const mfm_letters_panel *p = &panels[k];
         const double ox = pw * (double)(k % cols), oy = ph * (double)(k / cols);
-        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-        cairo_set_line_width(cr, 1.0);
-        cairo_rectangle(cr, ox + 0.5, oy + title + 0.5, pw - 1, pw - 1);
-        cairo_move_to(cr, ox + pw / 2, oy + title);
-        cairo_line_to(cr, ox + pw / 2, oy + title + pw);
-        cairo_move_to(cr, ox, oy + title + pw / 2);
-        cairo_line_to(cr, ox + pw, oy + title + pw / 2);
-        cairo_stroke(cr);
+        draw_frame(cr, ox, oy + title, pw);
         if (p->ref) {
             cairo_set_source_rgba(cr, 0.6, 0.6, 0.6, 0.5);
             draw_points_clipped(cr, p->ref, p->n_ref, ox, oy + title, scale, radius);
@@ -163,12 +164,7 @@ mfm_err mfm_letters_panels_png(const mfm_letters_panel *panels, size_t n_panels,
         cairo_move_to(cr, ox + 4, oy + 13);
         cairo_show_text(cr, p->title ? p->title : "");
     }
-    cairo_surface_flush(surf);
-    cairo_status_t st = cairo_surface_write_to_png(surf, path);
-    if (st != CAIRO_STATUS_SUCCESS) {
-        err = mfm_err_set(MFM_EIO, "figure '%s': cannot write PNG: %s", path, cairo_status_to_string(st));
-        goto cleanup;
-    }
+    err = sheet_write("figure", surf, path);
 cleanup:
     if (cr)
         cairo_destroy(cr);
