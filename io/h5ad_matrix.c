@@ -288,6 +288,23 @@ static mfm_err open_sparse(mfm_h5ad *f, const char *path, hid_t ds[3])
     return MFM_OK;
 }
 
+/* Number of stored entries of dataset d. */
+static hssize_t n_stored(hid_t d)
+{
+    hid_t sp = H5Dget_space(d);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    H5Sclose(sp);
+    return n;
+}
+
+/* Close what open_sparse opened (entries still -1 are skipped). */
+static void close_sparse(hid_t ds[3])
+{
+    for (int k = 0; k < 3; k++)
+        if (ds[k] >= 0)
+            H5Dclose(ds[k]);
+}
+
 static mfm_err read_csr(mfm_h5ad *f, const char *path, const mfm_h5ad_repinfo *info,
                         const size_t *rows, size_t n, float *out)
 {
@@ -299,9 +316,7 @@ static mfm_err read_csr(mfm_h5ad *f, const char *path, const mfm_h5ad_repinfo *i
     rc = open_sparse(f, path, ds);
     if (rc)
         goto cleanup;
-    hid_t sp = H5Dget_space(ds[2]);
-    nnz = (size_t)H5Sget_simple_extent_npoints(sp);
-    H5Sclose(sp);
+    nnz = (size_t)n_stored(ds[2]);
     for (size_t i = 0; i < n; i += rows ? run_length(rows, i, n) : n)
         nruns++;
     /* Pass 1: indptr[a..a+len] of every run (n + nruns entries), checked;
@@ -367,9 +382,7 @@ static mfm_err read_csr(mfm_h5ad *f, const char *path, const mfm_h5ad_repinfo *i
         i += len;
     }
 cleanup:
-    for (int k = 0; k < 3; k++)
-        if (ds[k] >= 0)
-            H5Dclose(ds[k]);
+    close_sparse(ds);
     free(ptr);
     free(ind);
     free(val);
@@ -408,9 +421,7 @@ static mfm_err read_csc(mfm_h5ad *f, const char *path, const mfm_h5ad_repinfo *i
     rc = open_sparse(f, path, ds);
     if (rc)
         goto cleanup;
-    hid_t sp = H5Dget_space(ds[2]);
-    nnz = (size_t)H5Sget_simple_extent_npoints(sp);
-    H5Sclose(sp);
+    nnz = (size_t)n_stored(ds[2]);
     if (read_1d(ds[0], H5T_NATIVE_INT64, 0, dcols + 1, ptr) < 0) {
         rc = mfm_err_set(MFM_EIO, "%s: %s/indptr: cannot read", f->path, path);
         goto cleanup;
@@ -461,9 +472,7 @@ static mfm_err read_csc(mfm_h5ad *f, const char *path, const mfm_h5ad_repinfo *i
         }
     }
 cleanup:
-    for (int k = 0; k < 3; k++)
-        if (ds[k] >= 0)
-            H5Dclose(ds[k]);
+    close_sparse(ds);
     free(ptr);
     free(map);
     free(ind);
@@ -490,9 +499,7 @@ mfm_err mfm_h5ad_rep_check(mfm_h5ad *f, const char *rep)
     if (rc == MFM_OK && read_1d(ds[0], H5T_NATIVE_INT64, 0, len, ptr) < 0)
         rc = mfm_err_set(MFM_EIO, "%s: %s/indptr: cannot read", f->path, loc.path);
     if (rc == MFM_OK) {
-        hid_t sp = H5Dget_space(ds[2]);
-        int64_t nnz = (int64_t)H5Sget_simple_extent_npoints(sp);
-        H5Sclose(sp);
+        int64_t nnz = (int64_t)n_stored(ds[2]);
         for (size_t k = 0; k < len && rc == MFM_OK; k++) {
             bool range = ptr[k] < 0 || ptr[k] > nnz || (k == 0 && ptr[0] != 0) ||
                          (k == len - 1 && ptr[k] != nnz);
@@ -502,9 +509,7 @@ mfm_err mfm_h5ad_rep_check(mfm_h5ad *f, const char *rep)
                                  range ? "out of range" : "not monotone", (long long)nnz);
         }
     }
-    for (int k = 0; k < 3; k++)
-        if (ds[k] >= 0)
-            H5Dclose(ds[k]);
+    close_sparse(ds);
     free(ptr);
     return rc;
 }

@@ -92,62 +92,12 @@ static hid_t string_memtype(hid_t ftype, bool *vlen, size_t *sz)
     return m;
 }
 
-mfm_err h5ad_attr_string(hid_t obj, const char *name, char **out, const char *file,
-                         const char *where)
-{
-    mfm_err rc = MFM_OK;
-    hid_t a = -1, ft = -1, mt = -1, sp = -1;
-    void *buf = NULL;
-    *out = NULL;
-    if (H5Aexists(obj, name) <= 0)
-        return MFM_OK;
-    a = H5Aopen(obj, name, H5P_DEFAULT);
-    ft = a < 0 ? -1 : H5Aget_type(a);
-    sp = a < 0 ? -1 : H5Aget_space(a);
-    if (a < 0 || ft < 0 || sp < 0) {
-        rc = mfm_err_set(MFM_EFORMAT, "%s: %s: cannot read attribute '%s'", file, where, name);
-        goto cleanup;
-    }
-    hssize_t np = H5Sget_simple_extent_npoints(sp);
-    if (H5Tget_class(ft) != H5T_STRING || np != 1) {
-        rc = mfm_err_set(MFM_EFORMAT, "%s: %s: attribute '%s' is not a single string",
-                         file, where, name);
-        goto cleanup;
-    }
-    bool vlen = false;
-    size_t sz = 0;
-    mt = string_memtype(ft, &vlen, &sz);
-    buf = calloc(1, sz + 1);
-    if (!buf) {
-        rc = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    if (H5Aread(a, mt, buf) < 0) {
-        if (vlen) /* a failed read may have allocated some strings */
-            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
-        rc = mfm_err_set(MFM_EFORMAT, "%s: %s: cannot read attribute '%s'", file, where, name);
-        goto cleanup;
-    }
-    char *s = NULL;
-    rc = strings_from_buffer(buf, vlen, sz, 1, &s);
-    if (vlen)
-        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
-    *out = s;
-cleanup:
-    free(buf);
-    if (mt >= 0)
-        H5Tclose(mt);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (a >= 0)
-        H5Aclose(a);
-    return rc;
-}
-
-mfm_err h5ad_attr_strings(hid_t obj, const char *name, char ***out, size_t *n,
-                          const char *file, const char *where)
+/* Read string attribute `name` of obj into a malloc'd array of *n strings;
+ * a missing attribute gives none.  single: it must hold exactly one string;
+ * otherwise an empty attribute gives none (h5py writes an empty list as an
+ * empty float array). */
+static mfm_err attr_read_strings(hid_t obj, const char *name, bool single, char ***out,
+                                 size_t *n, const char *file, const char *where)
 {
     mfm_err rc = MFM_OK;
     hid_t a = -1, ft = -1, mt = -1, sp = -1;
@@ -166,7 +116,12 @@ mfm_err h5ad_attr_strings(hid_t obj, const char *name, char ***out, size_t *n,
         goto cleanup;
     }
     hssize_t np = H5Sget_simple_extent_npoints(sp);
-    if (np <= 0) /* h5py writes an empty list as an empty float array */
+    if (single && (H5Tget_class(ft) != H5T_STRING || np != 1)) {
+        rc = mfm_err_set(MFM_EFORMAT, "%s: %s: attribute '%s' is not a single string",
+                         file, where, name);
+        goto cleanup;
+    }
+    if (np <= 0)
         goto cleanup;
     if (H5Tget_class(ft) != H5T_STRING) {
         rc = mfm_err_set(MFM_EFORMAT, "%s: %s: attribute '%s' is not an array of strings",
@@ -184,7 +139,7 @@ mfm_err h5ad_attr_strings(hid_t obj, const char *name, char ***out, size_t *n,
         goto cleanup;
     }
     if (H5Aread(a, mt, buf) < 0) {
-        if (vlen)
+        if (vlen) /* a failed read may have allocated some strings */
             H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
         rc = mfm_err_set(MFM_EFORMAT, "%s: %s: cannot read attribute '%s'", file, where, name);
         goto cleanup;
@@ -209,6 +164,23 @@ cleanup:
     if (a >= 0)
         H5Aclose(a);
     return rc;
+}
+
+mfm_err h5ad_attr_string(hid_t obj, const char *name, char **out, const char *file,
+                         const char *where)
+{
+    char **s = NULL;
+    size_t n = 0;
+    mfm_err rc = attr_read_strings(obj, name, true, &s, &n, file, where);
+    *out = n == 1 ? s[0] : NULL;
+    free(s);
+    return rc;
+}
+
+mfm_err h5ad_attr_strings(hid_t obj, const char *name, char ***out, size_t *n,
+                          const char *file, const char *where)
+{
+    return attr_read_strings(obj, name, false, out, n, file, where);
 }
 
 mfm_err h5ad_attr_int(hid_t obj, const char *name, int64_t *out, bool *found,

@@ -291,22 +291,26 @@ mfm_err mfm_h5ad_write_categorical(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const
     return put_array(w, sub, ft, H5T_NATIVE_INT32, 1, dims, codes, "array");
 }
 
-mfm_err mfm_h5ad_write_f64(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const char *col,
-                           const double *v, size_t n)
+/* Numeric column col of n values v (memory type mtype), stored as ftype. */
+static mfm_err write_number_column(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const char *col,
+                                   hid_t ftype, hid_t mtype, const void *v, size_t n)
 {
     char path[600];
     mfm_err rc = add_column(w, axis, col, n, path, sizeof path);
     hsize_t dims[1] = {n};
-    return rc ? rc : put_array(w, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, v, "array");
+    return rc ? rc : put_array(w, path, ftype, mtype, 1, dims, v, "array");
+}
+
+mfm_err mfm_h5ad_write_f64(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const char *col,
+                           const double *v, size_t n)
+{
+    return write_number_column(w, axis, col, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, v, n);
 }
 
 mfm_err mfm_h5ad_write_i64(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const char *col,
                            const int64_t *v, size_t n)
 {
-    char path[600];
-    mfm_err rc = add_column(w, axis, col, n, path, sizeof path);
-    hsize_t dims[1] = {n};
-    return rc ? rc : put_array(w, path, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, v, "array");
+    return write_number_column(w, axis, col, H5T_STD_I64LE, H5T_NATIVE_INT64, v, n);
 }
 
 mfm_err mfm_h5ad_write_strings(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const char *col,

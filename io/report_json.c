@@ -22,6 +22,15 @@ static void push(json_t *arr, json_t *val, bool *ok)
         *ok = false;
 }
 
+/* A JSON array of the n strings s; NULL if it cannot be made. */
+static json_t *string_array(char *const *s, size_t n, bool *ok)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        push(a, json_string(s[i]), ok);
+    return a;
+}
+
 /* Finite numbers as reals; NaN/Inf (e.g. r of a constant feature) as null. */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -114,15 +123,9 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
         push(mmd_g, json_real(r->mmd_gammas[k]), &ok);
     put(root, "mmd_gammas", mmd_g, &ok);
 
-    json_t *keys = json_array();
-    for (size_t k = 0; keys && k < r->n_keys; k++)
-        push(keys, json_string(r->keys[k]), &ok);
-    put(root, "population_keys", keys, &ok);
+    put(root, "population_keys", string_array(r->keys, r->n_keys, &ok), &ok);
 
-    json_t *feats = json_array();
-    for (size_t j = 0; feats && j < r->d; j++)
-        push(feats, json_string(r->features[j]), &ok);
-    put(root, "features", feats, &ok);
+    put(root, "features", string_array(r->features, r->d, &ok), &ok);
 
     json_t *methods = json_array();
     for (size_t m = 0; methods && m < r->n_methods; m++) {
@@ -135,10 +138,7 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
     }
     put(root, "methods", methods, &ok);
 
-    json_t *notes = json_array();
-    for (size_t i = 0; notes && i < r->n_notes; i++)
-        push(notes, json_string(r->notes[i]), &ok);
-    put(root, "notes", notes, &ok);
+    put(root, "notes", string_array(r->notes, r->n_notes, &ok), &ok);
 
     json_t *pops = json_array();
     for (size_t p = 0; pops && p < r->n_pops; p++) {
