@@ -89,9 +89,9 @@ mfm_err mfm_bundle_save(const mfm_bundle *b, const char *dir)
                         (int64_t)cfg->n_fourier, (int64_t)cfg->mlp_width, (int64_t)cfg->mlp_depth,
                         (int64_t)cfg->skip, (int64_t)cfg->act};
     int64_t adam_step[2] = {(int64_t)b->model.adam_step[0], (int64_t)b->model.adam_step[1]};
-    int64_t meta[8] = {(int64_t)b->method, (int64_t)b->task_kind, (int64_t)b->knn,
+    int64_t meta[9] = {(int64_t)b->method, (int64_t)b->task_kind, (int64_t)b->knn,
                        (int64_t)b->embed_cells, (int64_t)b->gcn_norm, (int64_t)b->seed, b->step,
-                       (int64_t)b->gaussian_source};
+                       (int64_t)b->gaussian_source, (int64_t)b->embed_draws};
     size_t np = b->model.net.lay.n_params;
     const char *holdout[1] = {opt_str(b->holdout_time)};
     char libs[1024];
@@ -99,7 +99,7 @@ mfm_err mfm_bundle_save(const mfm_bundle *b, const char *dir)
     if ((e = mfm_ckpt_put_str(c, "meta/mfm_version", MFM_VERSION)) ||
         (e = mfm_ckpt_put_str(c, "meta/libraries", libs)) ||
         (e = mfm_ckpt_put_str(c, "meta/config", opt_str(b->config_json))) ||
-        (e = mfm_ckpt_put_i64(c, "meta/ints", meta, 8)) ||
+        (e = mfm_ckpt_put_i64(c, "meta/ints", meta, 9)) ||
         (e = mfm_ckpt_put_f64(c, "meta/loss_ema", &b->loss_ema, 1, 1)) ||
         (e = mfm_ckpt_put_u8(c, "meta/rng_state", b->rng_state, b->rng_state_len)) ||
         (e = mfm_ckpt_put_i64(c, "model/config", icfg, 11)) ||
@@ -135,11 +135,14 @@ mfm_err mfm_bundle_load(mfm_bundle *b, const char *dir)
     mfm_ckpt *c = NULL;
     if ((e = mfm_ckpt_open(&c, path)) != MFM_OK)
         return e;
-    int64_t icfg[11], meta[8], adam_step[2];
+    int64_t icfg[11], meta[9] = {0}, adam_step[2];
     mfm_model_config cfg = {0};
     char *s = NULL;
     size_t n = 0, len = 0;
-    if ((e = mfm_ckpt_get_i64(c, "meta/ints", meta, 8)) ||
+    size_t n_meta = 0;
+    /* 8 entries before embedder draws existed (one draw), 9 since */
+    if ((e = mfm_ckpt_size(c, "meta/ints", &n_meta)) ||
+        (e = mfm_ckpt_get_i64(c, "meta/ints", meta, n_meta == 8 ? 8 : 9)) ||
         (e = mfm_ckpt_get_i64(c, "model/config", icfg, 11)) ||
         (e = mfm_ckpt_get_f64(c, "model/fourier_sigma", &cfg.fourier_sigma, 1, 1)))
         goto fail;
@@ -166,6 +169,12 @@ mfm_err mfm_bundle_load(mfm_bundle *b, const char *dir)
     b->seed = (uint64_t)meta[5];
     b->step = meta[6];
     b->gaussian_source = meta[7] != 0;
+    b->embed_draws = n_meta == 8 ? 1 : (size_t)meta[8];
+    if (meta[8] < 0 || meta[8] > 1000000 || b->embed_draws == 0) {
+        e = mfm_err_set(MFM_EFORMAT, "checkpoint '%s': embedder draws %lld out of range", path,
+                        (long long)meta[8]);
+        goto fail;
+    }
     if ((e = mfm_model_init(&b->model, &cfg, 0)) != MFM_OK)
         goto fail;
     size_t np = b->model.net.lay.n_params;

@@ -43,6 +43,7 @@ typedef struct mfm_bundle {
     size_t n_train_pops;
     /* embedder graph */
     size_t knn, embed_cells;
+    size_t embed_draws;  /* subsamples per population: training draws one per use, predict averages */
     int gcn_norm;        /* mfm_gcn_norm */
     int gaussian_source; /* the flow starts from N(0, I) draws, not the source cells */
     /* training state */

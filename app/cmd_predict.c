@@ -1,5 +1,6 @@
 /* app/cmd_predict.c — `mfm predict`: push source populations through a
  * trained model's flow and write the predicted cells as .h5ad. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,31 @@ done:
     return e;
 }
 
+/* Embedding of a population: the mean of its draws' embeddings (each a unit
+ * vector), scaled back to unit length; with one draw, that draw's. */
+static mfm_err embed_mean(mfm_model *m, float *h, float *h1, const mfm_pop_data *q)
+{
+    const size_t E = m->net.cfg.embed_dim;
+    mfm_err e = mfm_model_embed(m, h, q->emb[0].x, q->emb[0].n, &q->emb[0].adj);
+    if (e || q->n_emb == 1)
+        return e;
+    for (size_t r = 1; r < q->n_emb; r++) {
+        if ((e = mfm_model_embed(m, h1, q->emb[r].x, q->emb[r].n, &q->emb[r].adj)) != MFM_OK)
+            return e;
+        for (size_t j = 0; j < E; j++)
+            h[j] += h1[j];
+    }
+    double ss = 0.0;
+    for (size_t j = 0; j < E; j++)
+        ss += (double)h[j] * h[j];
+    if (!(ss > 0.0))
+        return mfm_err_set(MFM_ENUMERIC, "the embeddings of %zu draws average to zero", q->n_emb);
+    const float s = (float)(1.0 / sqrt(ss));
+    for (size_t j = 0; j < E; j++)
+        h[j] *= s;
+    return MFM_OK;
+}
+
 static int run(const predict_args *a, const char *model_dir, const char *data)
 {
     mfm_err e = MFM_OK;
@@ -222,7 +248,7 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
     mfm_task task = {0};
     mfm_pop_data *pd = NULL;
     bool *want = NULL;
-    float *x = NULL, *h = NULL;
+    float *x = NULL, *h = NULL, *h1 = NULL;
     mfm_ode_ws ws = {0};
     out_rows pred = {0}, truth = {0};
     mfm_ode_opts oo = mfm_ode_opts_default();
@@ -278,7 +304,8 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
             n_max = task.pairs[i].n_src;
     x = malloc(n_max * d * sizeof *x);
     h = malloc((b.model.net.cfg.embed_dim + 1) * sizeof *h);
-    if (!x || !h) {
+    h1 = malloc((b.model.net.cfg.embed_dim + 1) * sizeof *h1);
+    if (!x || !h || !h1) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
         goto done;
     }
@@ -306,8 +333,7 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
         } else {
             memcpy(x, q->x0, p->n_src * d * sizeof *x);
         }
-        if (b.method == MFM_METHOD_MFM &&
-            (e = mfm_model_embed(&b.model, h, q->emb.x, q->emb.n, &q->emb.adj)) != MFM_OK)
+        if (b.method == MFM_METHOD_MFM && (e = embed_mean(&b.model, h, h1, q)) != MFM_OK)
             goto done;
         mfm_ode_stats st = {0};
         if ((e = mfm_sample_flow(&b.model, x, p->n_src, b.method == MFM_METHOD_MFM ? h : NULL,
@@ -389,6 +415,7 @@ done:
     rows_free(&truth);
     free(x);
     free(h);
+    free(h1);
     free(want);
     mfm_pop_data_free(pd, task.n_pairs);
     mfm_task_destroy(&task);

@@ -19,6 +19,11 @@ uint64_t mfm_embed_seed(uint64_t seed, const char *name)
     return mfm_rng_stream_seed(seed, h);
 }
 
+size_t mfm_embed_n_draws(size_t n, size_t cap, size_t draws)
+{
+    return n <= cap || draws == 0 ? 1 : draws;
+}
+
 void mfm_embed_input_destroy(mfm_embed_input *e)
 {
     if (!e)
@@ -35,7 +40,8 @@ static int cmp_size(const void *a, const void *b)
 }
 
 mfm_err mfm_embed_input_build(mfm_embed_input *e, const char *name, const float *x, size_t n,
-                              size_t d, size_t cap, size_t k, int gcn_norm, uint64_t seed)
+                              size_t d, size_t cap, size_t k, int gcn_norm, uint64_t seed,
+                              size_t draw)
 {
     mfm_err err = MFM_OK;
     mfm_knn knn = {0};
@@ -57,7 +63,10 @@ mfm_err mfm_embed_input_build(mfm_embed_input *e, const char *name, const float 
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
     if (m < n) {
-        if ((err = mfm_rng_init(&rng, mfm_embed_seed(seed, name), MFM_STREAM_DATA)) != MFM_OK)
+        uint64_t s = mfm_embed_seed(seed, name);
+        if (draw > 0)
+            s = mfm_rng_stream_seed(s, (uint64_t)draw);
+        if ((err = mfm_rng_init(&rng, s, MFM_STREAM_DATA)) != MFM_OK)
             goto cleanup;
         for (size_t i = 0; i < m; i++) {
             size_t j = i + mfm_rng_below(&rng, n - i);
@@ -84,7 +93,8 @@ cleanup:
     free(idx);
     if (err) {
         mfm_embed_input_destroy(e);
-        return mfm_err_prefix(err, "population '%s'", name);
+        return draw ? mfm_err_prefix(err, "population '%s' (embedder draw %zu)", name, draw)
+                    : mfm_err_prefix(err, "population '%s'", name);
     }
     return MFM_OK;
 }

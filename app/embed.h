@@ -22,10 +22,17 @@ typedef struct mfm_embed_input {
  * the same population gets the same cells at train and predict time. */
 uint64_t mfm_embed_seed(uint64_t seed, const char *name);
 
-/* Build from x (n, d) (borrowed).  Errors: MFM_EINVAL when the population
- * has fewer than k + 1 cells (message names it), errors of kNN/adjacency. */
+/* Number of distinct draws of a population of n cells under the cap: 1 when
+ * every cell is used (n <= cap), else `draws` (at least 1). */
+size_t mfm_embed_n_draws(size_t n, size_t cap, size_t draws);
+
+/* Build draw `draw` (0, 1, ...) from x (n, d) (borrowed): independent
+ * seeded subsamples of min(n, cap) cells; draw 0 is the subsample used
+ * before draws existed.  Errors: MFM_EINVAL when the population has fewer
+ * than k + 1 cells (message names it), errors of kNN/adjacency. */
 mfm_err mfm_embed_input_build(mfm_embed_input *e, const char *name, const float *x, size_t n,
-                              size_t d, size_t cap, size_t k, int gcn_norm, uint64_t seed);
+                              size_t d, size_t cap, size_t k, int gcn_norm, uint64_t seed,
+                              size_t draw);
 
 void mfm_embed_input_destroy(mfm_embed_input *e);
 

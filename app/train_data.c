@@ -18,7 +18,9 @@ void mfm_pop_data_free(mfm_pop_data *p, size_t n)
         free(p[i].x0);
         free(p[i].x1);
         free(p[i].cond);
-        mfm_embed_input_destroy(&p[i].emb);
+        for (size_t r = 0; r < p[i].n_emb; r++)
+            mfm_embed_input_destroy(&p[i].emb[r]);
+        free(p[i].emb);
     }
     free(p);
 }
@@ -66,9 +68,19 @@ mfm_err mfm_pop_data_load(mfm_pop_data **out, const mfm_bundle *b, mfm_h5ad *f, 
             break;
         }
         mfm_bundle_cond(b, q->cond, p->treatment, q->pop);
-        if (b->method == MFM_METHOD_MFM)
-            e = mfm_embed_input_build(&q->emb, popname, q->x0, p->n_src, d, b->embed_cells, b->knn,
-                                      b->gcn_norm, b->seed);
+        if (b->method != MFM_METHOD_MFM)
+            continue;
+        size_t nd = mfm_embed_n_draws(p->n_src, b->embed_cells, b->embed_draws);
+        if (!(q->emb = calloc(nd, sizeof *q->emb))) {
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+            break;
+        }
+        for (size_t r = 0; r < nd && e == MFM_OK; r++) {
+            e = mfm_embed_input_build(&q->emb[r], popname, q->x0, p->n_src, d, b->embed_cells, b->knn,
+                                      b->gcn_norm, b->seed, r);
+            if (e == MFM_OK)
+                q->n_emb = r + 1;
+        }
     }
     if (e) {
         mfm_pop_data_free(pd, t->n_pairs);

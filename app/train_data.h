@@ -16,7 +16,8 @@ typedef struct mfm_pop_data {
     float *x0;            /* (n0, d) source cells, model space */
     float *x1;            /* (n1, d) target cells, model space (NULL at predict time if none) */
     float *cond;          /* (cond_dim) */
-    mfm_embed_input emb;  /* MFM only */
+    mfm_embed_input *emb; /* (n_emb) embedder inputs, independent subsamples (MFM only) */
+    size_t n_emb;
     long pop;             /* index into the bundle's train_pops, -1 if unseen */
     bool skipped;         /* too small for the kNN graph (--skip-small) */
 } mfm_pop_data;

@@ -44,16 +44,21 @@ mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *
         if (q->n0 == 0 || q->n1 == 0)
             return mfm_err_set(MFM_EINVAL, "training population %zu has %zu source and %zu target cells",
                                p, q->n0, q->n1);
-        if (cfg->embed_dim > 0 && (!q->emb_x || !q->adj || q->emb_n == 0 ||
-                                   q->adj->n_rows != q->emb_n || q->adj->n_cols != q->emb_n))
+        if (cfg->embed_dim > 0 && (!q->emb || q->n_emb == 0))
             return mfm_err_set(MFM_EINVAL, "training population %zu lacks a valid embedder input", p);
+        for (size_t r = 0; cfg->embed_dim > 0 && r < q->n_emb; r++) {
+            const mfm_emb_draw *g = &q->emb[r];
+            if (!g->x || !g->adj || g->n == 0 || g->adj->n_rows != g->n || g->adj->n_cols != g->n)
+                return mfm_err_set(MFM_EINVAL, "training population %zu lacks a valid embedder input "
+                                   "(draw %zu)", p, r);
+            if (g->n > max_emb)
+                max_emb = g->n;
+        }
         if (cfg->cond_dim > 0 && !q->cond)
             return mfm_err_set(MFM_EINVAL, "training population %zu lacks its condition vector", p);
         if (opts->fm.coupling.kind == MFM_COUPLING_PAIRED && q->n0 != q->n1)
             return mfm_err_set(MFM_EINVAL, "paired coupling needs equal source and target sizes; "
                                "population %zu has %zu and %zu", p, q->n0, q->n1);
-        if (q->emb_n > max_emb)
-            max_emb = q->emb_n;
         if (q->n0 > max_n)
             max_n = q->n0;
         if (q->n1 > max_n)
@@ -141,10 +146,16 @@ mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_po
             if (tr->cond_dim)
                 memcpy(tr->cond + (p * N + r) * tr->cond_dim, q->cond, tr->cond_dim * sizeof *tr->cond);
         }
-        tr->pop_x[p] = q->emb_x;
-        tr->pop_n[p] = q->emb_n;
-        if (q->adj)
-            tr->pop_adj[p] = *q->adj;
+        if (q->emb && q->n_emb > 0) {
+            /* no draw when there is one input: the batch stream stays as without draws */
+            const mfm_emb_draw *g = &q->emb[q->n_emb > 1 ? mfm_rng_below(&tr->rng_batch, q->n_emb) : 0];
+            tr->pop_x[p] = g->x;
+            tr->pop_n[p] = g->n;
+            tr->pop_adj[p] = *g->adj;
+        } else {
+            tr->pop_x[p] = NULL;
+            tr->pop_n[p] = 0;
+        }
     }
     mfm_batch b = {
         .n_pops = P, .pop_x = tr->pop_x, .pop_n = tr->pop_n, .pop_adj = tr->pop_adj,

@@ -8,7 +8,10 @@
  * the same indices for both, since row i of the source is the partner of
  * row i of the target), builds N rows (t, x_t, u_t) with the coupling and
  * path of opts->fm, and hands all P N rows to mfm_model_train_step together
- * with the embedder input of each drawn population.
+ * with the embedder input of each drawn population (one of its n_emb
+ * draws, chosen uniformly when n_emb > 1: a fresh subsample of the source
+ * population each time it is used, so that the embedder cannot memorise a
+ * fixed point set).
  *
  * All randomness comes from two streams of the seed (MFM_STREAM_BATCH for
  * the choice of populations and cells, MFM_STREAM_COUPLING for couplings,
@@ -26,16 +29,24 @@
 #include "model.h"
 #include "rng.h"
 
+/* One draw of a population's embedder input: up to the cap of its source
+ * cells and their normalised kNN adjacency.  Borrowed. */
+typedef struct mfm_emb_draw {
+    const float *x;     /* (n, d) cells */
+    size_t n;
+    const mfm_csr *adj; /* (n, n) normalised kNN adjacency of x */
+} mfm_emb_draw;
+
 /* One training population pair, in the model's feature space.  Borrowed. */
 typedef struct mfm_train_pop {
     const float *x0; /* (n0, d) source cells */
     size_t n0;
     const float *x1; /* (n1, d) target cells */
     size_t n1;
-    const float *emb_x;  /* (emb_n, d) embedder input (source cells, capped); NULL without embedder */
-    size_t emb_n;
-    const mfm_csr *adj;  /* (emb_n, emb_n) normalised kNN adjacency of emb_x */
-    const float *cond;   /* (cond_dim) condition row; NULL when cond_dim == 0 */
+    const mfm_emb_draw *emb; /* (n_emb) embedder inputs (independent subsamples of the source);
+                                NULL without embedder */
+    size_t n_emb;            /* >= 1 with an embedder; a step uses one, drawn uniformly */
+    const float *cond;       /* (cond_dim) condition row; NULL when cond_dim == 0 */
 } mfm_train_pop;
 
 typedef enum mfm_schedule {

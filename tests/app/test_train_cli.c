@@ -98,6 +98,88 @@ START_TEST(test_predict_opens_in_anndata)
 }
 END_TEST
 
+static void read_meta_ints(const char *model_dir, int64_t *v, size_t *n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/model.ckpt", model_dir);
+    mfm_ckpt *c = NULL;
+    ck_assert_msg(mfm_ckpt_open(&c, path) == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_int_eq(mfm_ckpt_size(c, "meta/ints", n), MFM_OK);
+    ck_assert_uint_le(*n, 16);
+    ck_assert_int_eq(mfm_ckpt_get_i64(c, "meta/ints", v, *n), MFM_OK);
+    mfm_ckpt_close(&c);
+}
+
+/* Make a checkpoint look like one written before embedder draws existed:
+ * meta/ints with its first 8 entries only. */
+static void strip_meta_ints(const char *model_dir)
+{
+    char path[512];
+    int64_t v[16];
+    size_t n = 0;
+    read_meta_ints(model_dir, v, &n);
+    snprintf(path, sizeof path, "%s/model.ckpt", model_dir);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    ck_assert_int_ge(H5Ldelete(f, "meta/ints", H5P_DEFAULT), 0);
+    hsize_t dims[1] = {8};
+    hid_t sp = H5Screate_simple(1, dims, NULL);
+    hid_t d = H5Dcreate2(f, "meta/ints", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert_int_ge(d, 0);
+    ck_assert_int_ge(H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Fclose(f);
+}
+
+/* --embed-draws: stored in the checkpoint, resumed bit for bit, changes the
+ * training; predict averages the draws; a checkpoint without the entry
+ * (older versions) loads as one draw and predicts as before. */
+START_TEST(test_embed_draws)
+{
+    ck_assert_msg(run("train '%s' --out %s/a " SMALL " --steps 12 --embed-draws 3", data, dir) == 0, "%s", out);
+    ck_assert_msg(run("train '%s' --out %s/b " SMALL " --steps 6 --embed-draws 3 --checkpoint-every 3", data,
+                      dir) == 0, "%s", out);
+    ck_assert_msg(run("train '%s' --out %s/b --resume --steps 12 --quiet", data, dir) == 0, "%s", out);
+    ck_assert_msg(run("train '%s' --out %s/c " SMALL " --steps 12", data, dir) == 0, "%s", out);
+    char a[128], b[128], c[128];
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
+    snprintf(c, sizeof c, "%s/c", dir);
+    size_t na = 0, nb = 0, nc = 0;
+    float *pa = read_params(a, &na), *pb = read_params(b, &nb), *pc = read_params(c, &nc);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_mem_eq(pa, pb, na * sizeof *pa);
+    ck_assert_uint_eq(na, nc);
+    ck_assert(memcmp(pa, pc, na * sizeof *pa) != 0);
+    free(pa);
+    free(pb);
+    free(pc);
+    int64_t v[16];
+    size_t n = 0;
+    read_meta_ints(a, v, &n);
+    ck_assert_uint_eq(n, 9);
+    ck_assert_int_eq(v[8], 3);
+    read_meta_ints(c, v, &n);
+    ck_assert_uint_eq(n, 9);
+    ck_assert_int_eq(v[8], 1);
+    ck_assert_msg(run("predict %s '%s' --out %s/pa.h5ad --steps 4 --quiet", a, data, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s '%s' --out %s/pc1.h5ad --steps 4 --quiet", c, data, dir) == 0, "%s", out);
+    strip_meta_ints(c);
+    read_meta_ints(c, v, &n);
+    ck_assert_uint_eq(n, 8);
+    ck_assert_msg(run("predict %s '%s' --out %s/pc2.h5ad --steps 4 --quiet", c, data, dir) == 0, "%s", out);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import anndata as ad, numpy as np; "
+             "a = ad.read_h5ad('%s/pa.h5ad'); c1 = ad.read_h5ad('%s/pc1.h5ad'); c2 = ad.read_h5ad('%s/pc2.h5ad'); "
+             "assert a.shape == c1.shape == (1282, 24); assert np.isfinite(a.X).all(); "
+             "assert np.array_equal(c1.X, c2.X); assert not np.array_equal(a.X, c1.X)\"",
+             dir, dir, dir);
+    ck_assert_msg(system(cmd) == 0, "predictions of the draws models are not as expected");
+}
+END_TEST
+
 /* The bad-input table: each case fails with exit code 1 and one message
  * naming what was wrong. */
 START_TEST(test_bad_input)
@@ -296,6 +378,7 @@ static Suite *train_cli_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_resume_bit_exact);
     tcase_add_test(tc, test_predict_opens_in_anndata);
+    tcase_add_test(tc, test_embed_draws);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_predict_feature_mismatch_and_nan);
     tcase_add_test(tc, test_predict_controls_only);

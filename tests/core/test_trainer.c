@@ -15,12 +15,36 @@
 
 static float src[NPOP][NCELL * D], tgt[NPOP][NCELL * D];
 static mfm_csr adj[NPOP];
+static mfm_emb_draw draws[NPOP][2]; /* draw 1: the first half of the cells */
+static mfm_csr adj_half[NPOP];
 static mfm_train_pop pops[NPOP];
 static float cond_row[NPOP][1];
 
+/* Ring adjacency on n cells: each cell with its two index neighbours and
+ * itself, weight 1/3, sorted columns. */
+static void ring(mfm_csr *a, size_t n)
+{
+    ck_assert_int_eq(mfm_csr_alloc(a, n, n, 3 * n), MFM_OK);
+    for (size_t i = 0; i < n; i++) {
+        size_t nb[3] = {(i + n - 1) % n, i, (i + 1) % n};
+        for (int u = 0; u < 3; u++)
+            for (int v = u + 1; v < 3; v++)
+                if (nb[v] < nb[u]) {
+                    size_t t = nb[u];
+                    nb[u] = nb[v];
+                    nb[v] = t;
+                }
+        for (int j = 0; j < 3; j++) {
+            a->indices[3 * i + j] = nb[j];
+            a->val[3 * i + j] = 1.0f / 3.0f;
+        }
+        a->indptr[i + 1] = 3 * (i + 1);
+    }
+}
+
 /* Population p: source around centre c_p; target = source shifted by
- * (1, -0.5).  The adjacency is a ring (each cell with its two index
- * neighbours and itself, weight 1/3). */
+ * (1, -0.5).  The embedder input is all source cells with a ring
+ * adjacency (draw 1, used by test_draws, is the first half). */
 static void setup(void)
 {
     mfm_rng r;
@@ -33,33 +57,22 @@ static void setup(void)
             tgt[p][i * D] = src[p][i * D] + 1.0f;
             tgt[p][i * D + 1] = src[p][i * D + 1] - 0.5f;
         }
-        ck_assert_int_eq(mfm_csr_alloc(&adj[p], NCELL, NCELL, 3 * NCELL), MFM_OK);
-        for (size_t i = 0; i < NCELL; i++) {
-            size_t nb[3] = {(i + NCELL - 1) % NCELL, i, (i + 1) % NCELL};
-            /* sorted columns */
-            for (int a = 0; a < 3; a++)
-                for (int b = a + 1; b < 3; b++)
-                    if (nb[b] < nb[a]) {
-                        size_t t = nb[a];
-                        nb[a] = nb[b];
-                        nb[b] = t;
-                    }
-            for (int j = 0; j < 3; j++) {
-                adj[p].indices[3 * i + j] = nb[j];
-                adj[p].val[3 * i + j] = 1.0f / 3.0f;
-            }
-            adj[p].indptr[i + 1] = 3 * (i + 1);
-        }
+        ring(&adj[p], NCELL);
+        ring(&adj_half[p], NCELL / 2);
+        draws[p][0] = (mfm_emb_draw){src[p], NCELL, &adj[p]};
+        draws[p][1] = (mfm_emb_draw){src[p], NCELL / 2, &adj_half[p]};
         cond_row[p][0] = 1.0f;
-        pops[p] = (mfm_train_pop){src[p], NCELL, tgt[p], NCELL, src[p], NCELL, &adj[p], cond_row[p]};
+        pops[p] = (mfm_train_pop){src[p], NCELL, tgt[p], NCELL, draws[p], 1, cond_row[p]};
     }
     mfm_rng_destroy(&r);
 }
 
 static void teardown(void)
 {
-    for (size_t p = 0; p < NPOP; p++)
+    for (size_t p = 0; p < NPOP; p++) {
         mfm_csr_destroy(&adj[p]);
+        mfm_csr_destroy(&adj_half[p]);
+    }
 }
 
 static mfm_model_config small_config(size_t embed_dim)
@@ -173,12 +186,59 @@ START_TEST(test_bad_setup)
     ck_assert_int_eq(mfm_trainer_init(&t, &m, &o, &bad, 1, 1), MFM_EINVAL);
     ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "paired"));
     bad = pops[0];
-    bad.adj = NULL;
+    bad.emb = NULL;
+    ck_assert_int_eq(mfm_trainer_init(&t, &m, &o, &bad, 1, 1), MFM_EINVAL);
+    mfm_emb_draw bad_draws[2] = {draws[0][0], draws[0][1]};
+    bad_draws[1].n = NCELL; /* the adjacency is NCELL / 2 square */
+    bad = pops[0];
+    bad.emb = bad_draws;
+    bad.n_emb = 2;
+    ck_assert_int_eq(mfm_trainer_init(&t, &m, &o, &bad, 1, 1), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "draw 1"));
+    bad = pops[0];
+    bad.n_emb = 0;
     o = small_opts("otcfm");
     ck_assert_int_eq(mfm_trainer_init(&t, &m, &o, &bad, 1, 1), MFM_EINVAL);
     bad = pops[0];
     bad.cond = NULL;
     ck_assert_int_eq(mfm_trainer_init(&t, &m, &o, &bad, 1, 1), MFM_EINVAL);
+    mfm_model_destroy(&m);
+}
+END_TEST
+
+/* With two embedder draws per population every step uses one of them, both
+ * are used (about equally often), and the run is reproducible. */
+START_TEST(test_draws)
+{
+    mfm_model m = {0};
+    mfm_model_config c = small_config(8);
+    ck_assert_int_eq(mfm_model_init(&m, &c, 1), MFM_OK);
+    mfm_train_pop two[NPOP];
+    for (size_t p = 0; p < NPOP; p++) {
+        two[p] = pops[p];
+        two[p].n_emb = 2;
+    }
+    mfm_trainer_opts o = small_opts("otcfm");
+    mfm_trainer t;
+    ck_assert_int_eq(mfm_trainer_init(&t, &m, &o, two, NPOP, 5), MFM_OK);
+    size_t seen[2] = {0, 0};
+    for (int s = 0; s < 60; s++) {
+        double loss;
+        ck_assert_int_eq(mfm_trainer_step(&t, two, NPOP, &loss), MFM_OK);
+        for (size_t p = 0; p < o.pops_per_step; p++) {
+            int known = 0;
+            for (size_t q = 0; q < NPOP; q++)
+                known |= t.pop_x[p] == src[q];
+            ck_assert(known);
+            ck_assert(t.pop_n[p] == NCELL || t.pop_n[p] == NCELL / 2);
+            ck_assert_uint_eq(t.pop_adj[p].n_rows, t.pop_n[p]);
+            seen[t.pop_n[p] == NCELL / 2]++;
+        }
+    }
+    /* 120 uses, each draw with probability 1/2: both well away from 0 */
+    ck_assert_uint_gt(seen[0], 30);
+    ck_assert_uint_gt(seen[1], 30);
+    mfm_trainer_destroy(&t);
     mfm_model_destroy(&m);
 }
 END_TEST
@@ -194,6 +254,7 @@ static Suite *trainer_suite(void)
     tcase_add_test(tc, test_fm_learns_shift);
     tcase_add_test(tc, test_alternating_learns_shift);
     tcase_add_test(tc, test_bad_setup);
+    tcase_add_test(tc, test_draws);
     suite_add_tcase(s, tc);
     return s;
 }
