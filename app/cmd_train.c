@@ -175,11 +175,12 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
     const char *exp_keys[32], *hold_vals[64];
     size_t n_exp_keys = 0, n_hold = 0;
     const char *hold_key = NULL;
-    int act = 0, norm = 0, sched = 0, taskkind = 0;
+    int act = 0, norm = 0, sched = 0, taskkind = 0, lr_sched = 0;
     static const char *const acts[] = {"selu", "relu", "silu"};
     static const char *const norms[] = {"mean", "sym"};
     static const char *const scheds[] = {"joint", "alternating"};
     static const char *const tasks[] = {"perturbation", "timeseries"};
+    static const char *const lr_scheds[] = {"constant", "cosine", "linear"}; /* mfm_lr_schedule order */
     mfm_std_kind std_kind;
     mfm_fm_opts fm;
 
@@ -189,6 +190,7 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
         (e = parse_enum(&act, "act", a->act, acts, 3)) ||
         (e = parse_enum(&norm, "gcn-norm", a->gcn_norm, norms, 2)) ||
         (e = parse_enum(&sched, "schedule", a->schedule, scheds, 2)) ||
+        (e = parse_enum(&lr_sched, "lr-schedule", a->lr_schedule, lr_scheds, 3)) ||
         (e = mfm_std_kind_parse(&std_kind, a->standardize)) ||
         (e = mfm_method_parse(&b.method, a->model)) ||
         (e = mfm_fm_preset(&fm, a->fm, a->sigma)) ||
@@ -393,6 +395,8 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
     double ema = b.loss_ema;
     while (tr.step < (uint64_t)a->steps) {
         double loss = 0;
+        tr.opts.adam.lr = mfm_lr_at((mfm_lr_schedule)lr_sched, a->lr, a->lr_final, tr.step,
+                                    (uint64_t)(a->lr_decay_steps ? a->lr_decay_steps : a->steps));
         if ((e = mfm_trainer_step(&tr, pops, n_pops, &loss)) != MFM_OK)
             goto done;
         ema = tr.step == 1 ? loss : 0.98 * ema + 0.02 * loss;

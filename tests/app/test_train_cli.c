@@ -132,26 +132,35 @@ static void strip_meta_ints(const char *model_dir)
     H5Fclose(f);
 }
 
-/* --embed-draws: stored in the checkpoint, resumed bit for bit, changes the
- * training; predict averages the draws; a checkpoint without the entry
- * (older versions) loads as one draw and predicts as before. */
+/* --embed-draws: stored in the checkpoint, resumed bit for bit (with a
+ * cosine learning-rate schedule over a fixed --lr-decay-steps),
+ * changes the training; predict averages the draws; a checkpoint without
+ * the entry (older versions) loads as one draw and predicts as before. */
 START_TEST(test_embed_draws)
 {
-    ck_assert_msg(run("train '%s' --out %s/a " SMALL " --steps 12 --embed-draws 3", data, dir) == 0, "%s", out);
-    ck_assert_msg(run("train '%s' --out %s/b " SMALL " --steps 6 --embed-draws 3 --checkpoint-every 3", data,
-                      dir) == 0, "%s", out);
+#define DRAWS " --embed-draws 3 --lr-schedule cosine --lr-final 0.1 --lr-decay-steps 12"
+    ck_assert_msg(run("train '%s' --out %s/a " SMALL DRAWS " --steps 12", data, dir) == 0, "%s", out);
+    ck_assert_msg(run("train '%s' --out %s/b " SMALL DRAWS " --steps 6 --checkpoint-every 3", data, dir) == 0,
+                  "%s", out);
     ck_assert_msg(run("train '%s' --out %s/b --resume --steps 12 --quiet", data, dir) == 0, "%s", out);
     ck_assert_msg(run("train '%s' --out %s/c " SMALL " --steps 12", data, dir) == 0, "%s", out);
-    char a[128], b[128], c[128];
+    ck_assert_msg(run("train '%s' --out %s/d " SMALL " --steps 12 --embed-draws 3", data, dir) == 0, "%s", out);
+    char a[128], b[128], c[128], d[128];
     snprintf(a, sizeof a, "%s/a", dir);
     snprintf(b, sizeof b, "%s/b", dir);
     snprintf(c, sizeof c, "%s/c", dir);
-    size_t na = 0, nb = 0, nc = 0;
+    snprintf(d, sizeof d, "%s/d", dir);
+    size_t na = 0, nb = 0, nc = 0, nd = 0;
     float *pa = read_params(a, &na), *pb = read_params(b, &nb), *pc = read_params(c, &nc);
+    float *pd = read_params(d, &nd);
     ck_assert_uint_eq(na, nb);
     ck_assert_mem_eq(pa, pb, na * sizeof *pa);
     ck_assert_uint_eq(na, nc);
     ck_assert(memcmp(pa, pc, na * sizeof *pa) != 0);
+    ck_assert_uint_eq(na, nd);
+    ck_assert(memcmp(pa, pd, na * sizeof *pa) != 0); /* the schedule changed the run */
+    ck_assert(memcmp(pc, pd, na * sizeof *pa) != 0); /* the draws changed the run */
+    free(pd);
     free(pa);
     free(pb);
     free(pc);

@@ -98,6 +98,34 @@ END_TEST
 
 /* ------------------------------------------------------------------ RNG */
 
+/* Schedules: endpoints, the midpoint, monotone decrease. */
+START_TEST(test_lr_schedule)
+{
+    const double lr = 2e-3;
+    ck_assert_double_eq(mfm_lr_at(MFM_LR_CONSTANT, lr, 0.1, 500, 1000), lr);
+    ck_assert_double_eq(mfm_lr_at(MFM_LR_COSINE, lr, 0.1, 0, 1000), lr);
+    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_COSINE, lr, 0.1, 999, 1000), 2e-4, 1e-15);
+    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_COSINE, lr, 0.1, 5000, 1000), 2e-4, 1e-15);
+    /* the middle step of 1001: halfway between lr and lr_f for both shapes */
+    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_COSINE, lr, 0.1, 500, 1001), 1.1e-3, 1e-15);
+    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_LINEAR, lr, 0.1, 500, 1001), 1.1e-3, 1e-15);
+    /* a quarter of the way: cosine still above linear */
+    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_LINEAR, lr, 0.0, 250, 1001), 1.5e-3, 1e-15);
+    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_COSINE, lr, 0.0, 250, 1001),
+                            lr * 0.5 * (1.0 + sqrt(0.5)), 1e-15);
+    for (int k = 1; k <= 2; k++) {
+        double prev = lr;
+        for (uint64_t s = 1; s < 100; s++) {
+            double v = mfm_lr_at((mfm_lr_schedule)k, lr, 0.0, s, 100);
+            ck_assert(v < prev && v >= 0.0);
+            prev = v;
+        }
+        ck_assert_double_eq(prev, 0.0);
+    }
+    ck_assert_double_eq(mfm_lr_at(MFM_LR_COSINE, lr, 0.0, 0, 1), lr);
+}
+END_TEST
+
 START_TEST(test_rng_streams)
 {
     mfm_rng a = {0}, b = {0}, c = {0}, d = {0};
@@ -187,6 +215,7 @@ static Suite *nn_adam_suite(void)
     tcase_add_test(tc, test_adam_clipping_by_hand);
     tcase_add_test(tc, test_adam_block_path_equals_single_elements);
     tcase_add_test(tc, test_adam_config_validation);
+    tcase_add_test(tc, test_lr_schedule);
     tcase_add_test(tc, test_rng_streams);
     tcase_add_test(tc, test_rng_save_restore);
     tcase_add_test(tc, test_rng_distributions);
