@@ -197,6 +197,12 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
         (strcmp(a->source, "preset") != 0 && (e = mfm_source_kind_parse(&fm.source, a->source))) ||
         (e = split_list(&a->exp_keys, &keybuf, exp_keys, 32, &n_exp_keys)))
         goto done;
+    if (lr_sched != MFM_LR_CONSTANT && a->lr_final == 0 && a->lr_decay_steps > 0 &&
+        a->lr_decay_steps < a->steps) {
+        e = mfm_err_set(MFM_EINVAL, "--lr-final 0 with --lr-decay-steps %ld < --steps %ld would train at "
+                        "rate 0 after the decay; give a positive --lr-final", a->lr_decay_steps, a->steps);
+        goto done;
+    }
     if (a->time_dim % 2) {
         e = mfm_err_set(MFM_EINVAL, "--time-dim %ld must be even", a->time_dim);
         goto done;

@@ -97,10 +97,10 @@ void mfm_adam_update(float *restrict p, float *restrict m, float *restrict v,
 
 double mfm_lr_at(mfm_lr_schedule sched, double lr, double final_frac, uint64_t s, uint64_t T)
 {
-    if (sched == MFM_LR_CONSTANT || T <= 1)
+    if (sched == MFM_LR_CONSTANT || T == 0)
         return lr;
     const double lr_f = lr * final_frac;
-    const double u = s >= T - 1 ? 1.0 : (double)s / (double)(T - 1);
+    const double u = s >= T ? 1.0 : (double)s / (double)T;
     if (sched == MFM_LR_COSINE)
         return lr_f + (lr - lr_f) * 0.5 * (1.0 + cos(3.14159265358979323846 * u));
     return lr + (lr_f - lr) * u;

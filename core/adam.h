@@ -29,13 +29,14 @@ mfm_adam_config mfm_adam_config_default(void);
 /* Learning-rate schedules over a run of `total` steps. */
 typedef enum mfm_lr_schedule {
     MFM_LR_CONSTANT = 0, /* lr throughout */
-    MFM_LR_COSINE,       /* lr_f + (lr - lr_f) (1 + cos(pi s / (T - 1))) / 2 */
-    MFM_LR_LINEAR        /* lr + (lr_f - lr) s / (T - 1) */
+    MFM_LR_COSINE,       /* lr_f + (lr - lr_f) (1 + cos(pi s / T)) / 2 */
+    MFM_LR_LINEAR        /* lr + (lr_f - lr) s / T */
 } mfm_lr_schedule;
 
-/* Learning rate of step s (0-based; the first step has s = 0) of a run of
- * T steps: lr at s = 0, lr_f = lr * final_frac at s = T - 1 (and after),
- * following the schedule in between.  T <= 1 or CONSTANT: lr. */
+/* Learning rate of step s (0-based; the first step has s = 0) of a decay
+ * over T steps: lr at s = 0, approaching lr_f = lr * final_frac as s -> T
+ * (so the last step, s = T - 1, still has a positive rate when lr_f = 0),
+ * lr_f from s = T on.  T == 0 or CONSTANT: lr. */
 double mfm_lr_at(mfm_lr_schedule sched, double lr, double final_frac, uint64_t s, uint64_t T);
 
 /* Errors: MFM_EINVAL naming the bad field and value.  O(1). */

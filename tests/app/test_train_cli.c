@@ -208,6 +208,10 @@ START_TEST(test_bad_input)
          "cannot create output directory"},
         {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref --transform sqrt",
          "unknown transform 'sqrt'"},
+        {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref "
+         "--lr-schedule cosine --lr-decay-steps 10 --steps 20", "would train at rate 0"},
+        {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref "
+         "--lr-schedule step", "lr-schedule"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc = run(cases[i].args, data, dir);

@@ -104,25 +104,29 @@ START_TEST(test_lr_schedule)
     const double lr = 2e-3;
     ck_assert_double_eq(mfm_lr_at(MFM_LR_CONSTANT, lr, 0.1, 500, 1000), lr);
     ck_assert_double_eq(mfm_lr_at(MFM_LR_COSINE, lr, 0.1, 0, 1000), lr);
-    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_COSINE, lr, 0.1, 999, 1000), 2e-4, 1e-15);
+    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_COSINE, lr, 0.1, 1000, 1000), 2e-4, 1e-15);
     ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_COSINE, lr, 0.1, 5000, 1000), 2e-4, 1e-15);
-    /* the middle step of 1001: halfway between lr and lr_f for both shapes */
-    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_COSINE, lr, 0.1, 500, 1001), 1.1e-3, 1e-15);
-    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_LINEAR, lr, 0.1, 500, 1001), 1.1e-3, 1e-15);
+    /* the last step of the decay is just above the final rate */
+    double last = mfm_lr_at(MFM_LR_COSINE, lr, 0.0, 999, 1000);
+    ck_assert(last > 0.0 && last < 1e-7);
+    /* halfway: between lr and lr_f for both shapes */
+    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_COSINE, lr, 0.1, 500, 1000), 1.1e-3, 1e-15);
+    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_LINEAR, lr, 0.1, 500, 1000), 1.1e-3, 1e-15);
     /* a quarter of the way: cosine still above linear */
-    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_LINEAR, lr, 0.0, 250, 1001), 1.5e-3, 1e-15);
-    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_COSINE, lr, 0.0, 250, 1001),
+    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_LINEAR, lr, 0.0, 250, 1000), 1.5e-3, 1e-15);
+    ck_assert_double_eq_tol(mfm_lr_at(MFM_LR_COSINE, lr, 0.0, 250, 1000),
                             lr * 0.5 * (1.0 + sqrt(0.5)), 1e-15);
     for (int k = 1; k <= 2; k++) {
         double prev = lr;
         for (uint64_t s = 1; s < 100; s++) {
             double v = mfm_lr_at((mfm_lr_schedule)k, lr, 0.0, s, 100);
-            ck_assert(v < prev && v >= 0.0);
+            ck_assert(v < prev && v > 0.0);
             prev = v;
         }
-        ck_assert_double_eq(prev, 0.0);
+        ck_assert_double_eq(mfm_lr_at((mfm_lr_schedule)k, lr, 0.0, 100, 100), 0.0);
     }
     ck_assert_double_eq(mfm_lr_at(MFM_LR_COSINE, lr, 0.0, 0, 1), lr);
+    ck_assert_double_eq(mfm_lr_at(MFM_LR_COSINE, lr, 0.5, 7, 0), lr);
 }
 END_TEST
 
