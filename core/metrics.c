@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baselines.h"
 #include "metrics_impl.h"
 
 mfm_metrics_opts mfm_metrics_default_opts(void)
@@ -35,17 +36,6 @@ static mfm_err check_pair(const float *x, size_t n, const float *y, size_t m,
     if (rc == MFM_OK)
         rc = check_cloud(y, m, d, "truth");
     return rc;
-}
-
-/* Column means of x (n, d) in float64. */
-static void col_means(double *mu, const float *x, size_t n, size_t d)
-{
-    memset(mu, 0, d * sizeof *mu);
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < d; k++)
-            mu[k] += x[i * d + k];
-    for (size_t k = 0; k < d; k++)
-        mu[k] /= (double)n;
 }
 
 /* Pearson correlation of u and v (len k); NaN if either is constant. */
@@ -134,8 +124,11 @@ mfm_err mfm_mean_metrics(double *r2, double *l2, double *mse, double *l1,
     if (mp == NULL)
         return mfm_err_set(MFM_ENOMEM, "mean metrics: no memory for d = %zu", d);
     double *mt = mp + d;
-    col_means(mp, pred, n_pred, d);
-    col_means(mt, truth, n_true, d);
+    if ((rc = mfm_col_means(mp, pred, n_pred, d)) != MFM_OK ||
+        (rc = mfm_col_means(mt, truth, n_true, d)) != MFM_OK) {
+        free(mp);
+        return rc;
+    }
     double tbar = 0.0;
     for (size_t k = 0; k < d; k++)
         tbar += mt[k];
@@ -170,8 +163,11 @@ mfm_err mfm_feature_means(double *mean_pred, double *mean_true, double *diff,
     if (mp == NULL)
         return mfm_err_set(MFM_ENOMEM, "feature means: no memory for d = %zu", d);
     double *mt = mp + d;
-    col_means(mp, pred, n_pred, d);
-    col_means(mt, truth, n_true, d);
+    if ((rc = mfm_col_means(mp, pred, n_pred, d)) != MFM_OK ||
+        (rc = mfm_col_means(mt, truth, n_true, d)) != MFM_OK) {
+        free(mp);
+        return rc;
+    }
     for (size_t k = 0; k < d; k++) {
         if (mean_pred != NULL)
             mean_pred[k] = mp[k];
@@ -192,8 +188,9 @@ static mfm_err clouds_shifted(mfm_cloud64 *X, mfm_cloud64 *Y, const float *x, si
     double *shift = malloc(d * sizeof *shift);
     if (shift == NULL)
         return mfm_err_set(MFM_ENOMEM, "%s: no memory", what);
-    col_means(shift, y, m, d);
-    mfm_err rc = mfm_cloud64_init(X, x, n, d, shift);
+    mfm_err rc = mfm_col_means(shift, y, m, d);
+    if (rc == MFM_OK)
+        rc = mfm_cloud64_init(X, x, n, d, shift);
     if (rc == MFM_OK)
         rc = mfm_cloud64_init(Y, y, m, d, shift);
     free(shift);
