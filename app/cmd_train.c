@@ -382,7 +382,7 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
 
     mfm_trainer_opts topts = {.pops_per_step = (size_t)a->pops_per_step,
                               .cells_per_pop = (size_t)a->cells_per_pop, .fm = fm,
-                              .schedule = (mfm_schedule)sched};
+                              .schedule = (mfm_schedule)sched, .embed_noise = a->embed_noise};
     topts.adam = mfm_adam_config_default();
     topts.adam.lr = a->lr;
     topts.adam.beta1 = a->beta1;

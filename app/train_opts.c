@@ -27,6 +27,7 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"knn", MFM_OPT_INT, "K", "15", 1, 1000, "neighbours per cell in the embedder's kNN graph", &a->knn},
         {"embed-cells", MFM_OPT_INT, "N", "512", 2, 1000000, "cells of a source population fed to the embedder (seeded subsample)", &a->embed_cells},
         {"embed-draws", MFM_OPT_INT, "R", "1", 1, 1024, "independent subsamples of --embed-cells per population (when it has more cells): training uses one at random per step, predict averages their embeddings", &a->embed_draws},
+        {"embed-noise", MFM_OPT_DOUBLE, "S", "0", 0, 100, "std of Gaussian noise added to the population embedding of every training row at the velocity input (a regulariser; 0 = off; embeddings have unit norm)", &a->embed_noise},
         {"gcn-norm", MFM_OPT_STRING, "NORM", "mean", 0, -1, "GCN adjacency: mean (over neighbours and self) | sym (D^-1/2 (A+I) D^-1/2)", &a->gcn_norm},
         {"gcn-layers", MFM_OPT_INT, "N", "2", 1, 16, "GCN layers", &a->gcn_layers},
         {"gcn-width", MFM_OPT_INT, "W", "64", 1, 4096, "GCN hidden width", &a->gcn_width},

@@ -89,6 +89,9 @@ typedef struct mfm_batch {
     const float *ut;
     const size_t *row_pop;
     const float *cond;
+    const float *h_noise; /* (n_rows, embed_dim) added to each row's copy of its population's
+                             embedding at the velocity input (a training regulariser); NULL =
+                             none.  Constant for the step, so the backward pass is unchanged. */
 } mfm_batch;
 
 /* Check a configuration: d >= 1, mlp_depth in [2, MFM_NN_MAX_MLP_DEPTH],

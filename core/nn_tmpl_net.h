@@ -251,6 +251,9 @@ void FN(mfm_net_input_batch)(NET *net, const mfm_batch *b)
         if (c->embed_dim > 0)
             memcpy(row + lay->in_h, net->pop_h + b->row_pop[i] * c->embed_dim,
                    c->embed_dim * sizeof(real));
+        if (c->embed_dim > 0 && b->h_noise)
+            for (size_t k = 0; k < c->embed_dim; k++)
+                row[lay->in_h + k] += (real)b->h_noise[i * c->embed_dim + k];
         for (size_t k = 0; k < c->d; k++)
             row[lay->in_x + k] = (real)b->xt[i * c->d + k];
         for (size_t k = 0; k < c->cond_dim; k++)

@@ -23,6 +23,7 @@ void mfm_trainer_destroy(mfm_trainer *tr)
     free(tr->pop_x);
     free(tr->pop_n);
     free(tr->pop_adj);
+    free(tr->h_noise);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -35,6 +36,8 @@ mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *
     const size_t P = opts->pops_per_step, N = opts->cells_per_pop, d = cfg->d;
     if (n_pops == 0)
         return mfm_err_set(MFM_EINVAL, "no training populations");
+    if (!(opts->embed_noise >= 0.0 && opts->embed_noise < 1e6))
+        return mfm_err_set(MFM_EINVAL, "embedding noise %g must be finite and >= 0", opts->embed_noise);
     if (P == 0 || N == 0)
         return mfm_err_set(MFM_EINVAL, "populations per step (%zu) and cells per population (%zu) must be >= 1",
                            P, N);
@@ -84,6 +87,11 @@ mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *
     tr->pop_x = malloc(P * sizeof *tr->pop_x);
     tr->pop_n = malloc(P * sizeof *tr->pop_n);
     tr->pop_adj = calloc(P, sizeof *tr->pop_adj);
+    if (opts->embed_noise > 0.0 && cfg->embed_dim > 0 &&
+        !(tr->h_noise = malloc(tr->rows * cfg->embed_dim * sizeof *tr->h_noise))) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory for embedding noise of %zu rows", tr->rows);
+        goto fail;
+    }
     if (!tr->perm || !tr->src_idx || !tr->tgt_idx || !tr->x0s || !tr->x1s ||
         !tr->cond || !tr->row_pop || !tr->pop_x || !tr->pop_n || !tr->pop_adj) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory for training batches of %zu rows", tr->rows);
@@ -160,8 +168,13 @@ mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_po
     mfm_batch b = {
         .n_pops = P, .pop_x = tr->pop_x, .pop_n = tr->pop_n, .pop_adj = tr->pop_adj,
         .n_rows = tr->rows, .t = tr->fmb.t, .xt = tr->fmb.xt, .ut = tr->fmb.ut, .row_pop = tr->row_pop,
-        .cond = tr->cond_dim ? tr->cond : NULL,
+        .cond = tr->cond_dim ? tr->cond : NULL, .h_noise = tr->h_noise,
     };
+    if (tr->h_noise) {
+        const size_t ne = tr->rows * tr->model->net.cfg.embed_dim;
+        for (size_t i = 0; i < ne; i++)
+            tr->h_noise[i] = (float)mfm_rng_gaussian(&tr->rng_fm, tr->opts.embed_noise);
+    }
     if (tr->opts.schedule == MFM_SCHEDULE_ALTERNATING && tr->model->net.cfg.embed_dim > 0) {
         if ((e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_VELOCITY, loss)) != MFM_OK ||
             (e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_EMBEDDER, NULL)) != MFM_OK)

@@ -14,8 +14,9 @@
  * fixed point set).
  *
  * All randomness comes from two streams of the seed (MFM_STREAM_BATCH for
- * the choice of populations and cells, MFM_STREAM_COUPLING for couplings,
- * t and noise), whose states can be saved for a bit-exact resume.
+ * the choice of populations, cells and embedder draws, MFM_STREAM_COUPLING
+ * for couplings, t, path noise and embedding noise), whose states can be
+ * saved for a bit-exact resume.
  */
 #ifndef MFM_CORE_TRAINER_H
 #define MFM_CORE_TRAINER_H
@@ -60,6 +61,8 @@ typedef struct mfm_trainer_opts {
     mfm_fm_opts fm;        /* path, coupling, source */
     mfm_adam_config adam;
     mfm_schedule schedule;
+    double embed_noise;    /* std of N(0, s^2) noise added per row to the embedding at the
+                              velocity input (0 = none; drawn from the coupling stream) */
 } mfm_trainer_opts;
 
 typedef struct mfm_trainer {
@@ -76,6 +79,7 @@ typedef struct mfm_trainer {
     const float **pop_x;        /* (P) */
     size_t *pop_n;              /* (P) */
     mfm_csr *pop_adj;           /* (P) shallow copies of the populations' adjacencies */
+    float *h_noise;             /* (P N, embed_dim) when opts.embed_noise > 0, else NULL */
     uint64_t step;              /* steps taken */
 } mfm_trainer;
 

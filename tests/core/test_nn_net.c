@@ -45,7 +45,7 @@ typedef struct fixture {
     const float *pop_x[2];
     size_t pop_n[2];
     mfm_csr adj[2];
-    float t[10], xt[30], ut[30], cond[20];
+    float t[10], xt[30], ut[30], cond[20], h_noise[10 * 8];
     size_t row_pop[10];
     mfm_batch b;
 } fixture;
@@ -64,6 +64,7 @@ static void fixture_make(fixture *f, uint64_t seed)
     tu_fill_f(f->xt, 30, &s, -1, 1);
     tu_fill_f(f->ut, 30, &s, -1, 1);
     tu_fill_f(f->cond, 20, &s, 0, 1);
+    tu_fill_f(f->h_noise, 80, &s, -0.3, 0.3); /* used when a test sets b.h_noise */
     for (size_t i = 0; i < 10; i++)
         f->row_pop[i] = i % 3 == 0;
     f->pop_x[0] = f->x0;
@@ -211,7 +212,8 @@ static double mfm_loss(void *p)
     return l;
 }
 
-static tu_gc_result mfm_check(const mfm_model_config *cfg, mfm_nn_fault fault, uint64_t seed)
+static tu_gc_result mfm_check_noise(const mfm_model_config *cfg, mfm_nn_fault fault, uint64_t seed,
+                                    int h_noise)
 {
     mfm_net_f64 net = {0};
     fixture f;
@@ -219,6 +221,8 @@ static tu_gc_result mfm_check(const mfm_model_config *cfg, mfm_nn_fault fault, u
     ck_assert_int_eq(mfm_net_reserve_f64(&net, 2, 8, 10), MFM_OK);
     randomise(&net, seed);
     fixture_make(&f, seed + 1);
+    if (h_noise)
+        f.b.h_noise = f.h_noise;
     mfm_ctx c = {&net, &f};
     mfm_net_zero_grad_f64(&net);
     mfm_loss(&c);
@@ -231,6 +235,38 @@ static tu_gc_result mfm_check(const mfm_model_config *cfg, mfm_nn_fault fault, u
     mfm_net_destroy_f64(&net);
     return r;
 }
+
+static tu_gc_result mfm_check(const mfm_model_config *cfg, mfm_nn_fault fault, uint64_t seed)
+{
+    return mfm_check_noise(cfg, fault, seed, 0);
+}
+
+/* Embedding noise at the velocity input: the gradients (of every parameter,
+ * the embedder's through the noisy copies) still match the loss, and the
+ * noise does change the loss; zero noise equals none. */
+START_TEST(test_mfm_loss_grad_h_noise)
+{
+    mfm_model_config cfg = small_cfg(1, MFM_ACT_SELU, 4);
+    tu_gc_result r = mfm_check_noise(&cfg, MFM_NN_FAULT_NONE, 97, 1);
+    tu_assert_gc(r, "MFM loss with embedding noise wrt all parameters");
+    mfm_net_f64 net = {0};
+    fixture f;
+    ck_assert_int_eq(mfm_net_init_f64(&net, &cfg), MFM_OK);
+    ck_assert_int_eq(mfm_net_reserve_f64(&net, 2, 8, 10), MFM_OK);
+    randomise(&net, 97);
+    fixture_make(&f, 98);
+    double l0 = 0, l1 = 0, lz = 0;
+    ck_assert_int_eq(mfm_net_forward_f64(&net, &f.b, &l0), MFM_OK);
+    f.b.h_noise = f.h_noise;
+    ck_assert_int_eq(mfm_net_forward_f64(&net, &f.b, &l1), MFM_OK);
+    memset(f.h_noise, 0, sizeof f.h_noise);
+    ck_assert_int_eq(mfm_net_forward_f64(&net, &f.b, &lz), MFM_OK);
+    ck_assert(fabs(l1 - l0) > 1e-6 * fabs(l0));
+    ck_assert_double_eq(lz, l0);
+    fixture_destroy(&f);
+    mfm_net_destroy_f64(&net);
+}
+END_TEST
 
 START_TEST(test_mfm_loss_grad)
 {
@@ -381,6 +417,7 @@ static Suite *nn_net_suite(void)
     tcase_add_test(tc, test_embedder_planted_faults_caught);
     tcase_add_loop_test(tc, test_velocity_grad, 0, 6);
     tcase_add_loop_test(tc, test_mfm_loss_grad, 0, 3);
+    tcase_add_test(tc, test_mfm_loss_grad_h_noise);
     tcase_add_test(tc, test_fm_loss_grad_no_embedder);
     tcase_add_loop_test(tc, test_mfm_planted_faults_caught, 0, 4);
     tcase_add_test(tc, test_backward_twice);

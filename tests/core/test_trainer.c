@@ -118,6 +118,49 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* Embedding noise: reproducible, its draws have the asked spread, and it
+ * changes the run; a negative spread is refused. */
+START_TEST(test_embed_noise)
+{
+    mfm_model m1 = {0}, m2 = {0}, m3 = {0};
+    mfm_model_config c = small_config(8);
+    mfm_trainer_opts o = small_opts("otcfm"), o0 = o;
+    o.embed_noise = 0.2;
+    mfm_trainer t1, t2, t3;
+    ck_assert_int_eq(mfm_model_init(&m1, &c, 5), MFM_OK);
+    ck_assert_int_eq(mfm_model_init(&m2, &c, 5), MFM_OK);
+    ck_assert_int_eq(mfm_model_init(&m3, &c, 5), MFM_OK);
+    ck_assert_int_eq(mfm_trainer_init(&t1, &m1, &o, pops, NPOP, 11), MFM_OK);
+    ck_assert_int_eq(mfm_trainer_init(&t2, &m2, &o, pops, NPOP, 11), MFM_OK);
+    ck_assert_int_eq(mfm_trainer_init(&t3, &m3, &o0, pops, NPOP, 11), MFM_OK);
+    ck_assert_ptr_nonnull(t1.h_noise);
+    ck_assert_ptr_null(t3.h_noise);
+    double ss = 0;
+    size_t cnt = 0;
+    for (int s = 0; s < 10; s++) {
+        double l1, l2, l3;
+        ck_assert_int_eq(mfm_trainer_step(&t1, pops, NPOP, &l1), MFM_OK);
+        ck_assert_int_eq(mfm_trainer_step(&t2, pops, NPOP, &l2), MFM_OK);
+        ck_assert_int_eq(mfm_trainer_step(&t3, pops, NPOP, &l3), MFM_OK);
+        ck_assert(l1 == l2);
+        for (size_t i = 0; i < t1.rows * c.embed_dim; i++, cnt++)
+            ss += (double)t1.h_noise[i] * t1.h_noise[i];
+    }
+    /* 5120 draws of N(0, 0.04): the sample variance is within 10 % */
+    ck_assert_double_eq_tol(ss / (double)cnt, 0.04, 0.004);
+    ck_assert_mem_eq(m1.net.params, m2.net.params, m1.net.lay.n_params * sizeof(float));
+    ck_assert(memcmp(m1.net.params, m3.net.params, m1.net.lay.n_params * sizeof(float)) != 0);
+    mfm_trainer_destroy(&t1);
+    mfm_trainer_destroy(&t2);
+    mfm_trainer_destroy(&t3);
+    o.embed_noise = -1;
+    ck_assert_int_eq(mfm_trainer_init(&t1, &m1, &o, pops, NPOP, 11), MFM_EINVAL);
+    mfm_model_destroy(&m1);
+    mfm_model_destroy(&m2);
+    mfm_model_destroy(&m3);
+}
+END_TEST
+
 /* Train, then push population 0 through the flow: its mean must move by
  * about (1, -0.5).  Run for the MFM model (embedder) and FM (none) and for
  * both schedules. */
@@ -255,6 +298,7 @@ static Suite *trainer_suite(void)
     tcase_add_test(tc, test_alternating_learns_shift);
     tcase_add_test(tc, test_bad_setup);
     tcase_add_test(tc, test_draws);
+    tcase_add_test(tc, test_embed_noise);
     suite_add_tcase(s, tc);
     return s;
 }
