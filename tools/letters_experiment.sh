@@ -73,17 +73,19 @@ fi
 # ---- settings: the same budget for the three models
 if [ "$tiny" = 1 ]; then
     data_opts="--letters ACXY --rotations 2"
-    budget="--steps 6 --pops-per-step 2 --cells-per-pop 32 --lr 1e-3
+    budget="--steps 6 --pops-per-step 2 --cells-per-pop 32 --lr 1e-3 --lr-schedule cosine
             --mlp-width 16 --mlp-depth 3 --time-dim 8 --fourier 0"
-    embedder="--gcn-layers 2 --gcn-width 8 --embed-dim 4 --knn 5 --embed-cells 64"
+    embedder="--gcn-layers 2 --gcn-width 8 --embed-dim 4 --knn 5 --embed-cells 64
+              --embed-draws 2 --embed-noise 0.2"
     solver="--solver rk4 --steps 2"
     cap=200
     pops="Y_0"
 else
     data_opts=""
-    budget="--steps 12000 --pops-per-step 8 --cells-per-pop 128 --lr 1e-3
+    budget="--steps 12000 --pops-per-step 8 --cells-per-pop 128 --lr 1e-3 --lr-schedule cosine
             --mlp-width 128 --mlp-depth 4 --time-dim 32 --fourier 64 --fourier-sigma 0.3"
-    embedder="--gcn-layers 3 --gcn-width 64 --embed-dim 32 --knn 15 --embed-cells 256"
+    embedder="--gcn-layers 3 --gcn-width 64 --embed-dim 32 --knn 15 --embed-cells 512
+              --embed-draws 8 --embed-noise 0.2"
     solver="--solver rk4 --steps 20"
     cap=5000
     pops="Y_0 X_0"

@@ -177,6 +177,14 @@ START_TEST(test_experiment_script_tiny)
     for (int a = 0; a < 3; a++)
         for (int b = 0; b < 2; b++)
             ck_assert_msg(seen[a][b] == 1, "%s on %s: %d lines", models[a], splits[b], seen[a][b]);
+    /* MFM trained on two embedder draws per population (the setting's option) */
+    snprintf(cmd, sizeof cmd, "grep -q ', 2 draw(s)' '%s/exp/train_mfm.log'", dir);
+    ck_assert_msg(system(cmd) == 0, "train_mfm.log does not show two embedder draws");
+    /* the several-seeds table reads the run directory */
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/tools/letters_seeds.py' '%s/exp' > '%s/seeds.md' && "
+             "grep -q '^| 0 | X (val) |' '%s/seeds.md' && grep -q 'criterion met on [01] of 1 runs' '%s/seeds.md'",
+             mfm_test_env("MFM_SOURCE_ROOT"), dir, dir, dir, dir);
+    ck_assert_msg(system(cmd) == 0, "letters_seeds.py did not tabulate the run");
     unsigned w = 0, h = 0;
     snprintf(path, sizeof path, "%s/exp/letters_Y.png", dir);
     png_size(path, &w, &h);
