@@ -224,3 +224,15 @@ fail:
     mfm_bundle_destroy(b);
     return mfm_err_prefix(e, "loading model from '%s'", dir);
 }
+
+const char *mfm_bundle_added_col(const mfm_bundle *b, const char *name, char *buf, size_t len)
+{
+    bool taken = (b->treatment_key && strcmp(b->treatment_key, name) == 0) ||
+                 (b->time_key && strcmp(b->time_key, name) == 0);
+    for (size_t k = 0; k < b->n_exp_keys; k++)
+        taken |= strcmp(b->exp_keys[k], name) == 0;
+    if (!taken)
+        return name;
+    snprintf(buf, len, "mfm_%s", name);
+    return buf;
+}

@@ -70,6 +70,12 @@ mfm_err mfm_bundle_load(mfm_bundle *b, const char *dir);
 
 void mfm_bundle_destroy(mfm_bundle *b);
 
+/* Name of a column that mfm predict adds (population, method, source_cell,
+ * split): `name`, or "mfm_<name>" (written into buf of len bytes) when the
+ * model's task already uses name as an experiment, treatment or time key.
+ * Returns name or buf. */
+const char *mfm_bundle_added_col(const mfm_bundle *b, const char *name, char *buf, size_t len);
+
 /* DIR/name into buf; MFM_EINVAL if it does not fit. */
 mfm_err mfm_bundle_path(char *buf, size_t len, const char *dir, const char *name);
 

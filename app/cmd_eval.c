@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "cli.h"
 #include "commands.h"
 #include "metrics.h"
@@ -63,11 +64,45 @@ static void print_summary(const mfm_report *r, const char *out)
     printf("wrote %s/report.json, %s/metrics.csv, %s/report.html\n", out, out, out);
 }
 
+/* --model DIR: fill the options the user left out from a perturbation
+ * model: --by = experiment keys + treatment key, --control-key = the
+ * treatment key, --control = the control label, --split-key = the split
+ * column mfm predict --truth-out writes, --train-value = train. */
+static mfm_err model_defaults(const mfm_bundle *b, const char *dir, mfm_strlist *by,
+                              const char **control_key, const char **control, const char **split_key,
+                              const char **train_value, char *split_buf, size_t split_len)
+{
+    if (b->task_kind != MFM_TASK_PERTURBATION)
+        return mfm_err_set(MFM_EINVAL, "--model %s: a time-series model has a different control for every "
+                           "time point; give --by, --control-key and --control instead", dir);
+    if (by->n == 0) {
+        if (b->n_exp_keys + 1 > MFM_STRLIST_MAX || b->n_exp_keys + 1 > MAX_KEYS)
+            return mfm_err_set(MFM_EINVAL, "--model %s: %zu experiment keys are too many for --by", dir,
+                               b->n_exp_keys);
+        for (size_t k = 0; k < b->n_exp_keys; k++)
+            by->item[by->n++] = b->exp_keys[k];
+        by->item[by->n++] = b->treatment_key;
+    }
+    if (!*control_key && !*control) {
+        *control_key = b->treatment_key;
+        *control = b->control;
+    }
+    if (!*split_key && !*train_value) {
+        *split_key = mfm_bundle_added_col(b, "split", split_buf, split_len);
+        *train_value = "train";
+    }
+    return MFM_OK;
+}
+
+static int run_eval(const mfm_strlist *preds_, const char *truth, const char *out, const mfm_strlist *by_,
+                    const char *control_key, const char *control, const char *split_key,
+                    const char *train_value, const char *rep, long cap, long seed);
+
 int mfm_cmd_eval(int argc, char **argv)
 {
     mfm_strlist preds = {0}, by = {0};
     const char *truth = NULL, *out = NULL, *control_key = NULL, *control = NULL;
-    const char *split_key = NULL, *train_value = NULL, *rep = NULL;
+    const char *split_key = NULL, *train_value = NULL, *rep = NULL, *model = NULL;
     long cap = 5000, seed = 0;
     const mfm_opt opts[] = {
         {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, 0,
@@ -90,11 +125,16 @@ int mfm_cmd_eval(int argc, char **argv)
         {"cap", MFM_OPT_INT, "N", "5000", 0, 1e7,
          "subsample each cloud to at most N cells for the metrics (0 = no cap)", &cap},
         {"seed", MFM_OPT_INT, "S", "0", 0, 2147483647.0, "subsampling seed", &seed},
+        {"model", MFM_OPT_STRING, "DIR", NULL, 0, 0,
+         "perturbation model the predictions came from: supplies --by (experiment keys + "
+         "treatment key), --control-key/--control and --split-key split --train-value train "
+         "(the truth being mfm predict --truth-out's file) where not given", &model},
     };
     const mfm_cmd_spec spec = {
         "eval",
         "--pred PRED.h5ad [--pred ...] --truth DATA.h5ad --out DIR --by KEY[,KEY...] "
-        "[--control-key KEY --control LABEL] [--split-key KEY --train-value V] [options]",
+        "[--control-key KEY --control LABEL] [--split-key KEY --train-value V] [options]\n"
+        "       mfm eval --model MODEL_DIR --pred PRED.h5ad [...] --truth TRUTH.h5ad --out DIR",
         "compare predicted and observed populations (W1, W2, MMD, energy, correlations) "
         "beside trivial baselines; write DIR/report.json, DIR/metrics.csv, DIR/report.html",
         "Populations pair up by the values of the --by keys.  With --control-key/--control the\n"
@@ -108,6 +148,29 @@ int mfm_cmd_eval(int argc, char **argv)
     int ec = mfm_cli_parse(&spec, argc, argv, pos, &npos);
     if (ec >= 0)
         return ec;
+    mfm_bundle b = {0};
+    char split_buf[256];
+    if (model) {
+        mfm_err me = mfm_bundle_load(&b, model);
+        if (!me)
+            me = model_defaults(&b, model, &by, &control_key, &control, &split_key, &train_value,
+                                split_buf, sizeof split_buf);
+        if (me) {
+            mfm_bundle_destroy(&b);
+            return mfm_cli_fail("eval", me);
+        }
+    }
+    int rc = run_eval(&preds, truth, out, &by, control_key, control, split_key, train_value, rep,
+                      cap, seed);
+    mfm_bundle_destroy(&b);
+    return rc;
+}
+
+static int run_eval(const mfm_strlist *preds_, const char *truth, const char *out, const mfm_strlist *by_,
+                    const char *control_key, const char *control, const char *split_key,
+                    const char *train_value, const char *rep, long cap, long seed)
+{
+    const mfm_strlist preds = *preds_, by = *by_;
     if (preds.n == 0)
         return mfm_cli_usage_error("eval", "--pred is required");
     if (!truth)
@@ -115,7 +178,7 @@ int mfm_cmd_eval(int argc, char **argv)
     if (!out)
         return mfm_cli_usage_error("eval", "--out is required");
     if (by.n == 0)
-        return mfm_cli_usage_error("eval", "--by is required (e.g. --by patient_id,condition)");
+        return mfm_cli_usage_error("eval", "--by is required (e.g. --by patient_id,condition), or --model");
     if (!control_key != !control)
         return mfm_cli_usage_error("eval", "--control-key and --control go together");
     if (!split_key != !train_value)

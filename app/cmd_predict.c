@@ -117,21 +117,6 @@ static mfm_err rows_add(out_rows *o, const mfm_task *t, const mfm_pair *p, const
     return MFM_OK;
 }
 
-/* Name of a column the predictor adds (population, method, source_cell,
- * split): "mfm_<name>" when the model's task already uses name as an
- * experiment, treatment or time key, whose column is written too. */
-static const char *added_col(const mfm_bundle *b, const char *name, char *buf, size_t len)
-{
-    bool taken = (b->treatment_key && strcmp(b->treatment_key, name) == 0) ||
-                 (b->time_key && strcmp(b->time_key, name) == 0);
-    for (size_t k = 0; k < b->n_exp_keys; k++)
-        taken |= strcmp(b->exp_keys[k], name) == 0;
-    if (!taken)
-        return name;
-    snprintf(buf, len, "mfm_%s", name);
-    return buf;
-}
-
 static mfm_err write_rows(const out_rows *o, const char *path, const mfm_bundle *b, const char *method,
                           const char *extra_col, const predict_args *a, const mfm_space *s, int pred)
 {
@@ -168,14 +153,14 @@ static mfm_err write_rows(const out_rows *o, const char *path, const mfm_bundle 
     }
     const char *treat_col = b->task_kind == MFM_TASK_PERTURBATION ? b->treatment_key : b->time_key;
     char pop_buf[64], method_buf[64], extra_buf[64];
-    const char *pop_col = added_col(b, "population", pop_buf, sizeof pop_buf);
-    extra_col = added_col(b, extra_col, extra_buf, sizeof extra_buf);
+    const char *pop_col = mfm_bundle_added_col(b, "population", pop_buf, sizeof pop_buf);
+    extra_col = mfm_bundle_added_col(b, extra_col, extra_buf, sizeof extra_buf);
     if ((e = write_cat(w, treat_col, o->treat, o->n)) || (e = write_cat(w, pop_col, o->pop, o->n)))
         goto done;
     if (pred) {
         for (size_t i = 0; i < o->n; i++)
             col[i] = method;
-        if ((e = write_cat(w, added_col(b, "method", method_buf, sizeof method_buf), col, o->n)) ||
+        if ((e = write_cat(w, mfm_bundle_added_col(b, "method", method_buf, sizeof method_buf), col, o->n)) ||
             (e = mfm_h5ad_write_strings(w, MFM_H5AD_AXIS_OBS, extra_col, o->extra, o->n)))
             goto done;
     } else if ((e = write_cat(w, extra_col, o->extra, o->n)) != MFM_OK) {

@@ -189,6 +189,34 @@ START_TEST(test_embed_draws)
 }
 END_TEST
 
+/* mfm eval --model DIR takes --by, the control and the split from the model
+ * and gives the same report as the options spelt out; a time-series model
+ * is refused with a message. */
+START_TEST(test_eval_model_defaults)
+{
+    ck_assert_msg(run("train '%s' --out %s/m " SMALL " --steps 5", data, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/m '%s' --out %s/p.h5ad --truth-out %s/t.h5ad --steps 4 --quiet", dir, data,
+                      dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("eval --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r1 --by patient_id,condition "
+                      "--control-key condition --control Ref --split-key split --train-value train --cap 300",
+                      dir, dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("eval --model %s/m --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r2 --cap 300", dir, dir,
+                      dir, dir) == 0, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "train_mean_shift"));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cmp -s %s/r1/metrics.csv %s/r2/metrics.csv", dir, dir);
+    ck_assert_msg(system(cmd) == 0, "eval --model gave another metrics.csv than the spelt-out options");
+    /* an explicit option wins over the model's: with 'BCRXL' as the control label the
+     * predicted population has no control population, so no baselines are added */
+    ck_assert_msg(run("eval --model %s/m --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r3 --cap 300 "
+                      "--control-key condition --control BCRXL", dir, dir, dir, dir) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "identity") == NULL && strstr(out, "mfm ") != NULL, "%s", out);
+    ck_assert_int_eq(run("eval --model %s/none --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r4", dir, dir, dir,
+                         dir), 1);
+    ck_assert_msg(strstr(out, "none") != NULL, "%s", out);
+}
+END_TEST
+
 /* The bad-input table: each case fails with exit code 1 and one message
  * naming what was wrong. */
 START_TEST(test_bad_input)
@@ -392,6 +420,7 @@ static Suite *train_cli_suite(void)
     tcase_add_test(tc, test_resume_bit_exact);
     tcase_add_test(tc, test_predict_opens_in_anndata);
     tcase_add_test(tc, test_embed_draws);
+    tcase_add_test(tc, test_eval_model_defaults);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_predict_feature_mismatch_and_nan);
     tcase_add_test(tc, test_predict_controls_only);
