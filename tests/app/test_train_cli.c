@@ -214,6 +214,15 @@ START_TEST(test_eval_model_defaults)
     ck_assert_int_eq(run("eval --model %s/none --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r4", dir, dir, dir,
                          dir), 1);
     ck_assert_msg(strstr(out, "none") != NULL, "%s", out);
+    /* a time-series model: refused, naming what to give instead */
+    char emt[4096];
+    snprintf(emt, sizeof emt, "%s/deepruot_emt_a549_10d.h5ad", mfm_test_env("MFM_DATASETS"));
+    ck_assert_msg(run("train '%s' --out %s/ts --task timeseries --time-key time --steps 2 --mlp-width 16 "
+                      "--gcn-width 8 --embed-dim 4 --time-dim 8 --fourier 8 --embed-cells 64 --knn 5 "
+                      "--cells-per-pop 32 --pops-per-step 2 --quiet --threads 1", emt, dir) == 0, "%s", out);
+    ck_assert_int_eq(run("eval --model %s/ts --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r5", dir, dir, dir, dir),
+                     1);
+    ck_assert_msg(strstr(out, "time-series") && strstr(out, "--control-key"), "%s", out);
 }
 END_TEST
 
