@@ -113,22 +113,36 @@ cleanup:
     return rc;
 }
 
+/* Check the pair, then *out (caller frees) = the column means of pred
+ * (first d) and of truth (next d); what names the caller in messages. */
+static mfm_err pair_means(double **out, const float *pred, size_t n_pred, const float *truth,
+                          size_t n_true, size_t d, const char *what)
+{
+    *out = NULL;
+    mfm_err rc = check_pair(pred, n_pred, truth, n_true, d);
+    if (rc != MFM_OK)
+        return rc;
+    double *m = malloc(2 * d * sizeof *m);
+    if (m == NULL)
+        return mfm_err_set(MFM_ENOMEM, "%s: no memory for d = %zu", what, d);
+    if ((rc = mfm_col_means(m, pred, n_pred, d)) != MFM_OK ||
+        (rc = mfm_col_means(m + d, truth, n_true, d)) != MFM_OK) {
+        free(m);
+        return rc;
+    }
+    *out = m;
+    return MFM_OK;
+}
+
 mfm_err mfm_mean_metrics(double *r2, double *l2, double *mse, double *l1,
                          const float *pred, size_t n_pred, const float *truth,
                          size_t n_true, size_t d)
 {
-    mfm_err rc = check_pair(pred, n_pred, truth, n_true, d);
+    double *mp;
+    mfm_err rc = pair_means(&mp, pred, n_pred, truth, n_true, d, "mean metrics");
     if (rc != MFM_OK)
         return rc;
-    double *mp = malloc(2 * d * sizeof *mp);
-    if (mp == NULL)
-        return mfm_err_set(MFM_ENOMEM, "mean metrics: no memory for d = %zu", d);
-    double *mt = mp + d;
-    if ((rc = mfm_col_means(mp, pred, n_pred, d)) != MFM_OK ||
-        (rc = mfm_col_means(mt, truth, n_true, d)) != MFM_OK) {
-        free(mp);
-        return rc;
-    }
+    const double *mt = mp + d;
     double tbar = 0.0;
     for (size_t k = 0; k < d; k++)
         tbar += mt[k];
@@ -156,18 +170,11 @@ mfm_err mfm_feature_means(double *mean_pred, double *mean_true, double *diff,
                           const float *pred, size_t n_pred, const float *truth,
                           size_t n_true, size_t d)
 {
-    mfm_err rc = check_pair(pred, n_pred, truth, n_true, d);
+    double *mp;
+    mfm_err rc = pair_means(&mp, pred, n_pred, truth, n_true, d, "feature means");
     if (rc != MFM_OK)
         return rc;
-    double *mp = malloc(2 * d * sizeof *mp);
-    if (mp == NULL)
-        return mfm_err_set(MFM_ENOMEM, "feature means: no memory for d = %zu", d);
-    double *mt = mp + d;
-    if ((rc = mfm_col_means(mp, pred, n_pred, d)) != MFM_OK ||
-        (rc = mfm_col_means(mt, truth, n_true, d)) != MFM_OK) {
-        free(mp);
-        return rc;
-    }
+    const double *mt = mp + d;
     for (size_t k = 0; k < d; k++) {
         if (mean_pred != NULL)
             mean_pred[k] = mp[k];
