@@ -94,7 +94,7 @@ static mfm_err model_defaults(const mfm_bundle *b, const char *dir, mfm_strlist 
     return MFM_OK;
 }
 
-static int run_eval(const mfm_strlist *preds_, const char *truth, const char *out, const mfm_strlist *by_,
+static int run_eval(const mfm_strlist *preds, const char *truth, const char *out, const mfm_strlist *by,
                     const char *control_key, const char *control, const char *split_key,
                     const char *train_value, const char *rep, long cap, long seed);
 
@@ -166,18 +166,17 @@ int mfm_cmd_eval(int argc, char **argv)
     return rc;
 }
 
-static int run_eval(const mfm_strlist *preds_, const char *truth, const char *out, const mfm_strlist *by_,
+static int run_eval(const mfm_strlist *preds, const char *truth, const char *out, const mfm_strlist *by,
                     const char *control_key, const char *control, const char *split_key,
                     const char *train_value, const char *rep, long cap, long seed)
 {
-    const mfm_strlist preds = *preds_, by = *by_;
-    if (preds.n == 0)
+    if (preds->n == 0)
         return mfm_cli_usage_error("eval", "--pred is required");
     if (!truth)
         return mfm_cli_usage_error("eval", "--truth is required");
     if (!out)
         return mfm_cli_usage_error("eval", "--out is required");
-    if (by.n == 0)
+    if (by->n == 0)
         return mfm_cli_usage_error("eval", "--by is required (e.g. --by patient_id,condition), or --model");
     if (!control_key != !control)
         return mfm_cli_usage_error("eval", "--control-key and --control go together");
@@ -187,12 +186,12 @@ static int run_eval(const mfm_strlist *preds_, const char *truth, const char *ou
         return mfm_cli_usage_error("eval", "--split-key needs --control-key and --control");
     char keybuf[4096];
     const char *keys[MAX_KEYS];
-    size_t nk = split_keys(&by, keybuf, sizeof keybuf, keys);
+    size_t nk = split_keys(by, keybuf, sizeof keybuf, keys);
     if (nk == (size_t)-1)
         return mfm_cli_usage_error("eval", "--by: empty key or more than %d keys", MAX_KEYS);
 
     mfm_eval_opts o = {
-        .pred_paths = preds.item, .n_pred = preds.n, .truth_path = truth, .by = keys, .n_by = nk,
+        .pred_paths = preds->item, .n_pred = preds->n, .truth_path = truth, .by = keys, .n_by = nk,
         .control_key = control_key, .control_value = control, .split_key = split_key,
         .train_value = train_value, .rep = rep, .cap = (size_t)cap, .seed = (uint64_t)seed,
         .mmd_gammas = mfm_mmd_gammas, .version = MFM_VERSION,
