@@ -6,6 +6,7 @@
 
 #include "ot.h"
 #include "ot_unbalanced.h"
+#include "spline.h"
 #include "traj_fixture.h"
 
 static void check_uot_case(const char *name)
@@ -56,6 +57,29 @@ START_TEST(uot_product_matches_pot)
 }
 END_TEST
 
+START_TEST(spline_matches_scipy)
+{
+    const json_t *c = traj_case("spline");
+    double *tk = traj_darray(c, "tk", 5), *y = traj_darray(c, "y", 15);
+    double *tq = traj_darray(c, "tq", 8), *pos = traj_darray(c, "pos", 24);
+    double *vel = traj_darray(c, "vel", 24), m2[15], p[3], v[3];
+    mfm_spline sp = {0};
+    ck_assert_int_eq(mfm_spline_init(&sp, tk, 5, 3), MFM_OK);
+    ck_assert_int_eq(mfm_spline_fit(&sp, m2, y, 3), MFM_OK);
+    for (size_t q = 0; q < 8; q++) {
+        mfm_spline_eval(&sp, p, v, NULL, y, m2, 3, tq[q]);
+        for (size_t k = 0; k < 3; k++) {
+            ck_assert_msg(fabs(p[k] - pos[q * 3 + k]) < 1e-12, "S(%g)[%zu] = %.15g, scipy %.15g",
+                          tq[q], k, p[k], pos[q * 3 + k]);
+            ck_assert_msg(fabs(v[k] - vel[q * 3 + k]) < 1e-12, "S'(%g)[%zu] = %.15g, scipy %.15g",
+                          tq[q], k, v[k], vel[q * 3 + k]);
+        }
+    }
+    mfm_spline_destroy(&sp);
+    free(tk), free(y), free(tq), free(pos), free(vel);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("traj-ref");
@@ -63,6 +87,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, traj_fixture_load, traj_fixture_free);
     tcase_add_test(tc, uot_counting_matches_pot);
     tcase_add_test(tc, uot_product_matches_pot);
+    tcase_add_test(tc, spline_matches_scipy);
     suite_add_tcase(s, tc);
     return s;
 }
