@@ -62,8 +62,9 @@ typedef struct mfm_entropy_opts {
                            size_t n);                                                     \
     /* Hutchinson estimate after mfm_net_vel_fwd: div[i] = mean over n_probes           \
      * Rademacher eps of eps^T J_i eps, one VJP per probe; probes drawn from rng        \
-     * (row-major, probe by probe) and kept in ws->probe when n_probes <= max_probes.    \
-     * Errors: MFM_EINVAL (n_probes == 0). */                                            \
+     * (row-major, probe by probe) into ws->probe, or, with rng == NULL, the probes      \
+     * already there reused (fixed probes along an ODE solve, as in FFJORD).            \
+     * Errors: MFM_EINVAL (n_probes == 0 or > ws->max_probes). */                       \
     mfm_err mfm_div_hutchinson_##S(mfm_net_##S *net, mfm_div_ws_##S *ws, double *div,      \
                                    size_t n, size_t n_probes, gsl_rng *rng);              \
     /* Convenience: fill the rows, forward, and divergence by the exact trace           \

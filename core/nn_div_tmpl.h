@@ -145,13 +145,15 @@ mfm_err FN(mfm_div_hutchinson)(NET *net, WS *ws, double *div, size_t n, size_t n
                                gsl_rng *rng)
 {
     size_t d = net->cfg.d;
-    if (n_probes == 0)
-        return mfm_err_set(MFM_EINVAL, "divergence: Hutchinson needs >= 1 probe");
+    if (n_probes == 0 || n_probes > ws->max_probes)
+        return mfm_err_set(MFM_EINVAL, "divergence: Hutchinson with %zu probes (1 to %zu)",
+                           n_probes, ws->max_probes);
     for (size_t i = 0; i < n; i++)
         div[i] = 0.0;
     for (size_t p = 0; p < n_probes; p++) {
-        real *eps = ws->probe + (p < ws->max_probes ? p : 0) * ws->n_max * d;
-        FN(rademacher)(eps, n * d, rng);
+        real *eps = ws->probe + p * ws->n_max * d;
+        if (rng != NULL)
+            FN(rademacher)(eps, n * d, rng);
         memcpy(net->dv, eps, n * d * sizeof(real));
         FN(mfm_net_input_vjp)(net, ws, ws->dx, n);
         for (size_t i = 0; i < n; i++) {

@@ -149,7 +149,7 @@ START_TEST(hutchinson_converges_to_trace)
     mfm_net_f64 net = {0};
     mfm_div_ws_f64 ws = {0};
     make_net(&net, &c->cfg, 3);
-    ck_assert_int_eq(mfm_div_ws_init_f64(&ws, &net, 2 * NR, 1), MFM_OK);
+    ck_assert_int_eq(mfm_div_ws_init_f64(&ws, &net, 2 * NR, 64), MFM_OK);
     double x[NR * 8], exact[NR], one[NR], sum[NR] = {0}, sq[NR] = {0};
     float t[NR];
     setup_rows(x, t, c->cfg.d, 9);
@@ -186,6 +186,11 @@ START_TEST(hutchinson_converges_to_trace)
     }
     for (size_t i = 0; i < NR; i++)
         ck_assert(fabs(multi[i] - acc[i]) < 1e-12);
+    /* rng NULL reuses the stored probes: the same estimate again */
+    ck_assert_int_eq(mfm_div_hutchinson_f64(&net, &ws, acc, NR, 1, NULL), MFM_OK);
+    for (size_t i = 0; i < NR; i++)
+        ck_assert(acc[i] == one[i]);
+    ck_assert_int_eq(mfm_div_hutchinson_f64(&net, &ws, multi, NR, 65, rng), MFM_EINVAL);
     ck_assert_int_eq(mfm_div_hutchinson_f64(&net, &ws, multi, NR, 0, rng), MFM_EINVAL);
     gsl_rng_free(rng);
     mfm_div_ws_destroy_f64(&ws);
