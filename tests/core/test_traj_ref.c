@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "metrics.h"
+#include "metrics_weighted.h"
 #include "ot.h"
 #include "ot_unbalanced.h"
 #include "spline.h"
@@ -80,6 +82,37 @@ START_TEST(spline_matches_scipy)
 }
 END_TEST
 
+START_TEST(weighted_metrics_match_pot)
+{
+    const json_t *c = traj_case("weighted");
+    size_t n = (size_t)traj_num(c, "n"), m = (size_t)traj_num(c, "m"), d = (size_t)traj_num(c, "d");
+    float *x = traj_farray(c, "x", n * d), *y = traj_farray(c, "y", m * d);
+    double *wx = traj_darray(c, "wx", n), *wy = traj_darray(c, "wy", m);
+    double *mg = traj_darray(c, "mmd_gamma", MFM_MMD_NGAMMA), w1, w2, mmd, g[MFM_MMD_NGAMMA];
+    ck_assert_int_eq(mfm_wasserstein_weighted(&w1, &w2, x, wx, n, y, wy, m, d), MFM_OK);
+    ck_assert_msg(fabs(w1 - traj_num(c, "w1")) < 1e-9, "W1 %.15g vs POT %.15g", w1,
+                  traj_num(c, "w1"));
+    ck_assert_msg(fabs(w2 - traj_num(c, "w2")) < 1e-9, "W2 %.15g vs POT %.15g", w2,
+                  traj_num(c, "w2"));
+    ck_assert_int_eq(mfm_mmd_weighted(&mmd, g, x, wx, n, y, wy, m, d), MFM_OK);
+    for (size_t k = 0; k < MFM_MMD_NGAMMA; k++)
+        ck_assert_msg(fabs(g[k] - mg[k]) < 1e-12, "MMD gamma %zu: %.15g vs %.15g", k, g[k], mg[k]);
+    ck_assert(fabs(mmd - traj_num(c, "mmd")) < 1e-12);
+    /* uniform weights: the unweighted metrics */
+    double u1, u2, um, v1, v2, vm;
+    ck_assert_int_eq(mfm_wasserstein_weighted(&u1, &u2, x, NULL, n, y, NULL, m, d), MFM_OK);
+    ck_assert_int_eq(mfm_mmd_weighted(&um, NULL, x, NULL, n, y, NULL, m, d), MFM_OK);
+    ck_assert_int_eq(mfm_wasserstein(&v1, &v2, x, n, y, m, d), MFM_OK);
+    ck_assert_int_eq(mfm_mmd_energy(&vm, NULL, NULL, x, n, y, m, d), MFM_OK);
+    ck_assert(fabs(u1 - v1) < 1e-12 && fabs(u2 - v2) < 1e-12 && fabs(um - vm) < 1e-9);
+    ck_assert(fabs(u1 - w1) > 1e-3); /* the weights matter in this fixture */
+    wx[3] = -1.0;
+    ck_assert_int_eq(mfm_mmd_weighted(&mmd, NULL, x, wx, n, y, wy, m, d), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "pred weight[3] = -1"));
+    free(x), free(y), free(wx), free(wy), free(mg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("traj-ref");
@@ -88,6 +121,7 @@ static Suite *suite(void)
     tcase_add_test(tc, uot_counting_matches_pot);
     tcase_add_test(tc, uot_product_matches_pot);
     tcase_add_test(tc, spline_matches_scipy);
+    tcase_add_test(tc, weighted_metrics_match_pot);
     suite_add_tcase(s, tc);
     return s;
 }
