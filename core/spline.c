@@ -139,7 +139,7 @@ static mfm_err row_mass(double *sum, const double *row, size_t len, size_t plan,
     return MFM_OK;
 }
 
-mfm_err mfm_mm_chain(size_t *idx, const double *const *plans, const size_t *sizes,
+mfm_err mfm_mm_chain(size_t *idx, double *work, const double *const *plans, const size_t *sizes,
                      size_t n_snap, size_t N, gsl_rng *rng)
 {
     if (n_snap < 2 || N == 0)
@@ -148,19 +148,20 @@ mfm_err mfm_mm_chain(size_t *idx, const double *const *plans, const size_t *size
     for (size_t k = 0; k < n_snap; k++)
         if (sizes[k] == 0)
             return mfm_err_set(MFM_EINVAL, "multi-marginal chain: snapshot %zu is empty", k);
-    size_t n0 = sizes[0], m0 = sizes[1];
+    size_t n0 = sizes[0];
     double total = 0.0, s = 0.0;
-    for (size_t k = 0; k < n0 * m0; k++)
-        total += plans[0][k];
+    for (size_t i = 0; i < n0; i++) { /* row sums of plan 0 */
+        work[i] = 0.0;
+        for (size_t j = 0; j < sizes[1]; j++)
+            work[i] += plans[0][i * sizes[1] + j];
+        total += work[i];
+    }
     if (!(total > 0) || !isfinite(total))
         return mfm_err_set(MFM_ENUMERIC, "multi-marginal chain: plan 0 has mass %g", total);
     for (size_t r = 0; r < N; r++) {
-        /* i_0 from the row sums: draw a cell of plan 0 and keep its row */
-        size_t cell = draw_index(plans[0], n0 * m0, total, rng);
         size_t *row = idx + r * n_snap;
-        row[0] = cell / m0;
-        row[1] = cell % m0;
-        for (size_t k = 1; k + 1 < n_snap; k++) {
+        row[0] = draw_index(work, n0, total, rng);
+        for (size_t k = 0; k + 1 < n_snap; k++) {
             const double *pr = plans[k] + row[k] * sizes[k + 1];
             mfm_err e = row_mass(&s, pr, sizes[k + 1], k, row[k]);
             if (e != MFM_OK)

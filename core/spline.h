@@ -58,10 +58,12 @@ void mfm_spline_eval(const mfm_spline *sp, double *pos, double *vel, double *acc
  * plans[k] is (sizes[k], sizes[k + 1]) row-major, non-negative.  For each
  * tuple, i_0 is drawn from the row sums of plans[0] and i_{k+1} from row i_k
  * of plans[k] (normalised).  idx (N, n_snap) row-major receives the cell
- * indices.  Borrows everything; no allocation.  Errors: MFM_EINVAL
- * (n_snap < 2, N == 0, empty snapshot), MFM_ENUMERIC (a row with no or
- * non-finite mass, named by plan and row).  O(N sum_k sizes[k + 1]). */
-mfm_err mfm_mm_chain(size_t *idx, const double *const *plans, const size_t *sizes,
+ * indices; work (sizes[0] doubles) is scratch for the row sums.  Borrows
+ * everything; no allocation.  Errors: MFM_EINVAL (n_snap < 2, N == 0,
+ * empty snapshot), MFM_ENUMERIC (plan 0 without mass, or a row with no or
+ * non-finite mass, named by plan and row).
+ * O(sizes[0] sizes[1] + N sum_k sizes[k + 1]). */
+mfm_err mfm_mm_chain(size_t *idx, double *work, const double *const *plans, const size_t *sizes,
                      size_t n_snap, size_t N, gsl_rng *rng);
 
 /* Training rows from tuples: for tuple r, gather the points

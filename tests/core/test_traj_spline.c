@@ -107,9 +107,10 @@ START_TEST(chain_and_rows)
     }
     const double *plans[2] = {P0, P1};
     size_t sizes[3] = {n, n, n}, idx[N * 3];
+    double work[n];
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 7);
-    ck_assert_int_eq(mfm_mm_chain(idx, plans, sizes, 3, N, rng), MFM_OK);
+    ck_assert_int_eq(mfm_mm_chain(idx, work, plans, sizes, 3, N, rng), MFM_OK);
     size_t seen[n] = {0};
     for (size_t r = 0; r < N; r++) {
         ck_assert(idx[r * 3 + 1] == s0[idx[r * 3]] && idx[r * 3 + 2] == s1[idx[r * 3 + 1]]);
@@ -148,10 +149,38 @@ START_TEST(chain_and_rows)
     sizes[0] = n;
     size_t bad_hit = 0;
     for (size_t k = 0; k < 5 && !bad_hit; k++)
-        if (mfm_mm_chain(idx, plans, sizes, 3, N, rng) == MFM_ENUMERIC)
+        if (mfm_mm_chain(idx, work, plans, sizes, 3, N, rng) == MFM_ENUMERIC)
             bad_hit = strstr(mfm_err_msg(), "plan 1 row 1") != NULL;
     ck_assert(bad_hit);
     mfm_spline_destroy(&sp);
+    gsl_rng_free(rng);
+}
+END_TEST
+
+/* Tuple frequencies follow the chained plans: P(i0, i1, i2) =
+ * P0[i0][i1] / sum P0 * P1[i1][i2] / sum_j P1[i1][j] (within 4.5 sigma). */
+START_TEST(chain_frequencies)
+{
+    enum { N = 40000 };
+    double P0[4] = {0.3, 0.1, 0.2, 0.4}, P1[6] = {0.5, 0.5, 0.0, 0.1, 0.2, 0.7}, work[2];
+    const double *plans[2] = {P0, P1};
+    size_t sizes[3] = {2, 2, 3};
+    size_t *idx = malloc(N * 3 * sizeof *idx), count[2][2][3] = {{{0}}};
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 11);
+    ck_assert_int_eq(mfm_mm_chain(idx, work, plans, sizes, 3, N, rng), MFM_OK);
+    for (size_t r = 0; r < N; r++)
+        count[idx[r * 3]][idx[r * 3 + 1]][idx[r * 3 + 2]]++;
+    for (size_t a = 0; a < 2; a++)
+        for (size_t b = 0; b < 2; b++)
+            for (size_t c = 0; c < 3; c++) {
+                double p = P0[a * 2 + b] * P1[b * 3 + c] / (P1[b * 3] + P1[b * 3 + 1] + P1[b * 3 + 2]);
+                double sd = sqrt(N * p * (1 - p));
+                ck_assert_msg(fabs((double)count[a][b][c] - N * p) <= 4.5 * sd,
+                              "tuple (%zu %zu %zu): %zu draws, expected %g", a, b, c,
+                              count[a][b][c], N * p);
+            }
+    free(idx);
     gsl_rng_free(rng);
 }
 END_TEST
@@ -165,6 +194,7 @@ static Suite *suite(void)
     tcase_add_test(tc, hand_solved_three_knots);
     tcase_add_test(tc, bad_knots_are_refused);
     tcase_add_test(tc, chain_and_rows);
+    tcase_add_test(tc, chain_frequencies);
     suite_add_tcase(s, tc);
     return s;
 }
