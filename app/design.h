@@ -138,4 +138,17 @@ mfm_err mfm_design_encode_rows(const mfm_design *d, const mfm_design_rows *rows,
 /* Free and zero; safe on a zeroed struct. */
 void mfm_design_destroy(mfm_design *d);
 
+/* The fitted design as compact JSON text (design_json.c; caller frees with
+ * free(); NULL on allocation failure): {"version": 1, "sep", "control",
+ * "has_dose", "transform", "unseen", "drugs": [...], "covariates":
+ * [{"key", "levels": [...]}], "features": null | {"columns": [...],
+ * "rows": [{"name", "values": [...]}]}}.  For storing with a model. */
+char *mfm_design_to_json(const mfm_design *d);
+
+/* Read what mfm_design_to_json wrote into d (caller destroys; zeroed on
+ * error); encodes exactly as the original.  Errors: MFM_EFORMAT naming the
+ * field (bad JSON, missing or mistyped field, unsorted or repeated drugs or
+ * levels, unknown transform or policy), MFM_ENOMEM. */
+mfm_err mfm_design_from_json(mfm_design *d, const char *text);
+
 #endif

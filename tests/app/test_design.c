@@ -276,6 +276,54 @@ START_TEST(test_encode_rows_and_options)
 }
 END_TEST
 
+/* to_json -> from_json encodes exactly as the original. */
+START_TEST(test_json_roundtrip)
+{
+    char *names[4] = {"D1", "D2", "D3", "D4"}, *cols[2] = {"f1", "f2"};
+    double vals[8] = {1, 0.1, 0, 1, 1, 1, 2, -1.0 / 3};
+    const mfm_feature_table ft = {4, 2, names, cols, vals};
+    for (int with_features = 0; with_features < 2; with_features++) {
+        mfm_design d = {0}, r = {0};
+        fit(&d, MFM_DOSE_LOG10, true, MFM_UNSEEN_AVERAGE, with_features ? &ft : NULL);
+        char *text = mfm_design_to_json(&d);
+        ck_assert_ptr_nonnull(text);
+        ck_assert_msg(mfm_design_from_json(&r, text) == MFM_OK, "%s", mfm_err_msg());
+        ck_assert_uint_eq(r.dim, d.dim);
+        const char *treat[] = {"D1+D3", "control", "D2", "D4+D1"};
+        const char *dose[] = {"1+9", "0", "0.3", "2+5"};
+        const char *cul[] = {"C2", "C1", "C9", "C1"}, *pla[] = {"p1", "p2", "p2", "p1"};
+        const char *const *cov[2] = {cul, pla};
+        const mfm_design_rows rows = {with_features ? 4 : 3, treat, dose, 2, cov_keys, cov};
+        float a[4 * 7], b[4 * 7];
+        size_t na = 0, nb = 0;
+        ck_assert_int_eq(mfm_design_encode_rows(&d, &rows, a, &na), MFM_OK);
+        ck_assert_int_eq(mfm_design_encode_rows(&r, &rows, b, &nb), MFM_OK);
+        ck_assert_uint_eq(na, 1);
+        ck_assert_uint_eq(nb, 1);
+        ck_assert_int_eq(memcmp(a, b, rows.n * d.dim * sizeof(float)), 0);
+        free(text);
+        mfm_design_destroy(&d);
+        mfm_design_destroy(&r);
+    }
+    static const char *const bad_json[][2] = {
+        {"{", "design JSON: line 1"},
+        {"{\"version\": 2}", "version 1 with sep"},
+        {"{\"version\":1,\"sep\":\"+\",\"control\":\"c\",\"has_dose\":true,"
+         "\"transform\":\"log2\",\"unseen\":\"refuse\"}", "'log2'"},
+        {"{\"version\":1,\"sep\":\"+\",\"control\":\"c\",\"has_dose\":true,"
+         "\"transform\":\"none\",\"unseen\":\"refuse\",\"drugs\":[\"B\",\"A\"],"
+         "\"covariates\":[]}", "drugs is not sorted and distinct at 'A'"},
+    };
+    for (size_t k = 0; k < sizeof bad_json / sizeof bad_json[0]; k++) {
+        mfm_design r = {0};
+        ck_assert_int_eq(mfm_design_from_json(&r, bad_json[k][0]), MFM_EFORMAT);
+        ck_assert_msg(strstr(mfm_err_msg(), bad_json[k][1]), "'%s' lacks '%s'", mfm_err_msg(),
+                      bad_json[k][1]);
+        ck_assert_ptr_null(r.drugs);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("design");
@@ -289,6 +337,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_unseen_covariate);
     tcase_add_test(tc, test_drug_features);
     tcase_add_test(tc, test_encode_rows_and_options);
+    tcase_add_test(tc, test_json_roundtrip);
     suite_add_tcase(s, tc);
     return s;
 }
