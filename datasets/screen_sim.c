@@ -16,7 +16,7 @@ void mfm_screen_config_default(mfm_screen_config *cfg)
 {
     *cfg = (mfm_screen_config){
         .seed = 0, .n_patients = 10, .n_drugs = 4, .n_cultures = 2, .n_plates = 2,
-        .n_states = 3, .d = 43, .cells = 200, .combos = "auto", .synergistic = "D1+D2",
+        .n_states = 3, .d = 43, .cells = 200, .combos = "auto", .synergistic = "auto",
         .n_doses = 3, .doses = {0.1, 1, 10}, .mix_alpha = 1, .state_sd = 2, .noise_sd = 1,
         .patient_sd = 0.3, .culture_sd = 0.5, .plate_sd = 0.1, .effect_sd = 1.5,
         .state_effect_sd = 1, .synergy_sd = 1, .paired = false};
@@ -289,7 +289,9 @@ static mfm_err draw_drug_params(mfm_screen_truth *t, const mfm_screen_config *c)
     }
     mfm_screen_treatment pairs[256];
     size_t n_pairs = 0;
-    if (!e && (e = mfm_screen_parse_treatments(pairs, 256, &n_pairs, c->synergistic, J, 2)))
+    /* "auto": D1+D2 when there are two drugs or more */
+    const char *syn = strcmp(c->synergistic, "auto") ? c->synergistic : J >= 2 ? "D1+D2" : "";
+    if (!e && (e = mfm_screen_parse_treatments(pairs, 256, &n_pairs, syn, J, 2)))
         return mfm_err_prefix(e, "--synergistic");
     for (size_t k = 0; k < n_pairs && !e; k++) {
         if (pairs[k].n != 2)

@@ -46,8 +46,9 @@ typedef struct mfm_screen_config {
     size_t cells;       /* cells per population, 200 */
     const char *combos;      /* borrowed: "auto" (all pairs, plus D1+D2+D3 if >= 3
                                 drugs), "none", or "D1+D2,D2+D3+D4,..." */
-    const char *synergistic; /* borrowed: pairs with a synergy term, "D1+D2,..."
-                                or "" (none); default "D1+D2" */
+    const char *synergistic; /* borrowed: pairs with a synergy term, "D1+D2,...",
+                                "" (none) or "auto" (default: D1+D2 if there
+                                are two drugs or more) */
     size_t n_doses;                      /* 3 */
     double doses[MFM_SCREEN_MAX_DOSES];  /* increasing, > 0: {0.1, 1, 10} */
     double mix_alpha;        /* Dirichlet concentration of w_p, 1 */

@@ -94,6 +94,15 @@ START_TEST(test_shapes)
     ck_assert_uint_eq(s.n_treatments, 7);
     ck_assert_str_eq(s.treatments[6].name, "D1+D3+D4");
     mfm_screen_destroy(&s);
+    /* one drug: no combination, and the default synergy (auto) has no pair */
+    mfm_screen_config_default(&c);
+    c.n_drugs = 1;
+    c.n_patients = 1;
+    c.cells = 3;
+    ck_assert_msg(mfm_screen_generate(&s, &c) == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_uint_eq(s.n_treatments, 2);
+    ck_assert_uint_eq(s.truth.synergistic[0], 0);
+    mfm_screen_destroy(&s);
 }
 END_TEST
 
