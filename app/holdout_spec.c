@@ -2,6 +2,8 @@
  * (see holdout_spec.h). */
 #include "holdout_spec.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +106,22 @@ void mfm_holdout_spec_format(const mfm_holdout_spec *h, char *buf, size_t cap)
     }
 }
 
+/* s as a whole is a finite number: *v receives it. */
+static bool as_number(const char *s, double *v)
+{
+    char *end = NULL;
+    errno = 0;
+    *v = strtod(s, &end);
+    return end != s && *end == '\0' && errno == 0 && isfinite(*v);
+}
+
+/* Equal as text, or as numbers when both are numbers ("10" and "1e+01"). */
+static bool same_value(const char *cell, const char *value)
+{
+    double a, b;
+    return strcmp(cell, value) == 0 || (as_number(value, &b) && as_number(cell, &a) && a == b);
+}
+
 /* Up to 20 distinct values of a column, in order of first appearance. */
 static void list_values(char *buf, size_t cap, const char *const *col, size_t n)
 {
@@ -152,7 +170,7 @@ static mfm_err resolve(const mfm_holdout_spec *h, const mfm_obs_text *obs, size_
         const char *const *v = obs->values[col[c]];
         for (size_t k = 0; k < cl->n_values; k++) {
             size_t r = 0;
-            while (r < obs->n_rows && strcmp(v[r], cl->values[k]) != 0)
+            while (r < obs->n_rows && !same_value(v[r], cl->values[k]))
                 r++;
             if (r == obs->n_rows) {
                 list_values(list, sizeof list, v, obs->n_rows);
@@ -179,7 +197,7 @@ mfm_err mfm_holdout_spec_match(const mfm_holdout_spec *h, const mfm_obs_text *ob
                 const char *v = obs->values[col[c]][r];
                 bool any = false;
                 for (size_t k = 0; k < h->clause[c].n_values && !any; k++)
-                    any = strcmp(v, h->clause[c].values[k]) == 0;
+                    any = same_value(v, h->clause[c].values[k]);
                 all = any;
             }
             if (all && pass == 0)

@@ -4,8 +4,10 @@
  * text (as io/h5ad.h mfm_h5ad_obs_strings gives them); no CLI, no files.
  *
  * Syntax: clauses separated by ';', each KEY=VALUE[,VALUE...]; a row
- * matches a clause if its KEY column equals one of the values (exact text;
- * spaces around keys and values are dropped), and matches the spec if it
+ * matches a clause if its KEY column equals one of the values (the same
+ * text, or the same number when both texts are numbers: "10" matches
+ * "1e+01" and "10.0"; spaces around keys and values are dropped), and
+ * matches the spec if it
  * matches every clause.  Several specs (e.g. repeated --holdout options)
  * hold out the union of their rows.  Values cannot contain ',' or ';'.
  * Examples: "patient=P07" (an unseen patient), "treatment=D1+D2" (an
@@ -62,5 +64,16 @@ void mfm_holdout_spec_format(const mfm_holdout_spec *h, char *buf, size_t cap);
  * Complexity: O(n_rows * (clauses + values) + distinct-value listing). */
 mfm_err mfm_holdout_spec_match(const mfm_holdout_spec *h, const mfm_obs_text *obs,
                                uint8_t *held, size_t *n_matched);
+
+/* All specs over the obs columns of an open .h5ad (holdout_h5ad.c): reads
+ * each key named by a spec once (as text, mfm_h5ad_obs_strings) and marks held[r] = 1 for every cell matched by any spec (held is
+ * (n_obs), not cleared first).  *n_held (may be NULL) receives the number
+ * of cells held out in total afterwards.  specs, f: borrowed.
+ * Errors: MFM_ENOTFOUND for an obs key that does not exist (message lists
+ * the columns), and those of mfm_holdout_spec_match, prefixed with the
+ * file; MFM_ENOMEM.  held is unchanged on error. */
+struct mfm_h5ad;
+mfm_err mfm_holdout_specs_match_h5ad(const mfm_holdout_spec *specs, size_t n_specs,
+                                     struct mfm_h5ad *f, uint8_t *held, size_t *n_held);
 
 #endif

@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "h5ad.h"
 #include "holdout_spec.h"
 #include "mfm_test.h"
 
@@ -29,6 +34,7 @@ static const match_case cases[] = {
     {"patient=P07,P08;treatment=D1+D2,D2", "00000111"}, /* values are alternatives */
     {" patient = P01 ; dose = 1+1 ", "00100000"},       /* spaces dropped */
     {"treatment=D1;patient=P01,P07;dose=1", "00001000"},
+    {"dose=1e1", "01000001"},                          /* the same number */
 };
 
 START_TEST(test_match)
@@ -106,12 +112,61 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/* Over an .h5ad: categorical, string and numeric columns; two specs give
+ * their union; an unknown key names the file and lists the columns. */
+START_TEST(test_h5ad)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    char dir[] = "/tmp/mfm-holdout-XXXXXX", path[256];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/o.h5ad", dir);
+    mfm_h5ad_writer *w = NULL;
+    float x[8] = {0};
+    const char *pats[3] = {"P01", "P07", "P08"};
+    const int32_t pcode[8] = {0, 0, 0, 1, 1, 1, 2, 2};
+    const double dnum[8] = {0, 10, 1, 0, 1, 10, 1, 10};
+    ck_assert_int_eq(mfm_h5ad_writer_open(&w, path, 0), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_X(w, x, 8, 1), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "patient", pats, 3, pcode, 8),
+                     MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_strings(w, MFM_H5AD_AXIS_OBS, "treatment", treatment, 8),
+                     MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_f64(w, MFM_H5AD_AXIS_OBS, "dose", dnum, 8), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_writer_commit(&w), MFM_OK);
+    mfm_h5ad *f = NULL;
+    ck_assert_int_eq(mfm_h5ad_open(&f, path), MFM_OK);
+    mfm_holdout_spec h[2] = {{0}};
+    ck_assert_int_eq(mfm_holdout_spec_parse(&h[0], "patient=P07;dose=10"), MFM_OK);
+    ck_assert_int_eq(mfm_holdout_spec_parse(&h[1], "treatment=D2"), MFM_OK);
+    uint8_t held[8] = {0};
+    size_t n = 0;
+    ck_assert_msg(mfm_holdout_specs_match_h5ad(h, 2, f, held, &n) == MFM_OK, "%s", mfm_err_msg());
+    const uint8_t want[8] = {0, 0, 0, 0, 0, 1, 0, 1};
+    ck_assert_int_eq(memcmp(held, want, 8), 0);
+    ck_assert_uint_eq(n, 2);
+    mfm_holdout_spec_destroy(&h[1]);
+    ck_assert_int_eq(mfm_holdout_spec_parse(&h[1], "donor=P01"), MFM_OK);
+    uint8_t none[8] = {0};
+    ck_assert_int_eq(mfm_holdout_specs_match_h5ad(h, 2, f, none, NULL), MFM_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), path));
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "donor"));
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "treatment"));
+    for (int r = 0; r < 8; r++)
+        ck_assert_int_eq(none[r], 0);
+    mfm_holdout_spec_destroy(&h[0]);
+    mfm_holdout_spec_destroy(&h[1]);
+    mfm_h5ad_close(f);
+    mfm_test_rmtree(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("holdout_spec");
     TCase *tc = tcase_create("holdout");
     tcase_add_loop_test(tc, test_match, 0, sizeof cases / sizeof cases[0]);
     tcase_add_test(tc, test_union);
+    tcase_add_test(tc, test_h5ad);
     tcase_add_loop_test(tc, test_bad, 0, sizeof bad / sizeof bad[0]);
     suite_add_tcase(s, tc);
     return s;
