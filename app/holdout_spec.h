@@ -66,8 +66,9 @@ mfm_err mfm_holdout_spec_match(const mfm_holdout_spec *h, const mfm_obs_text *ob
                                uint8_t *held, size_t *n_matched);
 
 /* All specs over the obs columns of an open .h5ad (holdout_h5ad.c): reads
- * each key named by a spec once (as text, mfm_h5ad_obs_strings) and marks held[r] = 1 for every cell matched by any spec (held is
- * (n_obs), not cleared first).  *n_held (may be NULL) receives the number
+ * each key named by a spec once (as text, mfm_h5ad_obs_strings) and marks
+ * held[r] = 1 for every cell matched by any spec (held is (n_obs), not
+ * cleared first).  *n_held (may be NULL) receives the number
  * of cells held out in total afterwards.  specs, f: borrowed.
  * Errors: MFM_ENOTFOUND for an obs key that does not exist (message lists
  * the columns), and those of mfm_holdout_spec_match, prefixed with the
