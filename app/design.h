@@ -151,4 +151,43 @@ char *mfm_design_to_json(const mfm_design *d);
  * levels, unknown transform or policy), MFM_ENOMEM. */
 mfm_err mfm_design_from_json(mfm_design *d, const char *text);
 
+/* The design's obs columns of an open .h5ad as text, one value per cell
+ * (design_h5ad.c).  Owns the strings. */
+struct mfm_h5ad;
+typedef struct mfm_design_obs {
+    size_t n_obs, n_cov;
+    char **treatment;   /* (n_obs) */
+    char **dose;        /* (n_obs), or NULL without a dose key */
+    char ***cov;        /* (n_cov) columns of (n_obs) */
+    const char **cov_key; /* (n_cov) borrowed from the caller */
+} mfm_design_obs;
+
+/* Read the treatment, dose (dose_key may be NULL) and covariate columns of f
+ * with mfm_h5ad_obs_strings (numbers as their shortest text).  o: out,
+ * caller frees with mfm_design_obs_destroy (zeroed on error); cov_keys are
+ * borrowed and must outlive o.  Errors: MFM_ENOTFOUND for a missing key
+ * (the message lists the columns), MFM_ENOMEM. */
+mfm_err mfm_design_obs_load(mfm_design_obs *o, struct mfm_h5ad *f, const char *treatment_key,
+                            const char *dose_key, const char *const *cov_keys, size_t n_cov);
+void mfm_design_obs_destroy(mfm_design_obs *o);
+
+/* One design row per population, pointing into o.  Owns its pointer arrays
+ * (not the strings). */
+typedef struct mfm_design_view {
+    mfm_design_rows rows;
+    const char **treatment, **dose;
+    const char ***cov;
+} mfm_design_view;
+
+/* Rows of n_pops populations; population p is the cells pop_cells[p][0 ..
+ * pop_n[p]) (row indices of o).  Every cell of a population must have the
+ * same treatment, dose and covariate values.  v: out, caller frees with
+ * mfm_design_view_destroy (zeroed on error).  Errors: MFM_EINVAL for an
+ * empty population, a row index out of range, or a population whose cells
+ * disagree (message names the population number, the key and both
+ * values); MFM_ENOMEM.  O(cells * (n_cov + 2)). */
+mfm_err mfm_design_view_init(mfm_design_view *v, const mfm_design_obs *o,
+                             const size_t *const *pop_cells, const size_t *pop_n, size_t n_pops);
+void mfm_design_view_destroy(mfm_design_view *v);
+
 #endif

@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include <hdf5.h>
+
 #include "design.h"
+#include "h5ad.h"
 #include "mfm_test.h"
 
 /* Training populations: control, singles, one pair; covariates culture and
@@ -324,6 +329,67 @@ START_TEST(test_json_roundtrip)
 }
 END_TEST
 
+/* From an .h5ad: columns loaded as text, one row per population, fit and
+ * encode; a population whose cells disagree and a missing key are errors. */
+START_TEST(test_from_h5ad)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    char dir[] = "/tmp/mfm-design-XXXXXX", path[256];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/d.h5ad", dir);
+    mfm_h5ad_writer *w = NULL;
+    float x[6] = {0};
+    const char *trs[3] = {"control", "D1", "D1+D2"}, *cul[2] = {"C1", "C2"};
+    const int32_t tcode[6] = {0, 0, 1, 1, 2, 2}, ccode[6] = {0, 0, 1, 1, 1, 0};
+    const char *dose[6] = {"0", "0", "10", "10", "1+3", "1+3"};
+    ck_assert_int_eq(mfm_h5ad_writer_open(&w, path, 0), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_X(w, x, 6, 1), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "treatment", trs, 3, tcode, 6),
+                     MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_strings(w, MFM_H5AD_AXIS_OBS, "dose", dose, 6), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "culture", cul, 2, ccode, 6),
+                     MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_writer_commit(&w), MFM_OK);
+    mfm_h5ad *f = NULL;
+    ck_assert_int_eq(mfm_h5ad_open(&f, path), MFM_OK);
+    const char *keys[1] = {"culture"};
+    mfm_design_obs o = {0};
+    ck_assert_msg(mfm_design_obs_load(&o, f, "treatment", "dose", keys, 1) == MFM_OK, "%s",
+                  mfm_err_msg());
+    const size_t p0[2] = {0, 1}, p1[2] = {2, 3}, p2[1] = {4}, p3[1] = {5};
+    const size_t *cells[4] = {p0, p1, p2, p3}, n[4] = {2, 2, 1, 1};
+    mfm_design_view v = {0};
+    ck_assert_msg(mfm_design_view_init(&v, &o, cells, n, 4) == MFM_OK, "%s", mfm_err_msg());
+    mfm_design_opts opts;
+    mfm_design_opts_default(&opts);
+    opts.has_dose = true;
+    mfm_design d = {0};
+    ck_assert_msg(mfm_design_fit(&d, &opts, &v.rows, NULL) == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_uint_eq(d.dim, 4);
+    float c[4 * 4];
+    ck_assert_int_eq(mfm_design_encode_rows(&d, &v.rows, c, NULL), MFM_OK);
+    const float want[16] = {0, 0, 1, 0, 10, 0, 0, 1, 1, 3, 0, 1, 1, 3, 1, 0};
+    for (int k = 0; k < 16; k++)
+        ck_assert_float_eq(c[k], want[k]);
+    mfm_design_destroy(&d);
+    mfm_design_view_destroy(&v);
+    /* cells 1 and 2 in one population: control and D1 */
+    const size_t bad[2] = {1, 2};
+    const size_t *bcells[1] = {bad}, bn[1] = {2};
+    ck_assert_int_eq(mfm_design_view_init(&v, &o, bcells, bn, 1), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "population 1 mixes treatment 'control' (row 1) "
+                                                "and 'D1' (row 2)"));
+    ck_assert_ptr_null(v.treatment);
+    mfm_design_obs_destroy(&o);
+    const char *nokey[1] = {"plate"};
+    ck_assert_int_eq(mfm_design_obs_load(&o, f, "treatment", NULL, nokey, 1), MFM_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "plate"));
+    ck_assert_ptr_null(o.treatment);
+    mfm_h5ad_close(f);
+    mfm_test_rmtree(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("design");
@@ -338,6 +404,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_drug_features);
     tcase_add_test(tc, test_encode_rows_and_options);
     tcase_add_test(tc, test_json_roundtrip);
+    tcase_add_test(tc, test_from_h5ad);
     suite_add_tcase(s, tc);
     return s;
 }
