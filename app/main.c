@@ -18,6 +18,8 @@ static const mfm_command commands[] = {
     {"eval", mfm_cmd_eval, "compare predictions with observed populations; JSON/CSV/HTML report"},
     {"info", mfm_cmd_info, "describe an AnnData (.h5ad) file (--json for JSON)"},
     {"letters", mfm_cmd_letters, "generate the synthetic letters dataset (.h5ad, PNG preview)"},
+    {"simulate-screen", mfm_cmd_simulate_screen,
+     "simulate a drug screen (doses, combinations, patients) with known ground truth"},
     {"version", mfm_cmd_version, "print the version of mfm and of its libraries"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
@@ -31,7 +33,7 @@ static void print_help(void)
            "Commands:\n",
            MFM_VERSION);
     for (size_t i = 0; i < ncommands; i++)
-        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+        printf("  %-16s %s\n", commands[i].name, commands[i].summary);
     printf("\nExit codes: 0 success, 1 runtime error (bad input file, I/O), "
            "2 usage error.\nDocumentation: docs/usage.md\n");
 }
