@@ -410,6 +410,78 @@ cleanup:
     return e;
 }
 
+/* ---- straightness ------------------------------------------------------ */
+
+typedef struct straight_ctx {
+    mfm_ode_fn f;
+    void *ctx;
+    const mfm_rk_tableau *tb;
+    size_t stages, call;
+    double h;     /* |step| */
+    double *acc;  /* (n) quadrature of |f|^2 per row */
+} straight_ctx;
+
+static mfm_err straight_rhs(void *vctx, float *dxdt, double t, const float *x, size_t n, size_t d)
+{
+    straight_ctx *c = vctx;
+    mfm_err e = c->f(c->ctx, dxdt, t, x, n, d);
+    if (e != MFM_OK)
+        return e;
+    size_t stage = c->call++ % c->stages;
+    double w = c->h * c->tb->b_num[stage] / c->tb->b_den;
+    for (size_t r = 0; r < n; r++) {
+        double ss = 0.0;
+        for (size_t k = 0; k < d; k++)
+            ss += (double)dxdt[r * d + k] * (double)dxdt[r * d + k];
+        c->acc[r] += w * ss;
+    }
+    return MFM_OK;
+}
+
+mfm_err mfm_ode_solve_straightness(float *x, double *s, size_t n, size_t d, mfm_ode_fn f, void *ctx,
+                                   double t0, double t1, const mfm_ode_opts *opts,
+                                   mfm_ode_ws *ws, mfm_ode_stats *stats)
+{
+    mfm_err e = MFM_OK;
+    float *x0 = NULL;
+    straight_ctx c = {0};
+    if (!opts || !s || mfm_ode_is_adaptive(opts->method) || !mfm_ode_method_get(opts->method)) {
+        e = mfm_err_set(MFM_EINVAL, "ODE straightness: needs a fixed-step method, got '%s'",
+                        opts ? mfm_ode_method_name(opts->method) : "(null)");
+        goto cleanup;
+    }
+    const mfm_ode_method_info *mi = mfm_ode_method_get(opts->method);
+    size_t len = n * d;
+    x0 = malloc((len ? len : 1) * sizeof *x0);
+    c.acc = calloc(n ? n : 1, sizeof *c.acc);
+    if (!x0 || !c.acc) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory for the straightness of %zu x %zu", n, d);
+        goto cleanup;
+    }
+    if (len)
+        memcpy(x0, x, len * sizeof *x0);
+    c.f = f;
+    c.ctx = ctx;
+    c.tb = mi->tableau;
+    c.stages = (size_t)mi->stages;
+    c.h = opts->n_steps ? fabs(t1 - t0) / (double)opts->n_steps : 0.0;
+    if ((e = mfm_ode_solve(x, n, d, straight_rhs, &c, t0, t1, opts, ws, stats)) != MFM_OK)
+        goto cleanup;
+    double span = fabs(t1 - t0);
+    for (size_t r = 0; r < n; r++) {
+        double dd = 0.0;
+        for (size_t k = 0; k < d; k++) {
+            double dk = (double)x[r * d + k] - (double)x0[r * d + k];
+            dd += dk * dk;
+        }
+        s[r] = span > 0.0 ? c.acc[r] - dd / span : 0.0;
+    }
+cleanup:
+    free(x0);
+    free(c.acc);
+    return e;
+}
+
 mfm_err mfm_ode_method_parse(mfm_ode_method *out, const char *name)
 {
     char list[256] = "";

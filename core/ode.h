@@ -135,6 +135,20 @@ mfm_err mfm_ode_solve(float *x, size_t n, size_t d, mfm_ode_fn f, void *ctx,
                       double t0, double t1, const mfm_ode_opts *opts,
                       mfm_ode_ws *ws, mfm_ode_stats *stats);
 
+/* As mfm_ode_solve with a fixed-step method, and also measure how straight
+ * each row's path is:
+ *   s[r] = integral_{t0}^{t1} |(x(t1) - x(t0)) / (t1 - t0) - f(t, x(t))|^2 dt,
+ * evaluated as Q(|f|^2) - |x(t1) - x(t0)|^2 / |t1 - t0| with Q the method's
+ * own quadrature (weights h b_i on the stage derivatives), which equals the
+ * integral because integral f dt = x(t1) - x(t0) along the solution; with
+ * the method's non-negative weights s[r] >= 0 up to rounding.  s = 0 means
+ * one Euler step from x(t0) lands on x(t1) (rectified-flow straightness, see
+ * docs/flow-matching.md).  s (n) out, doubles.  Allocates O(n d) scratch per
+ * call.  Errors: those of mfm_ode_solve; MFM_EINVAL for an adaptive method. */
+mfm_err mfm_ode_solve_straightness(float *x, double *s, size_t n, size_t d, mfm_ode_fn f, void *ctx,
+                                   double t0, double t1, const mfm_ode_opts *opts,
+                                   mfm_ode_ws *ws, mfm_ode_stats *stats);
+
 /* Order of accuracy of a fixed-step method (its table row); 0 for adaptive. */
 int mfm_ode_order(mfm_ode_method method);
 

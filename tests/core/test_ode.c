@@ -399,6 +399,56 @@ START_TEST(test_rk4_bitwise)
 }
 END_TEST
 
+/* Straightness of closed-form flows: a constant field is straight (S = 0);
+ * the rotation dx/dt = w J x has |v| = w |x0| along the path and
+ * x(1) - x(0) = (R(w) - I) x0, so S = (w^2 - 2 + 2 cos w) |x0|^2. */
+START_TEST(test_straightness)
+{
+    const mfm_ode_method fixed[] = {MFM_ODE_EULER, MFM_ODE_HEUN, MFM_ODE_RK3, MFM_ODE_RK4, MFM_ODE_RK38};
+    for (size_t q = 0; q < sizeof fixed / sizeof fixed[0]; q++) {
+        mfm_ode_method m = fixed[q];
+        lin_ctx c = {.a = 0.0, .w = 2.0};
+        mfm_ode_ws ws;
+        memset(&ws, 0, sizeof ws);
+        ck_assert_int_eq(mfm_ode_ws_init(&ws, m, NC, DC), MFM_OK);
+        mfm_ode_opts o = mfm_ode_opts_default();
+        o.method = m;
+        o.n_steps = m == MFM_ODE_EULER ? 4000 : 400;
+        float x[NC * DC];
+        memcpy(x, x_init, sizeof x);
+        double s[NC];
+        mfm_ode_stats st;
+        ck_assert_int_eq(mfm_ode_solve_straightness(x, s, NC, DC, lin_rhs, &c, 0.0, 1.0, &o, &ws, &st), MFM_OK);
+        ck_assert_uint_eq(st.n_evals, o.n_steps * (size_t)mfm_ode_method_get(m)->stages);
+        double tol = m == MFM_ODE_EULER ? 5e-3 : 1e-4;
+        for (size_t r = 0; r < NC; r++) {
+            double r2 = (double)x_init[2 * r] * x_init[2 * r] + (double)x_init[2 * r + 1] * x_init[2 * r + 1];
+            double want = (4.0 - 2.0 + 2.0 * cos(2.0)) * r2;
+            ck_assert_msg(fabs(s[r] - want) < tol * (1 + want), "%s row %zu: S = %g, want %g",
+                          mfm_ode_method_name(m), r, s[r], want);
+        }
+        /* a straight flow: zero rotation and decay (v = 0) */
+        lin_ctx z = {.a = 0.0, .w = 0.0};
+        memcpy(x, x_init, sizeof x);
+        ck_assert_int_eq(mfm_ode_solve_straightness(x, s, NC, DC, lin_rhs, &z, 0.0, 1.0, &o, &ws, NULL), MFM_OK);
+        for (size_t r = 0; r < NC; r++)
+            ck_assert_msg(fabs(s[r]) < 1e-12, "%s: S = %g for v = 0", mfm_ode_method_name(m), s[r]);
+        mfm_ode_ws_destroy(&ws);
+    }
+    mfm_ode_ws ws;
+    memset(&ws, 0, sizeof ws);
+    ck_assert_int_eq(mfm_ode_ws_init(&ws, MFM_ODE_RKF45, NC, DC), MFM_OK);
+    mfm_ode_opts o = mfm_ode_opts_default();
+    o.method = MFM_ODE_RKF45;
+    float x[NC * DC];
+    double s[NC];
+    lin_ctx c = {.w = 1.0};
+    memcpy(x, x_init, sizeof x);
+    ck_assert_int_eq(mfm_ode_solve_straightness(x, s, NC, DC, lin_rhs, &c, 0.0, 1.0, &o, &ws, NULL), MFM_EINVAL);
+    mfm_ode_ws_destroy(&ws);
+}
+END_TEST
+
 static Suite *ode_suite(void)
 {
     Suite *s = suite_create("core-ode");
@@ -412,6 +462,7 @@ static Suite *ode_suite(void)
     tcase_add_test(tc, test_names_and_init);
     tcase_add_test(tc, test_tableau_conditions);
     tcase_add_test(tc, test_rk4_bitwise);
+    tcase_add_test(tc, test_straightness);
     suite_add_tcase(s, tc);
     return s;
 }
