@@ -19,5 +19,6 @@ int mfm_cmd_train(int argc, char **argv);
 int mfm_cmd_predict(int argc, char **argv);
 int mfm_cmd_demo(int argc, char **argv);
 int mfm_cmd_eval(int argc, char **argv);
+int mfm_cmd_reflow(int argc, char **argv);
 
 #endif
