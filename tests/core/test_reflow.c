@@ -114,7 +114,7 @@ static Suite *reflow_suite(void)
 {
     Suite *s = suite_create("core-reflow");
     TCase *tc = tcase_create("reflow");
-    tcase_set_timeout(tc, 120);
+    tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_reflow_straightens);
     suite_add_tcase(s, tc);
     return s;
