@@ -44,8 +44,8 @@ static json_t *read_marker(const char *model)
 START_TEST(test_reflow_end_to_end)
 {
     ck_assert_msg(run("train '%s' --out %s/t " SMALL " --steps 40", data, dir) == 0, "%s", out);
-    ck_assert_msg(run("reflow %s/t '%s' --out %s/s --steps 300 --lr 1e-3 --teacher-steps 40 "
-                      "--check-steps 10 --predict-steps 2 --threads 1 --quiet", dir, data, dir) == 0, "%s", out);
+    ck_assert_msg(run("reflow %s/t '%s' --out %s/s --steps 120 --lr 1e-3 --teacher-steps 20 "
+                      "--check-steps 5 --predict-steps 2 --threads 1 --quiet", dir, data, dir) == 0, "%s", out);
     json_t *j = read_marker("s");
     double before = json_number_value(json_object_get(j, "straightness_before"));
     double after = json_number_value(json_object_get(j, "straightness_after"));
@@ -111,7 +111,7 @@ static Suite *reflow_suite(void)
     Suite *s = suite_create("app-reflow-cli");
     TCase *tc = tcase_create("reflow");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 300);
+    tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_reflow_end_to_end);
     tcase_add_test(tc, test_reflow_bad_input);
     suite_add_tcase(s, tc);
