@@ -10,9 +10,9 @@
 #include "bundle.h"
 #include "cli.h"
 #include "commands.h"
+#include "flowrun.h"
 #include "mfm_config.h"
 #include "progress.h"
-#include "rng.h"
 #include "sampler.h"
 #include "train_data.h"
 #include "versions.h"
@@ -118,7 +118,7 @@ static mfm_err rows_add(out_rows *o, const mfm_task *t, const mfm_pair *p, const
 }
 
 static mfm_err write_rows(const out_rows *o, const char *path, const mfm_bundle *b, const char *method,
-                          const char *extra_col, const predict_args *a, const mfm_space *s, int pred)
+                          const char *extra_col, const char *solver, const mfm_space *s, int pred)
 {
     mfm_h5ad_writer *w = NULL;
     char **ids = NULL;
@@ -186,7 +186,7 @@ static mfm_err write_rows(const out_rows *o, const char *path, const mfm_bundle 
         (e = mfm_h5ad_write_uns_string(w, "command_line", mfm_cli_command_line())) ||
         (e = mfm_h5ad_write_uns_i64(w, "seed", (int64_t)b->seed)) ||
         (e = mfm_h5ad_write_uns_string(w, "feature_space", s->pca.k ? "pca" : "transformed")) ||
-        (e = mfm_h5ad_write_uns_string(w, "solver", a->solver)))
+        (e = mfm_h5ad_write_uns_string(w, "solver", solver)))
         goto done;
     e = mfm_h5ad_writer_commit(&w);
 done:
@@ -200,28 +200,30 @@ done:
     return e;
 }
 
-/* Embedding of a population: the mean of its draws' embeddings (each a unit
- * vector), scaled back to unit length; with one draw, that draw's. */
-static mfm_err embed_mean(mfm_model *m, float *h, float *h1, const mfm_pop_data *q)
+/* The solver of this run: --solver auto picks the model's documented
+ * default (a reflow student's marker, else RK4 with 20 steps); --steps 0
+ * means 20 for a fixed-step solver chosen by name. */
+static mfm_err resolve_solver(mfm_ode_opts *oo, const predict_args *a, const char *model_dir)
 {
-    const size_t E = m->net.cfg.embed_dim;
-    mfm_err e = mfm_model_embed(m, h, q->emb[0].x, q->emb[0].n, &q->emb[0].adj);
-    if (e || q->n_emb == 1)
-        return e;
-    for (size_t r = 1; r < q->n_emb; r++) {
-        if ((e = mfm_model_embed(m, h1, q->emb[r].x, q->emb[r].n, &q->emb[r].adj)) != MFM_OK)
+    mfm_err e = MFM_OK;
+    *oo = mfm_ode_opts_default();
+    oo->atol = a->atol;
+    oo->rtol = a->rtol;
+    if (strcmp(a->solver, "auto") != 0) {
+        if ((e = mfm_ode_method_parse(&oo->method, a->solver)) != MFM_OK)
             return e;
-        for (size_t j = 0; j < E; j++)
-            h[j] += h1[j];
+        oo->n_steps = a->steps > 0 ? (size_t)a->steps : 20;
+        return MFM_OK;
     }
-    double ss = 0.0;
-    for (size_t j = 0; j < E; j++)
-        ss += (double)h[j] * h[j];
-    if (!(ss > 0.0))
-        return mfm_err_set(MFM_ENUMERIC, "the embeddings of %zu draws average to zero", q->n_emb);
-    const float s = (float)(1.0 / sqrt(ss));
-    for (size_t j = 0; j < E; j++)
-        h[j] *= s;
+    mfm_reflow_marker rm;
+    if ((e = mfm_reflow_marker_read(&rm, model_dir)) != MFM_OK)
+        return e;
+    if (rm.present) {
+        oo->method = rm.predict_solver;
+        oo->n_steps = rm.predict_steps;
+    }
+    if (a->steps > 0)
+        oo->n_steps = (size_t)a->steps;
     return MFM_OK;
 }
 
@@ -236,27 +238,17 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
     float *x = NULL, *h = NULL, *h1 = NULL;
     mfm_ode_ws ws = {0};
     out_rows pred = {0}, truth = {0};
-    mfm_ode_opts oo = mfm_ode_opts_default();
+    mfm_ode_opts oo;
 
     if (a->threads > 0)
         openblas_set_num_threads((int)a->threads);
-    if ((e = mfm_ode_method_parse(&oo.method, a->solver)) != MFM_OK)
+    if ((e = resolve_solver(&oo, a, model_dir)) != MFM_OK)
         goto done;
-    oo.n_steps = (size_t)a->steps;
-    oo.atol = a->atol;
-    oo.rtol = a->rtol;
     if ((e = mfm_bundle_load(&b, model_dir)) != MFM_OK)
         goto done;
     if ((e = mfm_h5ad_open(&f, data)) != MFM_OK || (e = mfm_space_check_file(&b.space, f)) != MFM_OK)
         goto done;
-    mfm_task_opts to = {.kind = b.task_kind, .exp_keys = (const char *const *)b.exp_keys,
-                        .n_exp_keys = b.n_exp_keys, .treatment_key = b.treatment_key,
-                        .control = b.control, .treatments = b.treatments,
-                        .n_treatments = b.n_treatments, .time_key = b.time_key,
-                        .holdout_time = b.holdout_time};
-    if (b.task_kind == MFM_TASK_TIMESERIES)
-        to.treatments = NULL, to.n_treatments = 0;
-    if ((e = mfm_task_build(&task, f, &to)) != MFM_OK)
+    if ((e = mfm_flow_task_build(&task, &b, f)) != MFM_OK)
         goto done;
     want = calloc(task.n_pairs, sizeof *want);
     if (!want) {
@@ -268,7 +260,7 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
         any_holdout += task.pairs[i].holdout;
     for (size_t i = 0; i < task.n_pairs; i++) {
         const mfm_pair *p = &task.pairs[i];
-        bool seen = mfm_task_find(b.train_pops, b.n_train_pops, mfm_pair_population(&task, p)) >= 0;
+        bool seen = mfm_flow_pair_seen(&b, &task, p);
         if (b.task_kind == MFM_TASK_PERTURBATION)
             want[i] = a->all || !seen;
         else
@@ -300,33 +292,28 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
     pred.d = d;
     pred.n_keys = b.n_exp_keys;
     const char *method = a->name ? a->name : mfm_method_name(b.method);
-    double t0 = mfm_now();
+    double t0 = mfm_now(), t_ode = 0.0;
     size_t nfe_total = 0;
+    double cell_evals = 0.0;
     for (size_t i = 0; i < task.n_pairs; i++) {
         if (!want[i])
             continue;
         const mfm_pair *p = &task.pairs[i];
         const mfm_pop_data *q = &pd[i];
-        if (b.gaussian_source) {
-            /* the model flows N(0, I) draws into the population, one per source cell */
-            mfm_rng g = {0};
-            if ((e = mfm_rng_init(&g, mfm_embed_seed(b.seed, p->name), MFM_STREAM_NOISE)) != MFM_OK)
-                goto done;
-            for (size_t r = 0; r < p->n_src * d; r++)
-                x[r] = (float)mfm_rng_gaussian(&g, 1.0);
-            mfm_rng_destroy(&g);
-        } else {
-            memcpy(x, q->x0, p->n_src * d * sizeof *x);
-        }
-        if (b.method == MFM_METHOD_MFM && (e = embed_mean(&b.model, h, h1, q)) != MFM_OK)
+        if ((e = mfm_flow_start(x, &b, p, q, b.seed)) != MFM_OK)
+            goto done;
+        if (b.method == MFM_METHOD_MFM && (e = mfm_flow_embed_mean(&b.model, h, h1, q)) != MFM_OK)
             goto done;
         mfm_ode_stats st = {0};
+        double t_pop = mfm_now();
         if ((e = mfm_sample_flow(&b.model, x, p->n_src, b.method == MFM_METHOD_MFM ? h : NULL,
                                  b.model.net.cfg.cond_dim ? q->cond : NULL, p->t_end, &oo, &ws, &st)) != MFM_OK) {
             e = mfm_err_prefix(e, "population '%s'", p->name);
             goto done;
         }
+        t_ode += mfm_now() - t_pop;
         nfe_total += st.n_evals;
+        cell_evals += (double)p->n_src * (double)st.n_evals;
         mfm_space_to_feature(&b.space, x, p->n_src);
         const char **src_ids = malloc(p->n_src * sizeof *src_ids);
         if (!src_ids) {
@@ -343,11 +330,15 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
             fprintf(stderr, "mfm predict: %-28s %5zu cells, %s, %zu function evaluations\n", p->name,
                     p->n_src, mfm_ode_method_name(oo.method), st.n_evals);
     }
-    if ((e = write_rows(&pred, a->out, &b, method, "source_cell", a, &b.space, 1)) != MFM_OK)
+    if ((e = write_rows(&pred, a->out, &b, method, "source_cell", mfm_ode_method_name(oo.method), &b.space, 1)) != MFM_OK)
         goto done;
-    if (!a->quiet)
+    if (!a->quiet) {
         fprintf(stderr, "mfm predict: wrote %zu predicted cells to %s (%.1f s, %zu function evaluations)\n",
                 pred.n, a->out, mfm_now() - t0, nfe_total);
+        fprintf(stderr, "mfm predict: solver %s%s, ODE %.2f s, %.3g cells x NFE per second\n",
+                mfm_ode_method_name(oo.method), mfm_ode_is_adaptive(oo.method) ? " (adaptive)" : "", t_ode,
+                t_ode > 0 ? cell_evals / t_ode : 0.0);
+    }
     if (a->truth_out) {
         /* Observed cells of every pair in the feature space, labelled with
          * the split (train: population used in training). */
@@ -389,7 +380,7 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
         }
         free(done_src);
         if (e == MFM_OK)
-            e = write_rows(&truth, a->truth_out, &b, "observed", "split", a, &b.space, 0);
+            e = write_rows(&truth, a->truth_out, &b, "observed", "split", mfm_ode_method_name(oo.method), &b.space, 0);
         if (e == MFM_OK && !a->quiet)
             fprintf(stderr, "mfm predict: wrote %zu observed cells in the model's feature space to %s\n",
                     truth.n, a->truth_out);
@@ -415,8 +406,8 @@ int mfm_cmd_predict(int argc, char **argv)
     const mfm_opt opts[] = {
         {"out", MFM_OPT_STRING, "PRED.h5ad", NULL, 0, -1, "predicted cells (required)", &a.out},
         {"truth-out", MFM_OPT_STRING, "FILE.h5ad", NULL, 0, -1, "also write the observed source and target cells of every population in the model's feature space (for mfm eval), with a split column (train/heldout)", &a.truth_out},
-        {"solver", MFM_OPT_STRING, "NAME", "rk4", 0, -1, "ODE solver: euler | midpoint | heun | rk4 | rkf45 | rkck | rk8pd", &a.solver},
-        {"steps", MFM_OPT_INT, "N", "20", 1, 100000, "steps of a fixed-step solver", &a.steps},
+        {"solver", MFM_OPT_STRING, "NAME", "auto", 0, -1, "ODE solver: auto (a reflow student: the solver stored by mfm reflow; otherwise rk4) | fixed step: euler | midpoint | heun | ralston | rk3 | rk4 | rk38 | adaptive (GSL, --atol/--rtol): rkf45 | rkck | rk8pd", &a.solver},
+        {"steps", MFM_OPT_INT, "N", "0", 0, 100000, "steps of a fixed-step solver (0 = the default: 20, or the reflow student's stored count)", &a.steps},
         {"atol", MFM_OPT_DOUBLE, "A", "1e-4", 1e-14, 1, "absolute tolerance of an adaptive solver", &a.atol},
         {"rtol", MFM_OPT_DOUBLE, "R", "1e-4", 0, 1, "relative tolerance of an adaptive solver", &a.rtol},
         {"all", MFM_OPT_FLAG, NULL, NULL, 0, -1, "predict every population, not only those unseen in training / held out", &a.all},
@@ -441,5 +432,8 @@ int mfm_cmd_predict(int argc, char **argv)
         return rc;
     if (!a.out)
         return mfm_cli_usage_error("predict", "--out PRED.h5ad is required");
+    mfm_ode_method m;
+    if (strcmp(a.solver, "auto") != 0 && mfm_ode_method_parse(&m, a.solver) != MFM_OK)
+        return mfm_cli_usage_error("predict", "--solver: %s", mfm_err_msg());
     return run(&a, pos[0], pos[1]);
 }
