@@ -19,7 +19,7 @@ void mfm_pop_data_free(mfm_pop_data *p, size_t n)
         free(p[i].x1);
         free(p[i].cond);
         for (size_t r = 0; r < p[i].n_emb; r++)
-            mfm_embed_input_destroy(&p[i].emb[r]);
+            mfm_pop_destroy(&p[i].emb[r]);
         free(p[i].emb);
     }
     free(p);
@@ -43,18 +43,19 @@ mfm_err mfm_pop_data_load(mfm_pop_data **out, const mfm_bundle *b, mfm_h5ad *f, 
         q->pair = p;
         const char *popname = mfm_pair_population(t, p);
         q->pop = mfm_task_find(b->train_pops, b->n_train_pops, popname);
-        if (b->method == MFM_METHOD_MFM && p->n_src < b->knn + 1) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "population '%s' has %zu source cells, fewer than --knn %zu + 1",
-                     p->name, p->n_src, b->knn);
-            if (skip_small) {
+        if (b->method == MFM_METHOD_MFM &&
+            mfm_embed_check(popname, p->n_src, b->embed_cells, b->knn) != MFM_OK) {
+            const bool small = p->n_src < b->knn + 1; /* the population, not --embed-cells */
+            if (skip_small && small) {
                 q->skipped = true;
                 if (warn)
-                    warn(msg);
+                    warn(mfm_err_msg());
                 continue;
             }
-            e = mfm_err_set(MFM_EINVAL, "%s: %s (use --skip-small to skip it, or a smaller --knn)",
-                            mfm_h5ad_path(f), msg);
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", mfm_err_msg());
+            e = mfm_err_set(MFM_EINVAL, "%s: %s%s", mfm_h5ad_path(f), msg,
+                            small ? " (use --skip-small to skip it, or a smaller --knn)" : "");
             break;
         }
         if ((e = mfm_space_read(&b->space, f, p->src_rows, p->n_src, NULL, &q->x0)) != MFM_OK)
@@ -76,8 +77,8 @@ mfm_err mfm_pop_data_load(mfm_pop_data **out, const mfm_bundle *b, mfm_h5ad *f, 
             break;
         }
         for (size_t r = 0; r < nd && e == MFM_OK; r++) {
-            e = mfm_embed_input_build(&q->emb[r], popname, q->x0, p->n_src, d, b->embed_cells, b->knn,
-                                      b->gcn_norm, b->seed, r);
+            e = mfm_embed_build(&q->emb[r], r == 0 ? &q->stats : NULL, popname, q->x0, p->n_src, d,
+                                b->embed_cells, b->knn, b->gcn_norm, b->seed, r);
             if (e == MFM_OK)
                 q->n_emb = r + 1;
         }
