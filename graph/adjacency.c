@@ -15,25 +15,7 @@ static int cmp_size(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-mfm_err mfm_adj_norm_parse(mfm_adj_norm *out, const char *s)
-{
-    for (mfm_adj_norm v = MFM_ADJ_MEAN; v <= MFM_ADJ_SYM; v++)
-        if (s && strcmp(s, mfm_adj_norm_name(v)) == 0) {
-            *out = v;
-            return MFM_OK;
-        }
-    return mfm_err_set(MFM_EINVAL, "graph normalisation '%s' is not one of: mean, sym",
-                       s ? s : "(null)");
-}
-
-const char *mfm_adj_norm_name(mfm_adj_norm norm)
-{
-    switch (norm) {
-    case MFM_ADJ_MEAN: return "mean";
-    case MFM_ADJ_SYM: return "sym";
-    }
-    return "unknown";
-}
+const char *const mfm_adj_norm_names[] = {[MFM_ADJ_MEAN] = "mean", [MFM_ADJ_SYM] = "sym", NULL};
 
 mfm_err mfm_adj_mean(mfm_csr *out, const size_t *idx, size_t n, size_t k)
 {
