@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "adjacency.h"
 #include "err.h"
 #include "model.h"
 #include "space.h"
@@ -44,7 +45,7 @@ typedef struct mfm_bundle {
     /* embedder graph */
     size_t knn, embed_cells;
     size_t embed_draws;  /* subsamples per population: training draws one per use, predict averages */
-    int gcn_norm;        /* mfm_gcn_norm */
+    mfm_adj_norm gcn_norm; /* normalisation of the kNN adjacency (graph/adjacency.h) */
     int gaussian_source; /* the flow starts from N(0, I) draws, not the source cells */
     /* training state */
     uint64_t seed;

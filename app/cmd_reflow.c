@@ -42,7 +42,6 @@ typedef struct reflow_set {
     size_t *pair;        /* (n) task pair index */
     float **x0, **x1;    /* (n) each (n_src, d) */
     mfm_train_pop *pops; /* (n) */
-    mfm_emb_draw *draws; /* embedder inputs of all populations */
 } reflow_set;
 
 static void warn_stderr(const char *msg) { fprintf(stderr, "mfm reflow: warning: %s\n", msg); }
@@ -57,7 +56,6 @@ static void set_free(reflow_set *s)
     free(s->x1);
     free(s->pair);
     free(s->pops);
-    free(s->draws);
     memset(s, 0, sizeof *s);
 }
 
@@ -65,20 +63,19 @@ static void set_free(reflow_set *s)
 static mfm_err set_build(reflow_set *s, const mfm_bundle *b, const mfm_task *t, const mfm_pop_data *pd,
                          const bool *want, uint64_t seed)
 {
-    size_t n = 0, n_draws = 0, used = 0;
+    size_t n = 0;
     const size_t d = b->space.d;
     mfm_err e = MFM_OK;
     for (size_t i = 0; i < t->n_pairs; i++)
         if (want[i] && !pd[i].skipped)
-            n++, n_draws += pd[i].n_emb;
+            n++;
     if (n == 0)
         return mfm_err_set(MFM_EINVAL, "no training population of the model is in the data");
     s->pair = calloc(n, sizeof *s->pair);
     s->x0 = calloc(n, sizeof *s->x0);
     s->x1 = calloc(n, sizeof *s->x1);
     s->pops = calloc(n, sizeof *s->pops);
-    s->draws = calloc(n_draws ? n_draws : 1, sizeof *s->draws);
-    if (!s->pair || !s->x0 || !s->x1 || !s->pops || !s->draws)
+    if (!s->pair || !s->x0 || !s->x1 || !s->pops)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     for (size_t i = 0; i < t->n_pairs && e == MFM_OK; i++) {
         if (!want[i] || pd[i].skipped)
@@ -95,11 +92,8 @@ static mfm_err set_build(reflow_set *s, const mfm_bundle *b, const mfm_task *t, 
         if (!s->x0[k] || !s->x1[k])
             return mfm_err_set(MFM_ENOMEM, "out of memory for the pairs of '%s'", p->name);
         e = mfm_flow_start(s->x0[k], b, p, q, seed);
-        for (size_t r = 0; r < q->n_emb; r++)
-            s->draws[used + r] = (mfm_emb_draw){q->emb[r].x, q->emb[r].n, &q->emb[r].adj};
         s->pops[k] = (mfm_train_pop){s->x0[k], p->n_src, s->x1[k], p->n_src,
-                                     q->n_emb ? s->draws + used : NULL, q->n_emb, q->cond};
-        used += q->n_emb;
+                                     q->n_emb ? q->emb : NULL, q->n_emb, q->cond}; /* borrowed */
         s->n_cells += p->n_src;
         if (p->n_src > s->n_max)
             s->n_max = p->n_src;

@@ -166,7 +166,6 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
     mfm_bundle b = {0};
     mfm_pop_data *pd = NULL;
     mfm_train_pop *pops = NULL;
-    mfm_emb_draw *draws = NULL;
     mfm_trainer tr = {0};
     size_t *train_rows = NULL;
     bool *mark = NULL, *want = NULL;
@@ -340,25 +339,16 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
     /* Cells of the training pairs in model space; embedder inputs. */
     if ((e = mfm_pop_data_load(&pd, &b, f, &task, want, true, a->skip_small, warn_stderr)) != MFM_OK)
         goto done;
-    size_t n_draws = 0;
-    for (size_t i = 0; i < task.n_pairs; i++)
-        n_draws += want[i] && !pd[i].skipped ? pd[i].n_emb : 0;
-    pops = calloc(task.n_pairs, sizeof *pops);
-    draws = calloc(n_draws ? n_draws : 1, sizeof *draws);
-    if (!pops || !draws) {
+    if (!(pops = calloc(task.n_pairs, sizeof *pops))) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
         goto done;
     }
-    size_t n_pops = 0, used = 0;
+    size_t n_pops = 0;
     for (size_t i = 0; i < task.n_pairs; i++) {
-        if (!want[i] || pd[i].skipped)
-            continue;
         const mfm_pop_data *q = &pd[i];
-        for (size_t r = 0; r < q->n_emb; r++)
-            draws[used + r] = (mfm_emb_draw){q->emb[r].x, q->emb[r].n, &q->emb[r].adj};
-        pops[n_pops++] = (mfm_train_pop){q->x0, q->pair->n_src, q->x1, q->pair->n_tgt,
-                                         q->n_emb ? draws + used : NULL, q->n_emb, q->cond};
-        used += q->n_emb;
+        if (want[i] && !q->skipped) /* the embedder inputs are borrowed, not copied */
+            pops[n_pops++] = (mfm_train_pop){q->x0, q->pair->n_src, q->x1, q->pair->n_tgt,
+                                             q->n_emb ? q->emb : NULL, q->n_emb, q->cond};
     }
     if (n_pops == 0) {
         e = mfm_err_set(MFM_EINVAL, "no training population left after skipping small ones");
@@ -372,7 +362,7 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
         for (size_t i = 0; i < task.n_pairs && b.method == MFM_METHOD_MFM; i++) {
             if (!want[i] || pd[i].skipped)
                 continue;
-            const mfm_graph_stats *st = &pd[i].emb[0].stats;
+            const mfm_graph_stats *st = &pd[i].stats;
             fprintf(stderr, "mfm train:   %-28s %5zu -> %5zu cells; kNN graph %zu cells, %zu component(s), "
                     "%zu draw(s)\n", task.pairs[i].name, task.pairs[i].n_src, task.pairs[i].n_tgt,
                     st->n_vertices, st->n_components, pd[i].n_emb);
@@ -426,7 +416,6 @@ static int run(mfm_train_args *a, const char *data, const mfm_cmd_spec *spec)
 done:
     mfm_trainer_destroy(&tr);
     free(pops);
-    free(draws);
     mfm_pop_data_free(pd, task.n_pairs);
     mfm_task_destroy(&task);
     mfm_h5ad_close(f);

@@ -50,11 +50,11 @@ mfm_err mfm_flow_start(float *x, const mfm_bundle *b, const mfm_pair *p, const m
 mfm_err mfm_flow_embed_mean(mfm_model *m, float *h, float *h1, const mfm_pop_data *q)
 {
     const size_t E = m->net.cfg.embed_dim;
-    mfm_err e = mfm_model_embed(m, h, q->emb[0].x, q->emb[0].n, &q->emb[0].adj);
+    mfm_err e = mfm_model_embed(m, h, &q->emb[0]);
     if (e || q->n_emb == 1)
         return e;
     for (size_t r = 1; r < q->n_emb; r++) {
-        if ((e = mfm_model_embed(m, h1, q->emb[r].x, q->emb[r].n, &q->emb[r].adj)) != MFM_OK)
+        if ((e = mfm_model_embed(m, h1, &q->emb[r])) != MFM_OK)
             return e;
         for (size_t j = 0; j < E; j++)
             h[j] += h1[j];
