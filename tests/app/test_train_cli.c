@@ -247,8 +247,6 @@ START_TEST(test_bad_input)
          "unknown transform 'sqrt'"},
         {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref "
          "--lr-schedule cosine --lr-decay-steps 10 --steps 20", "would train at rate 0"},
-        {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref "
-         "--lr-schedule step", "lr-schedule"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc = run(cases[i].args, data, dir);
@@ -257,9 +255,122 @@ START_TEST(test_bad_input)
                       cases[i].expect, out);
         ck_assert_msg(strstr(out, "mfm train: error:") != NULL, "case %zu: %s", i, out);
     }
-    /* usage errors exit 2 */
+    /* usage errors exit 2: a missing required option, a range, a wrong
+     * choice of an enum option (the message lists the choices) */
     ck_assert_int_eq(run("train '%s'", data), 2);
+    ck_assert_msg(strstr(out, "--out DIR is required"), "%s", out);
     ck_assert_int_eq(run("train '%s' --out %s/x --steps 0", data, dir), 2);
+    ck_assert_int_eq(run("train '%s' --out %s/x --lr-schedule step", data, dir), 2);
+    ck_assert_msg(strstr(out, "--lr-schedule 'step' is not one of: constant, cosine, linear"), "%s", out);
+    ck_assert_int_eq(run("train '%s' --out %s/x --act tanh", data, dir), 2);
+    ck_assert_msg(strstr(out, "selu, relu, silu"), "%s", out);
+    /* --help lists the choices and the required option */
+    ck_assert_int_eq(run("train --help"), 0);
+    ck_assert_msg(strstr(out, "(one of: mean sym)") && strstr(out, "(required)"), "%s", out);
+}
+END_TEST
+
+/* --resume refuses an option that defines the model (exit 2, message with
+ * the option, the stored and the given value), and applies and records an
+ * option that may change. */
+static char *slurp(const char *fmt, const char *d)
+{
+    char path[512];
+    snprintf(path, sizeof path, fmt, d);
+    FILE *fp = fopen(path, "rb");
+    ck_assert_msg(fp != NULL, "cannot open %s", path);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+static void stored_config(char *dst, size_t len, const char *model_dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/model.ckpt", model_dir);
+    mfm_ckpt *c = NULL;
+    ck_assert_msg(mfm_ckpt_open(&c, path) == MFM_OK, "%s", mfm_err_msg());
+    char *json = NULL;
+    ck_assert_msg(mfm_ckpt_get_str(c, "meta/config", &json) == MFM_OK, "%s", mfm_err_msg());
+    snprintf(dst, len, "%s", json);
+    free(json);
+    mfm_ckpt_close(&c);
+}
+
+START_TEST(test_resume_refuses_model_options)
+{
+    ck_assert_msg(run("train '%s' --out %s/r " SMALL " --steps 4 --checkpoint-every 2", data, dir) == 0,
+                  "%s", out);
+    struct {
+        const char *args, *expect;
+    } refused[] = {
+        {"--knn 5", "--knn differs from the model in"},
+        {"--mlp-width 64", "stored 32, given 64"},
+        {"--act relu", "stored \"selu\", given \"relu\""},
+        {"--model cgfm", "--model differs"},
+        {"--holdout patient_id=Patient2", "--holdout differs"},
+        {"--standardize feature", "--standardize differs"},
+        {"--lr 0.5", "--lr differs"},
+    };
+    char before[8192], after[8192];
+    snprintf(before, sizeof before, "%s", slurp("%s/r/train_log.csv", dir));
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        int rc = run("train '%s' --out %s/r --resume --steps 8 %s", data, dir, refused[i].args);
+        ck_assert_msg(rc == 2, "case %zu: exit %d: %s", i, rc, out);
+        ck_assert_msg(strstr(out, refused[i].expect) != NULL, "case %zu: message lacks '%s': %s", i,
+                      refused[i].expect, out);
+    }
+    /* nothing was trained or rewritten */
+    ck_assert_str_eq(slurp("%s/r/train_log.csv", dir), before);
+    /* the same value as stored is no change */
+    ck_assert_msg(run("train '%s' --out %s/r --resume --steps 6 --knn 8 --quiet", data, dir) == 0, "%s", out);
+    /* resumable options are applied and recorded */
+    ck_assert_msg(run("train '%s' --out %s/r --resume --steps 9 --checkpoint-every 3 --log-every 7 "
+                      "--lr-final 0.5", data, dir) == 0, "%s", out);
+    char r[128];
+    snprintf(r, sizeof r, "%s/r", dir);
+    stored_config(after, sizeof after, r);
+    ck_assert_msg(strstr(after, "\"steps\": 9") && strstr(after, "\"checkpoint-every\": 3") &&
+                  strstr(after, "\"log-every\": 7") && strstr(after, "\"lr-final\": 0.5") &&
+                  strstr(after, "\"knn\": 8") && strstr(after, "\"mlp-width\": 32"), "%s", after);
+    snprintf(before, sizeof before, "test $(wc -l < %s/r/train_log.csv) -eq 10", dir);
+    ck_assert_int_eq(system(before), 0);
+}
+END_TEST
+
+/* The log is written before the checkpoint: a log ahead of the checkpoint
+ * (a kill between the two renames) is cut back to the checkpoint's step on
+ * resume.  Stale temporary files of dead runs are removed, others kept. */
+START_TEST(test_resume_log_and_stale_files)
+{
+    ck_assert_msg(run("train '%s' --out %s/l " SMALL " --steps 4", data, dir) == 0, "%s", out);
+    char cmd[1024];
+    /* a log 3 rows ahead of the checkpoint (step 4) */
+    snprintf(cmd, sizeof cmd, "printf '5,1,1,0\\n6,1,1,0\\n7,1,1,0\\n' >> %s/l/train_log.csv", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    /* stale files: a dead PID (above pid_max) and ours; a live PID (1); another name */
+    const char *names[] = {".model.ckpt.tmp-99999999", "train_log.csv.tmp-99999998",
+                           ".model.ckpt.tmp-1", "notes.tmp-99999999"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(cmd, sizeof cmd, "echo x > %s/l/%s", dir, names[i]);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+    ck_assert_msg(run("train '%s' --out %s/l --resume --steps 6 --quiet", data, dir) == 0, "%s", out);
+    const char *log = slurp("%s/l/train_log.csv", dir);
+    ck_assert_msg(strstr(log, "\n4,") && strstr(log, "\n5,") && strstr(log, "\n6,") && !strstr(log, "\n7,"),
+                  "%s", log);
+    ck_assert_msg(!strstr(log, "5,1,1,0"), "rows beyond the checkpoint were kept: %s", log);
+    snprintf(cmd, sizeof cmd, "test $(wc -l < %s/l/train_log.csv) -eq 7", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    int gone[] = {1, 1, 0, 0};
+    for (size_t i = 0; i < 4; i++) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/l/%s", dir, names[i]);
+        ck_assert_msg((access(p, F_OK) != 0) == gone[i], "%s: expected %s", names[i],
+                      gone[i] ? "removed" : "kept");
+    }
 }
 END_TEST
 
@@ -431,6 +542,8 @@ static Suite *train_cli_suite(void)
     tcase_add_test(tc, test_embed_draws);
     tcase_add_test(tc, test_eval_model_defaults);
     tcase_add_test(tc, test_bad_input);
+    tcase_add_test(tc, test_resume_refuses_model_options);
+    tcase_add_test(tc, test_resume_log_and_stale_files);
     tcase_add_test(tc, test_predict_feature_mismatch_and_nan);
     tcase_add_test(tc, test_predict_controls_only);
     tcase_add_test(tc, test_gaussian_source);
