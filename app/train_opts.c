@@ -3,16 +3,14 @@
 
 #include <string.h>
 
+#include "bundle.h"
+
 #define N(x) (sizeof(x) / sizeof((x)[0]))
 
-/* Orders follow the enums they index (mfm_task_kind, mfm_method, ...). */
-static const char *const tasks[] = {"perturbation", "timeseries", NULL};
-static const char *const models[] = {"mfm", "cgfm", "fm", NULL};
+/* Orders follow the enums they index (mfm_source_kind + preset, mfm_std_kind, ...). */
 const char *const mfm_train_fm_choices[] = {"icfm", "otcfm", "sbcfm", "lipman", "vp", "paired", NULL};
 static const char *const sources[] = {"preset", "data", "gaussian", "control", NULL};
 static const char *const stds[] = {"none", "global", "feature", NULL};
-static const char *const norms[] = {"mean", "sym", NULL};
-static const char *const acts[] = {"selu", "relu", "silu", NULL};
 static const char *const scheds[] = {"joint", "alternating", NULL};
 static const char *const lr_scheds[] = {"constant", "cosine", "linear", NULL};
 
@@ -31,14 +29,14 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
     const mfm_opt opts[] = {
         {"out", MFM_OPT_STRING, "DIR", NULL, 0, -1, "model directory to write (created if missing)", &a->out, NULL, true},
         {"config", MFM_OPT_STRING, "FILE", NULL, 0, -1, "JSON file of option values (keys = option names); the command line overrides it", &a->config},
-        {"task", MFM_OPT_ENUM, "KIND", "perturbation", 0, -1, "perturbation | timeseries", &a->task, tasks},
+        {"task", MFM_OPT_ENUM, "KIND", "perturbation", 0, -1, "perturbation | timeseries", &a->task, mfm_task_names},
         {"experiment-key", MFM_OPT_LIST, "KEY[,KEY]", NULL, 0, -1, "perturbation: obs columns that identify an experiment (e.g. patient_id)", &a->exp_keys},
         {"treatment-key", MFM_OPT_STRING, "KEY", NULL, 0, -1, "perturbation: obs column of the treatment", &a->treatment_key},
         {"control", MFM_OPT_STRING, "LABEL", NULL, 0, -1, "perturbation: treatment label of the control (source) cells", &a->control},
         {"time-key", MFM_OPT_STRING, "KEY", NULL, 0, -1, "timeseries: obs column of the time point", &a->time_key},
         {"holdout-time", MFM_OPT_STRING, "T", NULL, 0, -1, "timeseries: keep this interior time point out; train across the gap", &a->holdout_time},
         {"holdout", MFM_OPT_STRING, "KEY=V1[,V2]", NULL, 0, -1, "perturbation: keep experiments whose KEY (an experiment key) is one of the values out of training", &a->holdout},
-        {"model", MFM_OPT_ENUM, "NAME", "mfm", 0, -1, "mfm (GCN population embedding) | cgfm (population one-hot) | fm (none)", &a->model, models},
+        {"model", MFM_OPT_ENUM, "NAME", "mfm", 0, -1, "mfm (GCN population embedding) | cgfm (population one-hot) | fm (none)", &a->model, mfm_method_names},
         {"fm", MFM_OPT_ENUM, "PRESET", "otcfm", 0, -1, "coupling+path: icfm | otcfm | sbcfm | lipman | vp | paired", &a->fm, mfm_train_fm_choices},
         {"source", MFM_OPT_ENUM, "SRC", "preset", 0, -1, "start of the flow: data (the control / earlier cells) | gaussian (N(0, I) draws; the population still conditions through the embedding) | preset (lipman: gaussian, others: data)", &a->source, sources},
         {"sigma", MFM_OPT_DOUBLE, "S", "0", 0, 10, "path noise sigma (sbcfm needs > 0; sigma_min for lipman)", &a->sigma},
@@ -51,14 +49,14 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"embed-cells", MFM_OPT_INT, "N", "512", 2, 1000000, "cells of a source population fed to the embedder (seeded subsample)", &a->embed_cells},
         {"embed-draws", MFM_OPT_INT, "R", "1", 1, 1024, "independent subsamples of --embed-cells per population (when it has more cells): training uses one at random per step, predict averages their embeddings", &a->embed_draws},
         {"embed-noise", MFM_OPT_DOUBLE, "S", "0", 0, 100, "std of Gaussian noise added to the population embedding of every training row at the velocity input (a regulariser; 0 = off; embeddings have unit norm)", &a->embed_noise},
-        {"gcn-norm", MFM_OPT_ENUM, "NORM", "mean", 0, -1, "GCN adjacency: mean (over neighbours and self) | sym (D^-1/2 (A+I) D^-1/2)", &a->gcn_norm, norms},
+        {"gcn-norm", MFM_OPT_ENUM, "NORM", "mean", 0, -1, "GCN adjacency: mean (over neighbours and self) | sym (D^-1/2 (A+I) D^-1/2)", &a->gcn_norm, mfm_gcn_norm_names},
         {"gcn-layers", MFM_OPT_INT, "N", "2", 1, 16, "GCN layers", &a->gcn_layers},
         {"gcn-width", MFM_OPT_INT, "W", "64", 1, 4096, "GCN hidden width", &a->gcn_width},
         {"embed-dim", MFM_OPT_INT, "E", "32", 1, 4096, "population embedding width (mfm)", &a->embed_dim},
         {"mlp-width", MFM_OPT_INT, "W", "256", 1, 8192, "velocity network width", &a->mlp_width},
         {"mlp-depth", MFM_OPT_INT, "L", "4", 2, 64, "velocity network Linear layers", &a->mlp_depth},
         {"plain-mlp", MFM_OPT_FLAG, NULL, NULL, 0, -1, "plain MLP instead of SkipMLP residual blocks", &a->plain_mlp},
-        {"act", MFM_OPT_ENUM, "ACT", "selu", 0, -1, "velocity activation: selu | relu | silu", &a->act, acts},
+        {"act", MFM_OPT_ENUM, "ACT", "selu", 0, -1, "velocity activation: selu | relu | silu", &a->act, mfm_act_names},
         {"time-dim", MFM_OPT_INT, "N", "128", 0, 4096, "sinusoidal time embedding width (even; 0 = raw t)", &a->time_dim},
         {"fourier", MFM_OPT_INT, "N", "128", 0, 4096, "random Fourier features of x (0 = none)", &a->n_fourier},
         {"fourier-sigma", MFM_OPT_DOUBLE, "S", "0.01", 0, 1e3, "std of the Fourier matrix B", &a->fourier_sigma},
