@@ -84,7 +84,9 @@ static mfm_err save_train(mfm_ckpt *c, const mfm_bundle *b)
     return mfm_ckpt_put_u8(c, "train/rng_state", b->rng_state, b->rng_state_len);
 }
 
-/* The resolved options (a JSON object) as one typed field per option. */
+/* The resolved options (a JSON object) as one typed field per option of
+ * group options, and the names of the unset (null) ones in
+ * train@unset_options. */
 static mfm_err save_options(mfm_ckpt *c, const char *json)
 {
     json_t *root = json_loads(json ? json : "{}", 0, NULL), *v;
@@ -93,10 +95,13 @@ static mfm_err save_options(mfm_ckpt *c, const char *json)
         return mfm_err_set(MFM_EINVAL, "the stored options are not a JSON object");
     }
     mfm_err e = MFM_OK;
-    const char *key;
+    const char *key, *unset[128];
+    size_t n_unset = 0;
     json_object_foreach(root, key, v) {
         if (e)
             break;
+        if (json_is_null(v) && n_unset < 128)
+            unset[n_unset++] = key;
         if (json_is_integer(v))
             e = mfm_ckpt_set_i64(c, "options", key, (int64_t)json_integer_value(v));
         else if (json_is_real(v))
@@ -111,8 +116,11 @@ static mfm_err save_options(mfm_ckpt *c, const char *json)
             json_t *it;
             json_array_foreach(v, i, it) if (n < 64 && json_is_string(it)) items[n++] = json_string_value(it);
             e = mfm_ckpt_set_strs(c, "options", key, items, n);
-        } /* null: unset, no field */
+        }
     }
+    /* unset options have no field; their names are listed */
+    if (e == MFM_OK)
+        e = mfm_ckpt_set_strs(c, "train", "unset_options", unset, n_unset);
     json_decref(root);
     return e;
 }
@@ -274,6 +282,13 @@ static mfm_err load_options_v2(mfm_ckpt *c, char **json)
     }
     mfm_ckpt_strs_free(names, n);
     free(kinds);
+    names = NULL;
+    n = 0;
+    if (e == MFM_OK && (e = mfm_ckpt_strs(c, "train", "unset_options", &names, &n)) == MFM_OK)
+        for (size_t i = 0; e == MFM_OK && i < n; i++)
+            if (json_object_set_new(root, names[i], json_null()) != 0)
+                e = mfm_err_set(MFM_ENOMEM, "out of memory");
+    mfm_ckpt_strs_free(names, n);
     if (e == MFM_OK && !(*json = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
     json_decref(root);

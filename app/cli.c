@@ -89,11 +89,6 @@ static const mfm_opt *find_opt(const mfm_cmd_spec *spec, const char *name, size_
     return NULL;
 }
 
-const mfm_opt *mfm_cli_find(const mfm_cmd_spec *spec, const char *name)
-{
-    return find_opt(spec, name, strlen(name));
-}
-
 const char *mfm_opt_choice(const mfm_opt *o, int v)
 {
     for (int i = 0; o->choices && o->choices[i]; i++)

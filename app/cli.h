@@ -78,9 +78,6 @@ int mfm_cli_set_defaults(const mfm_cmd_spec *spec);
 /* The name of choice v of an ENUM option (or "?" when out of range). */
 const char *mfm_opt_choice(const mfm_opt *o, int v);
 
-/* The option named name in spec, or NULL. */
-const mfm_opt *mfm_cli_find(const mfm_cmd_spec *spec, const char *name);
-
 /* Print the generated help of a command to stdout. */
 void mfm_cli_help(const mfm_cmd_spec *spec);
 

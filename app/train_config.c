@@ -2,6 +2,7 @@
  * typed mfm_train_config; the --resume comparison. */
 #include "train_config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,8 @@ mfm_err mfm_train_check_resume(const char *stored_json, const char *resolved_jso
     json_t *v;
     json_object_foreach(given, key, v) {
         json_t *s = json_object_get(stored, key);
+        /* a key missing from the stored options: an option newer than the
+         * checkpoint, which had its default */
         if (mfm_train_opt_resumable(key) || !s || json_equal(s, v))
             continue;
         char *st = json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -185,29 +188,36 @@ mfm_err mfm_train_check_bundle(const mfm_train_config *c, const mfm_bundle *b)
     const struct {
         const char *opt;
         size_t stored, given;
-    } sizes[] = {
-        {"model", (size_t)b->method, (size_t)c->method},
-        {"task", (size_t)b->task_kind, (size_t)c->task.kind},
-        {"knn", b->knn, c->knn},
-        {"embed-cells", b->embed_cells, c->embed_cells},
-        {"embed-draws", b->embed_draws, c->embed_draws},
-        {"gcn-norm", (size_t)b->gcn_norm, (size_t)c->gcn_norm},
-        {"embed-dim", n->embed_dim, c->net.embed_dim},
-        {"gcn-layers", n->gcn_layers, c->net.gcn_layers},
-        {"gcn-width", n->gcn_width, c->net.gcn_width},
-        {"time-dim", n->time_dim, c->net.time_dim},
-        {"fourier", n->n_fourier, c->net.n_fourier},
-        {"mlp-width", n->mlp_width, c->net.mlp_width},
-        {"mlp-depth", n->mlp_depth, c->net.mlp_depth},
-        {"plain-mlp", (size_t)!n->skip, (size_t)!c->net.skip},
-        {"act", (size_t)n->act, (size_t)c->net.act},
-        {"pca", b->space.pca.k, c->pca},
+        const char *const *names; /* enums: the names of the values */
+    } fields[] = {
+        {"model", (size_t)b->method, (size_t)c->method, mfm_method_names},
+        {"task", (size_t)b->task_kind, (size_t)c->task.kind, mfm_task_names},
+        {"knn", b->knn, c->knn, NULL},
+        {"embed-cells", b->embed_cells, c->embed_cells, NULL},
+        {"embed-draws", b->embed_draws, c->embed_draws, NULL},
+        {"gcn-norm", (size_t)b->gcn_norm, (size_t)c->gcn_norm, mfm_gcn_norm_names},
+        {"embed-dim", n->embed_dim, c->net.embed_dim, NULL},
+        {"gcn-layers", n->gcn_layers, c->net.gcn_layers, NULL},
+        {"gcn-width", n->gcn_width, c->net.gcn_width, NULL},
+        {"time-dim", n->time_dim, c->net.time_dim, NULL},
+        {"fourier", n->n_fourier, c->net.n_fourier, NULL},
+        {"mlp-width", n->mlp_width, c->net.mlp_width, NULL},
+        {"mlp-depth", n->mlp_depth, c->net.mlp_depth, NULL},
+        {"plain-mlp", (size_t)!n->skip, (size_t)!c->net.skip, NULL},
+        {"act", (size_t)n->act, (size_t)c->net.act, mfm_act_names},
+        {"pca", b->space.pca.k, c->pca, NULL},
     };
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        if (sizes[i].stored != sizes[i].given)
-            return mfm_err_set(MFM_EINVAL, "--resume: --%s differs from the model in '%s': stored %zu, "
-                               "given %zu (options that define the model or its data cannot change on "
-                               "resume)", sizes[i].opt, c->out, sizes[i].stored, sizes[i].given);
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (fields[i].stored == fields[i].given)
+            continue;
+        char st[32], gv[32];
+        snprintf(st, sizeof st, "%zu", fields[i].stored);
+        snprintf(gv, sizeof gv, "%zu", fields[i].given);
+        return mfm_err_set(MFM_EINVAL, "--resume: --%s differs from the model in '%s': stored %s, given %s "
+                           "(options that define the model or its data cannot change on resume)",
+                           fields[i].opt, c->out, fields[i].names ? fields[i].names[fields[i].stored] : st,
+                           fields[i].names ? fields[i].names[fields[i].given] : gv);
+    }
     if (n->fourier_sigma != c->net.fourier_sigma)
         return mfm_err_set(MFM_EINVAL, "--resume: --fourier-sigma differs from the model in '%s': stored "
                            "%g, given %g", c->out, n->fourier_sigma, c->net.fourier_sigma);

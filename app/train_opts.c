@@ -76,7 +76,7 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"threads", MFM_OPT_INT, "N", "0", 0, 256, "OpenBLAS threads (0 = library default)", &a->threads},
         {"checkpoint-every", MFM_OPT_INT, "N", "500", 1, 100000000, "write the checkpoint every N steps (and at the end)", &a->checkpoint_every},
         {"log-every", MFM_OPT_INT, "N", "100", 1, 100000000, "log line every N steps when stderr is not a terminal", &a->log_every},
-        {"resume", MFM_OPT_FLAG, NULL, NULL, 0, -1, "continue the run in --out (stored options; --steps sets the new total)", &a->resume},
+        {"resume", MFM_OPT_FLAG, NULL, NULL, 0, -1, "continue the run in --out with its stored options; only --steps (the new total), --lr-final, --lr-decay-steps, --checkpoint-every, --threads, --quiet and --log-every may change (another differing option: exit 2)", &a->resume},
         {"skip-small", MFM_OPT_FLAG, NULL, NULL, 0, -1, "skip populations too small for the kNN graph (warn) instead of failing", &a->skip_small},
         {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a->quiet},
     };

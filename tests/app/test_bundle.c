@@ -11,6 +11,7 @@
 
 #include "bundle.h"
 #include "mfm_test.h"
+#include "train_config.h"
 
 static char dir[64], v1[4096];
 
@@ -120,8 +121,8 @@ START_TEST(test_v2_roundtrip)
     /* the options: same object (null = unset, not stored), in the same order */
     json_t *ja = json_loads(a.config_json, 0, NULL), *jb = json_loads(b.config_json, 0, NULL);
     ck_assert_ptr_nonnull(jb);
-    json_object_del(ja, "holdout");
     ck_assert_msg(json_equal(ja, jb), "%s", b.config_json);
+    ck_assert(json_is_null(json_object_get(jb, "holdout")));
     ck_assert_ptr_nonnull(strstr(b.config_json, "\"out\": \"m\",\n  \"knn\": 6"));
     json_decref(ja);
     json_decref(jb);
@@ -151,6 +152,39 @@ START_TEST(test_newer_schema)
 }
 END_TEST
 
+/* The resume backstop: the model's own fields against a configuration
+ * (for schema-1 checkpoints whose stored options may be wrong). */
+START_TEST(test_check_bundle)
+{
+    mfm_bundle b;
+    ck_assert_int_eq(mfm_bundle_load(&b, v1), MFM_OK);
+    mfm_train_args a;
+    mfm_cmd_spec spec;
+    mfm_train_spec(&spec, &a);
+    ck_assert_int_eq(mfm_cli_set_defaults(&spec), 0);
+    a.out = "m";
+    a.knn = 5, a.embed_cells = 32, a.embed_draws = 2, a.gcn_norm = 1, a.mlp_width = 8, a.mlp_depth = 2;
+    a.gcn_width = 4, a.gcn_layers = 1, a.embed_dim = 4, a.time_dim = 4, a.n_fourier = 4, a.act = 2;
+    mfm_train_config c;
+    ck_assert_int_eq(mfm_train_config_init(&c, &a), MFM_OK);
+    ck_assert_msg(mfm_train_check_bundle(&c, &b) == MFM_OK, "%s", mfm_err_msg());
+    mfm_train_config_destroy(&c);
+    a.act = 0;
+    ck_assert_int_eq(mfm_train_config_init(&c, &a), MFM_OK);
+    ck_assert_int_eq(mfm_train_check_bundle(&c, &b), MFM_EINVAL);
+    ck_assert_msg(strstr(mfm_err_msg(), "--act differs from the model in 'm': stored silu, given selu"), "%s",
+                  mfm_err_msg());
+    mfm_train_config_destroy(&c);
+    a.act = 2, a.knn = 15;
+    ck_assert_int_eq(mfm_train_config_init(&c, &a), MFM_OK);
+    ck_assert_int_eq(mfm_train_check_bundle(&c, &b), MFM_EINVAL);
+    ck_assert_msg(strstr(mfm_err_msg(), "--knn differs from the model in 'm': stored 5, given 15"), "%s",
+                  mfm_err_msg());
+    mfm_train_config_destroy(&c);
+    mfm_bundle_destroy(&b);
+}
+END_TEST
+
 static Suite *bundle_suite(void)
 {
     Suite *s = suite_create("app-bundle");
@@ -159,6 +193,7 @@ static Suite *bundle_suite(void)
     tcase_add_test(tc, test_v1_fixture);
     tcase_add_test(tc, test_v2_roundtrip);
     tcase_add_test(tc, test_newer_schema);
+    tcase_add_test(tc, test_check_bundle);
     suite_add_tcase(s, tc);
     return s;
 }

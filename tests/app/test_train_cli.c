@@ -315,6 +315,7 @@ START_TEST(test_resume_refuses_model_options)
         {"--holdout patient_id=Patient2", "--holdout differs"},
         {"--standardize feature", "--standardize differs"},
         {"--lr 0.5", "--lr differs"},
+        {"--time-key time", "--time-key differs from the model in"}, /* unset in the checkpoint */
     };
     char before[8192], after[8192];
     snprintf(before, sizeof before, "%s", slurp("%s/r/train_log.csv", dir));
