@@ -1,14 +1,16 @@
 /* io/ckpt.h — a small keyed store in one HDF5 file, for model checkpoints.
  *
- * A checkpoint is a flat set of named entries ("model/params",
- * "transform/mean", ...; '/' makes HDF5 groups): float32, float64, int64 and
- * uint8 arrays (1-D or 2-D), strings and string arrays.  What the entries
- * mean is decided by the caller (app/model_io.c); this layer only stores and
- * checks them.  Every non-empty numeric array is stored with HDF5's
- * Fletcher32 checksum filter, verified by every read: a damaged entry is
- * an MFM_EFORMAT error naming it.  Writing goes to a temporary file in the target directory and
- * is renamed on commit, so an interrupted write never replaces a good
- * checkpoint.
+ * A checkpoint is a set of named entries ("model/params", "space/std_mean",
+ * ...; '/' makes HDF5 groups): float32, float64, int64 and uint8 arrays
+ * (1-D or 2-D), strings and string arrays; and named fields (attributes) of
+ * the file and its groups (io/ckpt_fields.c).  What they mean is decided by
+ * the caller (app/bundle_ckpt.c); this layer only stores and checks them.
+ * Every non-empty numeric array is stored with HDF5's Fletcher32 checksum
+ * filter, verified by every read: a damaged entry is an MFM_EFORMAT error
+ * naming it.  Files use the HDF5 1.8+ format, whose object headers (where
+ * the fields live) carry checksums.  Writing goes to a temporary file in
+ * the target directory and is renamed on commit, so an interrupted write
+ * never replaces a good checkpoint.
  */
 #ifndef MFM_IO_CKPT_H
 #define MFM_IO_CKPT_H
