@@ -273,6 +273,39 @@ mfm_err mfm_h5ad_write_uns_i64(mfm_h5ad_writer *w, const char *key, int64_t valu
 mfm_err mfm_h5ad_write_uns_strings(mfm_h5ad_writer *w, const char *key,
                                    const char *const *v, size_t n);
 
+/* A bool column (numpy bool: an enum over int8), n values 0/1. */
+mfm_err mfm_h5ad_write_bool(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const char *col,
+                            const uint8_t *v, size_t n);
+
+/* varm/KEY (n_vars, k), dense float32 (e.g. "PCs", the PCA loadings). */
+mfm_err mfm_h5ad_write_varm(mfm_h5ad_writer *w, const char *key, const float *m,
+                            size_t n_vars, size_t k);
+
+/* ---- Copying from an open file (io/h5ad_copy.c) ---- */
+
+/* Per-row replacement text for obs column `col` (n strings, borrowed). */
+typedef struct mfm_h5ad_override {
+    const char *col;
+    const char *const *text;
+} mfm_h5ad_override;
+
+/* Write every obs column of f, for rows `rows` (n indices) in that order,
+ * into w with its type kept: categoricals with the file's categories (a
+ * replacement value that is not a category is appended as one), numeric
+ * columns as float64 (missing = NaN), bools as bools, strings as strings.
+ * Columns listed in ov take their per-row text instead (parsed as a number
+ * for numeric columns: MFM_EINVAL if it is not one).  A column whose name
+ * is in `reserved` is written as "input_<name>".  Errors name the file and
+ * the column.  O(n_cols * n_obs). */
+mfm_err mfm_h5ad_copy_obs(mfm_h5ad_writer *w, mfm_h5ad *f, const size_t *rows, size_t n,
+                          const mfm_h5ad_override *ov, size_t n_ov,
+                          const char *const *reserved, size_t n_reserved);
+
+/* Write every obsm matrix of f for rows `rows` (dense float32); a key in
+ * `reserved` is written as "input_<key>". */
+mfm_err mfm_h5ad_copy_obsm(mfm_h5ad_writer *w, mfm_h5ad *f, const size_t *rows, size_t n,
+                           const char *const *reserved, size_t n_reserved);
+
 /* Write the obs/var dataframes (index, column-order), close the file and
  * rename it to the final path.  Frees *w and sets it to NULL, also on
  * error (then the temporary file is removed).  MFM_EINVAL if X was never
