@@ -2,7 +2,7 @@
  * open file into a writer, keeping each column's type (categoricals with
  * their categories, numbers as float64, bools as bools, strings), with
  * optional per-row replacement values for some columns. */
-#include "h5ad.h"
+#include "h5ad_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -68,6 +68,24 @@ cleanup:
 
 /* Numbers (float64) and bools: replacement text parsed as a number
  * (True/False for bools); text that is not a number is an error. */
+/* True when obs column c is stored as integers (not a compound field, no
+ * mask): written back as int64 so that an int column stays one. */
+static bool stored_as_int(mfm_h5ad *f, const mfm_h5ad_column *c)
+{
+    h5ad_col *ic = h5ad_find_col(&f->obs, c->name);
+    if (!ic || ic->store != H5AD_STORE_DATASET || ic->field || ic->mask || c->type != MFM_H5AD_NUMERIC)
+        return false;
+    hid_t d = H5Dopen2(f->file, ic->values, H5P_DEFAULT);
+    if (d < 0)
+        return false;
+    hid_t t = H5Dget_type(d);
+    bool is_int = t >= 0 && H5Tget_class(t) == H5T_INTEGER;
+    if (t >= 0)
+        H5Tclose(t);
+    H5Dclose(d);
+    return is_int;
+}
+
 static mfm_err copy_number(mfm_h5ad_writer *w, mfm_h5ad *f, const mfm_h5ad_column *c,
                            const char *out_name, const size_t *rows, size_t n,
                            const mfm_h5ad_override *ov)
@@ -100,7 +118,20 @@ static mfm_err copy_number(mfm_h5ad_writer *w, mfm_h5ad *f, const mfm_h5ad_colum
     }
     if (e)
         goto cleanup;
-    if (c->type == MFM_H5AD_NUMERIC || c->nullable) {
+    bool as_int = stored_as_int(f, c);
+    for (size_t i = 0; i < n && as_int; i++) /* a replacement value may not be an integer */
+        as_int = isfinite(v[i]) && fabs(v[i]) < 9e15 && v[i] == floor(v[i]);
+    if (as_int) {
+        int64_t *iv = malloc((n ? n : 1) * sizeof *iv);
+        if (!iv) {
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+            goto cleanup;
+        }
+        for (size_t i = 0; i < n; i++)
+            iv[i] = (int64_t)v[i];
+        e = mfm_h5ad_write_i64(w, MFM_H5AD_AXIS_OBS, out_name, iv, n);
+        free(iv);
+    } else if (c->type == MFM_H5AD_NUMERIC || c->nullable) {
         e = mfm_h5ad_write_f64(w, MFM_H5AD_AXIS_OBS, out_name, v, n);
     } else {
         for (size_t i = 0; i < n; i++)
