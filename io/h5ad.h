@@ -8,6 +8,7 @@
  *
  * Representations ("reps") name a cells x features matrix:
  *   "X"           the main matrix (dense, csr_matrix or csc_matrix group)
+ *   "raw"         raw/X, features named by raw/var (also "raw:X")
  *   "layer:NAME"  layers/NAME
  *   "obsm:KEY"    obsm/KEY (e.g. "obsm:X_pca")
  *
@@ -210,6 +211,71 @@ mfm_err mfm_h5ad_rep_feature_names(mfm_h5ad *f, const char *rep, char ***names,
 
 /* Free an array of n malloc'd strings and the array; NULL is accepted. */
 void mfm_h5ad_strings_free(char **s, size_t n);
+
+/* ---- Beyond obs/var/X (io/h5ad_extra.c, io/h5ad_graph.c) ---- */
+
+/* .raw: raw/X is the representation "raw" (also "raw:X") of the functions
+ * above, its features named by raw/var's index. */
+bool mfm_h5ad_has_raw(const mfm_h5ad *f);
+
+/* raw/var's index, (n) strings borrowed from f.  MFM_ENOTFOUND without .raw. */
+mfm_err mfm_h5ad_raw_var_names(mfm_h5ad *f, const char *const **names, size_t *n);
+
+/* Names of raw/var's columns (caller frees with mfm_h5ad_strings_free). */
+mfm_err mfm_h5ad_raw_var_columns(mfm_h5ad *f, char ***names, size_t *n);
+
+/* One entry of uns: a scalar string, a scalar number, an array or a dict
+ * (group); text = the value (strings; numbers as the shortest exact text)
+ * or a description ("float64 array (10)", "dict (3 keys)"). */
+typedef enum mfm_h5ad_uns_kind {
+    MFM_H5AD_UNS_STRING,
+    MFM_H5AD_UNS_NUMBER,
+    MFM_H5AD_UNS_ARRAY,
+    MFM_H5AD_UNS_DICT
+} mfm_h5ad_uns_kind;
+
+typedef struct mfm_h5ad_uns_entry {
+    char *key;
+    mfm_h5ad_uns_kind kind;
+    char *text;
+    double number; /* MFM_H5AD_UNS_NUMBER */
+} mfm_h5ad_uns_entry;
+
+/* The top-level entries of uns, sorted by key; *out (n entries) freed with
+ * mfm_h5ad_uns_free.  No uns: n = 0. */
+mfm_err mfm_h5ad_uns_list(mfm_h5ad *f, mfm_h5ad_uns_entry **out, size_t *n);
+void mfm_h5ad_uns_free(mfm_h5ad_uns_entry *e, size_t n);
+
+/* uns/KEY, a dataset (string, number or array); caller frees out->key and
+ * out->text.  MFM_ENOTFOUND if absent or a dict. */
+mfm_err mfm_h5ad_uns_get(mfm_h5ad *f, const char *key, mfm_h5ad_uns_entry *out);
+
+/* varm keys (caller frees with mfm_h5ad_strings_free) and varm/KEY as dense
+ * float32 (n_vars, *k) into *m (caller frees).  MFM_ENOTFOUND for an unknown
+ * key, MFM_EFORMAT for a sparse matrix or one whose row count is not n_vars. */
+mfm_err mfm_h5ad_varm_keys(mfm_h5ad *f, char ***keys, size_t *n);
+mfm_err mfm_h5ad_varm_read(mfm_h5ad *f, const char *key, float **m, size_t *k);
+
+/* An n x n sparse matrix as CSR: row i has entries indptr[i]..indptr[i+1]-1
+ * of indices (columns) and data. */
+typedef struct mfm_h5ad_csr {
+    size_t n, nnz;
+    int64_t *indptr;  /* (n + 1) */
+    int64_t *indices; /* (nnz) */
+    float *data;      /* (nnz) */
+} mfm_h5ad_csr;
+
+/* obsp keys (caller frees), and obsp/KEY (csr_matrix, or csc_matrix
+ * converted) into *g (caller frees with mfm_h5ad_csr_destroy, idempotent).
+ * Checked: indptr has n_obs + 1 entries from 0, non-decreasing, ending at
+ * nnz; indices in [0, n_obs).  MFM_ENOTFOUND, MFM_EFORMAT naming the file and
+ * element.  O(n_obs + nnz). */
+mfm_err mfm_h5ad_obsp_keys(mfm_h5ad *f, char ***keys, size_t *n);
+mfm_err mfm_h5ad_obsp_read(mfm_h5ad *f, const char *key, mfm_h5ad_csr *g);
+void mfm_h5ad_csr_destroy(mfm_h5ad_csr *g);
+
+/* Stored entries of the sparse obsp/KEY without reading it. O(1). */
+mfm_err mfm_h5ad_obsp_nnz(mfm_h5ad *f, const char *key, size_t *nnz);
 
 /* ------------------------------------------------------------------ */
 /* Writing                                                              */
