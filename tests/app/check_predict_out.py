@@ -4,6 +4,7 @@ would use them (tests/app/test_predict_out.c runs this).
 
 usage: check_predict_out.py pert PRED TRUTH OBSERVED N_PCS
        check_predict_out.py ts PRED TRUTH OBSERVED
+       check_predict_out.py raw PRED TRUTH OBSERVED   (a model on --rep raw)
        check_predict_out.py same A B          (equal X, obs names and obs)
        check_predict_out.py clip PRED yes|no  (uns/n_clipped and the minimum of X)
 Exit 0 and "OK" when every check holds, 1 with the first failure, 2 when
@@ -104,6 +105,17 @@ def same(a, b):
     check(np.array_equal(x.X, y.X), f"X differs by {np.abs(x.X - y.X).max()}")
 
 
+def raw(pred, truth, observed):
+    p, t, o = ad.read_h5ad(pred), ad.read_h5ad(truth), ad.read_h5ad(observed)
+    check(list(p.var_names) == list(o.raw.var_names), "prediction var names are not raw/var's")
+    check(p.uns["rep"] == "raw" and p.uns["transform"] == "log1p", f"uns rep {p.uns['rep']}")
+    counts = o.raw.X.toarray().astype(np.float64)
+    want = np.log1p(counts / counts.sum(axis=1, keepdims=True) * 1e4)
+    check(np.allclose(t.X, want, rtol=1e-5, atol=1e-5), f"truth X is not log1p(libsize(raw)): "
+          f"{np.abs(t.X - want).max()}")
+    check(p.X.min() >= 0, "negative predicted values after clipping")
+
+
 def clip(pred, mode):
     p = ad.read_h5ad(pred)
     k = int(p.uns["n_clipped"])
@@ -121,6 +133,8 @@ if __name__ == "__main__":
         pert(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     elif cmd == "ts":
         ts(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "raw":
+        raw(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "same":
         same(sys.argv[2], sys.argv[3])
     elif cmd == "clip":

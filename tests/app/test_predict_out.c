@@ -106,6 +106,22 @@ START_TEST(test_genes_matched_by_name)
 }
 END_TEST
 
+/* Why: .raw was not read.  Now --rep raw trains on raw/X (named by raw/var)
+ * and the outputs are in those features after the transform. */
+START_TEST(test_rep_raw)
+{
+    ck_assert_msg(run("train %s/pert.h5ad --out %s/m " PERT " --rep raw --libsize 1e4 --transform log1p --pca 5 "
+                      "--steps 3 " TINY, fx, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/m %s/pert.h5ad --out %s/p.h5ad --truth-out %s/t.h5ad --quiet", dir, fx, dir,
+                      dir) == 0, "%s", out);
+    int rc = py("raw %s/p.h5ad %s/t.h5ad %s/pert.h5ad", dir, dir, fx);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    /* a file without .raw: the message lists what there is */
+    ck_assert_int_eq(run("predict %s/m %s/ts.h5ad --out %s/x.h5ad --quiet", dir, fx, dir), 1);
+    ck_assert_msg(strstr(out, "ts.h5ad") && strstr(out, "'raw'"), "%s", out);
+}
+END_TEST
+
 static Suite *predict_out_suite(void)
 {
     Suite *s = suite_create("app-predict-out");
@@ -115,6 +131,7 @@ static Suite *predict_out_suite(void)
     tcase_add_test(tc, test_pca_model_outputs_concat);
     tcase_add_test(tc, test_numeric_time_stays_numeric);
     tcase_add_test(tc, test_genes_matched_by_name);
+    tcase_add_test(tc, test_rep_raw);
     suite_add_tcase(s, tc);
     return s;
 }
