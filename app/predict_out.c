@@ -71,18 +71,25 @@ done:
     return e;
 }
 
-/* X (input features, n rows), var names and, with a PCA, obsm['X_pca'] =
- * pcs (n, k) and varm['PCs'] = the loadings (d_in, k). */
+/* X (n, out_dim) with the output names; then obsm['X_pca'] = pcs (n, k)
+ * when given and varm['PCs'] (out_dim, k): the file's loadings for a model
+ * on scanpy's PCA (k = d_in), else the model's own PCA (k = pca.k). */
 static mfm_err write_spaces(mfm_h5ad_writer *w, const mfm_space *s, const float *x, const float *pcs,
                             size_t n)
 {
+    const size_t d = mfm_space_out_dim(s);
     mfm_err e;
-    if ((e = mfm_h5ad_write_X(w, x, n, s->d_in)) ||
-        (e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_VAR, (const char *const *)s->in_features, s->d_in)))
+    if ((e = mfm_h5ad_write_X(w, x, n, d)) ||
+        (e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_VAR, (const char *const *)mfm_space_out_names(s), d)))
         return e;
+    if (s->d_genes) {
+        if (pcs && (e = mfm_h5ad_write_obsm(w, "X_pca", pcs, n, s->d_in)))
+            return e;
+        return mfm_h5ad_write_varm(w, "PCs", s->gene_load, d, s->d_in);
+    }
     if (!s->pca.k)
         return MFM_OK;
-    const size_t k = s->pca.k, d = s->d_in;
+    const size_t k = s->pca.k;
     float *load = malloc(d * k * sizeof *load); /* (d, k) = components^T */
     if (!load)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
@@ -93,6 +100,21 @@ static mfm_err write_spaces(mfm_h5ad_writer *w, const mfm_space *s, const float 
         e = mfm_h5ad_write_varm(w, "PCs", load, d, k);
     free(load);
     return e;
+}
+
+/* obsm['X_pca'] of the predictions: the model's PC coordinates (the feature
+ * space), or for a model on scanpy's PCA the X_pca coordinates (the input
+ * features); *pcs is x itself or a new array (*owned). */
+static mfm_err pred_pcs(const mfm_space *s, const float *x, size_t n, const float **pcs, float **owned)
+{
+    *pcs = x;
+    *owned = NULL;
+    if (!s->d_genes || !s->pca.k)
+        return MFM_OK;
+    if (!(*owned = malloc((n ? n : 1) * s->d_in * sizeof **owned)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    *pcs = *owned;
+    return n ? mfm_pca_inverse_transform(&s->pca, *owned, x, n) : MFM_OK;
 }
 
 /* uns provenance shared by both files. */
@@ -114,6 +136,9 @@ static mfm_err write_provenance(mfm_h5ad_writer *w, const mfm_bundle *b, const m
         (e = mfm_h5ad_write_uns_string(w, "transform", s->elem_text)) ||
         (e = mfm_h5ad_write_uns_i64(w, "n_pcs", (int64_t)s->pca.k)) ||
         (e = mfm_h5ad_write_uns_string(w, "feature_space", s->pca.k ? "pca" : "input")) ||
+        (e = mfm_h5ad_write_uns_string(w, "X_content", s->d_genes ? "genes = mean + X_pca @ PCs^T (the input's varm PCs)"
+                                                       : s->pca.k ? "input features: the model's PCA reconstruction"
+                                                                  : "input features after the transform")) ||
         (e = mfm_h5ad_write_uns_string(w, "solver", m->solver)))
         return e;
     return MFM_OK;
@@ -180,16 +205,17 @@ mfm_err mfm_pred_write(const mfm_pred_rows *o, const char *path, mfm_h5ad *f, co
 {
     const mfm_space *s = &b->space;
     mfm_h5ad_writer *w = NULL;
-    float *rec = malloc((o->n ? o->n : 1) * s->d_in * sizeof *rec);
+    const float *pcs = NULL;
+    float *owned = NULL, *rec = malloc((o->n ? o->n : 1) * mfm_space_out_dim(s) * sizeof *rec);
     mfm_err e = rec ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory for %zu x %zu predicted values",
-                                           o->n, s->d_in);
+                                           o->n, mfm_space_out_dim(s));
     *n_clipped = 0;
     if (e || (e = mfm_space_reconstruct(s, rec, o->x, o->n, m->clip_negative, n_clipped)) ||
-        (e = mfm_h5ad_writer_open(&w, path, 4)))
+        (e = pred_pcs(s, o->x, o->n, &pcs, &owned)) || (e = mfm_h5ad_writer_open(&w, path, 4)))
         goto cleanup;
     const char *clip = !s->nonneg ? "not applicable (training values had negatives)"
                                   : m->clip_negative ? "yes" : "no";
-    if ((e = write_spaces(w, s, rec, o->x, o->n)) || (e = write_pred_obs(w, o, f, t, b, m)) ||
+    if ((e = write_spaces(w, s, rec, pcs, o->n)) || (e = write_pred_obs(w, o, f, t, b, m)) ||
         (e = write_provenance(w, b, m)) || (e = mfm_h5ad_write_uns_string(w, "clip_negative", clip)) ||
         (e = mfm_h5ad_write_uns_i64(w, "n_clipped", (int64_t)*n_clipped)))
         goto cleanup;
@@ -197,6 +223,7 @@ mfm_err mfm_pred_write(const mfm_pred_rows *o, const char *path, mfm_h5ad *f, co
 cleanup:
     mfm_h5ad_writer_abort(&w);
     free(rec);
+    free(owned);
     return e;
 }
 
@@ -253,9 +280,9 @@ mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const 
     const char *split_col = mfm_bundle_added_col(b, "split", buf, sizeof buf);
     const char *const reserved_obsm[] = {"X_pca"};
     mfm_err e = truth_rows(t, b, mfm_h5ad_n_obs(f), &rows, &split, &n);
-    if (e || (e = mfm_space_read_input(s, f, rows, n, &x)))
+    if (e || (e = s->d_genes ? mfm_space_read_genes(s, f, rows, n, &x) : mfm_space_read_input(s, f, rows, n, &x)))
         goto cleanup;
-    if (s->pca.k) {
+    if (s->pca.k && !s->d_genes) { /* with genes, obsm X_pca is the input's own (copied below) */
         if (!(pcs = malloc((n ? n : 1) * s->pca.k * sizeof *pcs))) {
             e = mfm_err_set(MFM_ENOMEM, "out of memory");
             goto cleanup;
@@ -277,7 +304,7 @@ mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const 
     if (e || (e = write_spaces(w, s, x, pcs, n)) ||
         (e = mfm_h5ad_copy_obs(w, f, rows, n, NULL, 0, &split_col, 1)) ||
         (e = write_cat(w, split_col, split, n)) ||
-        (e = mfm_h5ad_copy_obsm(w, f, rows, n, reserved_obsm, s->pca.k ? 1 : 0)) ||
+        (e = mfm_h5ad_copy_obsm(w, f, rows, n, reserved_obsm, s->pca.k && !s->d_genes ? 1 : 0)) ||
         (e = write_provenance(w, b, m)))
         goto cleanup;
     e = mfm_h5ad_writer_commit(&w);

@@ -20,6 +20,7 @@ void mfm_space_destroy(mfm_space *s)
     mfm_standardize_destroy(&s->std);
     mfm_h5ad_strings_free(s->in_features, s->d_in);
     mfm_h5ad_strings_free(s->features, s->d);
+    mfm_space_genes_destroy(s);
     memset(s, 0, sizeof *s);
 }
 
@@ -156,7 +157,7 @@ mfm_err mfm_space_fit_pca_rows(mfm_space *s, mfm_h5ad *f, const char *rep, const
         free(x);
         x = z;
     }
-    if ((e = make_features(s)) != MFM_OK)
+    if ((e = make_features(s)) != MFM_OK || (e = mfm_space_genes_fit(s, f, rows, n_rows)) != MFM_OK)
         goto fail;
     if ((e = mfm_standardize_fit(&s->std, std_kind, x, n_rows, s->d)) != MFM_OK)
         goto fail;
@@ -218,7 +219,7 @@ mfm_err mfm_space_save(const mfm_space *s, mfm_ckpt *c)
         (e = mfm_ckpt_put_f64(c, "space/std_scale", s->std.scale, s->d, 1)))
         return e;
     uint8_t nonneg = s->nonneg;
-    if ((e = mfm_ckpt_put_u8(c, "space/nonneg", &nonneg, 1)) != MFM_OK)
+    if ((e = mfm_ckpt_put_u8(c, "space/nonneg", &nonneg, 1)) || (e = mfm_space_genes_save(s, c)))
         return e;
     if (s->pca.k) {
         if ((e = mfm_ckpt_put_f32(c, "space/pca_mean", s->pca.mean, s->d_in, 1)) ||
@@ -278,7 +279,7 @@ mfm_err mfm_space_load(mfm_space *s, mfm_ckpt *c)
     if ((e = mfm_standardize_alloc(&s->std, (mfm_std_kind)ints[2], s->d)) != MFM_OK)
         goto fail;
     if ((e = mfm_ckpt_get_f64(c, "space/std_mean", s->std.mean, s->d, 1)) ||
-        (e = mfm_ckpt_get_f64(c, "space/std_scale", s->std.scale, s->d, 1)))
+        (e = mfm_ckpt_get_f64(c, "space/std_scale", s->std.scale, s->d, 1)) || (e = mfm_space_genes_load(s, c)))
         goto fail;
     return MFM_OK;
 fail:
@@ -295,17 +296,21 @@ mfm_err mfm_space_read_input(const mfm_space *s, mfm_h5ad *f, const size_t *rows
 mfm_err mfm_space_reconstruct(const mfm_space *s, float *out, const float *feat, size_t n, bool clip,
                               size_t *n_clipped)
 {
+    float *in = s->d_genes ? malloc((n ? n : 1) * s->d_in * sizeof *in) : out;
+    mfm_err e = in ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory reconstructing %zu cells", n);
     *n_clipped = 0;
-    if (s->pca.k) {
-        mfm_err e = n ? mfm_pca_inverse_transform(&s->pca, out, feat, n) : MFM_OK;
-        if (e)
-            return e;
-    } else {
-        memcpy(out, feat, n * s->d_in * sizeof *out);
-    }
-    if (!clip || !s->nonneg)
-        return MFM_OK;
-    for (size_t i = 0; i < n * s->d_in; i++)
+    if (e == MFM_OK && s->pca.k)
+        e = n ? mfm_pca_inverse_transform(&s->pca, in, feat, n) : MFM_OK;
+    else if (e == MFM_OK)
+        memcpy(in, feat, n * s->d_in * sizeof *in);
+    if (e == MFM_OK && s->d_genes)
+        mfm_space_genes_apply(s, out, in, n);
+    if (in != out)
+        free(in);
+    if (e || !clip || !s->nonneg)
+        return e;
+    const size_t total = n * mfm_space_out_dim(s);
+    for (size_t i = 0; i < total; i++)
         if (out[i] < 0.0f) {
             out[i] = 0.0f;
             (*n_clipped)++;

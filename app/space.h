@@ -31,9 +31,32 @@ typedef struct mfm_space {
     size_t d_in;
     char **features;           /* (d) feature-space names: PC1.. or in_features */
     size_t d;
-    bool nonneg;               /* every training value was >= 0 after the transform
-                                  (false when unknown: older checkpoints) */
+    bool nonneg;               /* every training value of the output space (below) was
+                                  >= 0 (false when unknown: older checkpoints) */
+    /* rep obsm:X_pca with varm/PCs in the file: outputs in genes (space_genes.c) */
+    char **genes;              /* (d_genes) var names, or NULL */
+    size_t d_genes;
+    float *gene_mean;          /* (d_genes) */
+    float *gene_load;          /* (d_genes, d_in) varm/PCs */
 } mfm_space;
+
+/* Output space of predictions (X of mfm predict's files): the genes when
+ * d_genes > 0, else the input features. */
+static inline size_t mfm_space_out_dim(const mfm_space *s) { return s->d_genes ? s->d_genes : s->d_in; }
+static inline char *const *mfm_space_out_names(const mfm_space *s)
+{
+    return s->d_genes ? s->genes : s->in_features;
+}
+
+/* space_genes.c: fit (on the training rows; a no-op unless rep is
+ * obsm:X_pca, the transform none and varm/PCs present), save/load
+ * (optional entries), apply genes (n, d_genes) = mean + in (n, d_in) @
+ * load^T, free. */
+mfm_err mfm_space_genes_fit(mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n);
+mfm_err mfm_space_genes_save(const mfm_space *s, mfm_ckpt *c);
+mfm_err mfm_space_genes_load(mfm_space *s, mfm_ckpt *c);
+void mfm_space_genes_apply(const mfm_space *s, float *genes, const float *in, size_t n);
+void mfm_space_genes_destroy(mfm_space *s);
 
 /* Which cells the PCA is fitted on (--pca-fit). */
 typedef enum mfm_pca_cells {
@@ -89,15 +112,23 @@ mfm_err mfm_space_check_file(const mfm_space *s, mfm_h5ad *f);
  * when the file has exactly those in order).  Errors as check_file. */
 mfm_err mfm_space_match_columns(const mfm_space *s, mfm_h5ad *f, float **x, size_t n, size_t cols);
 
+/* The same for any names: replace *x, (n, cols) rows of f's rep, by its
+ * (n, d) columns named want (in that order). */
+mfm_err mfm_space_select_named(mfm_h5ad *f, const char *rep, const char *const *want, size_t d, float **x,
+                               size_t n, size_t cols);
+
+/* Rows of f's X in the space's genes (d_genes > 0), matched by name. */
+mfm_err mfm_space_read_genes(const mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n, float **x);
+
 /* Rows of f after the elementwise transform, before PCA: (n, d_in) in the
  * model's input features (caller frees). */
 mfm_err mfm_space_read_input(const mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n_rows,
                              float **x);
 
-/* Feature-space rows feat (n, d) back to the input features out (n, d_in):
- * the PCA's inverse (a copy without PCA).  With clip and a space whose
- * training values were all >= 0, negative values become 0 and are counted
- * in *n_clipped. */
+/* Feature-space rows feat (n, d) back to the output space out (n,
+ * mfm_space_out_dim): the PCA's inverse (a copy without PCA), then the genes
+ * when the space has them.  With clip and a space whose training values
+ * were all >= 0, negative values become 0 and are counted in *n_clipped. */
 mfm_err mfm_space_reconstruct(const mfm_space *s, float *out, const float *feat, size_t n, bool clip,
                               size_t *n_clipped);
 

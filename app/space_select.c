@@ -20,27 +20,28 @@ static int cmp_named(const void *a, const void *b)
     return c ? c : (x->col > y->col) - (x->col < y->col);
 }
 
-/* map[j] = column of f's representation holding the model's feature j;
- * *identity when the file has exactly the model's features in order.
+/* map[j] = column of f's representation rep holding feature want[j] (d of
+ * them); *identity when the file has exactly those features in order.
  * MFM_EFORMAT listing (up to 5 of) the missing features. */
-static mfm_err build_map(const mfm_space *s, mfm_h5ad *f, size_t **map, bool *identity)
+static mfm_err build_map(mfm_h5ad *f, const char *rep, const char *const *want, size_t d, size_t **map,
+                         bool *identity)
 {
     char **names = NULL;
     size_t n = 0;
     named_col *sorted = NULL;
     *map = NULL;
-    mfm_err e = mfm_h5ad_rep_feature_names(f, s->rep, &names, &n);
+    mfm_err e = mfm_h5ad_rep_feature_names(f, rep, &names, &n);
     if (e)
         return e;
-    *identity = n == s->d_in;
+    *identity = n == d;
     for (size_t j = 0; *identity && j < n; j++)
-        *identity = strcmp(names[j], s->in_features[j]) == 0;
+        *identity = strcmp(names[j], want[j]) == 0;
     if (*identity)
         goto cleanup;
     sorted = malloc((n ? n : 1) * sizeof *sorted);
-    *map = malloc((s->d_in ? s->d_in : 1) * sizeof **map);
+    *map = malloc((d ? d : 1) * sizeof **map);
     if (!sorted || !*map) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory matching %zu features", s->d_in);
+        e = mfm_err_set(MFM_ENOMEM, "out of memory matching %zu features", d);
         goto cleanup;
     }
     for (size_t j = 0; j < n; j++)
@@ -48,8 +49,8 @@ static mfm_err build_map(const mfm_space *s, mfm_h5ad *f, size_t **map, bool *id
     qsort(sorted, n, sizeof *sorted, cmp_named);
     char missing[512] = "";
     size_t n_missing = 0, used = 0;
-    for (size_t j = 0; j < s->d_in; j++) {
-        named_col key = {s->in_features[j], 0};
+    for (size_t j = 0; j < d; j++) {
+        named_col key = {want[j], 0};
         size_t lo = 0, hi = n; /* first entry with name >= key */
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
@@ -68,7 +69,7 @@ static mfm_err build_map(const mfm_space *s, mfm_h5ad *f, size_t **map, bool *id
     }
     if (n_missing)
         e = mfm_err_set(MFM_EFORMAT, "%s: %zu of the model's %zu features are missing from %s: %s%s",
-                        mfm_h5ad_path(f), n_missing, s->d_in, s->rep, missing, n_missing > 5 ? ", ..." : "");
+                        mfm_h5ad_path(f), n_missing, d, rep, missing, n_missing > 5 ? ", ..." : "");
 cleanup:
     if (e) {
         free(*map);
@@ -83,30 +84,36 @@ mfm_err mfm_space_check_file(const mfm_space *s, mfm_h5ad *f)
 {
     size_t *map = NULL;
     bool identity = false;
-    mfm_err e = build_map(s, f, &map, &identity);
+    mfm_err e = build_map(f, s->rep, (const char *const *)s->in_features, s->d_in, &map, &identity);
     free(map);
     return e;
 }
 
-mfm_err mfm_space_match_columns(const mfm_space *s, mfm_h5ad *f, float **x, size_t n, size_t cols)
+mfm_err mfm_space_select_named(mfm_h5ad *f, const char *rep, const char *const *want, size_t d, float **x,
+                               size_t n, size_t cols)
 {
     size_t *map = NULL;
     bool identity = false;
-    mfm_err e = build_map(s, f, &map, &identity);
+    mfm_err e = build_map(f, rep, want, d, &map, &identity);
     if (e || identity)
         return e;
-    float *y = malloc((n ? n : 1) * s->d_in * sizeof *y);
+    float *y = malloc((n ? n : 1) * (d ? d : 1) * sizeof *y);
     if (!y) {
         free(map);
-        return mfm_err_set(MFM_ENOMEM, "out of memory selecting %zu features of %zu cells", s->d_in, n);
+        return mfm_err_set(MFM_ENOMEM, "out of memory selecting %zu features of %zu cells", d, n);
     }
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < s->d_in; j++)
-            y[i * s->d_in + j] = (*x)[i * cols + map[j]];
+        for (size_t j = 0; j < d; j++)
+            y[i * d + j] = (*x)[i * cols + map[j]];
     free(map);
     free(*x);
     *x = y;
     return MFM_OK;
+}
+
+mfm_err mfm_space_match_columns(const mfm_space *s, mfm_h5ad *f, float **x, size_t n, size_t cols)
+{
+    return mfm_space_select_named(f, s->rep, (const char *const *)s->in_features, s->d_in, x, n, cols);
 }
 
 static const char *const pca_fit_names[] = {"train", "all-controls", "all"};

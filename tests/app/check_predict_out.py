@@ -5,6 +5,7 @@ would use them (tests/app/test_predict_out.c runs this).
 usage: check_predict_out.py pert PRED TRUTH OBSERVED N_PCS
        check_predict_out.py ts PRED TRUTH OBSERVED
        check_predict_out.py raw PRED TRUTH OBSERVED   (a model on --rep raw)
+       check_predict_out.py xpca PRED TRUTH OBSERVED  (a model on --rep obsm:X_pca)
        check_predict_out.py same A B          (equal X, obs names and obs)
        check_predict_out.py clip PRED yes|no  (uns/n_clipped and the minimum of X)
 Exit 0 and "OK" when every check holds, 1 with the first failure, 2 when
@@ -116,6 +117,20 @@ def raw(pred, truth, observed):
     check(p.X.min() >= 0, "negative predicted values after clipping")
 
 
+def xpca(pred, truth, observed):
+    """A model on obsm X_pca with the file's varm PCs: genes in X."""
+    p, t, o = ad.read_h5ad(pred), ad.read_h5ad(truth), ad.read_h5ad(observed)
+    check(list(p.var_names) == list(o.var_names), "prediction var names are not the genes")
+    check(np.array_equal(p.varm["PCs"], o.varm["PCs"]), "varm PCs are not the input's")
+    check(p.obsm["X_pca"].shape == (p.n_obs, o.obsm["X_pca"].shape[1]), "obsm X_pca shape")
+    train = (o.obs["patient"] != "P3").values
+    mean = (o.X[train] - o.obsm["X_pca"][train] @ o.varm["PCs"].T).astype(np.float64).mean(axis=0)
+    want = np.maximum(p.obsm["X_pca"] @ p.varm["PCs"].T + mean, 0)
+    check(np.allclose(p.X, want, atol=1e-4), f"X is not mean + X_pca @ PCs^T: {np.abs(p.X - want).max()}")
+    check(np.array_equal(t.X, o.X) and np.array_equal(t.obsm["X_pca"], o.obsm["X_pca"]), "truth X / X_pca")
+    check(ad.concat([o, p]).obsm["X_pca"].shape[1] == o.obsm["X_pca"].shape[1], "concat X_pca")
+
+
 def clip(pred, mode):
     p = ad.read_h5ad(pred)
     k = int(p.uns["n_clipped"])
@@ -133,6 +148,8 @@ if __name__ == "__main__":
         pert(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     elif cmd == "ts":
         ts(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "xpca":
+        xpca(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "raw":
         raw(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "same":

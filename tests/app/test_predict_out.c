@@ -122,6 +122,20 @@ START_TEST(test_rep_raw)
 }
 END_TEST
 
+/* Why: a model on scanpy's PCA wrote PC coordinates only.  With varm PCs in
+ * the file, --rep obsm:X_pca now writes genes (mean + X_pca @ PCs^T) in X,
+ * the coordinates in obsm X_pca and the loadings in varm PCs. */
+START_TEST(test_rep_xpca_genes)
+{
+    ck_assert_msg(run("train %s/pert.h5ad --out %s/m " PERT " --rep obsm:X_pca --steps 3 " TINY, fx, dir) == 0,
+                  "%s", out);
+    ck_assert_msg(run("predict %s/m %s/pert.h5ad --out %s/p.h5ad --truth-out %s/t.h5ad --quiet", dir, fx, dir,
+                      dir) == 0, "%s", out);
+    int rc = py("xpca %s/p.h5ad %s/t.h5ad %s/pert.h5ad", dir, dir, fx);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+}
+END_TEST
+
 static Suite *predict_out_suite(void)
 {
     Suite *s = suite_create("app-predict-out");
@@ -132,6 +146,7 @@ static Suite *predict_out_suite(void)
     tcase_add_test(tc, test_numeric_time_stays_numeric);
     tcase_add_test(tc, test_genes_matched_by_name);
     tcase_add_test(tc, test_rep_raw);
+    tcase_add_test(tc, test_rep_xpca_genes);
     suite_add_tcase(s, tc);
     return s;
 }
