@@ -275,6 +275,8 @@ mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const 
     mfm_h5ad_writer *w = NULL;
     size_t *rows = NULL, n = 0;
     const char **split = NULL;
+    char **skipped = NULL;
+    size_t n_skipped = 0;
     float *x = NULL, *pcs = NULL;
     char buf[64];
     const char *split_col = mfm_bundle_added_col(b, "split", buf, sizeof buf);
@@ -304,8 +306,12 @@ mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const 
     if (e || (e = write_spaces(w, s, x, pcs, n)) ||
         (e = mfm_h5ad_copy_obs(w, f, rows, n, NULL, 0, &split_col, 1)) ||
         (e = write_cat(w, split_col, split, n)) ||
-        (e = mfm_h5ad_copy_obsm(w, f, rows, n, reserved_obsm, s->pca.k && !s->d_genes ? 1 : 0)) ||
+        (e = mfm_h5ad_copy_obsm(w, f, rows, n, reserved_obsm, s->pca.k && !s->d_genes ? 1 : 0, &skipped,
+                                &n_skipped)) ||
         (e = write_provenance(w, b, m)))
+        goto cleanup;
+    if (n_skipped && (e = mfm_h5ad_write_uns_strings(w, "obsm_not_copied", (const char *const *)skipped,
+                                                     n_skipped)))
         goto cleanup;
     e = mfm_h5ad_writer_commit(&w);
     *n_written = n;
@@ -315,5 +321,6 @@ cleanup:
     free(split);
     free(x);
     free(pcs);
+    mfm_h5ad_strings_free(skipped, n_skipped);
     return e;
 }

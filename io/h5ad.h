@@ -368,9 +368,12 @@ mfm_err mfm_h5ad_copy_obs(mfm_h5ad_writer *w, mfm_h5ad *f, const size_t *rows, s
                           const char *const *reserved, size_t n_reserved);
 
 /* Write every obsm matrix of f for rows `rows` (dense float32); a key in
- * `reserved` is written as "input_<key>". */
+ * `reserved` is written as "input_<key>".  Entries that are not matrices
+ * (MFM_EFORMAT from mfm_h5ad_rep_info, e.g. dataframes) are not copied:
+ * *skipped receives their keys (*n_skipped; caller frees with
+ * mfm_h5ad_strings_free; NULL when none). */
 mfm_err mfm_h5ad_copy_obsm(mfm_h5ad_writer *w, mfm_h5ad *f, const size_t *rows, size_t n,
-                           const char *const *reserved, size_t n_reserved);
+                           const char *const *reserved, size_t n_reserved, char ***skipped, size_t *n_skipped);
 
 /* Write the obs/var dataframes (index, column-order), close the file and
  * rename it to the final path.  Frees *w and sets it to NULL, also on

@@ -191,10 +191,12 @@ mfm_err mfm_h5ad_copy_obs(mfm_h5ad_writer *w, mfm_h5ad *f, const size_t *rows, s
 }
 
 mfm_err mfm_h5ad_copy_obsm(mfm_h5ad_writer *w, mfm_h5ad *f, const size_t *rows, size_t n,
-                           const char *const *reserved, size_t n_reserved)
+                           const char *const *reserved, size_t n_reserved, char ***skipped, size_t *n_skipped)
 {
     size_t nk = 0;
     const char *const *keys = mfm_h5ad_obsm_keys(f, &nk);
+    *skipped = NULL;
+    *n_skipped = 0;
     for (size_t i = 0; i < nk; i++) {
         char rep[512], buf[512];
         snprintf(rep, sizeof rep, "obsm:%s", keys[i]);
@@ -203,9 +205,24 @@ mfm_err mfm_h5ad_copy_obsm(mfm_h5ad_writer *w, mfm_h5ad *f, const size_t *rows, 
             snprintf(buf, sizeof buf, "input_%s", name);
             name = buf;
         }
+        mfm_h5ad_repinfo info;
+        mfm_err e = mfm_h5ad_rep_info(f, rep, &info);
+        if (e == MFM_EFORMAT) { /* not a matrix (e.g. a dataframe): listed, not copied */
+            mfm_err_clear();
+            char **l = realloc(*skipped, (*n_skipped + 1) * sizeof *l);
+            if (!l || !(l[*n_skipped] = strdup(keys[i]))) {
+                if (l)
+                    *skipped = l;
+                return mfm_err_set(MFM_ENOMEM, "out of memory");
+            }
+            *skipped = l;
+            (*n_skipped)++;
+            continue;
+        }
         float *m = NULL;
         size_t k = 0;
-        mfm_err e = mfm_h5ad_rep_read_alloc(f, rep, rows, n, &m, &k);
+        if (e == MFM_OK)
+            e = mfm_h5ad_rep_read_alloc(f, rep, rows, n, &m, &k);
         if (e == MFM_OK)
             e = mfm_h5ad_write_obsm(w, name, m, n, k);
         free(m);
