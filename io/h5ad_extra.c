@@ -34,6 +34,17 @@ mfm_err h5ad_raw_var_names(mfm_h5ad *f, const char *const **names, size_t *n)
     return MFM_OK;
 }
 
+mfm_err h5ad_raw_check_cols(mfm_h5ad *f, size_t n_cols)
+{
+    const char *const *names = NULL;
+    size_t n = 0;
+    mfm_err rc = h5ad_raw_var_names(f, &names, &n);
+    if (rc == MFM_OK && n != n_cols)
+        rc = mfm_err_set(MFM_EFORMAT, "%s: raw/X: %zu columns but raw/var has %zu features", f->path,
+                         n_cols, n);
+    return rc;
+}
+
 mfm_err mfm_h5ad_raw_var_names(mfm_h5ad *f, const char *const **names, size_t *n)
 {
     return h5ad_raw_var_names(f, names, n);

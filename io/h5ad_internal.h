@@ -133,6 +133,9 @@ mfm_err h5ad_frame_index(mfm_h5ad *f, h5ad_frame *fr, char ***names);
 /* raw/var's index (read once, cached in f); MFM_ENOTFOUND without .raw. */
 mfm_err h5ad_raw_var_names(mfm_h5ad *f, const char *const **names, size_t *n);
 
+/* MFM_EFORMAT unless raw/X's n_cols equals raw/var's length. */
+mfm_err h5ad_raw_check_cols(mfm_h5ad *f, size_t n_cols);
+
 /* Free what h5ad_extra.c cached in f. */
 void h5ad_extra_free(mfm_h5ad *f);
 

@@ -148,18 +148,6 @@ cleanup:
     return rc;
 }
 
-/* raw/X must have as many columns as raw/var has rows. */
-static mfm_err raw_cols(mfm_h5ad *f, size_t n_cols)
-{
-    const char *const *names = NULL;
-    size_t n = 0;
-    mfm_err rc = h5ad_raw_var_names(f, &names, &n);
-    if (rc == MFM_OK && n != n_cols)
-        rc = mfm_err_set(MFM_EFORMAT, "%s: raw/X: %zu columns but raw/var has %zu features", f->path,
-                         n_cols, n);
-    return rc;
-}
-
 mfm_err mfm_h5ad_rep_info(mfm_h5ad *f, const char *rep, mfm_h5ad_repinfo *info)
 {
     mfm_err rc = MFM_OK;
@@ -221,7 +209,7 @@ mfm_err mfm_h5ad_rep_info(mfm_h5ad *f, const char *rep, mfm_h5ad_repinfo *info)
         rc = mfm_err_set(MFM_EFORMAT, "%s: %s: %zu rows but obs has %zu cells", f->path,
                          loc.path, info->n_rows, f->n_obs);
     else if (loc.raw)
-        rc = raw_cols(f, info->n_cols);
+        rc = h5ad_raw_check_cols(f, info->n_cols);
     else if (!loc.obsm && info->n_cols != f->n_vars)
         rc = mfm_err_set(MFM_EFORMAT, "%s: %s: %zu columns but var has %zu features", f->path,
                          loc.path, info->n_cols, f->n_vars);
