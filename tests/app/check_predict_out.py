@@ -8,6 +8,7 @@ usage: check_predict_out.py pert PRED TRUTH OBSERVED N_PCS
        check_predict_out.py xpca PRED TRUTH OBSERVED  (a model on --rep obsm:X_pca)
        check_predict_out.py same A B          (equal X, obs names and obs)
        check_predict_out.py clip PRED yes|no  (uns/n_clipped and the minimum of X)
+Several checks can be given in one run, separated by "--".
 Exit 0 and "OK" when every check holds, 1 with the first failure, 2 when
 anndata cannot be imported (the test fails: the claim needs anndata).
 """
@@ -142,20 +143,31 @@ def clip(pred, mode):
         check(p.X.min() < 0, "no negative values without clipping")
 
 
-if __name__ == "__main__":
-    cmd = sys.argv[1]
+def run(args):
+    cmd = args[0]
     if cmd == "pert":
-        pert(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+        pert(args[1], args[2], args[3], int(args[4]))
     elif cmd == "ts":
-        ts(sys.argv[2], sys.argv[3], sys.argv[4])
+        ts(args[1], args[2], args[3])
     elif cmd == "xpca":
-        xpca(sys.argv[2], sys.argv[3], sys.argv[4])
+        xpca(args[1], args[2], args[3])
     elif cmd == "raw":
-        raw(sys.argv[2], sys.argv[3], sys.argv[4])
+        raw(args[1], args[2], args[3])
     elif cmd == "same":
-        same(sys.argv[2], sys.argv[3])
+        same(args[1], args[2])
     elif cmd == "clip":
-        clip(sys.argv[2], sys.argv[3])
+        clip(args[1], args[2])
     else:
         check(False, f"unknown check {cmd}")
+
+
+if __name__ == "__main__":
+    group = []
+    for a in sys.argv[1:] + ["--"]:  # several checks in one run, separated by --
+        if a == "--":
+            if group:
+                run(group)
+            group = []
+        else:
+            group.append(a)
     print("OK")
