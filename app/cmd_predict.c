@@ -12,193 +12,18 @@
 #include "commands.h"
 #include "flowrun.h"
 #include "mfm_config.h"
+#include "predict_out.h"
 #include "progress.h"
 #include "sampler.h"
 #include "train_data.h"
 #include "versions.h"
 
 typedef struct predict_args {
-    const char *out, *truth_out, *solver, *name;
+    const char *out, *truth_out, *solver, *name, *clip_negative;
     long steps, threads;
     double atol, rtol;
     bool all, quiet;
 } predict_args;
-
-/* Categorical column from per-row strings (categories in order of first
- * appearance). */
-static mfm_err write_cat(mfm_h5ad_writer *w, const char *col, const char *const *vals, size_t n)
-{
-    const char **cats = malloc((n ? n : 1) * sizeof *cats);
-    int32_t *codes = malloc((n ? n : 1) * sizeof *codes);
-    size_t nc = 0;
-    mfm_err e = MFM_OK;
-    if (!cats || !codes) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t c = 0;
-        while (c < nc && strcmp(cats[c], vals[i]) != 0)
-            c++;
-        if (c == nc)
-            cats[nc++] = vals[i];
-        codes[i] = (int32_t)c;
-    }
-    e = mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, col, cats, nc, codes, n);
-done:
-    free(cats);
-    free(codes);
-    return e;
-}
-
-/* Rows (cells) to write: the feature-space values and their obs labels. */
-typedef struct out_rows {
-    float *x;           /* (n, d) */
-    size_t n, cap, d;
-    const char **exp;   /* (n * n_keys) experiment key values, borrowed from the task */
-    size_t n_keys;
-    const char **treat; /* (n) treatment / time label */
-    const char **pop;   /* (n) pair name */
-    const char **extra; /* (n) source cell id (pred) or split (truth) */
-} out_rows;
-
-static mfm_err rows_reserve(out_rows *o, size_t more)
-{
-    if (o->n + more <= o->cap)
-        return MFM_OK;
-    size_t nc = (o->n + more) * 2;
-    float *x = realloc(o->x, nc * o->d * sizeof *x);
-    if (x)
-        o->x = x;
-    const char **a = realloc(o->exp, (nc * o->n_keys + 1) * sizeof *a);
-    if (a)
-        o->exp = a;
-    const char **b = realloc(o->treat, nc * sizeof *b);
-    if (b)
-        o->treat = b;
-    const char **c = realloc(o->pop, nc * sizeof *c);
-    if (c)
-        o->pop = c;
-    const char **d = realloc(o->extra, nc * sizeof *d);
-    if (d)
-        o->extra = d;
-    if (!x || !a || !b || !c || !d)
-        return mfm_err_set(MFM_ENOMEM, "out of memory for %zu output cells", nc);
-    o->cap = nc;
-    return MFM_OK;
-}
-
-static void rows_free(out_rows *o)
-{
-    free(o->x);
-    free(o->exp);
-    free(o->treat);
-    free(o->pop);
-    free(o->extra);
-}
-
-/* Append n rows of x with the labels of pair p; extra[i] per row. */
-static mfm_err rows_add(out_rows *o, const mfm_task *t, const mfm_pair *p, const float *x, size_t n,
-                        const char *treat, const char *const *extra)
-{
-    mfm_err e = rows_reserve(o, n);
-    if (e)
-        return e;
-    memcpy(o->x + o->n * o->d, x, n * o->d * sizeof *x);
-    for (size_t i = 0; i < n; i++) {
-        size_t r = o->n + i;
-        for (size_t k = 0; k < o->n_keys; k++)
-            o->exp[r * o->n_keys + k] = t->exp_values[p->experiment * o->n_keys + k];
-        o->treat[r] = treat;
-        o->pop[r] = p->name;
-        o->extra[r] = extra[i];
-    }
-    o->n += n;
-    return MFM_OK;
-}
-
-static mfm_err write_rows(const out_rows *o, const char *path, const mfm_bundle *b, const char *method,
-                          const char *extra_col, const char *solver, const mfm_space *s, int pred)
-{
-    mfm_h5ad_writer *w = NULL;
-    char **ids = NULL;
-    const char **col = NULL;
-    float *rec = NULL;
-    mfm_err e = mfm_h5ad_writer_open(&w, path, 4);
-    if (e)
-        return e;
-    ids = calloc(o->n ? o->n : 1, sizeof *ids);
-    col = malloc((o->n ? o->n : 1) * sizeof *col);
-    if (!ids || !col) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < o->n; i++) {
-        char buf[32];
-        snprintf(buf, sizeof buf, "%s%zu", pred ? "pred" : "cell", i);
-        if (!(ids[i] = strdup(buf))) {
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
-            goto done;
-        }
-    }
-    if ((e = mfm_h5ad_write_X(w, o->x, o->n, o->d)) ||
-        (e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_VAR, (const char *const *)s->features, s->d)) ||
-        (e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, (const char *const *)ids, o->n)))
-        goto done;
-    for (size_t k = 0; k < o->n_keys; k++) {
-        for (size_t i = 0; i < o->n; i++)
-            col[i] = o->exp[i * o->n_keys + k];
-        if ((e = write_cat(w, b->exp_keys[k], col, o->n)) != MFM_OK)
-            goto done;
-    }
-    const char *treat_col = b->task_kind == MFM_TASK_PERTURBATION ? b->treatment_key : b->time_key;
-    char pop_buf[64], method_buf[64], extra_buf[64];
-    const char *pop_col = mfm_bundle_added_col(b, "population", pop_buf, sizeof pop_buf);
-    extra_col = mfm_bundle_added_col(b, extra_col, extra_buf, sizeof extra_buf);
-    if ((e = write_cat(w, treat_col, o->treat, o->n)) || (e = write_cat(w, pop_col, o->pop, o->n)))
-        goto done;
-    if (pred) {
-        for (size_t i = 0; i < o->n; i++)
-            col[i] = method;
-        if ((e = write_cat(w, mfm_bundle_added_col(b, "method", method_buf, sizeof method_buf), col, o->n)) ||
-            (e = mfm_h5ad_write_strings(w, MFM_H5AD_AXIS_OBS, extra_col, o->extra, o->n)))
-            goto done;
-    } else if ((e = write_cat(w, extra_col, o->extra, o->n)) != MFM_OK) {
-        goto done;
-    }
-    if (s->pca.k && o->n) {
-        rec = malloc(o->n * s->d_in * sizeof *rec);
-        if (!rec) {
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
-            goto done;
-        }
-        if ((e = mfm_pca_inverse_transform(&s->pca, rec, o->x, o->n)) ||
-            (e = mfm_h5ad_write_obsm(w, "reconstruction", rec, o->n, s->d_in)) ||
-            (e = mfm_h5ad_write_uns_strings(w, "reconstruction_features",
-                                            (const char *const *)s->in_features, s->d_in)))
-            goto done;
-    }
-    char libs[1024];
-    mfm_versions_string(libs, sizeof libs, "; ");
-    if ((e = mfm_h5ad_write_uns_string(w, "method", method)) ||
-        (e = mfm_h5ad_write_uns_string(w, "libraries", libs)) ||
-        (e = mfm_h5ad_write_uns_string(w, "mfm_version", MFM_VERSION)) ||
-        (e = mfm_h5ad_write_uns_string(w, "command_line", mfm_cli_command_line())) ||
-        (e = mfm_h5ad_write_uns_i64(w, "seed", (int64_t)b->seed)) ||
-        (e = mfm_h5ad_write_uns_string(w, "feature_space", s->pca.k ? "pca" : "transformed")) ||
-        (e = mfm_h5ad_write_uns_string(w, "solver", solver)))
-        goto done;
-    e = mfm_h5ad_writer_commit(&w);
-done:
-    mfm_h5ad_writer_abort(&w);
-    if (ids)
-        for (size_t i = 0; i < o->n; i++)
-            free(ids[i]);
-    free(ids);
-    free(col);
-    free(rec);
-    return e;
-}
 
 /* The solver of this run: --solver auto picks the model's documented
  * default (a reflow student's marker, else RK4 with 20 steps); --steps 0
@@ -237,7 +62,7 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
     bool *want = NULL;
     float *x = NULL, *h = NULL, *h1 = NULL;
     mfm_ode_ws ws = {0};
-    out_rows pred = {0}, truth = {0};
+    mfm_pred_rows pred = {0};
     mfm_ode_opts oo;
 
     if (a->threads > 0)
@@ -288,9 +113,7 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
     }
     if ((e = mfm_ode_ws_init(&ws, oo.method, n_max, d)) != MFM_OK)
         goto done;
-    const char *const *obs_names = mfm_h5ad_obs_names(f);
     pred.d = d;
-    pred.n_keys = b.n_exp_keys;
     const char *method = a->name ? a->name : mfm_method_name(b.method);
     double t0 = mfm_now(), t_ode = 0.0;
     size_t nfe_total = 0;
@@ -315,80 +138,34 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
         nfe_total += st.n_evals;
         cell_evals += (double)p->n_src * (double)st.n_evals;
         mfm_space_to_feature(&b.space, x, p->n_src);
-        const char **src_ids = malloc(p->n_src * sizeof *src_ids);
-        if (!src_ids) {
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (size_t r = 0; r < p->n_src; r++)
-            src_ids[r] = obs_names[p->src_rows[r]];
-        e = rows_add(&pred, &task, p, x, p->n_src, task.treatments[p->treatment], src_ids);
-        free(src_ids);
-        if (e)
+        if ((e = mfm_pred_rows_add(&pred, x, p->src_rows, p->n_src, i)) != MFM_OK)
             goto done;
         if (!a->quiet)
             fprintf(stderr, "mfm predict: %-28s %5zu cells, %s, %zu function evaluations\n", p->name,
                     p->n_src, mfm_ode_method_name(oo.method), st.n_evals);
     }
-    if ((e = write_rows(&pred, a->out, &b, method, "source_cell", mfm_ode_method_name(oo.method), &b.space, 1)) != MFM_OK)
+    mfm_pred_meta meta = {.method = method, .model_dir = model_dir, .data = data, .solver = mfm_ode_method_name(oo.method),
+                          .clip_negative = strcmp(a->clip_negative, "yes") == 0};
+    size_t n_clipped = 0;
+    if ((e = mfm_pred_write(&pred, a->out, f, &task, &b, &meta, &n_clipped)) != MFM_OK)
         goto done;
-    if (!a->quiet) {
-        fprintf(stderr, "mfm predict: wrote %zu predicted cells to %s (%.1f s, %zu function evaluations)\n",
-                pred.n, a->out, mfm_now() - t0, nfe_total);
+    if (!a->quiet)
+        fprintf(stderr, "mfm predict: wrote %zu predicted cells to %s (%.1f s, %zu function evaluations; "
+                "%zu negative values clipped to 0)\n", pred.n, a->out, mfm_now() - t0, nfe_total, n_clipped);
+    if (!a->quiet)
         fprintf(stderr, "mfm predict: solver %s%s, ODE %.2f s, %.3g cells x NFE per second\n",
                 mfm_ode_method_name(oo.method), mfm_ode_is_adaptive(oo.method) ? " (adaptive)" : "", t_ode,
                 t_ode > 0 ? cell_evals / t_ode : 0.0);
-    }
     if (a->truth_out) {
-        /* Observed cells of every pair in the feature space, labelled with
-         * the split (train: population used in training). */
-        truth.d = d;
-        truth.n_keys = b.n_exp_keys;
-        bool *done_src = calloc(mfm_h5ad_n_obs(f), sizeof *done_src);
-        if (!done_src) {
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        size_t n_truth = 0;
+        if ((e = mfm_truth_write(a->truth_out, f, &task, &b, &meta, &n_truth)) != MFM_OK)
             goto done;
-        }
-        for (size_t i = 0; i < task.n_pairs && e == MFM_OK; i++) {
-            const mfm_pair *p = &task.pairs[i];
-            bool seen = mfm_task_find(b.train_pops, b.n_train_pops, mfm_pair_population(&task, p)) >= 0;
-            const char *split = (b.task_kind == MFM_TASK_PERTURBATION ? seen : !p->holdout) ? "train" : "heldout";
-            for (int side = 0; side < 2 && e == MFM_OK; side++) {
-                const size_t *rows = side ? p->tgt_rows : p->src_rows;
-                size_t n = side ? p->n_tgt : p->n_src;
-                if (n == 0 || done_src[rows[0]])
-                    continue; /* a population shared by several pairs is written once */
-                done_src[rows[0]] = true;
-                float *fx = NULL;
-                if ((e = mfm_space_read(&b.space, f, rows, n, &fx, NULL)) != MFM_OK)
-                    break;
-                const char **lab = malloc(n * sizeof *lab);
-                if (!lab) {
-                    free(fx);
-                    e = mfm_err_set(MFM_ENOMEM, "out of memory");
-                    break;
-                }
-                for (size_t r = 0; r < n; r++)
-                    lab[r] = split;
-                const char *tlabel = b.task_kind == MFM_TASK_PERTURBATION
-                                         ? (side ? task.treatments[p->treatment] : b.control)
-                                         : task.treatments[side ? p->treatment : p->experiment];
-                e = rows_add(&truth, &task, p, fx, n, tlabel, lab);
-                free(lab);
-                free(fx);
-            }
-        }
-        free(done_src);
-        if (e == MFM_OK)
-            e = write_rows(&truth, a->truth_out, &b, "observed", "split", mfm_ode_method_name(oo.method), &b.space, 0);
-        if (e == MFM_OK && !a->quiet)
-            fprintf(stderr, "mfm predict: wrote %zu observed cells in the model's feature space to %s\n",
-                    truth.n, a->truth_out);
+        if (!a->quiet)
+            fprintf(stderr, "mfm predict: wrote %zu observed cells to %s\n", n_truth, a->truth_out);
     }
 done:
     mfm_ode_ws_destroy(&ws);
-    rows_free(&pred);
-    rows_free(&truth);
+    mfm_pred_rows_free(&pred);
     free(x);
     free(h);
     free(h1);
@@ -405,7 +182,8 @@ int mfm_cmd_predict(int argc, char **argv)
     predict_args a;
     const mfm_opt opts[] = {
         {"out", MFM_OPT_STRING, "PRED.h5ad", NULL, 0, -1, "predicted cells (required)", &a.out},
-        {"truth-out", MFM_OPT_STRING, "FILE.h5ad", NULL, 0, -1, "also write the observed source and target cells of every population in the model's feature space (for mfm eval), with a split column (train/heldout)", &a.truth_out},
+        {"truth-out", MFM_OPT_STRING, "FILE.h5ad", NULL, 0, -1, "also write the observed source and target cells of every population (barcodes, obs columns and obsm kept, in the predictions' space) with a split column (train/heldout): the truth for mfm eval", &a.truth_out},
+        {"clip-negative", MFM_OPT_STRING, "yes|no", "yes", 0, -1, "set negative predicted values to 0 when the model's training values were all >= 0 (counted in uns/n_clipped)", &a.clip_negative},
         {"solver", MFM_OPT_STRING, "NAME", "auto", 0, -1, "ODE solver: auto (a reflow student: the solver stored by mfm reflow; otherwise rk4) | fixed step: euler | midpoint | heun | ralston | rk3 | rk4 | rk38 | adaptive (GSL, --atol/--rtol): rkf45 | rkck | rk8pd", &a.solver},
         {"steps", MFM_OPT_INT, "N", "0", 0, 100000, "steps of a fixed-step solver (0 = the default: 20, or the reflow student's stored count)", &a.steps},
         {"atol", MFM_OPT_DOUBLE, "A", "1e-4", 1e-14, 1, "absolute tolerance of an adaptive solver", &a.atol},
@@ -419,11 +197,11 @@ int mfm_cmd_predict(int argc, char **argv)
         "predict", "MODEL_DIR DATA.h5ad --out PRED.h5ad [options]",
         "Predict the treated (or later) cells of source populations with a trained model.",
         "By default the populations not used in training are predicted (held-out patients,\n"
-        "a new patient's control cells, the held-out time point).  The output's X is in the\n"
-        "model's feature space (after the transform and PCA, before standardisation);\n"
-        "with PCA, obsm['reconstruction'] holds the prediction in the original features.\n"
-        "obs: the experiment keys, the treatment (or time) key, population, method, source_cell\n"
-        "(an added column named like a key is written as mfm_<name>).",
+        "a new patient's control cells, the held-out time point).  The output's X has the\n"
+        "input's features (after the model's transform; with PCA the reconstruction), with\n"
+        "obsm['X_pca'] and varm['PCs'] when the model works in PCA space.  obs: every column of\n"
+        "the source cell (the treatment or time key set to the predicted value), population,\n"
+        "method, source_cell; obs names METHOD:POPULATION:BARCODE:I.  See docs/usage.md.",
         opts, sizeof opts / sizeof opts[0], 2, 2};
     const char *pos[2];
     size_t npos = 0;
@@ -435,5 +213,7 @@ int mfm_cmd_predict(int argc, char **argv)
     mfm_ode_method m;
     if (strcmp(a.solver, "auto") != 0 && mfm_ode_method_parse(&m, a.solver) != MFM_OK)
         return mfm_cli_usage_error("predict", "--solver: %s", mfm_err_msg());
+    if (strcmp(a.clip_negative, "yes") != 0 && strcmp(a.clip_negative, "no") != 0)
+        return mfm_cli_usage_error("predict", "--clip-negative '%s': expected yes or no", a.clip_negative);
     return run(&a, pos[0], pos[1]);
 }
