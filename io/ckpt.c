@@ -1,5 +1,7 @@
 /* io/ckpt.c — keyed HDF5 store for checkpoints. */
 #include "ckpt.h"
+#include "h5mem.h"
+#include "h5probe.h"
 
 #include <hdf5.h>
 #include <libgen.h>
@@ -65,7 +67,7 @@ mfm_err mfm_ckpt_create(mfm_ckpt **out, const char *final_path)
     snprintf(c->tmp_path, len, "%s/.%s.tmp-%ld", dirname(dup), basename(dup2), (long)getpid());
     free(dup);
     free(dup2);
-    c->file = H5Fcreate(c->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    c->file = mfm_h5mem_create(c->tmp_path); /* in memory until commit: h5mem.h */
     if (c->file < 0) {
         e = mfm_err_set(MFM_EIO, "cannot create checkpoint '%s' (temporary file '%s' not writable)",
                         final_path, c->tmp_path);
@@ -94,8 +96,11 @@ mfm_err mfm_ckpt_open(mfm_ckpt **out, const char *path)
         return mfm_err_set(MFM_EIO, "checkpoint '%s' does not exist or is not readable", path);
     if (H5Fis_hdf5(path) <= 0)
         return mfm_err_set(MFM_EIO, "checkpoint '%s' is not an HDF5 file", path);
+    mfm_err e = mfm_h5probe_file(path); /* a libhdf5 crash or hang becomes an error */
+    if (e)
+        return e;
     mfm_ckpt *c = NULL;
-    mfm_err e = ckpt_alloc(&c, path);
+    e = ckpt_alloc(&c, path);
     if (e)
         return e;
     c->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -323,15 +328,10 @@ mfm_err mfm_ckpt_commit(mfm_ckpt **cp)
         ckpt_free(c);
         return mfm_err_set(MFM_EINVAL, "checkpoint commit without a checkpoint being written");
     }
-    herr_t st = H5Fclose(c->file);
-    c->file = H5I_INVALID_HID;
-    mfm_err e = MFM_OK;
-    if (st < 0)
-        e = mfm_err_set(MFM_EIO, "checkpoint '%s': writing the file failed", c->final_path);
-    else if (rename(c->tmp_path, c->final_path) != 0)
-        e = mfm_err_set(MFM_EIO, "checkpoint '%s': cannot rename the temporary file into place",
-                        c->final_path);
-    else
+    char what[4200];
+    snprintf(what, sizeof what, "checkpoint '%s'", c->final_path);
+    mfm_err e = mfm_h5mem_commit(&c->file, c->tmp_path, c->final_path, what);
+    if (e == MFM_OK)
         c->writing = 0; /* renamed: keep it */
     ckpt_free(c);
     return e;
