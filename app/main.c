@@ -35,7 +35,10 @@ static void print_help(void)
     for (size_t i = 0; i < ncommands; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
     printf("\nExit codes: 0 success, 1 runtime error (bad input file, I/O), "
-           "2 usage error.\nDocumentation: docs/usage.md\n");
+           "2 usage error.\n"
+           "Environment: MFM_PROBE_TIMEOUT=SECONDS limits the check of each input file in a\n"
+           "separate process (default 20; 0 = off), see docs/reliability.md.\n"
+           "Documentation: docs/usage.md\n");
 }
 
 int mfm_cmd_version(int argc, char **argv)

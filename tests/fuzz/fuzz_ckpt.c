@@ -47,8 +47,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     if (!fuzz_write_input(data, size, ".ckpt"))
         return 0;
     mfm_ckpt *c = NULL;
-    if (mfm_ckpt_open(&c, fuzz_path) != MFM_OK)
+    if (mfm_ckpt_open(&c, fuzz_path) != MFM_OK) {
+        fuzz_check_ids("the checkpoint reader (open failed)");
         return 0;
+    }
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         char *s = NULL, **v = NULL;
         size_t n = 0;
@@ -59,5 +61,6 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     }
     read_numbers(c);
     mfm_ckpt_close(&c);
+    fuzz_check_ids("the checkpoint reader");
     return 0;
 }

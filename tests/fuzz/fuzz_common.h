@@ -34,4 +34,15 @@ static int fuzz_write_input(const unsigned char *data, size_t size, const char *
     return fclose(f) == 0 && w == size;
 }
 
+/* Every HDF5 id opened for an input must be closed again, on the error
+ * paths too: a leak is reported as a crash (abort). */
+static void fuzz_check_ids(const char *what)
+{
+    ssize_t n = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL);
+    if (n != 0) {
+        fprintf(stderr, "fuzz: %s left %zd HDF5 ids open\n", what, n);
+        abort();
+    }
+}
+
 #endif

@@ -48,8 +48,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     if (!fuzz_write_input(data, size, ".h5ad"))
         return 0;
     mfm_h5ad *f = NULL;
-    if (mfm_h5ad_open(&f, fuzz_path) != MFM_OK)
+    if (mfm_h5ad_open(&f, fuzz_path) != MFM_OK) {
+        fuzz_check_ids("the h5ad reader (open failed)");
         return 0;
+    }
     read_columns(f);
     read_rep(f, "X");
     size_t n = 0;
@@ -60,5 +62,6 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         read_rep(f, rep);
     }
     mfm_h5ad_close(f);
+    fuzz_check_ids("the h5ad reader");
     return 0;
 }
