@@ -1,6 +1,7 @@
 /* io/ckpt.c — keyed HDF5 store for checkpoints. */
 #include "ckpt.h"
 #include "h5mem.h"
+#include "h5ad_internal.h" /* h5ad_check_storage */
 #include "h5probe.h"
 
 #include <hdf5.h>
@@ -198,7 +199,15 @@ static mfm_err open_entry(mfm_ckpt *c, const char *name, hid_t *dset, size_t *co
     hssize_t np = H5Sget_simple_extent_npoints(space);
     H5Sclose(space);
     *count = np < 0 ? 0 : (size_t)np;
-    return MFM_OK;
+    /* a size read from the file is checked against the stored bytes before
+     * a caller allocates for it */
+    mfm_err e = h5ad_check_storage(*dset, (hsize_t)*count, name, c->final_path);
+    if (e) {
+        H5Dclose(*dset);
+        *dset = H5I_INVALID_HID;
+        *count = 0;
+    }
+    return e;
 }
 
 mfm_err mfm_ckpt_size(mfm_ckpt *c, const char *name, size_t *n)

@@ -68,6 +68,19 @@ START_TEST(test_oversized)
 }
 END_TEST
 
+/* The same for a checkpoint whose feature names declare 1.6e9 strings:
+ * predict refuses it, naming the entry. */
+START_TEST(test_oversized_checkpoint)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/io/oversized_model", mfm_test_env("MFM_FIXTURES"));
+    int rc = mfm_test_runf(out, sizeof out, "predict '%s' '%s/fault/small_pert.h5ad' --out "
+                           "/nonexistent-dir/p.h5ad --quiet", dir, mfm_test_env("MFM_FIXTURES"));
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "space/in_features: declares 1600000000 elements"), "%s", out);
+}
+END_TEST
+
 /* The check is on by default in the CLI: without a time limit from the
  * environment a library crash still becomes a message. */
 START_TEST(test_default_on)
@@ -87,6 +100,7 @@ static Suite *regress_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_regression_corpus);
     tcase_add_loop_test(tc, test_oversized, 0, 3);
+    tcase_add_test(tc, test_oversized_checkpoint);
     tcase_add_test(tc, test_default_on);
     suite_add_tcase(s, tc);
     return s;
