@@ -1,5 +1,6 @@
 /* app/main.c — the mfm command-line tool: dispatch to subcommands. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -8,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "graph_err.h"
+#include "h5probe.h"
 #include "mfm_config.h"
 #include "versions.h"
 
@@ -36,7 +38,10 @@ static void print_help(void)
     for (size_t i = 0; i < ncommands; i++)
         printf("  %-16s %s\n", commands[i].name, commands[i].summary);
     printf("\nExit codes: 0 success, 1 runtime error (bad input file, I/O), "
-           "2 usage error.\nDocumentation: docs/usage.md\n");
+           "2 usage error.\n"
+           "Environment: MFM_PROBE_TIMEOUT=SECONDS limits the check of each input file in a\n"
+           "separate process (default 20; 0 = off), see docs/reliability.md.\n"
+           "Documentation: docs/usage.md\n");
 }
 
 int mfm_cmd_version(int argc, char **argv)
@@ -49,13 +54,29 @@ int mfm_cmd_version(int argc, char **argv)
     return MFM_EXIT_OK;
 }
 
+/* Time limit of the hostile-file check (io/h5probe.h): MFM_PROBE_TIMEOUT
+ * seconds (default 20; 0 turns the check off). */
+static double probe_limit(void)
+{
+    const char *v = getenv("MFM_PROBE_TIMEOUT");
+    char *end = NULL;
+    double t = v ? strtod(v, &end) : 20.0;
+    return v && (end == v || *end != '\0' || !(t >= 0)) ? 20.0 : t;
+}
+
 int main(int argc, char **argv)
 {
     mfm_cli_set_command_line(argc, argv);
-    /* Library error policy: no process-global aborts, no automatic printing. */
+    /* Library error policy: no process-global aborts, no automatic printing.
+     * No HDF5 shutdown at exit: after a failed H5Fclose (an I/O error while
+     * closing) HDF5 1.10 keeps a half-destroyed id that its atexit shutdown
+     * crashes on.  Every file is closed explicitly and outputs are built in
+     * memory (io/h5mem.h), so the shutdown has nothing left to flush. */
+    H5dont_atexit();
     gsl_set_error_handler_off();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     mfm_graph_init();
+    mfm_h5probe_enable(probe_limit());
 
     if (argc < 2) {
         print_help();
