@@ -1,6 +1,6 @@
 /* app/cmd_eval.c — `mfm eval`: compare predicted populations with observed
  * ones, beside the trivial baselines; write report.json, metrics.csv and
- * report.html into --out.  The work is in io/report_eval.c. */
+ * report.html into --out.  The work is in app/eval_build.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,8 @@
 #include "metrics.h"
 #include "mfm_config.h"
 #include "report.h"
-#include "report_eval.h"
+#include "eval_build.h"
+#include "report_write.h"
 
 #define MAX_KEYS 16
 

@@ -8,7 +8,8 @@
  * their per-feature means.  Build it with mfm_report_init, fill it with
  * mfm_report_set_population / mfm_report_set_result, describe the run with
  * mfm_report_set_provenance / mfm_report_add_input / mfm_report_add_note,
- * then write it with mfm_report_write_dir.
+ * then write it with mfm_report_write_dir (io/report_write.h).  The model
+ * knows nothing of its writers; the writers read the model.
  */
 #ifndef MFM_IO_REPORT_H
 #define MFM_IO_REPORT_H
@@ -141,18 +142,6 @@ void mfm_report_method_mean(const mfm_report *r, size_t m, mfm_metrics *out, siz
  * methods that are not MFM_METHOD_ORACLE and have a finite value; or
  * (size_t)-1 if none. */
 size_t mfm_report_best_method(const mfm_report *r, size_t metric);
-
-/* Writers.  Each writes path directly (the caller wants atomicity: use
- * mfm_report_write_dir).  Errors: MFM_EIO (path in the message), MFM_ENOMEM. */
-mfm_err mfm_report_write_json(const mfm_report *r, const char *path);
-mfm_err mfm_report_write_csv(const mfm_report *r, const char *path);
-mfm_err mfm_report_write_html(const mfm_report *r, const char *path);
-
-/* Write dir/report.json, dir/metrics.csv and dir/report.html: each first to
- * a temporary name in dir, renamed only when all three are complete, so a
- * failed run leaves no half-written output.  dir is created if missing
- * (one level).  Errors: MFM_EIO, MFM_ENOMEM. */
-mfm_err mfm_report_write_dir(const mfm_report *r, const char *dir);
 
 /* Free everything and zero the struct; safe on a zeroed or destroyed one. */
 void mfm_report_destroy(mfm_report *r);

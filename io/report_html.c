@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_write.h"
 #include "report_plot.h"
 
 #define MEAN_SHIFT_TOP 12

@@ -7,7 +7,7 @@
 #include <jansson.h>
 
 #include "io_version.h"
-#include "report.h"
+#include "report_write.h"
 
 /* Insert val (stolen) under key; remembers any failure in *ok. */
 static void put(json_t *obj, const char *key, json_t *val, bool *ok)

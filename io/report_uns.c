@@ -6,7 +6,7 @@
 
 #include <hdf5.h>
 
-#include "report_eval.h"
+#include "report_groups.h"
 
 mfm_err mfm_report_read_uns_string(const char *path, const char *key, char **out)
 {

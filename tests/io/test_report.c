@@ -15,6 +15,7 @@
 
 #include "mfm_test.h"
 #include "report.h"
+#include "report_write.h"
 #include "report_plot.h"
 #include "report_sha256.h"
 

@@ -1,6 +1,6 @@
-/* io/report_eval.c — pair predictions with observed populations, compute
+/* app/eval_build.c — pair predictions with observed populations, compute
  * baselines and metrics, fill an mfm_report. */
-#include "report_eval.h"
+#include "eval_build.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* tests/io/test_report_eval.c — pairing of predicted and observed
+/* tests/app/test_eval_build.c — pairing of predicted and observed
  * populations, the baselines' values, method names and bad input, on small
  * .h5ad files written with the project's writer.  The metrics function here
  * is a stand-in that records the distance between means and the sizes, so
@@ -12,7 +12,7 @@
 #include "h5ad.h"
 #include "mfm_test.h"
 #include "report.h"
-#include "report_eval.h"
+#include "eval_build.h"
 
 enum { D = 3, NPAT = 3, NCELL = 40 };
 static const char *const feats[D] = {"f0", "f1", "f2"};
