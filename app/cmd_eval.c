@@ -95,16 +95,22 @@ static mfm_err model_defaults(const mfm_bundle *b, const char *dir, mfm_strlist 
     return MFM_OK;
 }
 
+/* Numbers of the evaluation beyond the pairing. */
+typedef struct eval_nums {
+    long cap, seed, boot, perm;
+    double level;
+} eval_nums;
+
 static int run_eval(const mfm_strlist *preds, const char *truth, const char *out, const mfm_strlist *by,
                     const char *control_key, const char *control, const char *split_key,
-                    const char *train_value, const char *rep, long cap, long seed);
+                    const char *train_value, const char *rep, const eval_nums *nums);
 
 int mfm_cmd_eval(int argc, char **argv)
 {
     mfm_strlist preds = {0}, by = {0};
     const char *truth = NULL, *out = NULL, *control_key = NULL, *control = NULL;
     const char *split_key = NULL, *train_value = NULL, *rep = NULL, *model = NULL;
-    long cap = 5000, seed = 0;
+    eval_nums nums = {5000, 0, 200, 200, 0.95};
     const mfm_opt opts[] = {
         {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, 0,
          "predicted cells, one file per method (method name: obs column 'method', else "
@@ -124,8 +130,17 @@ int mfm_cmd_eval(int argc, char **argv)
         {"rep", MFM_OPT_STRING, "REP", "X", 0, 0,
          "matrix compared in both files: X, layer:NAME or obsm:KEY", &rep},
         {"cap", MFM_OPT_INT, "N", "5000", 0, 1e7,
-         "subsample each cloud to at most N cells for the metrics (0 = no cap)", &cap},
-        {"seed", MFM_OPT_INT, "S", "0", 0, 2147483647.0, "subsampling seed", &seed},
+         "subsample each cloud to at most N cells for W1/W2/MMD/energy (0 = no cap)", &nums.cap},
+        {"seed", MFM_OPT_INT, "S", "0", 0, 2147483647.0,
+         "seed of the subsampling, the bootstrap and the permutations", &nums.seed},
+        {"bootstrap", MFM_OPT_INT, "B", "200", 0, 100000,
+         "bootstrap draws over cells per population and method for the percentile intervals "
+         "(0 = no intervals)", &nums.boot},
+        {"ci-level", MFM_OPT_DOUBLE, "L", "0.95", 0.5, 0.999, "level of the bootstrap intervals",
+         &nums.level},
+        {"permutations", MFM_OPT_INT, "P", "200", 0, 1000000,
+         "permutations of the E-distance test per population and method (0 = no p-value)",
+         &nums.perm},
         {"model", MFM_OPT_STRING, "DIR", NULL, 0, 0,
          "perturbation model the predictions came from: supplies --by (experiment keys + "
          "treatment key), --control-key/--control and --split-key split --train-value train "
@@ -162,14 +177,14 @@ int mfm_cmd_eval(int argc, char **argv)
         }
     }
     int rc = run_eval(&preds, truth, out, &by, control_key, control, split_key, train_value, rep,
-                      cap, seed);
+                      &nums);
     mfm_bundle_destroy(&b);
     return rc;
 }
 
 static int run_eval(const mfm_strlist *preds, const char *truth, const char *out, const mfm_strlist *by,
                     const char *control_key, const char *control, const char *split_key,
-                    const char *train_value, const char *rep, long cap, long seed)
+                    const char *train_value, const char *rep, const eval_nums *nums)
 {
     if (preds->n == 0)
         return mfm_cli_usage_error("eval", "--pred is required");
@@ -194,7 +209,9 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
     mfm_eval_opts o = {
         .pred_paths = preds->item, .n_pred = preds->n, .truth_path = truth, .by = keys, .n_by = nk,
         .control_key = control_key, .control_value = control, .split_key = split_key,
-        .train_value = train_value, .rep = rep, .cap = (size_t)cap, .seed = (uint64_t)seed,
+        .train_value = train_value, .rep = rep, .cap = (size_t)nums->cap,
+        .seed = (uint64_t)nums->seed, .n_boot = (size_t)nums->boot, .ci_level = nums->level,
+        .n_perm = (size_t)nums->perm,
         .mmd_gammas = mfm_mmd_gammas, .version = MFM_VERSION,
         .command_line = mfm_cli_command_line()};
     mfm_report r = {0};

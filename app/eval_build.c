@@ -1,50 +1,18 @@
 /* app/eval_build.c — pair predictions with observed populations, compute
  * baselines and metrics, fill an mfm_report. */
 #include "eval_build.h"
+#include "eval_impl.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "baselines.h"
 
 #define METHOD_COL "method"
 
-typedef struct pred_file {
-    mfm_h5ad *f;
-    mfm_groups g;
-    bool method_col;  /* groups keyed by (method, by...) */
-    char *name;       /* method name when !method_col, owned */
-} pred_file;
-
-typedef struct pred_pop {
-    size_t file, group; /* group within the file's groups */
-    size_t method;      /* index into the method list */
-    size_t pop;         /* report population */
-} pred_pop;
-
-typedef struct eval_state {
-    const mfm_eval_opts *o;
-    const char *rep;
-    const char **keys; /* (nk) by keys (+ control key) */
-    size_t nk, ck;     /* ck: index of the control key, nk if none */
-    mfm_h5ad *truth;
-    char **tfeat;
-    size_t d;
-    mfm_groups tg;
-    pred_file *pf;
-    char **methods;    /* (n_methods) owned */
-    mfm_method_kind *kinds;
-    size_t n_methods;
-    pred_pop *pp;
-    size_t n_pp;
-    size_t *pop_group; /* (n_pops) truth group of each report population */
-    size_t n_pops;
-} eval_state;
-
 /* "k1=v1, k2=v2" of a truth group into buf. */
-static const char *group_name(const eval_state *s, const mfm_groups *g, size_t gi, size_t off,
+const char *eval_group_name(const eval_state *s, const mfm_groups *g, size_t gi, size_t off,
                               char *buf, size_t len)
 {
     size_t used = 0;
@@ -55,7 +23,7 @@ static const char *group_name(const eval_state *s, const mfm_groups *g, size_t g
     return buf;
 }
 
-static mfm_err add_method(eval_state *s, const char *name, mfm_method_kind kind, const char *file)
+mfm_err eval_add_method(eval_state *s, const char *name, mfm_method_kind kind, const char *file)
 {
     for (size_t m = 0; m < s->n_methods; m++)
         if (strcmp(s->methods[m], name) == 0)
@@ -133,12 +101,12 @@ static mfm_err open_pred(eval_state *s, size_t i)
                 goto cleanup;
             }
         }
-        err = add_method(s, p->name, MFM_METHOD_PREDICTION, path);
+        err = eval_add_method(s, p->name, MFM_METHOD_PREDICTION, path);
     } else {
         for (size_t g = 0; g < p->g.n_groups && !err; g++) {
             const char *name = p->g.vals[g * p->g.n_keys];
             if (g == 0 || strcmp(name, p->g.vals[(g - 1) * p->g.n_keys]) != 0)
-                err = add_method(s, name, MFM_METHOD_PREDICTION, path);
+                err = eval_add_method(s, name, MFM_METHOD_PREDICTION, path);
         }
     }
 cleanup:
@@ -175,13 +143,13 @@ static mfm_err pair(eval_state *s)
                 for (size_t t = 0; t < s->tg.n_groups && t < 8; t++) {
                     char one[256];
                     used_len += (size_t)snprintf(avail + used_len, sizeof avail - used_len, "%s[%s]",
-                                                 t ? " " : "", group_name(s, &s->tg, t, 0, one, sizeof one));
+                                                 t ? " " : "", eval_group_name(s, &s->tg, t, 0, one, sizeof one));
                     if (used_len >= sizeof avail)
                         break;
                 }
                 err = mfm_err_set(MFM_ENOTFOUND, "population [%s] of '%s' has no cells in the truth "
                                   "'%s'; the truth has %zu populations: %s%s",
-                                  group_name(s, &p->g, g, off, name, sizeof name), s->o->pred_paths[i],
+                                  eval_group_name(s, &p->g, g, off, name, sizeof name), s->o->pred_paths[i],
                                   s->o->truth_path, s->tg.n_groups, avail,
                                   s->tg.n_groups > 8 ? " ..." : "");
                 goto cleanup;
@@ -209,7 +177,7 @@ cleanup:
 }
 
 /* Truth group holding the control cells of truth group t, or (size_t)-1. */
-static size_t control_group(const eval_state *s, size_t t)
+size_t eval_control_group(const eval_state *s, size_t t)
 {
     if (s->ck == s->nk)
         return (size_t)-1;
@@ -224,7 +192,7 @@ static size_t control_group(const eval_state *s, size_t t)
     return mfm_groups_find(&s->tg, vals);
 }
 
-static mfm_err read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
+mfm_err eval_read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
                           size_t *n)
 {
     size_t cols = 0;
@@ -238,90 +206,36 @@ static mfm_err read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_
     return err;
 }
 
-/* Per truth group: sum (d) and count of the cells that count as training
- * targets (split_key == train_value, or all cells without a split key). */
-static mfm_err train_sums(eval_state *s, double *sums, size_t *counts)
+/* Bootstrap stream of (p, m): distinct per pair, fixed by the seed. */
+static uint64_t boot_stream(size_t p, size_t m)
 {
-    mfm_err err = MFM_OK;
-    char **split = NULL;
-    float *x = NULL;
-    size_t n_obs = mfm_h5ad_n_obs(s->truth);
-    if (s->o->split_key) {
-        const mfm_h5ad_column *col;
-        if ((err = mfm_h5ad_obs_find(s->truth, s->o->split_key, &col)) ||
-            (err = mfm_h5ad_obs_strings(s->truth, s->o->split_key, &split)))
-            goto cleanup;
-        size_t hits = 0;
-        for (size_t i = 0; i < n_obs; i++)
-            hits += strcmp(split[i], s->o->train_value) == 0;
-        if (hits == 0) {
-            err = mfm_err_set(MFM_ENOTFOUND, "no cell of '%s' has %s=%s", s->o->truth_path,
-                              s->o->split_key, s->o->train_value);
-            goto cleanup;
-        }
-    }
-    for (size_t t = 0; t < s->tg.n_groups; t++) {
-        double *sum = sums + t * s->d;
-        memset(sum, 0, s->d * sizeof *sum);
-        counts[t] = 0;
-        if (strcmp(s->tg.vals[t * s->nk + s->ck], s->o->control_value) == 0)
-            continue; /* controls are not targets */
-        size_t n;
-        if ((err = read_group(s, s->truth, &s->tg, t, &x, &n)))
-            goto cleanup;
-        for (size_t i = 0; i < n; i++) {
-            size_t row = s->tg.rows[s->tg.start[t] + i];
-            if (split && strcmp(split[row], s->o->train_value) != 0)
-                continue;
-            if ((err = mfm_col_sums_acc(sum, x + i * s->d, 1, s->d))) {
-                char name[512];
-                mfm_err_prefix(err, "truth '%s', population [%s], cell %zu", s->o->truth_path,
-                               group_name(s, &s->tg, t, 0, name, sizeof name), row);
-                goto cleanup;
-            }
-            counts[t]++;
-        }
-    }
-cleanup:
-    if (split)
-        mfm_h5ad_strings_free(split, n_obs);
-    free(x);
-    return err;
+    return MFM_STATS_STREAM_BOOT ^ ((uint64_t)p << 24) ^ ((uint64_t)m << 8);
 }
 
-/* Train-mean target of truth group t: pooled training targets with the same
- * control-key value (other populations only without a split key). */
-static bool train_target(const eval_state *s, size_t t, const double *sums, const size_t *counts,
-                         double *mean)
+mfm_err eval_metric(eval_state *s, mfm_report *r, size_t p, size_t m, const float *pred,
+                    size_t n_pred, const float *truth, size_t n_true, mfm_eval_metrics_fn fn,
+                    const char *file)
 {
-    size_t total = 0;
-    memset(mean, 0, s->d * sizeof *mean);
-    const char *treat = s->tg.vals[t * s->nk + s->ck];
-    for (size_t u = 0; u < s->tg.n_groups; u++) {
-        if ((!s->o->split_key && u == t) || counts[u] == 0 ||
-            strcmp(s->tg.vals[u * s->nk + s->ck], treat) != 0)
-            continue;
-        for (size_t j = 0; j < s->d; j++)
-            mean[j] += sums[u * s->d + j];
-        total += counts[u];
-    }
-    for (size_t j = 0; j < s->d; j++)
-        mean[j] /= (double)(total ? total : 1);
-    return total > 0;
-}
-
-static mfm_err metric(eval_state *s, mfm_report *r, size_t p, size_t m, const float *pred,
-                      size_t n_pred, const float *truth, size_t n_true,
-                      mfm_eval_metrics_fn fn, const char *file)
-{
-    mfm_metrics out;
-    mfm_metrics_opts mo = {s->o->cap, s->o->seed};
+    mfm_metrics out, *draws = NULL;
+    mfm_metrics_opts mo = {s->o->cap, s->o->seed, s->o->n_perm};
+    const mfm_report_pop *pp = &r->pops[p];
     mfm_err err = fn(&out, pred, n_pred, truth, n_true, s->d, &mo);
     if (!err)
         err = mfm_report_set_result(r, p, m, pred, n_pred, &out);
+    if (!err && s->o->n_boot) {
+        if (!(draws = malloc(s->o->n_boot * sizeof *draws)))
+            err = mfm_err_set(MFM_ENOMEM, "out of memory for %zu bootstrap draws", s->o->n_boot);
+        if (!err)
+            err = mfm_metrics_bootstrap(draws, s->o->n_boot, pred, n_pred, truth, n_true,
+                                        pp->control_mean, pp->changed, s->d, s->o->seed,
+                                        boot_stream(p, m));
+        if (!err)
+            err = mfm_report_set_intervals(r, p, m, draws, s->o->n_boot);
+    }
     if (err)
         mfm_err_prefix(err, "%s, population [%s], method %s", file, r->pops[p].name,
                        r->methods[m]);
+    free(draws);
     return err;
 }
 
@@ -344,6 +258,78 @@ static void state_free(eval_state *s)
     mfm_h5ad_strings_free(s->tfeat, s->d);
     mfm_h5ad_close(s->truth);
     free(s->keys);
+    free(s->tsum);
+    free(s->tcount);
+    free(s->amean);
+    free(s->acount);
+}
+
+/* Population p: its truth and control, the changed features, every
+ * prediction and every baseline. */
+static mfm_err eval_population(eval_state *s, mfm_report *r, size_t p, bool baselines,
+                               mfm_eval_metrics_fn fn, float **truth, float **ctl, float **pred,
+                               size_t *no_train)
+{
+    mfm_err err;
+    const mfm_eval_opts *o = s->o;
+    size_t t = s->pop_group[p], n_true, n_ctl = 0;
+    size_t cg = baselines ? eval_control_group(s, t) : (size_t)-1;
+    if ((err = eval_read_group(s, s->truth, &s->tg, t, truth, &n_true)))
+        return err;
+    if (cg != (size_t)-1 && (err = eval_read_group(s, s->truth, &s->tg, cg, ctl, &n_ctl)))
+        return err;
+    if (n_true < 2)
+        return mfm_err_set(MFM_EINVAL, "truth '%s', population [%s] has %zu cell(s); need >= 2",
+                           o->truth_path, r->pops[p].name, n_true);
+    if ((err = mfm_report_set_population(r, p, *truth, n_true, n_ctl ? *ctl : NULL, n_ctl))) {
+        mfm_err_prefix(err, "truth '%s'", o->truth_path);
+        return err;
+    }
+    if (n_ctl) {
+        size_t *order = malloc(s->d * sizeof *order);
+        if (!order)
+            return mfm_err_set(MFM_ENOMEM, "out of memory");
+        err = mfm_changed_features(order, *truth, n_true, *ctl, n_ctl, s->d);
+        if (!err)
+            err = mfm_report_set_changed(r, p, order);
+        free(order);
+        if (err)
+            return err;
+    }
+    for (size_t k = 0; k < s->n_pp; k++) {
+        if (s->pp[k].pop != p)
+            continue;
+        size_t n_pred;
+        const pred_file *pf = &s->pf[s->pp[k].file];
+        if ((err = eval_read_group(s, pf->f, &pf->g, s->pp[k].group, pred, &n_pred)) ||
+            (err = eval_metric(s, r, p, s->pp[k].method, *pred, n_pred, *truth, n_true, fn,
+                               o->pred_paths[s->pp[k].file])))
+            return err;
+    }
+    if (n_ctl == 0)
+        return MFM_OK;
+    return eval_baselines_population(s, r, p, *ctl, n_ctl, *truth, n_true, fn, no_train);
+}
+
+static mfm_err eval_populations(eval_state *s, mfm_report *r, bool baselines,
+                                mfm_eval_metrics_fn fn)
+{
+    mfm_err err = MFM_OK;
+    float *truth = NULL, *ctl = NULL, *pred = NULL;
+    size_t no_train = 0; /* populations without training targets */
+    for (size_t p = 0; p < s->n_pops && !err; p++)
+        err = eval_population(s, r, p, baselines, fn, &truth, &ctl, &pred, &no_train);
+    if (!err && no_train) {
+        char note[512];
+        snprintf(note, sizeof note, "train_mean_shift and average_effect: not computed for %zu "
+                 "population(s) that have no training targets with the same %s.", no_train,
+                 s->o->control_key);
+        err = mfm_report_add_note(r, note);
+    }
+    free(truth);
+    free(ctl);
+    free(pred);
+    return err;
 }
 
 mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_fn fn)
@@ -351,9 +337,6 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
     mfm_err err = MFM_OK;
     eval_state s = {0};
     const char **pop_keys = NULL;
-    float *truth = NULL, *ctl = NULL, *pred = NULL, *base = NULL;
-    double *sums = NULL, *target = NULL;
-    size_t *counts = NULL;
     bool baselines = false;
     memset(r, 0, sizeof *r);
     s.o = o;
@@ -403,12 +386,9 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
             goto cleanup;
         }
         for (size_t p = 0; p < s.n_pops; p++)
-            baselines |= control_group(&s, s.pop_group[p]) != (size_t)-1;
+            baselines |= eval_control_group(&s, s.pop_group[p]) != (size_t)-1;
     }
-    if (baselines &&
-        ((err = add_method(&s, MFM_BASELINE_IDENTITY, MFM_METHOD_BASELINE, "baselines")) ||
-         (err = add_method(&s, MFM_BASELINE_TRAIN_MEAN, MFM_METHOD_BASELINE, "baselines")) ||
-         (err = add_method(&s, MFM_BASELINE_ORACLE, MFM_METHOD_ORACLE, "baselines"))))
+    if (baselines && (err = eval_baselines_add(&s)))
         goto cleanup;
 
     pop_keys = malloc(s.n_pops * s.nk * sizeof *pop_keys);
@@ -425,6 +405,9 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
                                          o->mmd_gammas)) ||
         (err = mfm_report_add_input(r, o->truth_path)))
         goto cleanup;
+    r->n_boot = o->n_boot;
+    r->ci_level = o->ci_level > 0 ? o->ci_level : 0.95;
+    r->n_perm = o->n_perm;
     for (size_t i = 0; i < o->n_pred; i++)
         if ((err = mfm_report_add_input(r, o->pred_paths[i])))
             goto cleanup;
@@ -447,6 +430,12 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
         snprintf(num, sizeof num, "%llu", (unsigned long long)o->seed);
         if ((err = mfm_report_add_config(r, "seed", num)))
             goto cleanup;
+        snprintf(num, sizeof num, "%zu", o->n_boot);
+        if ((err = mfm_report_add_config(r, "bootstrap", num)))
+            goto cleanup;
+        snprintf(num, sizeof num, "%zu", o->n_perm);
+        if ((err = mfm_report_add_config(r, "permutations", num)))
+            goto cleanup;
     }
     /* Cells without a value for some key belong to no population: say so. */
     for (size_t i = 0; i <= o->n_pred; i++) {
@@ -458,97 +447,20 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
         if ((err = mfm_report_add_note(r, note)))
             goto cleanup;
     }
-    if (baselines) {
-        sums = malloc(s.tg.n_groups * s.d * sizeof *sums);
-        counts = malloc(s.tg.n_groups * sizeof *counts);
-        target = malloc(s.d * sizeof *target);
-        if (!sums || !counts || !target) {
-            err = mfm_err_set(MFM_ENOMEM, "out of memory");
-            goto cleanup;
-        }
-        if ((err = train_sums(&s, sums, counts)))
-            goto cleanup;
-        if (o->split_key)
-            snprintf(note, sizeof note, "train_mean_shift: target mean = pooled truth cells with "
-                     "%s=%s and the same %s as the population.", o->split_key, o->train_value,
-                     o->control_key);
-        else
-            snprintf(note, sizeof note, "train_mean_shift: no split given (--split-key), so the "
-                     "target mean pools the truth cells of all OTHER populations with the same %s "
-                     "(leave-one-population-out).", o->control_key);
-        if ((err = mfm_report_add_note(r, note)))
-            goto cleanup;
-    } else {
+    if (baselines)
+        err = eval_baselines_prepare(&s, r);
+    else {
         snprintf(note, sizeof note, "No baselines: %s.", o->control_key
                      ? "no evaluated population has a control population in the truth"
                      : "no control given (--control-key, --control)");
-        if ((err = mfm_report_add_note(r, note)))
-            goto cleanup;
-    }
-
-    size_t bm = s.n_methods - 3; /* first baseline method */
-    size_t no_train = 0;         /* populations without training targets */
-    for (size_t p = 0; p < s.n_pops; p++) {
-        size_t t = s.pop_group[p], n_true, n_ctl = 0;
-        size_t cg = baselines ? control_group(&s, t) : (size_t)-1;
-        if ((err = read_group(&s, s.truth, &s.tg, t, &truth, &n_true)))
-            goto cleanup;
-        if (cg != (size_t)-1 && (err = read_group(&s, s.truth, &s.tg, cg, &ctl, &n_ctl)))
-            goto cleanup;
-        if (n_true < 2) {
-            err = mfm_err_set(MFM_EINVAL, "truth '%s', population [%s] has %zu cell(s); need >= 2",
-                              o->truth_path, r->pops[p].name, n_true);
-            goto cleanup;
-        }
-        if ((err = mfm_report_set_population(r, p, truth, n_true, n_ctl ? ctl : NULL, n_ctl))) {
-            mfm_err_prefix(err, "truth '%s'", o->truth_path);
-            goto cleanup;
-        }
-        for (size_t k = 0; k < s.n_pp; k++) {
-            if (s.pp[k].pop != p)
-                continue;
-            size_t n_pred;
-            const pred_file *pf = &s.pf[s.pp[k].file];
-            if ((err = read_group(&s, pf->f, &pf->g, s.pp[k].group, &pred, &n_pred)) ||
-                (err = metric(&s, r, p, s.pp[k].method, pred, n_pred, truth, n_true, fn,
-                              o->pred_paths[s.pp[k].file])))
-                goto cleanup;
-        }
-        if (n_ctl == 0)
-            continue;
-        free(base);
-        if (!(base = malloc(n_ctl * s.d * sizeof *base))) {
-            err = mfm_err_set(MFM_ENOMEM, "out of memory");
-            goto cleanup;
-        }
-        if ((err = mfm_baseline_identity(base, ctl, n_ctl, s.d)) ||
-            (err = metric(&s, r, p, bm, base, n_ctl, truth, n_true, fn, "baseline")))
-            goto cleanup;
-        if (!train_target(&s, t, sums, counts, target))
-            no_train++;
-        else if ((err = mfm_baseline_mean_shift(base, ctl, n_ctl, s.d, target)) ||
-                 (err = metric(&s, r, p, bm + 1, base, n_ctl, truth, n_true, fn, "baseline")))
-            goto cleanup;
-        if ((err = mfm_baseline_oracle_shift(base, ctl, n_ctl, truth, n_true, s.d)) ||
-            (err = metric(&s, r, p, bm + 2, base, n_ctl, truth, n_true, fn, "baseline")))
-            goto cleanup;
-    }
-    if (no_train) {
-        snprintf(note, sizeof note, "train_mean_shift: not computed for %zu population(s) that "
-                 "have no training targets with the same %s.", no_train, o->control_key);
         err = mfm_report_add_note(r, note);
     }
+    if (!err)
+        err = eval_populations(&s, r, baselines, fn);
 cleanup:
     if (err && err != MFM_ENOMEM && !mfm_err_msg()[0])
         mfm_err_set(err, "evaluation failed");
     state_free(&s);
     free(pop_keys);
-    free(truth);
-    free(ctl);
-    free(pred);
-    free(base);
-    free(sums);
-    free(counts);
-    free(target);
     return err;
 }

@@ -28,6 +28,8 @@
 /* Names of the baseline methods in reports. */
 #define MFM_BASELINE_IDENTITY "identity"
 #define MFM_BASELINE_TRAIN_MEAN "train_mean_shift"
+#define MFM_BASELINE_AVERAGE "average_effect"
+#define MFM_BASELINE_ADDITIVE "additive"
 #define MFM_BASELINE_ORACLE "oracle_mean_shift"
 
 /* Signature of the metrics function (mfm_metrics_compute in the tool). */
@@ -50,6 +52,10 @@ typedef struct mfm_eval_opts {
     uint64_t seed;
     const double *mmd_gammas;  /* (MFM_MMD_NGAMMA) labels of the MMD gammas fn uses */
     const char *version, *command_line;
+    size_t n_boot;             /* bootstrap draws per (population, method); 0 = no intervals */
+    double ci_level;           /* interval level, e.g. 0.95 (0 means 0.95) */
+    size_t n_perm;             /* permutations of the E-distance test (0 = none) */
+    const char *train_log;     /* a model's train_log.csv to show as a loss curve, or NULL */
 } mfm_eval_opts;
 
 /* Read the files, pair populations, compute baselines and metrics, and fill

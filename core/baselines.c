@@ -1,4 +1,5 @@
-/* core/baselines.c — identity, train-mean shift and oracle mean shift. */
+/* core/baselines.c — identity, shifts of the control cloud (average effect,
+ * additive combination, train-mean shift, oracle mean shift). */
 #include "baselines.h"
 
 #include <math.h>
@@ -72,12 +73,29 @@ mfm_err mfm_baseline_mean_shift(float *restrict out, const float *restrict x0, s
         }
         shift[j] = target_mean[j] - shift[j];
     }
-    for (size_t i = 0; i < n0; i++)
-        for (size_t j = 0; j < d; j++)
-            out[i * d + j] = (float)((double)x0[i * d + j] + shift[j]);
+    err = mfm_baseline_shift(out, x0, n0, d, shift);
 cleanup:
     free(shift);
     return err;
+}
+
+mfm_err mfm_baseline_shift(float *restrict out, const float *restrict x0, size_t n0, size_t d,
+                           const double *restrict shift)
+{
+    if (n0 == 0 || d == 0)
+        return mfm_err_set(MFM_EINVAL, "shift baseline: empty control (n0=%zu, d=%zu)", n0, d);
+    for (size_t j = 0; j < d; j++)
+        if (!isfinite(shift[j]))
+            return mfm_err_set(MFM_ENUMERIC, "shift baseline: non-finite shift %g at column %zu",
+                               shift[j], j);
+    for (size_t i = 0; i < n0; i++)
+        for (size_t j = 0; j < d; j++) {
+            if (!isfinite(x0[i * d + j]))
+                return mfm_err_set(MFM_ENUMERIC, "shift baseline: non-finite value %g at row %zu, "
+                                   "column %zu", (double)x0[i * d + j], i, j);
+            out[i * d + j] = (float)((double)x0[i * d + j] + shift[j]);
+        }
+    return MFM_OK;
 }
 
 mfm_err mfm_baseline_oracle_shift(float *restrict out, const float *restrict x0, size_t n0,

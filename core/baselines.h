@@ -1,6 +1,10 @@
 /* core/baselines.h — trivial predictions every evaluation report shows.
  *
  *   identity          predict the control cells unchanged: x0
+ *   average effect    x0 + mean over training experiments e of
+ *                     [mean(treated_e) - mean(control_e)]   (mfm_baseline_shift)
+ *   additive          x0 + effect(A) + effect(B) for a combination A+B
+ *                     (mfm_baseline_shift; the effects are chosen in app/)
  *   train-mean shift  x0 - mean(x0) + mean of the training targets
  *   oracle mean shift x0 - mean(x0) + mean(truth)   (uses the answer: a
  *                     model that only moves the mean cannot do better)
@@ -36,6 +40,13 @@ mfm_err mfm_baseline_identity(float *restrict out, const float *restrict x0, siz
  * target_mean), MFM_ENOMEM.  Complexity O(n0 d). */
 mfm_err mfm_baseline_mean_shift(float *restrict out, const float *restrict x0, size_t n0,
                                 size_t d, const double *restrict target_mean);
+
+/* out (n0, d) = x0 + shift (d): every cell moved by the same vector.
+ * Borrows x0 and shift; out is caller-allocated and must not alias x0.
+ * Errors: MFM_EINVAL (n0 == 0 or d == 0), MFM_ENUMERIC (non-finite value
+ * in x0 or shift).  Complexity O(n0 d). */
+mfm_err mfm_baseline_shift(float *restrict out, const float *restrict x0, size_t n0, size_t d,
+                           const double *restrict shift);
 
 /* out (n0, d) = x0 - mean(x0) + mean(truth) with truth (n_true, d).
  * Borrows x0 and truth.  Errors as mfm_baseline_mean_shift, and MFM_EINVAL

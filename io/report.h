@@ -21,8 +21,10 @@
 #include "err.h"
 #include "metrics.h"
 #include "pca.h"
+#include "stats.h"
 
 #define MFM_REPORT_PLOT_POINTS 1500
+#define MFM_REPORT_NMETRICS_MAX 24
 
 /* What a method is: a model's prediction, a trivial baseline, or the oracle
  * baseline that uses the truth (never highlighted as "best"). */
@@ -43,6 +45,8 @@ typedef struct mfm_report_pop {
     size_t truth_np, control_np;
     double *truth_mean;   /* (d) */
     double *control_mean; /* (d), NULL if no control */
+    size_t *changed;      /* (d) features by decreasing observed standardised
+                           * mean shift (mfm_changed_features), NULL if no control */
 } mfm_report_pop;
 
 typedef struct mfm_report_entry {
@@ -51,6 +55,8 @@ typedef struct mfm_report_entry {
     float *xy;           /* (np, 2) projected subsample of the prediction */
     size_t np;
     double *mean;        /* (d) per-feature mean of the prediction */
+    bool has_ci;         /* bootstrap intervals were set */
+    double ci_lo[MFM_REPORT_NMETRICS_MAX], ci_hi[MFM_REPORT_NMETRICS_MAX]; /* NaN: none */
 } mfm_report_entry;
 
 typedef struct mfm_report {
@@ -75,6 +81,10 @@ typedef struct mfm_report {
     char **notes;
     size_t n_config;
     char **config_keys, **config_values; /* resolved options of the run */
+    size_t n_boot;        /* bootstrap draws behind the intervals (0: none) */
+    double ci_level;      /* e.g. 0.95 */
+    size_t n_perm;        /* permutations of the E-distance test */
+    char *train_log;      /* train_log.csv text of the model, NULL if none */
 } mfm_report;
 
 /* The metrics a report shows, in table order. */
@@ -82,8 +92,10 @@ typedef struct mfm_report_metric {
     const char *name;   /* JSON/CSV name, e.g. "W1" */
     const char *label;  /* human label for HTML */
     bool higher_better;
+    bool ranked;        /* a quality to rank methods by (a p-value is not) */
+    size_t offset;      /* offsetof(mfm_metrics, field): a double */
 } mfm_report_metric;
-#define MFM_REPORT_NMETRICS 9
+#define MFM_REPORT_NMETRICS 19
 extern const mfm_report_metric mfm_report_metrics[MFM_REPORT_NMETRICS];
 
 /* Value of metric i (index into mfm_report_metrics) in m. */
@@ -121,6 +133,40 @@ mfm_err mfm_report_set_provenance(mfm_report *r, const char *version, const char
                                   size_t cap, uint64_t seed,
                                   const double gammas[MFM_MMD_NGAMMA]);
 
+/* Store the changed-feature order (d, copied) of population p, which
+ * needs a control; later mfm_report_set_result calls then fill the delta
+ * metrics (mfm_delta_metrics) of each method from the means.  Errors:
+ * MFM_EINVAL (p out of range, population without control), MFM_ENOMEM. */
+mfm_err mfm_report_set_changed(mfm_report *r, size_t p, const size_t *order);
+
+/* Percentile intervals (level r->ci_level) of every metric of (p, m) from
+ * B bootstrap draws (mfm_metrics_bootstrap); metrics the draws leave NaN
+ * get no interval.  Errors: MFM_EINVAL (indices), MFM_ENOMEM. */
+mfm_err mfm_report_set_intervals(mfm_report *r, size_t p, size_t m, const mfm_metrics *draws,
+                                 size_t B);
+
+/* Paired comparison of methods a and b on metric i over the populations
+ * where both have a finite value: a Wilcoxon signed-rank test
+ * (core/stats.h) on values oriented so that out->wins_a counts the
+ * populations where a is better.  MFM_ENUMERIC cannot happen (non-finite
+ * pairs are left out); MFM_ENOMEM. */
+mfm_err mfm_report_compare(const mfm_report *r, size_t i, size_t a, size_t b, mfm_wilcoxon *out);
+
+/* The comparison in words, e.g. "mfm is better than average_effect on W2
+ * in 5 of 8 populations (p = 0.36): not significant" (a's wins when a wins
+ * at least as often, else b's), into buf; returns snprintf's count. */
+int mfm_report_compare_text(const mfm_report *r, size_t i, size_t a, size_t b, char *buf,
+                            size_t len);
+
+/* Metrics the headline and the comparison sentences speak of (indices
+ * into mfm_report_metrics), MFM_REPORT_NHEADLINE of them. */
+#define MFM_REPORT_NHEADLINE 6
+extern const size_t mfm_report_headline[MFM_REPORT_NHEADLINE];
+
+/* The strongest baseline (kind MFM_METHOD_BASELINE) on metric i: best mean
+ * over the populations, or (size_t)-1. */
+size_t mfm_report_strongest_baseline(const mfm_report *r, size_t i);
+
 /* Record an input file and its SHA-256 (computed here by reading it).
  * Errors: MFM_EIO (file unreadable, path in the message), MFM_ENOMEM. */
 mfm_err mfm_report_add_input(mfm_report *r, const char *path);
@@ -140,7 +186,7 @@ void mfm_report_method_mean(const mfm_report *r, size_t m, mfm_metrics *out, siz
 
 /* Index of the best method for metric i over the per-method means, among
  * methods that are not MFM_METHOD_ORACLE and have a finite value; or
- * (size_t)-1 if none. */
+ * (size_t)-1 if none or the metric is not ranked. */
 size_t mfm_report_best_method(const mfm_report *r, size_t metric);
 
 /* Free everything and zero the struct; safe on a zeroed or destroyed one. */
