@@ -65,24 +65,32 @@ static void print_summary(const mfm_report *r, const char *out)
     printf("wrote %s/report.json, %s/metrics.csv, %s/report.html\n", out, out, out);
 }
 
-/* --model DIR: fill the options the user left out from a perturbation
- * model: --by = experiment keys + treatment key, --control-key = the
+/* --model DIR: fill the options the user left out from the model.
+ * Perturbation: --by = experiment keys + treatment key, --control-key = the
  * treatment key, --control = the control label, --split-key = the split
- * column mfm predict --truth-out writes, --train-value = train. */
+ * column mfm predict --truth-out writes, --train-value = train.
+ * Time series: --by = experiment keys + time key, --time-key = the time key. */
 static mfm_err model_defaults(const mfm_bundle *b, const char *dir, mfm_strlist *by,
                               const char **control_key, const char **control, const char **split_key,
-                              const char **train_value, char *split_buf, size_t split_len)
+                              const char **train_value, const char **time_key, char *split_buf,
+                              size_t split_len)
 {
-    if (b->task_kind != MFM_TASK_PERTURBATION)
-        return mfm_err_set(MFM_EINVAL, "--model %s: a time-series model has a different control for every "
-                           "time point; give --by, --control-key and --control instead", dir);
+    bool ts = b->task_kind == MFM_TASK_TIMESERIES;
+    if (ts && (*control_key || *control))
+        return mfm_err_set(MFM_EINVAL, "--model %s is a time-series model: the control of a time "
+                           "point is the previous one; leave out --control-key and --control", dir);
     if (by->n == 0) {
         if (b->n_exp_keys + 1 > MFM_STRLIST_MAX || b->n_exp_keys + 1 > MAX_KEYS)
             return mfm_err_set(MFM_EINVAL, "--model %s: %zu experiment keys are too many for --by", dir,
                                b->n_exp_keys);
         for (size_t k = 0; k < b->n_exp_keys; k++)
             by->item[by->n++] = b->exp_keys[k];
-        by->item[by->n++] = b->treatment_key;
+        by->item[by->n++] = ts ? b->time_key : b->treatment_key;
+    }
+    if (ts) {
+        if (!*time_key)
+            *time_key = b->time_key;
+        return MFM_OK;
     }
     if (!*control_key && !*control) {
         *control_key = b->treatment_key;
@@ -99,6 +107,7 @@ static mfm_err model_defaults(const mfm_bundle *b, const char *dir, mfm_strlist 
 typedef struct eval_nums {
     long cap, seed, boot, perm;
     double level;
+    const char *time_key;
 } eval_nums;
 
 static int run_eval(const mfm_strlist *preds, const char *truth, const char *out, const mfm_strlist *by,
@@ -110,7 +119,7 @@ int mfm_cmd_eval(int argc, char **argv)
     mfm_strlist preds = {0}, by = {0};
     const char *truth = NULL, *out = NULL, *control_key = NULL, *control = NULL;
     const char *split_key = NULL, *train_value = NULL, *rep = NULL, *model = NULL;
-    eval_nums nums = {5000, 0, 200, 200, 0.95};
+    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL};
     const mfm_opt opts[] = {
         {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, 0,
          "predicted cells, one file per method (method name: obs column 'method', else "
@@ -123,6 +132,10 @@ int mfm_cmd_eval(int argc, char **argv)
          "obs key that marks control cells (added to --by if missing)", &control_key},
         {"control", MFM_OPT_STRING, "LABEL", NULL, 0, 0, "value of --control-key for controls",
          &control},
+        {"time-key", MFM_OPT_STRING, "KEY", NULL, 0, 0,
+         "time series: obs key holding numeric time points (added to --by if missing); the "
+         "baselines of a time point come from the previous and next observed ones",
+         &nums.time_key},
         {"split-key", MFM_OPT_STRING, "KEY", NULL, 0, 0,
          "obs key of the truth marking training cells (for the train-mean shift)", &split_key},
         {"train-value", MFM_OPT_STRING, "VALUE", NULL, 0, 0, "value of --split-key for training",
@@ -142,9 +155,11 @@ int mfm_cmd_eval(int argc, char **argv)
          "permutations of the E-distance test per population and method (0 = no p-value)",
          &nums.perm},
         {"model", MFM_OPT_STRING, "DIR", NULL, 0, 0,
-         "perturbation model the predictions came from: supplies --by (experiment keys + "
-         "treatment key), --control-key/--control and --split-key split --train-value train "
-         "(the truth being mfm predict --truth-out's file) where not given", &model},
+         "model the predictions came from: supplies, where not given, --by (experiment keys + "
+         "treatment or time key) and, for a perturbation model, --control-key/--control and "
+         "--split-key split --train-value train (the truth being mfm predict --truth-out's "
+         "file), for a time-series model --time-key; a train_log.csv in DIR is drawn as the "
+         "loss curve", &model},
     };
     const mfm_cmd_spec spec = {
         "eval",
@@ -154,10 +169,14 @@ int mfm_cmd_eval(int argc, char **argv)
         "compare predicted and observed populations (W1, W2, MMD, energy, correlations) "
         "beside trivial baselines; write DIR/report.json, DIR/metrics.csv, DIR/report.html",
         "Populations pair up by the values of the --by keys.  With --control-key/--control the\n"
-        "baselines identity, train_mean_shift and oracle_mean_shift are added for every\n"
-        "population that has a control population in the truth.  Without --split-key the\n"
-        "train-mean shift pools the other populations with the same control-key value.\n"
-        "See docs/reports.md.",
+        "baselines identity, average_effect, train_mean_shift, additive (treatments A+B) and\n"
+        "oracle_mean_shift are added for every population that has a control population in\n"
+        "the truth.  Without --split-key the training set of the baselines is every other\n"
+        "population (leave-one-population-out).  With --time-key: previous_time_point,\n"
+        "next_time_point, mean_interpolation, mccann_interpolation and oracle_mean_shift.\n"
+        "Every metric of every population gets a percentile bootstrap interval where it is\n"
+        "computed from means (--bootstrap); methods are compared pairwise over populations\n"
+        "by Wilcoxon signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
         opts, sizeof opts / sizeof opts[0], 0, 0};
     const char *pos[1];
     size_t npos = 0;
@@ -170,7 +189,7 @@ int mfm_cmd_eval(int argc, char **argv)
         mfm_err me = mfm_bundle_load(&b, model);
         if (!me)
             me = model_defaults(&b, model, &by, &control_key, &control, &split_key, &train_value,
-                                split_buf, sizeof split_buf);
+                                &nums.time_key, split_buf, sizeof split_buf);
         if (me) {
             mfm_bundle_destroy(&b);
             return mfm_cli_fail("eval", me);
@@ -200,6 +219,8 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
         return mfm_cli_usage_error("eval", "--split-key and --train-value go together");
     if (split_key && !control_key)
         return mfm_cli_usage_error("eval", "--split-key needs --control-key and --control");
+    if (nums->time_key && control_key)
+        return mfm_cli_usage_error("eval", "--time-key and --control-key exclude each other");
     char keybuf[4096];
     const char *keys[MAX_KEYS];
     size_t nk = split_keys(by, keybuf, sizeof keybuf, keys);
@@ -211,7 +232,7 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
         .control_key = control_key, .control_value = control, .split_key = split_key,
         .train_value = train_value, .rep = rep, .cap = (size_t)nums->cap,
         .seed = (uint64_t)nums->seed, .n_boot = (size_t)nums->boot, .ci_level = nums->level,
-        .n_perm = (size_t)nums->perm,
+        .n_perm = (size_t)nums->perm, .time_key = nums->time_key,
         .mmd_gammas = mfm_mmd_gammas, .version = MFM_VERSION,
         .command_line = mfm_cli_command_line()};
     mfm_report r = {0};

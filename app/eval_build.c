@@ -3,6 +3,7 @@
 #include "eval_build.h"
 #include "eval_impl.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,10 +178,29 @@ cleanup:
 }
 
 /* Truth group holding the control cells of truth group t, or (size_t)-1. */
+size_t eval_neighbour_group(const eval_state *s, size_t t, int dir)
+{
+    size_t best = (size_t)-1;
+    for (size_t u = 0; u < s->tg.n_groups; u++) {
+        double du = s->tval[u] - s->tval[t];
+        if (dir < 0 ? !(du < 0) : !(du > 0))
+            continue;
+        bool same = true;
+        for (size_t k = 0; k < s->nk && same; k++)
+            same = k == s->ck || strcmp(s->tg.vals[u * s->nk + k], s->tg.vals[t * s->nk + k]) == 0;
+        if (same && (best == (size_t)-1 || (dir < 0 ? s->tval[u] > s->tval[best]
+                                                    : s->tval[u] < s->tval[best])))
+            best = u;
+    }
+    return best;
+}
+
 size_t eval_control_group(const eval_state *s, size_t t)
 {
     if (s->ck == s->nk)
         return (size_t)-1;
+    if (s->ts)
+        return eval_neighbour_group(s, t, -1);
     const char *vals[64];
     if (s->nk > 64)
         return (size_t)-1;
@@ -262,6 +282,23 @@ static void state_free(eval_state *s)
     free(s->tcount);
     free(s->amean);
     free(s->acount);
+    free(s->tval);
+}
+
+/* Time-series mode: the numeric value of every truth group's time label. */
+static mfm_err time_values(eval_state *s)
+{
+    if (!(s->tval = malloc(s->tg.n_groups * sizeof *s->tval)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t t = 0; t < s->tg.n_groups; t++) {
+        const char *v = s->tg.vals[t * s->nk + s->ck];
+        char *end;
+        s->tval[t] = strtod(v, &end);
+        if (end == v || *end != '\0' || !isfinite(s->tval[t]))
+            return mfm_err_set(MFM_EFORMAT, "'%s': time %s = '%s' is not a number",
+                               s->o->truth_path, s->o->time_key, v);
+    }
+    return MFM_OK;
 }
 
 /* Population p: its truth and control, the changed features, every
@@ -354,12 +391,14 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
     memcpy(s.keys, o->by, o->n_by * sizeof *s.keys);
     s.nk = o->n_by;
     s.ck = s.nk;
-    if (o->control_key) {
+    s.ts = o->time_key != NULL;
+    const char *ckey = s.ts ? o->time_key : o->control_key;
+    if (ckey) {
         for (size_t k = 0; k < s.nk; k++)
-            if (strcmp(s.keys[k], o->control_key) == 0)
+            if (strcmp(s.keys[k], ckey) == 0)
                 s.ck = k;
         if (s.ck == s.nk)
-            s.keys[s.nk++] = o->control_key;
+            s.keys[s.nk++] = ckey;
     }
     if ((err = mfm_h5ad_open(&s.truth, o->truth_path)) ||
         (err = mfm_h5ad_rep_feature_names(s.truth, s.rep, &s.tfeat, &s.d)))
@@ -376,7 +415,12 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
             goto cleanup;
     if ((err = pair(&s)))
         goto cleanup;
-    if (o->control_key) {
+    if (s.ts) {
+        if ((err = time_values(&s)))
+            goto cleanup;
+        for (size_t p = 0; p < s.n_pops; p++)
+            baselines |= eval_control_group(&s, s.pop_group[p]) != (size_t)-1;
+    } else if (o->control_key) {
         bool seen = false;
         for (size_t t = 0; t < s.tg.n_groups; t++)
             seen |= strcmp(s.tg.vals[t * s.nk + s.ck], o->control_value) == 0;
@@ -420,6 +464,7 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
             used += (size_t)snprintf(byj + used, sizeof byj - used, "%s%s", k ? "," : "", o->by[k]);
         const char *const kv[][2] = {
             {"by", byj}, {"control_key", o->control_key}, {"control", o->control_value},
+            {"time_key", o->time_key},
             {"split_key", o->split_key}, {"train_value", o->train_value}, {"rep", s.rep}};
         for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
             if (kv[i][1] && (err = mfm_report_add_config(r, kv[i][0], kv[i][1])))
@@ -450,9 +495,10 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
     if (baselines)
         err = eval_baselines_prepare(&s, r);
     else {
-        snprintf(note, sizeof note, "No baselines: %s.", o->control_key
-                     ? "no evaluated population has a control population in the truth"
-                     : "no control given (--control-key, --control)");
+        snprintf(note, sizeof note, "No baselines: %s.", o->time_key
+                     ? "no evaluated time point has an earlier one in the truth"
+                     : o->control_key ? "no evaluated population has a control population in the truth"
+                     : "no control given (--control-key, --control) and no --time-key");
         err = mfm_report_add_note(r, note);
     }
     if (!err)

@@ -30,6 +30,10 @@
 #define MFM_BASELINE_TRAIN_MEAN "train_mean_shift"
 #define MFM_BASELINE_AVERAGE "average_effect"
 #define MFM_BASELINE_ADDITIVE "additive"
+#define MFM_BASELINE_PREVIOUS "previous_time_point"
+#define MFM_BASELINE_NEXT "next_time_point"
+#define MFM_BASELINE_MEAN_INTERP "mean_interpolation"
+#define MFM_BASELINE_MCCANN "mccann_interpolation"
 #define MFM_BASELINE_ORACLE "oracle_mean_shift"
 
 /* Signature of the metrics function (mfm_metrics_compute in the tool). */
@@ -45,6 +49,8 @@ typedef struct mfm_eval_opts {
     size_t n_by;
     const char *control_key;   /* NULL: no control, no baselines */
     const char *control_value;
+    const char *time_key;      /* time series (instead of control_key): populations are time
+                                * points; the control of one is the previous time point */
     const char *split_key;     /* NULL: train-mean shift is leave-one-population-out */
     const char *train_value;
     const char *rep;           /* matrix of both files: "X" (default if NULL), "obsm:KEY", ... */

@@ -46,13 +46,20 @@ typedef struct eval_state {
     size_t *acount;    /* (n_groups) */
     size_t bl_first;   /* method index of the first baseline */
     bool additive;     /* some treatment label is a combination A+B */
+    bool ts;           /* time series: the "control" of a time point is the previous one */
+    double *tval;      /* (n_groups) time of each truth group (time series) */
 } eval_state;
 
 /* "k1=v1, k2=v2" of group gi of g (values from column off) into buf. */
 const char *eval_group_name(const eval_state *s, const mfm_groups *g, size_t gi, size_t off,
                             char *buf, size_t len);
 
-/* Truth group holding the control cells of truth group t, or (size_t)-1. */
+/* Time series: the truth group with the same other keys at the previous
+ * (dir < 0) or next (dir > 0) observed time, or (size_t)-1. */
+size_t eval_neighbour_group(const eval_state *s, size_t t, int dir);
+
+/* Truth group holding the control cells of truth group t (time series:
+ * the previous time point), or (size_t)-1. */
 size_t eval_control_group(const eval_state *s, size_t t);
 
 /* Cells of group gi of g in file f into *x (replaced; caller frees), *n rows. */
@@ -88,5 +95,11 @@ mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const 
 #define EVAL_BL_TRAIN_MEAN 2
 #define EVAL_BL_ORACLE 3
 #define EVAL_BL_ADDITIVE 4 /* only when s->additive */
+/* Time series: previous (= identity), next, mean and McCann interpolation, oracle. */
+#define EVAL_TS_PREVIOUS 0
+#define EVAL_TS_NEXT 1
+#define EVAL_TS_MEAN_INTERP 2
+#define EVAL_TS_MCCANN 3
+#define EVAL_TS_ORACLE 4
 
 #endif
