@@ -103,11 +103,62 @@ static mfm_err model_defaults(const mfm_bundle *b, const char *dir, mfm_strlist 
     return MFM_OK;
 }
 
+/* DIR/train_log.csv (step,loss,loss_ema,...) into r's loss curve; a missing
+ * file leaves r without one.  Errors: MFM_EFORMAT naming the file and line,
+ * MFM_ENOMEM. */
+static mfm_err read_train_log(mfm_report *r, const char *dir)
+{
+    char path[4096], line[512];
+    mfm_err err = mfm_bundle_path(path, sizeof path, dir, "train_log.csv");
+    if (err)
+        return err;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return MFM_OK;
+    size_t n = 0, cap = 0, lineno = 1;
+    double *v = NULL; /* (cap, 3): step, loss, ema */
+    if (!fgets(line, sizeof line, f) || strncmp(line, "step,loss,loss_ema", 18) != 0) {
+        err = mfm_err_set(MFM_EFORMAT, "'%s': line 1 is not the header step,loss,loss_ema,...", path);
+        goto cleanup;
+    }
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (n == cap) {
+            double *nv = realloc(v, (cap = cap ? 2 * cap : 1024) * 3 * sizeof *v);
+            if (!nv) {
+                err = mfm_err_set(MFM_ENOMEM, "out of memory reading '%s'", path);
+                goto cleanup;
+            }
+            v = nv;
+        }
+        if (sscanf(line, "%lf,%lf,%lf", &v[3 * n], &v[3 * n + 1], &v[3 * n + 2]) != 3) {
+            err = mfm_err_set(MFM_EFORMAT, "'%s', line %zu: expected step,loss,loss_ema", path, lineno);
+            goto cleanup;
+        }
+        n++;
+    }
+    double *cols = malloc((n ? n : 1) * 3 * sizeof *cols);
+    if (!cols) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory reading '%s'", path);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < 3; k++)
+            cols[k * n + i] = v[3 * i + k];
+    err = mfm_report_set_loss(r, cols, cols + n, cols + 2 * n, n);
+    free(cols);
+cleanup:
+    fclose(f);
+    free(v);
+    return err;
+}
+
 /* Numbers of the evaluation beyond the pairing. */
 typedef struct eval_nums {
     long cap, seed, boot, perm;
     double level;
     const char *time_key;
+    const char *model; /* --model DIR, for its train_log.csv */
 } eval_nums;
 
 static int run_eval(const mfm_strlist *preds, const char *truth, const char *out, const mfm_strlist *by,
@@ -119,7 +170,7 @@ int mfm_cmd_eval(int argc, char **argv)
     mfm_strlist preds = {0}, by = {0};
     const char *truth = NULL, *out = NULL, *control_key = NULL, *control = NULL;
     const char *split_key = NULL, *train_value = NULL, *rep = NULL, *model = NULL;
-    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL};
+    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL, NULL};
     const mfm_opt opts[] = {
         {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, 0,
          "predicted cells, one file per method (method name: obs column 'method', else "
@@ -195,6 +246,7 @@ int mfm_cmd_eval(int argc, char **argv)
             return mfm_cli_fail("eval", me);
         }
     }
+    nums.model = model;
     int rc = run_eval(&preds, truth, out, &by, control_key, control, split_key, train_value, rep,
                       &nums);
     mfm_bundle_destroy(&b);
@@ -237,6 +289,8 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
         .command_line = mfm_cli_command_line()};
     mfm_report r = {0};
     mfm_err err = mfm_eval_build(&r, &o, mfm_metrics_compute);
+    if (!err && nums->model)
+        err = read_train_log(&r, nums->model);
     if (!err)
         err = mfm_report_write_dir(&r, out);
     if (!err)

@@ -142,7 +142,9 @@ void mfm_report_destroy(mfm_report *r)
     free_strs(r->notes, r->n_notes);
     free_strs(r->config_keys, r->n_config);
     free_strs(r->config_values, r->n_config);
-    free(r->train_log);
+    free(r->loss_step);
+    free(r->loss);
+    free(r->loss_ema);
     memset(r, 0, sizeof *r);
 }
 

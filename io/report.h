@@ -84,7 +84,8 @@ typedef struct mfm_report {
     size_t n_boot;        /* bootstrap draws behind the intervals (0: none) */
     double ci_level;      /* e.g. 0.95 */
     size_t n_perm;        /* permutations of the E-distance test */
-    char *train_log;      /* train_log.csv text of the model, NULL if none */
+    size_t n_loss;        /* rows of the model's training log (0: none) */
+    double *loss_step, *loss, *loss_ema; /* (n_loss) each, owned */
 } mfm_report;
 
 /* The metrics a report shows, in table order. */
@@ -166,6 +167,12 @@ extern const size_t mfm_report_headline[MFM_REPORT_NHEADLINE];
 /* The strongest baseline (kind MFM_METHOD_BASELINE) on metric i: best mean
  * over the populations, or (size_t)-1. */
 size_t mfm_report_strongest_baseline(const mfm_report *r, size_t i);
+
+/* The training log of the model behind the predictions (n rows of step,
+ * loss and its moving average; copied), drawn as the loss curve.
+ * Errors: MFM_ENOMEM. */
+mfm_err mfm_report_set_loss(mfm_report *r, const double *step, const double *loss,
+                            const double *ema, size_t n);
 
 /* Record an input file and its SHA-256 (computed here by reading it).
  * Errors: MFM_EIO (file unreadable, path in the message), MFM_ENOMEM. */

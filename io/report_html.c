@@ -315,6 +315,12 @@ mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
     if ((err = mfm_plot_metric_bars(r, &png)) || (err = image(f, &png, "metrics by method")))
         goto cleanup;
     mfm_png_free(&png);
+    if (r->n_loss) {
+        fputs("<h2>Training</h2>\n", f);
+        if ((err = mfm_plot_loss(r, &png)) || (err = image(f, &png, "loss curve")))
+            goto cleanup;
+        mfm_png_free(&png);
+    }
     fputs("<h2>Per population</h2>\n", f);
     population_table(f, r);
     fputs("<h2>Plots per population</h2>\n<p class=\"meta\">Scatter: cells on the first two "

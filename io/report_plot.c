@@ -2,6 +2,7 @@
 #include "report_plot.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,41 @@ static void dots(cairo_t *cr, const float *xy, size_t n, double x0, double y0, d
     cairo_fill(cr);
 }
 
+/* "Nice" tick step (1, 2 or 5 x 10^k) giving about 4 ticks over span. */
+static double tick_step(double span)
+{
+    double raw = span / 4.0, mag = pow(10.0, floor(log10(raw))), f = raw / mag;
+    return (f < 1.5 ? 1.0 : f < 3.5 ? 2.0 : f < 7.5 ? 5.0 : 10.0) * mag;
+}
+
+/* Ticks and their values on the bottom and left edges of a scatter panel. */
+static void axis_ticks(cairo_t *cr, double x0, double y0, double w, double h, const double lim[4])
+{
+    char lab[32];
+    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+    cairo_set_line_width(cr, 1.0);
+    for (int axis = 0; axis < 2; axis++) {
+        double lo = lim[2 * axis], hi = lim[2 * axis + 1], st = tick_step(hi - lo);
+        for (double v = ceil(lo / st) * st; v <= hi; v += st) {
+            double f = (v - lo) / (hi - lo);
+            snprintf(lab, sizeof lab, "%g", fabs(v) < 1e-9 * st ? 0.0 : v);
+            if (axis == 0) {
+                double px = x0 + f * w;
+                cairo_move_to(cr, px, y0 + h);
+                cairo_line_to(cr, px, y0 + h + 4);
+                cairo_stroke(cr);
+                text(cr, px, y0 + h + 13, 9, 0.5, lab);
+            } else {
+                double py = y0 + h - f * h;
+                cairo_move_to(cr, x0 - 4, py);
+                cairo_line_to(cr, x0, py);
+                cairo_stroke(cr);
+                text(cr, x0 - 5, py + 3, 9, 1.0, lab);
+            }
+        }
+    }
+}
+
 static int cmp_float(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
@@ -166,7 +202,7 @@ static mfm_err scatter_limits(const mfm_report *r, size_t p, double lim[4])
 
 mfm_err mfm_plot_scatter(const mfm_report *r, size_t p, mfm_png *out)
 {
-    enum { PW = 230, PH = 230, MX = 30, TOP = 44, BOT = 34, COLS = 4 };
+    enum { PW = 230, PH = 230, MX = 56, TOP = 44, BOT = 46, COLS = 4 };
     if (p >= r->n_pops || !r->pops[p].filled)
         return mfm_err_set(MFM_EINVAL, "plot: population %zu is not set", p);
     const mfm_report_pop *pp = &r->pops[p];
@@ -194,7 +230,7 @@ mfm_err mfm_plot_scatter(const mfm_report *r, size_t p, mfm_png *out)
         const float *xy;
         size_t np;
         char title[160];
-        double rgb[3] = {0.70, 0.70, 0.10}; /* control: olive, not in the method palette */
+        double rgb[3] = {0.80, 0.33, 0.0}; /* control: dark orange, readable on the grey truth */
         if (m == (size_t)-1) {
             if (!pp->control_np)
                 continue;
@@ -224,14 +260,15 @@ mfm_err mfm_plot_scatter(const mfm_report *r, size_t p, mfm_png *out)
         cairo_set_line_width(cr, 1.0);
         cairo_rectangle(cr, x0 + 0.5, y0 + 0.5, PW - 1, PH - 1);
         cairo_stroke(cr);
+        axis_ticks(cr, x0, y0, PW, PH, lim);
         cairo_set_source_rgb(cr, 0, 0, 0);
         text(cr, x0 + PW / 2.0, y0 - 8, 13, 0.5, title);
         char lab[64];
         snprintf(lab, sizeof lab, "PC1 of truth (%.0f%%)", pc1);
-        text(cr, x0 + PW / 2.0, y0 + PH + 16, 11, 0.5, lab);
+        text(cr, x0 + PW / 2.0, y0 + PH + 28, 11, 0.5, lab);
         snprintf(lab, sizeof lab, "PC2 (%.0f%%)", pc2);
         cairo_save(cr);
-        cairo_translate(cr, x0 - 6, y0 + PH / 2.0);
+        cairo_translate(cr, x0 - 34, y0 + PH / 2.0);
         cairo_rotate(cr, -PLOT_PI / 2);
         text(cr, 0, 0, 11, 0.5, lab);
         cairo_restore(cr);
@@ -447,4 +484,61 @@ cleanup:
     free(obs);
     free(order);
     return err;
+}
+
+/* y of value v on the loss plot's scale (log10 when logy). */
+static double loss_y(double v, bool logy) { return logy ? log10(v) : v; }
+
+mfm_err mfm_plot_loss(const mfm_report *r, mfm_png *out)
+{
+    enum { W = 760, H = 300, L = 70, R = 20, T = 34, B = 46 };
+    memset(out, 0, sizeof *out);
+    if (r->n_loss < 2)
+        return MFM_OK;
+    bool logy = true;
+    double x0 = r->loss_step[0], x1 = r->loss_step[r->n_loss - 1], lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < r->n_loss; i++)
+        logy &= r->loss[i] > 0 && r->loss_ema[i] > 0;
+    for (size_t i = 0; i < r->n_loss; i++)
+        for (int k = 0; k < 2; k++) {
+            double v = k ? r->loss_ema[i] : r->loss[i];
+            if (isfinite(v)) {
+                lo = fmin(lo, loss_y(v, logy));
+                hi = fmax(hi, loss_y(v, logy));
+            }
+        }
+    if (!(hi > lo))
+        hi = lo + 1.0;
+    if (!(x1 > x0))
+        x1 = x0 + 1.0;
+    cairo_surface_t *s;
+    cairo_t *cr = start(W, H, &s);
+    double pw = W - L - R, ph = H - T - B, lim[4] = {x0, x1, lo, hi};
+    cairo_set_source_rgb(cr, 0.97, 0.97, 0.97);
+    cairo_rectangle(cr, L, T, pw, ph);
+    cairo_fill(cr);
+    for (int k = 0; k < 2; k++) {
+        const double *v = k ? r->loss_ema : r->loss;
+        if (k)
+            cairo_set_source_rgb(cr, 0.12, 0.47, 0.71);
+        else
+            cairo_set_source_rgb(cr, 0.72, 0.72, 0.72);
+        cairo_set_line_width(cr, k ? 2.0 : 1.0);
+        for (size_t i = 0; i < r->n_loss; i++) {
+            double px = L + (r->loss_step[i] - x0) / (x1 - x0) * pw;
+            double py = T + ph - (loss_y(v[i], logy) - lo) / (hi - lo) * ph;
+            if (i == 0)
+                cairo_move_to(cr, px, py);
+            else
+                cairo_line_to(cr, px, py);
+        }
+        cairo_stroke(cr);
+    }
+    axis_ticks(cr, L, T, pw, ph, lim);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, L + pw / 2, H - 8, 11, 0.5, "training step");
+    text(cr, 10, 20, 13, 0.0, logy ? "training loss (grey) and its moving average (blue); "
+                                     "y: log10 of the loss"
+                                   : "training loss (grey) and its moving average (blue)");
+    return finish(s, cr, out, "loss curve");
 }

@@ -99,3 +99,22 @@ int mfm_report_compare_text(const mfm_report *r, size_t i, size_t a, size_t b, c
                     mfm_report_metrics[i].name, better ? w.wins_a : w.wins_b, w.n, w.p,
                     w.exact ? ", exact" : "", w.p < 0.05 ? "significant at 0.05" : "not significant");
 }
+
+mfm_err mfm_report_set_loss(mfm_report *r, const double *step, const double *loss,
+                            const double *ema, size_t n)
+{
+    free(r->loss_step);
+    free(r->loss);
+    free(r->loss_ema);
+    r->n_loss = 0;
+    r->loss_step = malloc((n ? n : 1) * sizeof *r->loss_step);
+    r->loss = malloc((n ? n : 1) * sizeof *r->loss);
+    r->loss_ema = malloc((n ? n : 1) * sizeof *r->loss_ema);
+    if (!r->loss_step || !r->loss || !r->loss_ema)
+        return mfm_err_set(MFM_ENOMEM, "report: out of memory");
+    memcpy(r->loss_step, step, n * sizeof *step);
+    memcpy(r->loss, loss, n * sizeof *loss);
+    memcpy(r->loss_ema, ema, n * sizeof *ema);
+    r->n_loss = n;
+    return MFM_OK;
+}

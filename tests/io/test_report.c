@@ -606,6 +606,36 @@ START_TEST(test_bad_use)
 }
 END_TEST
 
+/* A training log adds a loss-curve image; intervals show under the values. */
+START_TEST(test_loss_curve_and_intervals)
+{
+    make_tmpdir();
+    mfm_report r = {0};
+    build(&r, 0);
+    const double step[3] = {1, 2, 3}, loss[3] = {2.0, 1.0, 0.5}, ema[3] = {2.0, 1.8, 1.5};
+    ck_assert_int_eq(mfm_report_set_loss(&r, step, loss, ema, 3), MFM_OK);
+    mfm_metrics draws[4];
+    for (size_t b = 0; b < 4; b++) {
+        draws[b] = r.entries[0].m;
+        draws[b].w2 = 1.0 + (double)b; /* interval [1.075, 3.925] at 95 % */
+    }
+    r.ci_level = 0.95;
+    ck_assert_int_eq(mfm_report_set_intervals(&r, 0, 0, draws, 4), MFM_OK);
+    ck_assert_double_eq_tol(r.entries[0].ci_lo[1], 1.075, 1e-12);
+    ck_assert_double_eq_tol(r.entries[0].ci_hi[1], 3.925, 1e-12);
+    char path[512];
+    snprintf(path, sizeof path, "%s/report.html", tmpdir);
+    ck_assert_int_eq(mfm_report_write_html(&r, path), MFM_OK);
+    char *html = slurp(path, NULL);
+    ck_assert_ptr_nonnull(strstr(html, "alt=\"loss curve\""));
+    ck_assert_ptr_nonnull(strstr(html, "<td>1<br><small>[1.08, 3.92]</small></td>"));
+    ck_assert_uint_eq(check_pngs(html), 2 + 2 * NPOP);
+    free(html);
+    mfm_report_destroy(&r);
+    rm_tree(tmpdir);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("io-report");
@@ -620,6 +650,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, test_csv_rows);
     tcase_add_loop_test(tc, test_html_tables_and_images, 0, 2);
     tcase_add_test(tc, test_ties);
+    tcase_add_test(tc, test_loss_curve_and_intervals);
     tcase_add_test(tc, test_write_dir_failure_leaves_nothing);
     tcase_add_test(tc, test_bad_use);
     suite_add_tcase(s, tc);
