@@ -37,7 +37,12 @@ mfm_err eval_add_method(eval_state *s, const char *name, mfm_method_kind kind, c
     mfm_method_kind *nk = realloc(s->kinds, (s->n_methods + 1) * sizeof *nk);
     if (nk)
         s->kinds = nk;
-    if (!nm || !nk || !(s->methods[s->n_methods] = strdup(name)))
+    char **ng = realloc(s->groups, (s->n_methods + 1) * sizeof *ng);
+    if (ng) {
+        s->groups = ng;
+        ng[s->n_methods] = NULL;
+    }
+    if (!nm || !nk || !ng || !(s->methods[s->n_methods] = strdup(name)))
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     s->kinds[s->n_methods++] = kind;
     return MFM_OK;
@@ -49,6 +54,56 @@ static size_t method_index(const eval_state *s, const char *name)
         if (strcmp(s->methods[m], name) == 0)
             return m;
     return (size_t)-1;
+}
+
+/* Register file i's method.  A name already given by an earlier file is
+ * a seed replicate when both files carry different uns/seed: both are
+ * renamed "NAME seed=S" and grouped under NAME (averaged with their spread
+ * in the report).  Otherwise a clash is an error (eval_add_method). */
+static mfm_err add_replicate(eval_state *s, size_t i)
+{
+    pred_file *p = &s->pf[i];
+    const char *path = s->o->pred_paths[i];
+    mfm_err err;
+    if ((err = mfm_report_read_uns_string(path, "seed", &p->seed)) || !(p->base = strdup(p->name)))
+        return err ? err : mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t j = 0; j < i; j++) {
+        pred_file *q = &s->pf[j];
+        if (q->method_col || strcmp(q->base, p->base) != 0)
+            continue;
+        if (!p->seed || !q->seed || strcmp(p->seed, q->seed) == 0)
+            return mfm_err_set(MFM_EINVAL, "method name '%s' of '%s' is also that of '%s', and "
+                               "uns/seed does not tell them apart (%s, %s): set a distinct "
+                               "uns/method or uns/seed", p->base, path, s->o->pred_paths[j],
+                               p->seed ? p->seed : "none", q->seed ? q->seed : "none");
+        size_t m = s->n_methods;
+        for (size_t k = 0; k < s->n_methods; k++)
+            if (strcmp(s->methods[k], q->name) == 0)
+                m = k;
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s seed=%s", q->base, q->seed);
+        if (m < s->n_methods && strcmp(q->name, buf) != 0) { /* first replicate: rename it */
+            char *a = strdup(buf), *b = strdup(buf), *g = strdup(q->base);
+            if (!a || !b || !g) {
+                free(a), free(b), free(g);
+                return mfm_err_set(MFM_ENOMEM, "out of memory");
+            }
+            free(s->methods[m]);
+            s->methods[m] = a;
+            free(q->name);
+            q->name = b;
+            free(s->groups[m]);
+            s->groups[m] = g;
+        }
+        snprintf(buf, sizeof buf, "%s seed=%s", p->base, p->seed);
+        free(p->name);
+        if (!(p->name = strdup(buf)) || (err = eval_add_method(s, p->name, MFM_METHOD_PREDICTION, path)))
+            return err ? err : mfm_err_set(MFM_ENOMEM, "out of memory");
+        if (!(s->groups[s->n_methods - 1] = strdup(p->base)))
+            return mfm_err_set(MFM_ENOMEM, "out of memory");
+        return MFM_OK;
+    }
+    return eval_add_method(s, p->name, MFM_METHOD_PREDICTION, path);
 }
 
 /* Open prediction file i, check its features, group its cells, register
@@ -102,7 +157,7 @@ static mfm_err open_pred(eval_state *s, size_t i)
                 goto cleanup;
             }
         }
-        err = eval_add_method(s, p->name, MFM_METHOD_PREDICTION, path);
+        err = add_replicate(s, i);
     } else {
         for (size_t g = 0; g < p->g.n_groups && !err; g++) {
             const char *name = p->g.vals[g * p->g.n_keys];
@@ -266,10 +321,15 @@ static void state_free(eval_state *s)
             mfm_h5ad_close(s->pf[i].f);
             mfm_groups_destroy(&s->pf[i].g);
             free(s->pf[i].name);
+            free(s->pf[i].base);
+            free(s->pf[i].seed);
         }
     free(s->pf);
-    for (size_t m = 0; m < s->n_methods; m++)
+    for (size_t m = 0; m < s->n_methods; m++) {
         free(s->methods[m]);
+        free(s->groups ? s->groups[m] : NULL);
+    }
+    free(s->groups);
     free(s->methods);
     free(s->kinds);
     free(s->pp);
@@ -445,6 +505,7 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
             pop_keys[p * s.nk + k] = s.tg.vals[s.pop_group[p] * s.nk + k];
     if ((err = mfm_report_init(r, s.d, (const char *const *)s.tfeat, s.nk, s.keys, s.n_methods,
                                (const char *const *)s.methods, s.kinds, s.n_pops, pop_keys)) ||
+        (err = mfm_report_set_groups(r, (const char *const *)s.groups)) ||
         (err = mfm_report_set_provenance(r, o->version, o->command_line, o->cap, o->seed,
                                          o->mmd_gammas)) ||
         (err = mfm_report_add_input(r, o->truth_path)))

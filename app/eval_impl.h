@@ -14,6 +14,8 @@ typedef struct pred_file {
     mfm_groups g;
     bool method_col;  /* groups keyed by (method, by...) */
     char *name;       /* method name when !method_col, owned */
+    char *base;       /* name before a seed suffix (uns/method or file name), owned */
+    char *seed;       /* uns/seed as text, or NULL; owned */
 } pred_file;
 
 typedef struct pred_pop {
@@ -34,6 +36,7 @@ typedef struct eval_state {
     pred_file *pf;
     char **methods;    /* (n_methods) owned */
     mfm_method_kind *kinds;
+    char **groups;     /* (n_methods) base name of a seed replicate, or NULL; owned */
     size_t n_methods;
     pred_pop *pp;
     size_t n_pp;

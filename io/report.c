@@ -114,6 +114,7 @@ void mfm_report_destroy(mfm_report *r)
     free_strs(r->keys, r->n_keys);
     free_strs(r->methods, r->n_methods);
     free(r->kinds);
+    free_strs(r->groups, r->groups ? r->n_methods : 0);
     if (r->pops) {
         for (size_t p = 0; p < r->n_pops; p++) {
             mfm_report_pop *pp = &r->pops[p];

@@ -67,6 +67,7 @@ typedef struct mfm_report {
     size_t n_methods;
     char **methods;       /* (n_methods) */
     mfm_method_kind *kinds;
+    char **groups;        /* (n_methods) seed-replicate group of each method or NULL; NULL if none */
     size_t n_pops;
     mfm_report_pop *pops;       /* (n_pops) */
     mfm_report_entry *entries;  /* (n_pops, n_methods): entries[p * n_methods + m] */
@@ -167,6 +168,18 @@ extern const size_t mfm_report_headline[MFM_REPORT_NHEADLINE];
 /* The strongest baseline (kind MFM_METHOD_BASELINE) on metric i: best mean
  * over the populations, or (size_t)-1. */
 size_t mfm_report_strongest_baseline(const mfm_report *r, size_t i);
+
+/* Seed replicates: groups[m] (n_methods entries, NULL entries for methods
+ * that are not replicates; copied) names the method that m is one seed of.
+ * The writers add each group's mean and standard deviation over its seeds.
+ * Errors: MFM_ENOMEM. */
+mfm_err mfm_report_set_groups(mfm_report *r, const char *const *groups);
+
+/* Mean and sample standard deviation over the seeds of group g (a name in
+ * r->groups) of the per-seed method means of metric i; *n_seeds gets the
+ * count.  NaN when undefined. */
+void mfm_report_group_stats(const mfm_report *r, const char *g, size_t i, double *mean, double *sd,
+                            size_t *n_seeds);
 
 /* The training log of the model behind the predictions (n rows of step,
  * loss and its moving average; copied), drawn as the loss curve.

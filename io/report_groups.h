@@ -32,10 +32,11 @@ size_t mfm_groups_find(const mfm_groups *g, const char *const *vals);
 /* Free and zero; safe on a zeroed struct. */
 void mfm_groups_destroy(mfm_groups *g);
 
-/* Read the scalar string uns/KEY of the .h5ad at path into *out (caller
- * frees); *out stays NULL when uns/KEY does not exist.  KEY must not
- * contain '/'.  Errors: MFM_EIO (file does not open as HDF5), MFM_EFORMAT
- * (uns/KEY is not a string), MFM_EINVAL (bad key), MFM_ENOMEM.  O(1). */
+/* Read the scalar uns/KEY of the .h5ad at path into *out as text (caller
+ * frees): a string as it is, a number as "%.17g" (e.g. uns/seed = "3");
+ * *out stays NULL when uns/KEY does not exist.  KEY must not contain '/'.
+ * Errors: MFM_EIO (file does not open as HDF5), MFM_EFORMAT (uns/KEY is
+ * neither a string nor a number), MFM_EINVAL (bad key), MFM_ENOMEM.  O(1). */
 mfm_err mfm_report_read_uns_string(const char *path, const char *key, char **out);
 
 #endif

@@ -95,6 +95,33 @@ static void metric_header(FILE *f)
                 mfm_report_metrics[i].higher_better ? "&uarr;" : "&darr;");
 }
 
+/* One row per group of seed replicates: mean ± standard deviation over
+ * the seeds of each method mean. */
+static void seed_rows(FILE *f, const mfm_report *r)
+{
+    for (size_t m = 0; r->groups && m < r->n_methods; m++) {
+        bool first = r->groups[m] != NULL;
+        for (size_t k = 0; first && k < m; k++)
+            first = !(r->groups[k] && strcmp(r->groups[k], r->groups[m]) == 0);
+        if (!first)
+            continue;
+        size_t n = 0;
+        double mean, sd;
+        mfm_report_group_stats(r, r->groups[m], 0, &mean, &sd, &n);
+        fputs("<tr class=\"seeds\"><td class=\"l\">", f);
+        esc(f, r->groups[m]);
+        fprintf(f, " (mean &plusmn; sd of %zu seeds)</td><td class=\"l\">prediction</td><td></td>", n);
+        for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
+            mfm_report_group_stats(r, r->groups[m], i, &mean, &sd, &n);
+            if (isfinite(mean))
+                fprintf(f, "<td>%.4g &plusmn; %.2g</td>", mean, isfinite(sd) ? sd : 0.0);
+            else
+                fputs("<td>n/a</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+}
+
 static void summary_table(FILE *f, const mfm_report *r)
 {
     /* Best value per metric (ties are all highlighted). */
@@ -127,6 +154,7 @@ static void summary_table(FILE *f, const mfm_report *r)
                      tied(mfm_report_metric_value(&mean, i), bestv[i]));
         fputs("</tr>\n", f);
     }
+    seed_rows(f, r);
     fputs("</table>\n<p class=\"meta\">Mean over the populations each method was evaluated on. "
           "Green: best method per metric (&darr; lower is better, &uarr; higher is better); the "
           "oracle mean shift uses the true mean, so it is shown as a reference and never "

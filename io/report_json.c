@@ -117,6 +117,36 @@ static json_t *comparisons_arr(const mfm_report *r, bool *ok)
     return arr;
 }
 
+/* {group: {n_seeds, methods: [...], mean: {metric: v}, sd: {metric: v}}}. */
+static json_t *seed_groups_obj(const mfm_report *r, bool *ok)
+{
+    json_t *o = json_object();
+    for (size_t m = 0; o && m < r->n_methods; m++) {
+        if (!r->groups[m] || json_object_get(o, r->groups[m]))
+            continue;
+        json_t *g = json_object(), *ms = json_array(), *mean = json_object(), *sd = json_object();
+        size_t n = 0;
+        for (size_t k = 0; k < r->n_methods; k++)
+            if (r->groups[k] && strcmp(r->groups[k], r->groups[m]) == 0)
+                push(ms, json_string(r->methods[k]), ok);
+        for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
+            double mu, s;
+            mfm_report_group_stats(r, r->groups[m], i, &mu, &s, &n);
+            put(mean, mfm_report_metrics[i].name, num(mu), ok);
+            put(sd, mfm_report_metrics[i].name, num(s), ok);
+        }
+        mfm_report_group_stats(r, r->groups[m], 0, &(double){0}, &(double){0}, &n);
+        put(g, "n_seeds", json_integer((json_int_t)n), ok);
+        put(g, "methods", ms, ok);
+        put(g, "mean", mean, ok);
+        put(g, "sd", sd, ok);
+        put(o, r->groups[m], g, ok);
+    }
+    if (!o)
+        *ok = false;
+    return o;
+}
+
 static const char *kind_name(mfm_method_kind k)
 {
     switch (k) {
@@ -251,6 +281,8 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
     }
     put(root, "best_method", best, &ok);
     put(root, "comparisons", comparisons_arr(r, &ok), &ok);
+    if (r->groups)
+        put(root, "seed_groups", seed_groups_obj(r, &ok), &ok);
     json_t *unc = json_object();
     if (unc) {
         put(unc, "bootstrap_draws", json_integer((json_int_t)r->n_boot), &ok);

@@ -118,3 +118,41 @@ mfm_err mfm_report_set_loss(mfm_report *r, const double *step, const double *los
     r->n_loss = n;
     return MFM_OK;
 }
+
+mfm_err mfm_report_set_groups(mfm_report *r, const char *const *groups)
+{
+    bool any = false;
+    for (size_t m = 0; groups && m < r->n_methods; m++)
+        any |= groups[m] != NULL;
+    if (!any)
+        return MFM_OK;
+    if (!(r->groups = calloc(r->n_methods, sizeof *r->groups)))
+        return mfm_err_set(MFM_ENOMEM, "report: out of memory");
+    for (size_t m = 0; m < r->n_methods; m++)
+        if (groups[m] && !(r->groups[m] = strdup(groups[m])))
+            return mfm_err_set(MFM_ENOMEM, "report: out of memory");
+    return MFM_OK;
+}
+
+void mfm_report_group_stats(const mfm_report *r, const char *g, size_t i, double *mean, double *sd,
+                            size_t *n_seeds)
+{
+    double s = 0, ss = 0;
+    size_t k = 0;
+    for (size_t m = 0; r->groups && m < r->n_methods; m++) {
+        if (!r->groups[m] || strcmp(r->groups[m], g) != 0)
+            continue;
+        mfm_metrics mm;
+        size_t c;
+        mfm_report_method_mean(r, m, &mm, &c);
+        double v = mfm_report_metric_value(&mm, i);
+        if (c == 0 || !isfinite(v))
+            continue;
+        s += v;
+        ss += v * v;
+        k++;
+    }
+    *n_seeds = k;
+    *mean = k ? s / (double)k : NAN;
+    *sd = k > 1 ? sqrt(fmax(0.0, (ss - s * s / (double)k) / (double)(k - 1))) : NAN;
+}

@@ -79,6 +79,8 @@ typedef struct cellspec {
 
 /* Write an .h5ad with NCELL cells per spec; feature names fn (NULL: feats);
  * uns/method if uns_method; a NaN planted in the first cell if nan. */
+static long uns_seed = -1; /* >= 0: write_file also writes uns/seed */
+
 static void write_file(const char *name, const cellspec *specs, size_t ns, const char *uns_method,
                        const char *const *fn, int nan, int with_split)
 {
@@ -130,6 +132,8 @@ static void write_file(const char *name, const cellspec *specs, size_t ns, const
                          MFM_OK);
     if (uns_method)
         ck_assert_int_eq(mfm_h5ad_write_uns_string(w, "method", uns_method), MFM_OK);
+    if (uns_seed >= 0)
+        ck_assert_int_eq(mfm_h5ad_write_uns_i64(w, "seed", uns_seed), MFM_OK);
     ck_assert_int_eq(mfm_h5ad_writer_commit(&w), MFM_OK);
     free(x);
     free(pc);
@@ -334,6 +338,38 @@ START_TEST(test_additive_combination)
 }
 END_TEST
 
+/* Two files of one method with different uns/seed are seeds of it: named
+ * "MFM seed=S", grouped, averaged with their spread; equal seeds clash. */
+START_TEST(test_seed_replicates)
+{
+    /* The stand-in metrics report W1 = n_pred: 40 cells for seed 1, 80 for seed 2. */
+    const cellspec one[] = {{2, 1, NULL}}, two[] = {{2, 1, NULL}, {2, 1, NULL}};
+    uns_seed = 1;
+    write_file("seed1.h5ad", one, 1, "MFM", NULL, 0, 0);
+    uns_seed = 2;
+    write_file("seed2.h5ad", two, 2, "MFM", NULL, 0, 0);
+    write_file("seed2b.h5ad", two, 2, "MFM", NULL, 0, 0);
+    uns_seed = -1;
+    mfm_report r = {0};
+    const char *preds[] = {"seed1.h5ad", "seed2.h5ad"};
+    ck_assert_msg(run(&r, preds, 2, 1, "condition") == MFM_OK, "%s", mfm_err_msg());
+    size_t a = method_of(&r, "MFM seed=1"), b = method_of(&r, "MFM seed=2");
+    ck_assert_str_eq(r.groups[a], "MFM");
+    ck_assert_str_eq(r.groups[b], "MFM");
+    double mean, sd;
+    size_t n;
+    mfm_report_group_stats(&r, "MFM", 0, &mean, &sd, &n);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_double_eq_tol(mean, 60.0, 1e-9);
+    ck_assert_double_eq_tol(sd, 40.0 / sqrt(2.0), 1e-9);
+    mfm_report_destroy(&r);
+    const char *same[] = {"seed2.h5ad", "seed2b.h5ad"};
+    ck_assert_int_eq(run(&r, same, 2, 1, "condition"), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "does not tell them apart"));
+    mfm_report_destroy(&r);
+}
+END_TEST
+
 START_TEST(test_cells_without_key_values_are_reported)
 {
     mfm_report r = {0};
@@ -487,6 +523,7 @@ static Suite *eval_suite(void)
     tcase_add_test(tc, test_no_training_targets);
     tcase_add_test(tc, test_read_uns_string);
     tcase_add_loop_test(tc, test_additive_combination, 0, 2);
+    tcase_add_test(tc, test_seed_replicates);
     tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, test_unpaired_and_duplicate);
     suite_add_tcase(s, tc);
