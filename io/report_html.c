@@ -21,6 +21,7 @@ static const char *const css =
     "th{background:#f0f0f0}td.l,th.l{text-align:left}\n"
     "td.best{background:#c8f0c8;font-weight:bold}\n"
     "tr.oracle td{color:#777;font-style:italic}\n"
+    "div.wide{overflow-x:auto;max-width:100%}tr.seeds td{background:#eef4fb}\n"
     ".meta{color:#555}.note{color:#8a5a00}\n"
     "img{max-width:100%;border:1px solid #ddd;margin:6px 0}\n"
     "code,pre{background:#f6f6f6;padding:2px 4px;white-space:pre-wrap;word-break:break-all}\n";
@@ -136,7 +137,7 @@ static void summary_table(FILE *f, const mfm_report *r)
             bestv[i] = mfm_report_metric_value(&mean, i);
         }
     }
-    fputs("<table id=\"summary\">\n<tr><th class=\"l\">method</th><th class=\"l\">kind</th>"
+    fputs("<div class=\"wide\"><table id=\"summary\">\n<tr><th class=\"l\">method</th><th class=\"l\">kind</th>"
           "<th>populations</th>", f);
     metric_header(f);
     fputs("</tr>\n", f);
@@ -155,7 +156,7 @@ static void summary_table(FILE *f, const mfm_report *r)
         fputs("</tr>\n", f);
     }
     seed_rows(f, r);
-    fputs("</table>\n<p class=\"meta\">Mean over the populations each method was evaluated on. "
+    fputs("</table></div>\n<p class=\"meta\">Mean over the populations each method was evaluated on. "
           "Green: best method per metric (&darr; lower is better, &uarr; higher is better); the "
           "oracle mean shift uses the true mean, so it is shown as a reference and never "
           "highlighted.</p>\n", f);
@@ -217,8 +218,9 @@ static void comparisons(FILE *f, const mfm_report *r)
     bool any = false;
     for (size_t a = 0; a < r->n_methods; a++)
         for (size_t b = a + 1; b < r->n_methods; b++) {
-            if (r->kinds[a] == MFM_METHOD_ORACLE || r->kinds[b] == MFM_METHOD_ORACLE)
-                continue;
+            if (r->kinds[a] == MFM_METHOD_ORACLE || r->kinds[b] == MFM_METHOD_ORACLE ||
+                (r->kinds[a] != MFM_METHOD_PREDICTION && r->kinds[b] != MFM_METHOD_PREDICTION))
+                continue; /* baseline vs baseline: in report.json only */
             for (size_t h = 0; h < MFM_REPORT_NHEADLINE; h++) {
                 mfm_wilcoxon w;
                 size_t i = mfm_report_headline[h];
@@ -229,7 +231,8 @@ static void comparisons(FILE *f, const mfm_report *r)
                           "Wilcoxon signed-rank test over the populations both methods were "
                           "evaluated on (two-sided; zero differences dropped; exact null "
                           "distribution for up to 25 populations without ties, else the normal "
-                          "approximation).</p>\n<ul class=\"cmp\">\n", f);
+                          "approximation). Pairs with a prediction; report.json has every pair on every "
+                          "metric.</p>\n<ul class=\"cmp\">\n", f);
                 any = true;
                 mfm_report_compare_text(r, i, a, b, text, sizeof text);
                 fputs("<li>", f);
@@ -243,7 +246,7 @@ static void comparisons(FILE *f, const mfm_report *r)
 
 static void population_table(FILE *f, const mfm_report *r)
 {
-    fputs("<table id=\"populations\">\n<tr><th class=\"l\">population</th><th class=\"l\">method</th>"
+    fputs("<div class=\"wide\"><table id=\"populations\">\n<tr><th class=\"l\">population</th><th class=\"l\">method</th>"
           "<th>n pred</th><th>n true</th>", f);
     metric_header(f);
     fputs("</tr>\n", f);
@@ -282,7 +285,7 @@ static void population_table(FILE *f, const mfm_report *r)
             fputs("</tr>\n", f);
         }
     }
-    fputs("</table>\n", f);
+    fputs("</table></div>\n", f);
 }
 
 static void header(FILE *f, const mfm_report *r)
