@@ -388,7 +388,7 @@ static mfm_err eval_population(eval_state *s, mfm_report *r, size_t p, bool base
             return mfm_err_set(MFM_ENOMEM, "out of memory");
         err = mfm_changed_features(order, *truth, n_true, *ctl, n_ctl, s->d);
         if (!err)
-            err = mfm_report_set_changed(r, p, order);
+            err = mfm_report_set_changed(r, p, order, *truth, n_true, *ctl, n_ctl);
         free(order);
         if (err)
             return err;

@@ -126,6 +126,8 @@ void mfm_report_destroy(mfm_report *r)
             free(pp->truth_mean);
             free(pp->control_mean);
             free(pp->changed);
+            free(pp->truth_hist);
+            free(pp->control_hist);
         }
         free(r->pops);
     }
@@ -133,6 +135,7 @@ void mfm_report_destroy(mfm_report *r)
         for (size_t i = 0; i < r->n_pops * r->n_methods; i++) {
             free(r->entries[i].xy);
             free(r->entries[i].mean);
+            free(r->entries[i].hist);
         }
         free(r->entries);
     }
@@ -309,6 +312,14 @@ mfm_err mfm_report_set_result(mfm_report *r, size_t p, size_t m, const float *pr
         mfm_delta_metrics_clear(&e->m);
     for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
         e->ci_lo[i] = e->ci_hi[i] = NAN;
+    if (pp->n_hist) {
+        const size_t nb = MFM_REPORT_HIST_BINS;
+        if (!e->hist && !(e->hist = malloc(pp->n_hist * nb * sizeof *e->hist)))
+            return mfm_err_set(MFM_ENOMEM, "report: out of memory");
+        for (size_t f = 0; f < pp->n_hist; f++)
+            mfm_report_histogram(e->hist + f * nb, pred, n_pred, r->d, pp->changed[f],
+                                 pp->hist_lo[f], pp->hist_hi[f]);
+    }
     e->present = true;
 cleanup:
     return err;

@@ -25,6 +25,8 @@
 
 #define MFM_REPORT_PLOT_POINTS 1500
 #define MFM_REPORT_NMETRICS_MAX 24
+#define MFM_REPORT_HIST_FEATS 6  /* per-feature distributions drawn per population */
+#define MFM_REPORT_HIST_BINS 40
 
 /* What a method is: a model's prediction, a trivial baseline, or the oracle
  * baseline that uses the truth (never highlighted as "best"). */
@@ -47,6 +49,9 @@ typedef struct mfm_report_pop {
     double *control_mean; /* (d), NULL if no control */
     size_t *changed;      /* (d) features by decreasing observed standardised
                            * mean shift (mfm_changed_features), NULL if no control */
+    size_t n_hist;        /* features with histograms: the top changed ones */
+    double hist_lo[MFM_REPORT_HIST_FEATS], hist_hi[MFM_REPORT_HIST_FEATS]; /* bin range */
+    double *truth_hist, *control_hist; /* (n_hist, MFM_REPORT_HIST_BINS) densities */
 } mfm_report_pop;
 
 typedef struct mfm_report_entry {
@@ -55,6 +60,7 @@ typedef struct mfm_report_entry {
     float *xy;           /* (np, 2) projected subsample of the prediction */
     size_t np;
     double *mean;        /* (d) per-feature mean of the prediction */
+    double *hist;        /* (n_hist, MFM_REPORT_HIST_BINS) densities, NULL if none */
     bool has_ci;         /* bootstrap intervals were set */
     double ci_lo[MFM_REPORT_NMETRICS_MAX], ci_hi[MFM_REPORT_NMETRICS_MAX]; /* NaN: none */
 } mfm_report_entry;
@@ -137,9 +143,18 @@ mfm_err mfm_report_set_provenance(mfm_report *r, const char *version, const char
 
 /* Store the changed-feature order (d, copied) of population p, which
  * needs a control; later mfm_report_set_result calls then fill the delta
- * metrics (mfm_delta_metrics) of each method from the means.  Errors:
- * MFM_EINVAL (p out of range, population without control), MFM_ENOMEM. */
-mfm_err mfm_report_set_changed(mfm_report *r, size_t p, const size_t *order);
+ * metrics (mfm_delta_metrics) of each method from the means and the
+ * histograms of the MFM_REPORT_HIST_FEATS most changed features.  truth
+ * (n_truth, d) and control (n_control, d), borrowed, give those features'
+ * range (their 0.5 and 99.5 % quantiles) and their own histograms.
+ * Errors: MFM_EINVAL (p out of range, population without control), MFM_ENOMEM. */
+mfm_err mfm_report_set_changed(mfm_report *r, size_t p, const size_t *order, const float *truth,
+                               size_t n_truth, const float *control, size_t n_control);
+
+/* Density histogram (MFM_REPORT_HIST_BINS bins over [lo, hi]; values
+ * outside fall in the end bins) of column j of x (n, d) into h. */
+void mfm_report_histogram(double *h, const float *x, size_t n, size_t d, size_t j, double lo,
+                          double hi);
 
 /* Percentile intervals (level r->ci_level) of every metric of (p, m) from
  * B bootstrap draws (mfm_metrics_bootstrap); metrics the draws leave NaN

@@ -373,6 +373,10 @@ mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
         if (png.len == 0)
             fputs("<p class=\"meta\">No control population: mean-shift plot not drawn.</p>\n", f);
         mfm_png_free(&png);
+        if ((err = mfm_plot_feature_hists(r, p, &png)) ||
+            (err = image(f, &png, "per-feature distributions")))
+            goto cleanup;
+        mfm_png_free(&png);
     }
     fputs("</body>\n</html>\n", f);
     if (ferror(f))

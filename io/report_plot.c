@@ -542,3 +542,84 @@ mfm_err mfm_plot_loss(const mfm_report *r, mfm_png *out)
                                    : "training loss (grey) and its moving average (blue)");
     return finish(s, cr, out, "loss curve");
 }
+
+/* One histogram h (MFM_REPORT_HIST_BINS densities over the panel's range)
+ * as a step line in the current colour, y scaled by ymax. */
+static void hist_line(cairo_t *cr, const double *h, double x0, double y0, double w, double hgt,
+                      double ymax)
+{
+    const size_t nb = MFM_REPORT_HIST_BINS;
+    for (size_t k = 0; k < nb; k++) {
+        double xa = x0 + w * (double)k / (double)nb, xb = x0 + w * (double)(k + 1) / (double)nb;
+        double y = y0 + hgt - hgt * fmin(h[k] / ymax, 1.0);
+        if (k == 0)
+            cairo_move_to(cr, xa, y);
+        else
+            cairo_line_to(cr, xa, y);
+        cairo_line_to(cr, xb, y);
+    }
+    cairo_stroke(cr);
+}
+
+mfm_err mfm_plot_feature_hists(const mfm_report *r, size_t p, mfm_png *out)
+{
+    enum { PW = 260, PH = 150, MX = 40, TOP = 70, GAP = 56, COLS = 3 };
+    const size_t nb = MFM_REPORT_HIST_BINS;
+    memset(out, 0, sizeof *out);
+    if (p >= r->n_pops)
+        return mfm_err_set(MFM_EINVAL, "plot: population %zu is not set", p);
+    const mfm_report_pop *pp = &r->pops[p];
+    if (pp->n_hist == 0)
+        return MFM_OK;
+    size_t rows = (pp->n_hist + COLS - 1) / COLS;
+    int w = COLS * (PW + MX) + MX, h = (int)(TOP + rows * (PH + GAP));
+    cairo_surface_t *s;
+    cairo_t *cr = start(w, h, &s);
+    legend(cr, r, MX, 34, w - 10);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, 10, 18, 13, 0.0, "per-feature distributions of the most changed features "
+                              "(grey fill: truth; orange dashes: control; lines: methods)");
+    for (size_t f = 0; f < pp->n_hist; f++) {
+        double x0 = MX + (double)(f % COLS) * (PW + MX), y0 = TOP + (double)(f / COLS) * (PH + GAP);
+        double ymax = 0;
+        for (size_t k = 0; k < nb; k++)
+            ymax = fmax(ymax, fmax(pp->truth_hist[f * nb + k], pp->control_hist[f * nb + k]));
+        for (size_t m = 0; m < r->n_methods; m++) {
+            const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
+            for (size_t k = 0; e->present && e->hist && k < nb; k++)
+                ymax = fmax(ymax, e->hist[f * nb + k]);
+        }
+        ymax = ymax > 0 ? 1.05 * ymax : 1.0;
+        cairo_set_source_rgb(cr, 0.97, 0.97, 0.97);
+        cairo_rectangle(cr, x0, y0, PW, PH);
+        cairo_fill(cr);
+        cairo_set_source_rgba(cr, 0.1, 0.1, 0.1, 0.25); /* truth: filled */
+        for (size_t k = 0; k < nb; k++) {
+            double bh = PH * fmin(pp->truth_hist[f * nb + k] / ymax, 1.0);
+            cairo_rectangle(cr, x0 + PW * (double)k / nb, y0 + PH - bh, (double)PW / nb, bh);
+        }
+        cairo_fill(cr);
+        double dash[2] = {4, 3};
+        cairo_set_dash(cr, dash, 2, 0);
+        cairo_set_line_width(cr, 1.5);
+        cairo_set_source_rgb(cr, 0.80, 0.33, 0.0);
+        hist_line(cr, pp->control_hist + f * nb, x0, y0, PW, PH, ymax);
+        cairo_set_dash(cr, NULL, 0, 0);
+        for (size_t m = 0; m < r->n_methods; m++) {
+            const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
+            if (!e->present || !e->hist || r->kinds[m] == MFM_METHOD_ORACLE)
+                continue;
+            double rgb[3];
+            mfm_plot_method_rgb(m, rgb);
+            cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+            hist_line(cr, e->hist + f * nb, x0, y0, PW, PH, ymax);
+        }
+        double lim[4] = {pp->hist_lo[f], pp->hist_hi[f], 0, ymax};
+        axis_ticks(cr, x0, y0, PW, PH, lim);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        char title[160];
+        snprintf(title, sizeof title, "%.60s (rank %zu)", r->features[pp->changed[f]], f + 1);
+        text(cr, x0 + PW / 2.0, y0 - 6, 12, 0.5, title);
+    }
+    return finish(s, cr, out, "feature distributions");
+}

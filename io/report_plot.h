@@ -46,4 +46,10 @@ void mfm_plot_method_rgb(size_t m, double rgb[3]);
  * mfm_plot_scatter. */
 mfm_err mfm_plot_loss(const mfm_report *r, mfm_png *out);
 
+/* Density histograms of population p's most changed features (by name):
+ * truth filled grey, control dashed, one line per non-oracle method.  An
+ * empty png when the population has none (no control).  Errors as
+ * mfm_plot_scatter. */
+mfm_err mfm_plot_feature_hists(const mfm_report *r, size_t p, mfm_png *out);
+
 #endif

@@ -8,14 +8,62 @@
 #include <stdlib.h>
 #include <string.h>
 
-mfm_err mfm_report_set_changed(mfm_report *r, size_t p, const size_t *order)
+void mfm_report_histogram(double *h, const float *x, size_t n, size_t d, size_t j, double lo,
+                          double hi)
+{
+    const size_t nb = MFM_REPORT_HIST_BINS;
+    double w = (hi - lo) / (double)nb;
+    memset(h, 0, nb * sizeof *h);
+    for (size_t i = 0; i < n; i++) {
+        double b = w > 0 ? floor(((double)x[i * d + j] - lo) / w) : 0;
+        size_t k = b < 0 ? 0 : b >= (double)nb ? nb - 1 : (size_t)b;
+        h[k] += 1.0;
+    }
+    for (size_t k = 0; k < nb; k++)
+        h[k] /= (double)(n ? n : 1) * (w > 0 ? w : 1.0);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+mfm_err mfm_report_set_changed(mfm_report *r, size_t p, const size_t *order, const float *truth,
+                               size_t n_truth, const float *control, size_t n_control)
 {
     if (p >= r->n_pops || !r->pops[p].control_mean)
         return mfm_err_set(MFM_EINVAL, "report: population %zu has no control for changed features", p);
     mfm_report_pop *pp = &r->pops[p];
+    const size_t nb = MFM_REPORT_HIST_BINS, nf = r->d < MFM_REPORT_HIST_FEATS ? r->d : MFM_REPORT_HIST_FEATS;
     if (!pp->changed && !(pp->changed = malloc(r->d * sizeof *pp->changed)))
         return mfm_err_set(MFM_ENOMEM, "report: out of memory");
     memcpy(pp->changed, order, r->d * sizeof *order);
+    free(pp->truth_hist);
+    free(pp->control_hist);
+    pp->truth_hist = malloc(nf * nb * sizeof *pp->truth_hist);
+    pp->control_hist = malloc(nf * nb * sizeof *pp->control_hist);
+    double *v = malloc((n_truth + n_control) * sizeof *v);
+    if (!pp->truth_hist || !pp->control_hist || !v) {
+        free(v);
+        return mfm_err_set(MFM_ENOMEM, "report: out of memory");
+    }
+    for (size_t f = 0; f < nf; f++) {
+        size_t j = order[f], n = 0;
+        for (size_t i = 0; i < n_truth; i++)
+            v[n++] = truth[i * r->d + j];
+        for (size_t i = 0; i < n_control; i++)
+            v[n++] = control[i * r->d + j];
+        qsort(v, n, sizeof *v, cmp_dbl);
+        pp->hist_lo[f] = mfm_quantile_sorted(v, n, 0.005);
+        pp->hist_hi[f] = mfm_quantile_sorted(v, n, 0.995);
+        mfm_report_histogram(pp->truth_hist + f * nb, truth, n_truth, r->d, j, pp->hist_lo[f],
+                             pp->hist_hi[f]);
+        mfm_report_histogram(pp->control_hist + f * nb, control, n_control, r->d, j,
+                             pp->hist_lo[f], pp->hist_hi[f]);
+    }
+    pp->n_hist = nf;
+    free(v);
     return MFM_OK;
 }
 

@@ -184,6 +184,8 @@ START_TEST(test_eval_matches_reference)
     html[n] = '\0';
     fclose(f);
     ck_assert_ptr_nonnull(strstr(html, "data:image/png;base64,"));
+    /* the population has a control: distributions of its top changed markers */
+    ck_assert_ptr_nonnull(strstr(html, "alt=\"per-feature distributions\""));
     ck_assert_ptr_nonnull(strstr(html, "<table id=\"summary\">"));
     remove_dir();
 }
