@@ -151,8 +151,9 @@ mfm_err mfm_report_set_provenance(mfm_report *r, const char *version, const char
 mfm_err mfm_report_set_changed(mfm_report *r, size_t p, const size_t *order, const float *truth,
                                size_t n_truth, const float *control, size_t n_control);
 
-/* Density histogram (MFM_REPORT_HIST_BINS bins over [lo, hi]; values
- * outside fall in the end bins) of column j of x (n, d) into h. */
+/* Density histogram (MFM_REPORT_HIST_BINS bins over [lo, hi], normalised
+ * by all n values; values outside [lo, hi] are not counted) of column j of
+ * x (n, d) into h. */
 void mfm_report_histogram(double *h, const float *x, size_t n, size_t d, size_t j, double lo,
                           double hi);
 

@@ -230,7 +230,7 @@ mfm_err mfm_plot_scatter(const mfm_report *r, size_t p, mfm_png *out)
         const float *xy;
         size_t np;
         char title[160];
-        double rgb[3] = {0.80, 0.33, 0.0}; /* control: dark orange, readable on the grey truth */
+        double rgb[3] = {0.55, 0.0, 0.35}; /* control: dark magenta, not in the method palette */
         if (m == (size_t)-1) {
             if (!pp->control_np)
                 continue;
@@ -578,7 +578,7 @@ mfm_err mfm_plot_feature_hists(const mfm_report *r, size_t p, mfm_png *out)
     legend(cr, r, MX, 34, w - 10);
     cairo_set_source_rgb(cr, 0, 0, 0);
     text(cr, 10, 18, 13, 0.0, "per-feature distributions of the most changed features "
-                              "(grey fill: truth; orange dashes: control; lines: methods)");
+                              "(grey: truth; magenta dashes: control; lines: methods)");
     for (size_t f = 0; f < pp->n_hist; f++) {
         double x0 = MX + (double)(f % COLS) * (PW + MX), y0 = TOP + (double)(f / COLS) * (PH + GAP);
         double ymax = 0;
@@ -599,12 +599,7 @@ mfm_err mfm_plot_feature_hists(const mfm_report *r, size_t p, mfm_png *out)
             cairo_rectangle(cr, x0 + PW * (double)k / nb, y0 + PH - bh, (double)PW / nb, bh);
         }
         cairo_fill(cr);
-        double dash[2] = {4, 3};
-        cairo_set_dash(cr, dash, 2, 0);
         cairo_set_line_width(cr, 1.5);
-        cairo_set_source_rgb(cr, 0.80, 0.33, 0.0);
-        hist_line(cr, pp->control_hist + f * nb, x0, y0, PW, PH, ymax);
-        cairo_set_dash(cr, NULL, 0, 0);
         for (size_t m = 0; m < r->n_methods; m++) {
             const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
             if (!e->present || !e->hist || r->kinds[m] == MFM_METHOD_ORACLE)
@@ -614,6 +609,12 @@ mfm_err mfm_plot_feature_hists(const mfm_report *r, size_t p, mfm_png *out)
             cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
             hist_line(cr, e->hist + f * nb, x0, y0, PW, PH, ymax);
         }
+        double dash[2] = {4, 3}; /* control on top: identity draws the same line */
+        cairo_set_dash(cr, dash, 2, 0);
+        cairo_set_line_width(cr, 2.0);
+        cairo_set_source_rgb(cr, 0.55, 0.0, 0.35);
+        hist_line(cr, pp->control_hist + f * nb, x0, y0, PW, PH, ymax);
+        cairo_set_dash(cr, NULL, 0, 0);
         double lim[4] = {pp->hist_lo[f], pp->hist_hi[f], 0, ymax};
         axis_ticks(cr, x0, y0, PW, PH, lim);
         cairo_set_source_rgb(cr, 0, 0, 0);

@@ -15,9 +15,10 @@ void mfm_report_histogram(double *h, const float *x, size_t n, size_t d, size_t 
     double w = (hi - lo) / (double)nb;
     memset(h, 0, nb * sizeof *h);
     for (size_t i = 0; i < n; i++) {
-        double b = w > 0 ? floor(((double)x[i * d + j] - lo) / w) : 0;
-        size_t k = b < 0 ? 0 : b >= (double)nb ? nb - 1 : (size_t)b;
-        h[k] += 1.0;
+        double v = (double)x[i * d + j], b = w > 0 ? floor((v - lo) / w) : 0;
+        if (v < lo || v > hi)
+            continue; /* outside the shown range: left out, not piled on the edge */
+        h[b >= (double)nb ? nb - 1 : (size_t)b] += 1.0;
     }
     for (size_t k = 0; k < nb; k++)
         h[k] /= (double)(n ? n : 1) * (w > 0 ? w : 1.0);
