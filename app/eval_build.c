@@ -429,6 +429,49 @@ static mfm_err eval_populations(eval_state *s, mfm_report *r, bool baselines,
     return err;
 }
 
+/* The resolved options (config) and the notes on cells left out. */
+static mfm_err record_run(eval_state *s, mfm_report *r)
+{
+    mfm_err err = MFM_OK;
+    char note[1024];
+    {
+        char byj[512] = "", num[32];
+        size_t used = 0;
+        for (size_t k = 0; k < s->o->n_by && used < sizeof byj; k++)
+            used += (size_t)snprintf(byj + used, sizeof byj - used, "%s%s", k ? "," : "", s->o->by[k]);
+        const char *const kv[][2] = {
+            {"by", byj}, {"control_key", s->o->control_key}, {"control", s->o->control_value},
+            {"time_key", s->o->time_key},
+            {"split_key", s->o->split_key}, {"train_value", s->o->train_value}, {"rep", s->rep}};
+        for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+            if (kv[i][1] && (err = mfm_report_add_config(r, kv[i][0], kv[i][1])))
+                return err;
+        snprintf(num, sizeof num, "%zu", s->o->cap);
+        if ((err = mfm_report_add_config(r, "cap", num)))
+            return err;
+        snprintf(num, sizeof num, "%llu", (unsigned long long)s->o->seed);
+        if ((err = mfm_report_add_config(r, "seed", num)))
+            return err;
+        snprintf(num, sizeof num, "%zu", s->o->n_boot);
+        if ((err = mfm_report_add_config(r, "bootstrap", num)))
+            return err;
+        snprintf(num, sizeof num, "%zu", s->o->n_perm);
+        if ((err = mfm_report_add_config(r, "permutations", num)))
+            return err;
+    }
+    /* Cells without a value for some key belong to no population: say so. */
+    for (size_t i = 0; i <= s->o->n_pred; i++) {
+        const mfm_groups *g = i < s->o->n_pred ? &s->pf[i].g : &s->tg;
+        if (g->n_skipped == 0)
+            continue;
+        snprintf(note, sizeof note, "%zu cell(s) of '%s' have no value for some pairing key and "
+                 "were left out.", g->n_skipped, i < s->o->n_pred ? s->o->pred_paths[i] : s->o->truth_path);
+        if ((err = mfm_report_add_note(r, note)))
+            return err;
+    }
+    return MFM_OK;
+}
+
 mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_fn fn)
 {
     mfm_err err = MFM_OK;
@@ -518,41 +561,8 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
             goto cleanup;
 
     char note[1024];
-    {
-        char byj[512] = "", num[32];
-        size_t used = 0;
-        for (size_t k = 0; k < o->n_by && used < sizeof byj; k++)
-            used += (size_t)snprintf(byj + used, sizeof byj - used, "%s%s", k ? "," : "", o->by[k]);
-        const char *const kv[][2] = {
-            {"by", byj}, {"control_key", o->control_key}, {"control", o->control_value},
-            {"time_key", o->time_key},
-            {"split_key", o->split_key}, {"train_value", o->train_value}, {"rep", s.rep}};
-        for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
-            if (kv[i][1] && (err = mfm_report_add_config(r, kv[i][0], kv[i][1])))
-                goto cleanup;
-        snprintf(num, sizeof num, "%zu", o->cap);
-        if ((err = mfm_report_add_config(r, "cap", num)))
-            goto cleanup;
-        snprintf(num, sizeof num, "%llu", (unsigned long long)o->seed);
-        if ((err = mfm_report_add_config(r, "seed", num)))
-            goto cleanup;
-        snprintf(num, sizeof num, "%zu", o->n_boot);
-        if ((err = mfm_report_add_config(r, "bootstrap", num)))
-            goto cleanup;
-        snprintf(num, sizeof num, "%zu", o->n_perm);
-        if ((err = mfm_report_add_config(r, "permutations", num)))
-            goto cleanup;
-    }
-    /* Cells without a value for some key belong to no population: say so. */
-    for (size_t i = 0; i <= o->n_pred; i++) {
-        const mfm_groups *g = i < o->n_pred ? &s.pf[i].g : &s.tg;
-        if (g->n_skipped == 0)
-            continue;
-        snprintf(note, sizeof note, "%zu cell(s) of '%s' have no value for some pairing key and "
-                 "were left out.", g->n_skipped, i < o->n_pred ? o->pred_paths[i] : o->truth_path);
-        if ((err = mfm_report_add_note(r, note)))
-            goto cleanup;
-    }
+    if ((err = record_run(&s, r)))
+        goto cleanup;
     if (baselines)
         err = eval_baselines_prepare(&s, r);
     else {
