@@ -132,16 +132,25 @@ START_TEST(test_v2_roundtrip)
 }
 END_TEST
 
+/* The schema-1 fixture saved as schema 2 into dir, opened for writing. */
+static hid_t v1_saved_rdwr(void)
+{
+    mfm_bundle a;
+    char path[512];
+    ck_assert_int_eq(mfm_bundle_load(&a, v1), MFM_OK);
+    ck_assert_int_eq(mfm_bundle_save(&a, dir), MFM_OK);
+    mfm_bundle_destroy(&a);
+    snprintf(path, sizeof path, "%s/model.ckpt", dir);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    return f;
+}
+
 /* A checkpoint of a newer schema is refused, naming the versions. */
 START_TEST(test_newer_schema)
 {
     mfm_bundle a;
-    ck_assert_int_eq(mfm_bundle_load(&a, v1), MFM_OK);
-    ck_assert_int_eq(mfm_bundle_save(&a, dir), MFM_OK);
-    mfm_bundle_destroy(&a);
-    char path[512];
-    snprintf(path, sizeof path, "%s/model.ckpt", dir);
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t f = v1_saved_rdwr();
     hid_t at = H5Aopen(f, "mfm_schema_version", H5P_DEFAULT);
     int64_t three = 3;
     ck_assert_int_ge(H5Awrite(at, H5T_NATIVE_INT64, &three), 0);
@@ -191,12 +200,7 @@ END_TEST
 START_TEST(test_space_bad_standardize)
 {
     mfm_bundle a;
-    ck_assert_int_eq(mfm_bundle_load(&a, v1), MFM_OK);
-    ck_assert_int_eq(mfm_bundle_save(&a, dir), MFM_OK);
-    mfm_bundle_destroy(&a);
-    char path[512];
-    snprintf(path, sizeof path, "%s/model.ckpt", dir);
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t f = v1_saved_rdwr();
     ck_assert_int_ge(H5Adelete_by_name(f, "space", "standardize", H5P_DEFAULT), 0);
     hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
     H5Tset_size(t, H5T_VARIABLE);
