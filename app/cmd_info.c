@@ -152,19 +152,142 @@ static void print_column(const mfm_h5ad_column *c, const col_summary *s, int wid
     printf("\n");
 }
 
+/* What run_info gathered from the file, for the two printers. */
+typedef struct info_view {
+    mfm_h5ad *f;
+    mfm_h5ad_repinfo x;         /* X's storage */
+    const mfm_strlist *where;   /* --where selections */
+    size_t nsel;                /* selected cells */
+    const col_summary *sums;    /* (ncols) obs column summaries */
+    size_t ncols;
+    const info_extra *extra;    /* .raw, varm, obsp, uns */
+} info_view;
+
+static mfm_err info_json(const info_view *v)
+{
+    mfm_err rc = MFM_OK;
+    mfm_h5ad *f = v->f;
+    size_t nobsm = 0, nlayers = 0, nvar = mfm_h5ad_n_vars(f);
+    const char *const *obsm = mfm_h5ad_obsm_keys(f, &nobsm);
+    const char *const *layers = mfm_h5ad_layer_names(f, &nlayers);
+    const char *const *var = mfm_h5ad_var_names(f);
+    json_t *root = json_object();
+    json_object_set_new(root, "file", json_string(mfm_h5ad_path(f)));
+    json_object_set_new(root, "n_obs", json_integer((json_int_t)mfm_h5ad_n_obs(f)));
+    json_object_set_new(root, "n_vars", json_integer((json_int_t)nvar));
+    if (v->where->n > 0) {
+        json_t *w = json_array();
+        for (size_t k = 0; k < v->where->n; k++)
+            json_array_append_new(w, json_string(v->where->item[k]));
+        json_object_set_new(root, "where", w);
+        json_object_set_new(root, "n_selected", json_integer((json_int_t)v->nsel));
+    }
+    json_t *jx = json_object();
+    json_object_set_new(jx, "encoding", json_string(mfm_h5ad_encoding_name(v->x.encoding)));
+    json_object_set_new(jx, "dtype", json_string(v->x.dtype));
+    json_object_set_new(root, "X", jx);
+    json_t *jobs = json_object();
+    for (size_t j = 0; j < v->ncols; j++) {
+        const mfm_h5ad_column *c = mfm_h5ad_obs_col(f, j);
+        json_object_set_new(jobs, c->name, column_json(c, &v->sums[j]));
+    }
+    json_object_set_new(root, "obs", jobs);
+    json_t *head = json_array();
+    for (size_t j = 0; j < nvar && j < VAR_NAMES_HEAD; j++)
+        json_array_append_new(head, json_string(var[j]));
+    json_object_set_new(root, "var_names_head", head);
+    json_t *jm = json_object();
+    for (size_t k = 0; k < nobsm && rc == MFM_OK; k++) {
+        char rep[512];
+        mfm_h5ad_repinfo mi;
+        snprintf(rep, sizeof rep, "obsm:%s", obsm[k]);
+        rc = mfm_h5ad_rep_info(f, rep, &mi);
+        json_object_set_new(jm, obsm[k], json_pack("[I, I]", (json_int_t)mi.n_rows,
+                                                   (json_int_t)mi.n_cols));
+    }
+    json_object_set_new(root, "obsm", jm);
+    json_t *jl = json_array();
+    for (size_t k = 0; k < nlayers; k++)
+        json_array_append_new(jl, json_string(layers[k]));
+    json_object_set_new(root, "layers", jl);
+    info_extra_json(v->extra, root);
+    if (rc == MFM_OK) {
+        char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (!text)
+            rc = mfm_err_set(MFM_ENOMEM, "out of memory formatting JSON");
+        else
+            printf("%s\n", text);
+        free(text);
+    }
+    json_decref(root);
+    return rc;
+}
+
+static void info_print(const info_view *v, const mfm_h5ad_repinfo *mi)
+{
+    mfm_h5ad *f = v->f;
+    size_t nobsm = 0, nlayers = 0, nvar = mfm_h5ad_n_vars(f);
+    const char *const *obsm = mfm_h5ad_obsm_keys(f, &nobsm);
+    const char *const *layers = mfm_h5ad_layer_names(f, &nlayers);
+    const char *const *var = mfm_h5ad_var_names(f);
+    printf("%s: %zu cells x %zu features\n", mfm_h5ad_path(f), mfm_h5ad_n_obs(f), nvar);
+    printf("X: %s %s\n", mfm_h5ad_encoding_name(v->x.encoding), v->x.dtype);
+    if (v->where->n > 0) {
+        printf("selected:");
+        for (size_t k = 0; k < v->where->n; k++)
+            printf("%s %s", k ? " and" : "", v->where->item[k]);
+        printf(" -> %zu cells (counts below are over these cells)\n", v->nsel);
+    }
+    int width = 4;
+    for (size_t j = 0; j < v->ncols; j++) {
+        int l = (int)strlen(mfm_h5ad_obs_col(f, j)->name);
+        width = l > width ? l : width;
+    }
+    printf("obs: %zu columns\n", v->ncols);
+    for (size_t j = 0; j < v->ncols; j++)
+        print_column(mfm_h5ad_obs_col(f, j), &v->sums[j], width);
+    printf("var names:");
+    for (size_t j = 0; j < nvar && j < VAR_NAMES_HEAD; j++)
+        printf("%s %s", j ? "," : "", var[j]);
+    printf("%s\n", nvar > VAR_NAMES_HEAD ? ", ..." : "");
+    printf("obsm:");
+    for (size_t k = 0; k < nobsm; k++)
+        printf("%s %s (%zu x %zu)", k ? "," : "", obsm[k], mi[k].n_rows, mi[k].n_cols);
+    printf("%s\nlayers:", nobsm ? "" : " none");
+    for (size_t k = 0; k < nlayers; k++)
+        printf("%s %s", k ? "," : "", layers[k]);
+    printf("%s\n", nlayers ? "" : " none");
+    info_extra_print(v->extra);
+}
+
+/* The human summary; the obsm matrices are checked before anything is printed. */
+static mfm_err info_human(const info_view *v)
+{
+    mfm_err rc = MFM_OK;
+    size_t nobsm = 0;
+    const char *const *obsm = mfm_h5ad_obsm_keys(v->f, &nobsm);
+    mfm_h5ad_repinfo *mi = calloc(nobsm ? nobsm : 1, sizeof *mi);
+    if (!mi)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t k = 0; k < nobsm && rc == MFM_OK; k++) {
+        char rep[512];
+        snprintf(rep, sizeof rep, "obsm:%s", obsm[k]);
+        rc = mfm_h5ad_rep_info(v->f, rep, &mi[k]);
+    }
+    if (rc == MFM_OK)
+        info_print(v, mi);
+    free(mi);
+    return rc;
+}
+
 static mfm_err run_info(mfm_h5ad *f, bool as_json, const mfm_strlist *where)
 {
     mfm_err rc = MFM_OK;
     mfm_h5ad_repinfo x;
-    json_t *root = NULL;
     col_summary *sums = NULL;
     info_extra extra = {0};
     size_t *rows = NULL, nsel = mfm_h5ad_n_obs(f);
-    size_t ncols = mfm_h5ad_obs_ncols(f), nobsm = 0, nlayers = 0;
-    const char *const *obsm = mfm_h5ad_obsm_keys(f, &nobsm);
-    const char *const *layers = mfm_h5ad_layer_names(f, &nlayers);
-    const char *const *var = mfm_h5ad_var_names(f);
-    size_t nvar = mfm_h5ad_n_vars(f);
+    size_t ncols = mfm_h5ad_obs_ncols(f);
 
     rc = mfm_h5ad_rep_info(f, "X", &x);
     if (rc == MFM_ENOTFOUND)
@@ -184,111 +307,15 @@ static mfm_err run_info(mfm_h5ad *f, bool as_json, const mfm_strlist *where)
     }
     for (size_t j = 0; j < ncols && rc == MFM_OK; j++)
         rc = summarise(f, mfm_h5ad_obs_col(f, j), where->n ? rows : NULL, nsel, &sums[j]);
-    if (rc)
-        goto cleanup;
-
-    if (as_json) {
-        root = json_object();
-        json_object_set_new(root, "file", json_string(mfm_h5ad_path(f)));
-        json_object_set_new(root, "n_obs", json_integer((json_int_t)mfm_h5ad_n_obs(f)));
-        json_object_set_new(root, "n_vars", json_integer((json_int_t)nvar));
-        if (where->n > 0) {
-            json_t *w = json_array();
-            for (size_t k = 0; k < where->n; k++)
-                json_array_append_new(w, json_string(where->item[k]));
-            json_object_set_new(root, "where", w);
-            json_object_set_new(root, "n_selected", json_integer((json_int_t)nsel));
-        }
-        json_t *jx = json_object();
-        json_object_set_new(jx, "encoding", json_string(mfm_h5ad_encoding_name(x.encoding)));
-        json_object_set_new(jx, "dtype", json_string(x.dtype));
-        json_object_set_new(root, "X", jx);
-        json_t *jobs = json_object();
-        for (size_t j = 0; j < ncols; j++) {
-            const mfm_h5ad_column *c = mfm_h5ad_obs_col(f, j);
-            json_object_set_new(jobs, c->name, column_json(c, &sums[j]));
-        }
-        json_object_set_new(root, "obs", jobs);
-        json_t *head = json_array();
-        for (size_t j = 0; j < nvar && j < VAR_NAMES_HEAD; j++)
-            json_array_append_new(head, json_string(var[j]));
-        json_object_set_new(root, "var_names_head", head);
-        json_t *jm = json_object();
-        for (size_t k = 0; k < nobsm && rc == MFM_OK; k++) {
-            char rep[512];
-            mfm_h5ad_repinfo mi;
-            snprintf(rep, sizeof rep, "obsm:%s", obsm[k]);
-            rc = mfm_h5ad_rep_info(f, rep, &mi);
-            json_object_set_new(jm, obsm[k], json_pack("[I, I]", (json_int_t)mi.n_rows,
-                                                       (json_int_t)mi.n_cols));
-        }
-        json_object_set_new(root, "obsm", jm);
-        json_t *jl = json_array();
-        for (size_t k = 0; k < nlayers; k++)
-            json_array_append_new(jl, json_string(layers[k]));
-        json_object_set_new(root, "layers", jl);
-        info_extra_json(&extra, root);
-        if (rc)
-            goto cleanup;
-        char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (!text) {
-            rc = mfm_err_set(MFM_ENOMEM, "out of memory formatting JSON");
-            goto cleanup;
-        }
-        printf("%s\n", text);
-        free(text);
-        goto cleanup;
-    }
-
-    /* Check the obsm matrices before printing anything. */
-    mfm_h5ad_repinfo *mi = calloc(nobsm ? nobsm : 1, sizeof *mi);
-    if (!mi) {
-        rc = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    for (size_t k = 0; k < nobsm && rc == MFM_OK; k++) {
-        char rep[512];
-        snprintf(rep, sizeof rep, "obsm:%s", obsm[k]);
-        rc = mfm_h5ad_rep_info(f, rep, &mi[k]);
-    }
     if (rc == MFM_OK) {
-        printf("%s: %zu cells x %zu features\n", mfm_h5ad_path(f), mfm_h5ad_n_obs(f), nvar);
-        printf("X: %s %s\n", mfm_h5ad_encoding_name(x.encoding), x.dtype);
-        if (where->n > 0) {
-            printf("selected:");
-            for (size_t k = 0; k < where->n; k++)
-                printf("%s %s", k ? " and" : "", where->item[k]);
-            printf(" -> %zu cells (counts below are over these cells)\n", nsel);
-        }
-        int width = 4;
-        for (size_t j = 0; j < ncols; j++) {
-            int l = (int)strlen(mfm_h5ad_obs_col(f, j)->name);
-            width = l > width ? l : width;
-        }
-        printf("obs: %zu columns\n", ncols);
-        for (size_t j = 0; j < ncols; j++)
-            print_column(mfm_h5ad_obs_col(f, j), &sums[j], width);
-        printf("var names:");
-        for (size_t j = 0; j < nvar && j < VAR_NAMES_HEAD; j++)
-            printf("%s %s", j ? "," : "", var[j]);
-        printf("%s\n", nvar > VAR_NAMES_HEAD ? ", ..." : "");
-        printf("obsm:");
-        for (size_t k = 0; k < nobsm; k++)
-            printf("%s %s (%zu x %zu)", k ? "," : "", obsm[k], mi[k].n_rows, mi[k].n_cols);
-        printf("%s\nlayers:", nobsm ? "" : " none");
-        for (size_t k = 0; k < nlayers; k++)
-            printf("%s %s", k ? "," : "", layers[k]);
-        printf("%s\n", nlayers ? "" : " none");
-        info_extra_print(&extra);
+        const info_view v = {f, x, where, nsel, sums, ncols, &extra};
+        rc = as_json ? info_json(&v) : info_human(&v);
     }
-    free(mi);
-cleanup:
     for (size_t j = 0; j < ncols; j++)
         free(sums[j].counts);
     free(sums);
     free(rows);
     info_extra_destroy(&extra);
-    json_decref(root);
     return rc;
 }
 

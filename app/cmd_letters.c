@@ -145,6 +145,82 @@ static int squeeze_letters(char *dst, size_t cap, const char *src)
     return 0;
 }
 
+/* --preview: rotation 0 of each generated letter. */
+static mfm_err write_preview(const mfm_letters_dataset *d, size_t rotations, size_t panel,
+                             const char *path)
+{
+    const size_t nl = strlen(d->letters);
+    size_t *sel = malloc((nl ? nl : 1) * sizeof *sel);
+    if (!sel)
+        return mfm_err_set(MFM_ENOMEM, "preview: out of memory");
+    for (size_t l = 0; l < nl; l++)
+        sel[l] = l * rotations; /* rotation 0 of letter l */
+    mfm_err err = mfm_letters_preview_png(d, sel, nl, panel, path);
+    free(sel);
+    return err;
+}
+
+/* Generate the dataset of o and write --out and --preview. */
+static int generate(const letters_opts *o)
+{
+    char letters[128], val[128], test[128];
+    if (squeeze_letters(letters, sizeof letters, o->letters) ||
+        squeeze_letters(val, sizeof val, o->val) || squeeze_letters(test, sizeof test, o->test))
+        return mfm_cli_usage_error("letters", "a letter list is longer than %zu letters",
+                                   sizeof letters - 1);
+    mfm_letters_config cfg;
+    mfm_letters_config_default(&cfg);
+    cfg.font_path = o->font;
+    cfg.letters = letters;
+    cfg.val_letters = val;
+    cfg.test_letters = test;
+    cfg.seed = (unsigned long)o->seed;
+    cfg.rotations = (size_t)o->rotations;
+    cfg.raster.canvas = (size_t)o->canvas;
+    cfg.raster.font_px = o->font_px;
+    cfg.raster.threshold = o->threshold;
+    cfg.half_range = o->range;
+    cfg.jitter_sd = o->jitter;
+    cfg.noise_sd = o->noise;
+
+    fprintf(stderr,
+            "mfm letters: seed %lu, letters %s (val %s, test %s), %zu rotations, font %s, "
+            "%g px on %zu px canvas, threshold %g, range %g, jitter %g, noise %g\n",
+            cfg.seed, letters, val, test, cfg.rotations, cfg.font_path, cfg.raster.font_px,
+            cfg.raster.canvas, cfg.raster.threshold, cfg.half_range, cfg.jitter_sd, cfg.noise_sd);
+
+    mfm_letters_dataset d = {0};
+    mfm_err err = mfm_letters_generate(&d, &cfg);
+    if (err)
+        goto cleanup;
+    size_t count[3] = {0};
+    for (size_t p = 0; p < d.n_pops; p++)
+        count[d.pops[p].split]++;
+    fprintf(stderr,
+            "mfm letters: %zu populations (train %zu, val %zu, test %zu), %zu cells, font %s, "
+            "FreeType %s\n",
+            d.n_pops, count[MFM_LETTERS_TRAIN], count[MFM_LETTERS_VAL], count[MFM_LETTERS_TEST],
+            d.n_rows, d.font_name, d.freetype_version);
+    if (o->out) {
+        char version[64];
+        snprintf(version, sizeof version, "mfm %s", MFM_VERSION);
+        err = mfm_letters_write_h5ad(&d, o->out, version, mfm_cli_command_line());
+        if (err)
+            goto cleanup;
+        fprintf(stderr, "mfm letters: wrote %s\n", o->out);
+    }
+    if (o->preview) {
+        if ((err = write_preview(&d, cfg.rotations, (size_t)o->panel, o->preview)) != MFM_OK)
+            goto cleanup;
+        fprintf(stderr, "mfm letters: wrote %s\n", o->preview);
+    }
+cleanup:
+    mfm_letters_dataset_destroy(&d);
+    if (err)
+        return mfm_cli_fail("letters", err);
+    return MFM_EXIT_OK;
+}
+
 int mfm_cmd_letters(int argc, char **argv)
 {
     letters_opts o = {0};
@@ -216,71 +292,5 @@ int mfm_cmd_letters(int argc, char **argv)
         return mfm_cli_usage_error("letters", "nothing to do: give --out FILE.h5ad, --preview FILE.png "
                                    "or --plot-pred FILE.png");
 
-    char letters[128], val[128], test[128];
-    if (squeeze_letters(letters, sizeof letters, o.letters) ||
-        squeeze_letters(val, sizeof val, o.val) || squeeze_letters(test, sizeof test, o.test))
-        return mfm_cli_usage_error("letters", "a letter list is longer than %zu letters",
-                                   sizeof letters - 1);
-    mfm_letters_config cfg;
-    mfm_letters_config_default(&cfg);
-    cfg.font_path = o.font;
-    cfg.letters = letters;
-    cfg.val_letters = val;
-    cfg.test_letters = test;
-    cfg.seed = (unsigned long)o.seed;
-    cfg.rotations = (size_t)o.rotations;
-    cfg.raster.canvas = (size_t)o.canvas;
-    cfg.raster.font_px = o.font_px;
-    cfg.raster.threshold = o.threshold;
-    cfg.half_range = o.range;
-    cfg.jitter_sd = o.jitter;
-    cfg.noise_sd = o.noise;
-
-    fprintf(stderr,
-            "mfm letters: seed %lu, letters %s (val %s, test %s), %zu rotations, font %s, "
-            "%g px on %zu px canvas, threshold %g, range %g, jitter %g, noise %g\n",
-            cfg.seed, letters, val, test, cfg.rotations, cfg.font_path, cfg.raster.font_px,
-            cfg.raster.canvas, cfg.raster.threshold, cfg.half_range, cfg.jitter_sd, cfg.noise_sd);
-
-    mfm_letters_dataset d = {0};
-    size_t *sel = NULL;
-    mfm_err err = mfm_letters_generate(&d, &cfg);
-    if (err)
-        goto cleanup;
-    size_t count[3] = {0};
-    for (size_t p = 0; p < d.n_pops; p++)
-        count[d.pops[p].split]++;
-    fprintf(stderr,
-            "mfm letters: %zu populations (train %zu, val %zu, test %zu), %zu cells, font %s, "
-            "FreeType %s\n",
-            d.n_pops, count[MFM_LETTERS_TRAIN], count[MFM_LETTERS_VAL], count[MFM_LETTERS_TEST],
-            d.n_rows, d.font_name, d.freetype_version);
-    if (o.out) {
-        char version[64];
-        snprintf(version, sizeof version, "mfm %s", MFM_VERSION);
-        err = mfm_letters_write_h5ad(&d, o.out, version, mfm_cli_command_line());
-        if (err)
-            goto cleanup;
-        fprintf(stderr, "mfm letters: wrote %s\n", o.out);
-    }
-    if (o.preview) {
-        const size_t nl = strlen(d.letters);
-        sel = malloc(nl * sizeof *sel);
-        if (!sel) {
-            err = mfm_err_set(MFM_ENOMEM, "preview: out of memory");
-            goto cleanup;
-        }
-        for (size_t l = 0; l < nl; l++)
-            sel[l] = l * cfg.rotations; /* rotation 0 of letter l */
-        err = mfm_letters_preview_png(&d, sel, nl, (size_t)o.panel, o.preview);
-        if (err)
-            goto cleanup;
-        fprintf(stderr, "mfm letters: wrote %s\n", o.preview);
-    }
-cleanup:
-    free(sel);
-    mfm_letters_dataset_destroy(&d);
-    if (err)
-        return mfm_cli_fail("letters", err);
-    return MFM_EXIT_OK;
+    return generate(&o);
 }

@@ -472,11 +472,61 @@ static mfm_err record_run(eval_state *s, mfm_report *r)
     return MFM_OK;
 }
 
+/* Pairing keys: --by, plus the control (or time) key if it is not among them. */
+static mfm_err pairing_keys(eval_state *s)
+{
+    const mfm_eval_opts *o = s->o;
+    s->keys = malloc((o->n_by + 1) * sizeof *s->keys);
+    if (!s->keys)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    memcpy(s->keys, o->by, o->n_by * sizeof *s->keys);
+    s->nk = o->n_by;
+    s->ck = s->nk;
+    s->ts = o->time_key != NULL;
+    const char *ckey = s->ts ? o->time_key : o->control_key;
+    if (ckey) {
+        for (size_t k = 0; k < s->nk; k++)
+            if (strcmp(s->keys[k], ckey) == 0)
+                s->ck = k;
+        if (s->ck == s->nk)
+            s->keys[s->nk++] = ckey;
+    }
+    return MFM_OK;
+}
+
+/* The report's shape (features, keys, methods, populations), provenance
+ * and inputs. */
+static mfm_err report_start(eval_state *s, mfm_report *r)
+{
+    mfm_err err = MFM_OK;
+    const mfm_eval_opts *o = s->o;
+    const char **pop_keys = malloc((s->n_pops * s->nk ? s->n_pops * s->nk : 1) * sizeof *pop_keys);
+    if (!pop_keys)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t p = 0; p < s->n_pops; p++)
+        for (size_t k = 0; k < s->nk; k++)
+            pop_keys[p * s->nk + k] = s->tg.vals[s->pop_group[p] * s->nk + k];
+    if ((err = mfm_report_init(r, s->d, (const char *const *)s->tfeat, s->nk, s->keys, s->n_methods,
+                               (const char *const *)s->methods, s->kinds, s->n_pops, pop_keys)) ||
+        (err = mfm_report_set_groups(r, (const char *const *)s->groups)) ||
+        (err = mfm_report_set_provenance(r, o->version, o->command_line, o->cap, o->seed,
+                                         o->mmd_gammas)) ||
+        (err = mfm_report_add_input(r, o->truth_path)))
+        goto cleanup;
+    r->n_boot = o->n_boot;
+    r->ci_level = o->ci_level > 0 ? o->ci_level : 0.95;
+    r->n_perm = o->n_perm;
+    for (size_t i = 0; i < o->n_pred && !err; i++)
+        err = mfm_report_add_input(r, o->pred_paths[i]);
+cleanup:
+    free(pop_keys);
+    return err;
+}
+
 mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_fn fn)
 {
     mfm_err err = MFM_OK;
     eval_state s = {0};
-    const char **pop_keys = NULL;
     bool baselines = false;
     memset(r, 0, sizeof *r);
     s.o = o;
@@ -485,25 +535,8 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
         err = mfm_err_set(MFM_EINVAL, "need at least one prediction file and one --by key");
         goto cleanup;
     }
-    /* Keys: --by, plus the control key if it is not among them. */
-    s.keys = malloc((o->n_by + 1) * sizeof *s.keys);
-    if (!s.keys) {
-        err = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    memcpy(s.keys, o->by, o->n_by * sizeof *s.keys);
-    s.nk = o->n_by;
-    s.ck = s.nk;
-    s.ts = o->time_key != NULL;
-    const char *ckey = s.ts ? o->time_key : o->control_key;
-    if (ckey) {
-        for (size_t k = 0; k < s.nk; k++)
-            if (strcmp(s.keys[k], ckey) == 0)
-                s.ck = k;
-        if (s.ck == s.nk)
-            s.keys[s.nk++] = ckey;
-    }
-    if ((err = mfm_h5ad_open(&s.truth, o->truth_path)) ||
+    if ((err = pairing_keys(&s)) ||
+        (err = mfm_h5ad_open(&s.truth, o->truth_path)) ||
         (err = mfm_h5ad_rep_feature_names(s.truth, s.rep, &s.tfeat, &s.d)))
         goto cleanup;
     if ((err = mfm_groups_build(&s.tg, s.truth, s.keys, s.nk)))
@@ -538,30 +571,8 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
     if (baselines && (err = eval_baselines_add(&s)))
         goto cleanup;
 
-    pop_keys = malloc(s.n_pops * s.nk * sizeof *pop_keys);
-    if (!pop_keys) {
-        err = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    for (size_t p = 0; p < s.n_pops; p++)
-        for (size_t k = 0; k < s.nk; k++)
-            pop_keys[p * s.nk + k] = s.tg.vals[s.pop_group[p] * s.nk + k];
-    if ((err = mfm_report_init(r, s.d, (const char *const *)s.tfeat, s.nk, s.keys, s.n_methods,
-                               (const char *const *)s.methods, s.kinds, s.n_pops, pop_keys)) ||
-        (err = mfm_report_set_groups(r, (const char *const *)s.groups)) ||
-        (err = mfm_report_set_provenance(r, o->version, o->command_line, o->cap, o->seed,
-                                         o->mmd_gammas)) ||
-        (err = mfm_report_add_input(r, o->truth_path)))
-        goto cleanup;
-    r->n_boot = o->n_boot;
-    r->ci_level = o->ci_level > 0 ? o->ci_level : 0.95;
-    r->n_perm = o->n_perm;
-    for (size_t i = 0; i < o->n_pred; i++)
-        if ((err = mfm_report_add_input(r, o->pred_paths[i])))
-            goto cleanup;
-
     char note[1024];
-    if ((err = record_run(&s, r)))
+    if ((err = report_start(&s, r)) || (err = record_run(&s, r)))
         goto cleanup;
     if (baselines)
         err = eval_baselines_prepare(&s, r);
@@ -578,6 +589,5 @@ cleanup:
     if (err && err != MFM_ENOMEM && !mfm_err_msg()[0])
         mfm_err_set(err, "evaluation failed");
     state_free(&s);
-    free(pop_keys);
     return err;
 }

@@ -4,12 +4,12 @@
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
-#include <hdf5.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "graph_err.h"
 #include "h5probe.h"
+#include "io_version.h"
 #include "mfm_config.h"
 #include "versions.h"
 
@@ -67,14 +67,10 @@ static double probe_limit(void)
 int main(int argc, char **argv)
 {
     mfm_cli_set_command_line(argc, argv);
-    /* Library error policy: no process-global aborts, no automatic printing.
-     * No HDF5 shutdown at exit: after a failed H5Fclose (an I/O error while
-     * closing) HDF5 1.10 keeps a half-destroyed id that its atexit shutdown
-     * crashes on.  Every file is closed explicitly and outputs are built in
-     * memory (io/h5mem.h), so the shutdown has nothing left to flush. */
-    H5dont_atexit();
+    /* Library error policy: no process-global aborts, no automatic printing,
+     * no HDF5 shutdown at exit (io/io_version.h says why). */
+    mfm_io_init();
     gsl_set_error_handler_off();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     mfm_graph_init();
     mfm_h5probe_enable(probe_limit());
 

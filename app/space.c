@@ -205,15 +205,40 @@ void mfm_space_to_model(const mfm_space *s, float *x, size_t n) { mfm_standardiz
 
 void mfm_space_to_feature(const mfm_space *s, float *x, size_t n) { mfm_standardize_invert(&s->std, x, n); }
 
+/* Names of mfm_std_kind, in its order (parsed back by mfm_std_kind_parse). */
+static const char *const std_names[] = {"none", "global", "feature"};
+
+/* The space's sizes: d_in, PCA components, standardisation kind.  Named
+ * fields space@d_in, space@pca_k, space@standardize; checkpoints written
+ * before them hold the positional dataset space/sizes int64[3]. */
+static mfm_err load_sizes(mfm_ckpt *c, int64_t ints[3])
+{
+    mfm_err e;
+    char *std = NULL;
+    mfm_std_kind kind = MFM_STD_NONE;
+    if (!mfm_ckpt_has(c, "space", "d_in"))
+        return mfm_ckpt_get_i64(c, "space/sizes", ints, 3);
+    if ((e = mfm_ckpt_i64(c, "space", "d_in", &ints[0])) || (e = mfm_ckpt_i64(c, "space", "pca_k", &ints[1])) ||
+        (e = mfm_ckpt_str(c, "space", "standardize", &std)))
+        return e;
+    e = mfm_std_kind_parse(&kind, std);
+    if (e)
+        mfm_err_prefix(e, "checkpoint field space@standardize");
+    free(std);
+    ints[2] = (int64_t)kind;
+    return e;
+}
+
 mfm_err mfm_space_save(const mfm_space *s, mfm_ckpt *c)
 {
     mfm_err e;
-    int64_t ints[3] = {(int64_t)s->d_in, (int64_t)s->pca.k, (int64_t)s->std.kind};
     double libsize = s->elem.libsize ? s->elem.target_sum : 0.0;
     if ((e = mfm_ckpt_put_str(c, "space/rep", s->rep)) ||
         (e = mfm_ckpt_put_str(c, "space/transform", s->elem_text)) ||
         (e = mfm_ckpt_put_f64(c, "space/libsize", &libsize, 1, 1)) ||
-        (e = mfm_ckpt_put_i64(c, "space/sizes", ints, 3)) ||
+        (e = mfm_ckpt_set_i64(c, "space", "d_in", (int64_t)s->d_in)) ||
+        (e = mfm_ckpt_set_i64(c, "space", "pca_k", (int64_t)s->pca.k)) ||
+        (e = mfm_ckpt_set_str(c, "space", "standardize", std_names[s->std.kind])) ||
         (e = mfm_ckpt_put_strs(c, "space/in_features", (const char *const *)s->in_features, s->d_in)) ||
         (e = mfm_ckpt_put_f64(c, "space/std_mean", s->std.mean, s->d, 1)) ||
         (e = mfm_ckpt_put_f64(c, "space/std_scale", s->std.scale, s->d, 1)))
@@ -239,7 +264,7 @@ mfm_err mfm_space_load(mfm_space *s, mfm_ckpt *c)
     if ((e = mfm_ckpt_get_str(c, "space/rep", &s->rep)) ||
         (e = mfm_ckpt_get_str(c, "space/transform", &s->elem_text)) ||
         (e = mfm_ckpt_get_f64(c, "space/libsize", &libsize, 1, 1)) ||
-        (e = mfm_ckpt_get_i64(c, "space/sizes", ints, 3)) ||
+        (e = load_sizes(c, ints)) ||
         (e = mfm_ckpt_get_strs(c, "space/in_features", &s->in_features, &s->d_in)))
         goto fail;
     if ((e = mfm_elem_transform_parse(&s->elem, s->elem_text)) != MFM_OK)
@@ -255,7 +280,8 @@ mfm_err mfm_space_load(mfm_space *s, mfm_ckpt *c)
     s->elem.target_sum = libsize;
     if ((size_t)ints[0] != s->d_in || ints[1] < 0 || (size_t)ints[1] > s->d_in || ints[2] < 0 ||
         ints[2] > MFM_STD_FEATURE) {
-        e = mfm_err_set(MFM_EFORMAT, "checkpoint: inconsistent space/sizes");
+        e = mfm_err_set(MFM_EFORMAT, "checkpoint: inconsistent space sizes (d_in %lld with %zu "
+                        "features, pca_k %lld)", (long long)ints[0], s->d_in, (long long)ints[1]);
         goto fail;
     }
     size_t k = (size_t)ints[1];

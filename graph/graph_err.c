@@ -1,6 +1,8 @@
 /* graph/graph_err.c — igraph error handler that records instead of aborting. */
 #include "graph_err.h"
 
+#include <stdio.h>
+
 #include <igraph.h>
 
 static void record_error(const char *reason, const char *file, int line,
@@ -24,6 +26,13 @@ void mfm_graph_init(void)
 {
     igraph_set_error_handler(record_error);
     igraph_set_warning_handler(ignore_warning);
+}
+
+void mfm_graph_igraph_version(char *buf, size_t len)
+{
+    int maj = 0, min = 0, patch = 0;
+    igraph_version(NULL, &maj, &min, &patch);
+    snprintf(buf, len, "igraph %d.%d.%d", maj, min, patch);
 }
 
 mfm_err mfm_graph_err(int igraph_code, const char *what)

@@ -9,6 +9,9 @@
  * before using igraph (app does it at start-up). */
 void mfm_graph_init(void);
 
+/* Write "igraph X.Y.Z" into buf (truncated to len). */
+void mfm_graph_igraph_version(char *buf, size_t len);
+
 /* Translate an igraph error code into mfm_err, prefixing the recorded
  * message with what (e.g. "building kNN graph"). */
 mfm_err mfm_graph_err(int igraph_code, const char *what);

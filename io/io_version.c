@@ -11,3 +11,9 @@ void mfm_io_hdf5_version(char *buf, size_t len)
     H5get_libversion(&maj, &min, &rel);
     snprintf(buf, len, "hdf5 %u.%u.%u", maj, min, rel);
 }
+
+void mfm_io_init(void)
+{
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}

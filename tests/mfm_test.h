@@ -31,13 +31,11 @@ static inline const char *mfm_test_env(const char *name)
     return v;
 }
 
-/* Run "$MFM_BIN <args>" through the shell with stderr merged into stdout;
- * the output (truncated to len-1) goes to out.  Returns the exit status, or
- * 128+signal if the binary was killed (a crash). */
-static inline int mfm_test_run(char *out, size_t len, const char *args)
+/* Run the shell command cmd; its output (stdout, and stderr when cmd
+ * merges it; truncated to len-1) goes to out.  Returns the exit status, or
+ * 128+signal if the command was killed (a crash). */
+static inline int mfm_test_sh(char *out, size_t len, const char *cmd)
 {
-    char cmd[16384];
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", mfm_test_env("MFM_BIN"), args);
     FILE *p = popen(cmd, "r");
     ck_assert_msg(p != NULL, "popen failed for %s", cmd);
     size_t used = 0;
@@ -54,6 +52,26 @@ static inline int mfm_test_run(char *out, size_t len, const char *args)
     if (WIFEXITED(st))
         return WEXITSTATUS(st);
     return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* mfm_test_sh with the command formatted printf-style. */
+static inline int mfm_test_shf(char *out, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline int mfm_test_shf(char *out, size_t len, const char *fmt, ...)
+{
+    char cmd[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return mfm_test_sh(out, len, cmd);
+}
+
+/* Run "$MFM_BIN <args>" through the shell with stderr merged into stdout
+ * (mfm_test_sh). */
+static inline int mfm_test_run(char *out, size_t len, const char *args)
+{
+    return mfm_test_shf(out, len, "'%s' %s 2>&1", mfm_test_env("MFM_BIN"), args);
 }
 
 /* mfm_test_run with the arguments formatted printf-style. */

@@ -1,6 +1,7 @@
 /* tests/app/test_bundle.c — the model checkpoint: schema 2 round-trips every
- * field of a bundle, schema 1 (a fixture written by an older mfm) still
- * loads with its values, a newer schema is refused with a message. */
+ * field of a bundle, schema 1 (a fixture written by an older mfm) and
+ * schema 2 with the positional space/sizes (another fixture) still load
+ * with their values, a newer schema is refused with a message. */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,16 +132,25 @@ START_TEST(test_v2_roundtrip)
 }
 END_TEST
 
+/* The schema-1 fixture saved as schema 2 into dir, opened for writing. */
+static hid_t v1_saved_rdwr(void)
+{
+    mfm_bundle a;
+    char path[512];
+    ck_assert_int_eq(mfm_bundle_load(&a, v1), MFM_OK);
+    ck_assert_int_eq(mfm_bundle_save(&a, dir), MFM_OK);
+    mfm_bundle_destroy(&a);
+    snprintf(path, sizeof path, "%s/model.ckpt", dir);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    return f;
+}
+
 /* A checkpoint of a newer schema is refused, naming the versions. */
 START_TEST(test_newer_schema)
 {
     mfm_bundle a;
-    ck_assert_int_eq(mfm_bundle_load(&a, v1), MFM_OK);
-    ck_assert_int_eq(mfm_bundle_save(&a, dir), MFM_OK);
-    mfm_bundle_destroy(&a);
-    char path[512];
-    snprintf(path, sizeof path, "%s/model.ckpt", dir);
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t f = v1_saved_rdwr();
     hid_t at = H5Aopen(f, "mfm_schema_version", H5P_DEFAULT);
     int64_t three = 3;
     ck_assert_int_ge(H5Awrite(at, H5T_NATIVE_INT64, &three), 0);
@@ -149,6 +159,61 @@ START_TEST(test_newer_schema)
     ck_assert_int_eq(mfm_bundle_load(&a, dir), MFM_EFORMAT);
     ck_assert_msg(strstr(mfm_err_msg(), "has schema version 3") && strstr(mfm_err_msg(), "versions 1 to 2"),
                   "%s", mfm_err_msg());
+}
+END_TEST
+
+/* A schema-2 checkpoint from before the named space sizes (positional
+ * space/sizes int64[3], made by ckpt_v2_sizes/make.sh) loads with its
+ * sizes; saved again, it holds space@d_in, space@pca_k and
+ * space@standardize instead, with the same values. */
+START_TEST(test_v2_space_sizes)
+{
+    char old[4096], path[512];
+    snprintf(old, sizeof old, "%s/io/ckpt_v2_sizes", mfm_test_env("MFM_FIXTURES"));
+    mfm_bundle a, b;
+    ck_assert_msg(mfm_bundle_load(&a, old) == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_uint_eq(a.space.d_in, 24);
+    ck_assert_uint_eq(a.space.pca.k, 8);
+    ck_assert_uint_eq(a.space.d, 8);
+    ck_assert_int_eq(a.space.std.kind, MFM_STD_FEATURE);
+    ck_assert_msg(mfm_bundle_save(&a, dir) == MFM_OK, "%s", mfm_err_msg());
+    snprintf(path, sizeof path, "%s/model.ckpt", dir);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    ck_assert_int_eq(H5Lexists(f, "space/sizes", H5P_DEFAULT), 0);
+    ck_assert_int_gt(H5Aexists_by_name(f, "space", "d_in", H5P_DEFAULT), 0);
+    ck_assert_int_gt(H5Aexists_by_name(f, "space", "pca_k", H5P_DEFAULT), 0);
+    ck_assert_int_gt(H5Aexists_by_name(f, "space", "standardize", H5P_DEFAULT), 0);
+    H5Fclose(f);
+    ck_assert_msg(mfm_bundle_load(&b, dir) == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_uint_eq(b.space.d_in, 24);
+    ck_assert_uint_eq(b.space.pca.k, 8);
+    ck_assert_int_eq(b.space.std.kind, MFM_STD_FEATURE);
+    ck_assert_mem_eq(a.space.pca.components, b.space.pca.components, 8 * 24 * sizeof(float));
+    ck_assert_mem_eq(a.space.std.scale, b.space.std.scale, 8 * sizeof(double));
+    mfm_bundle_destroy(&a);
+    mfm_bundle_destroy(&b);
+}
+END_TEST
+
+/* A named space field with a bad value is refused, naming the field. */
+START_TEST(test_space_bad_standardize)
+{
+    mfm_bundle a;
+    hid_t f = v1_saved_rdwr();
+    ck_assert_int_ge(H5Adelete_by_name(f, "space", "standardize", H5P_DEFAULT), 0);
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+    H5Tset_size(t, H5T_VARIABLE);
+    hid_t at = H5Acreate_by_name(f, "space", "standardize", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const char *bad = "zscore";
+    ck_assert_int_ge(H5Awrite(at, t, &bad), 0);
+    H5Aclose(at);
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Fclose(f);
+    ck_assert_int_eq(mfm_bundle_load(&a, dir), MFM_EINVAL);
+    ck_assert_msg(strstr(mfm_err_msg(), "space@standardize") && strstr(mfm_err_msg(), "zscore"), "%s",
+                  mfm_err_msg());
 }
 END_TEST
 
@@ -193,6 +258,8 @@ static Suite *bundle_suite(void)
     tcase_add_test(tc, test_v1_fixture);
     tcase_add_test(tc, test_v2_roundtrip);
     tcase_add_test(tc, test_newer_schema);
+    tcase_add_test(tc, test_v2_space_sizes);
+    tcase_add_test(tc, test_space_bad_standardize);
     tcase_add_test(tc, test_check_bundle);
     suite_add_tcase(s, tc);
     return s;

@@ -22,22 +22,6 @@ static void make_dir(void)
     ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
-static void remove_dir(void)
-{
-    DIR *dp = opendir(dir);
-    if (!dp)
-        return;
-    struct dirent *e;
-    char p[600];
-    while ((e = readdir(dp)) != NULL) {
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlink(p);
-    }
-    closedir(dp);
-    rmdir(dir);
-}
-
 static size_t n_entries(void)
 {
     DIR *dp = opendir(dir);
@@ -187,7 +171,7 @@ START_TEST(test_eval_matches_reference)
     /* the population has a control: distributions of its top changed markers */
     ck_assert_ptr_nonnull(strstr(html, "alt=\"per-feature distributions\""));
     ck_assert_ptr_nonnull(strstr(html, "<table id=\"summary\">"));
-    remove_dir();
+    mfm_test_rmtree(dir);
 }
 END_TEST
 
@@ -228,7 +212,7 @@ START_TEST(test_eval_bad_input)
         ck_assert_msg(strncmp(out, "mfm eval: error: ", 17) == 0 && strchr(out, '\n') == out + strlen(out) - 1,
                       "case %d: not one error line: %s", _i, out);
     ck_assert_uint_eq(n_entries(), 0);
-    remove_dir();
+    mfm_test_rmtree(dir);
 }
 END_TEST
 

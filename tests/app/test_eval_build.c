@@ -3,7 +3,6 @@
  * .h5ad files written with the project's writer.  The metrics function here
  * is a stand-in that records the distance between means and the sizes, so
  * the baselines can be checked against means computed independently. */
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,21 +168,7 @@ static void setup(void)
     write_file("pred_missing.h5ad", miss, 2, "MISS", NULL, 0, 0);
 }
 
-static void teardown(void)
-{
-    DIR *dp = opendir(dir);
-    if (!dp)
-        return;
-    struct dirent *e;
-    char p[600];
-    while ((e = readdir(dp)) != NULL) {
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlink(p);
-    }
-    closedir(dp);
-    rmdir(dir);
-}
+static void teardown(void) { mfm_test_rmtree(dir); }
 
 static mfm_err run(mfm_report *r, const char *const *preds, size_t n_pred, int split,
                    const char *control_key)

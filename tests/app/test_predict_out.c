@@ -34,19 +34,13 @@ static void teardown(void) { mfm_test_rmtree(dir); }
 /* Run check_predict_out.py with args; its output in out. */
 static int py(const char *fmt, ...)
 {
-    char args[8192], cmd[8800];
+    char args[8192];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/tests/app/check_predict_out.py' %s 2>&1",
-             mfm_test_env("MFM_SOURCE_ROOT"), args);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return mfm_test_shf(out, sizeof out, "/usr/bin/python3 '%s/tests/app/check_predict_out.py' %s 2>&1",
+                        mfm_test_env("MFM_SOURCE_ROOT"), args);
 }
 
 /* Why: X was 50 PCs named PC1.., genes hid in obsm['reconstruction'], obs

@@ -7,6 +7,7 @@
 
 #include "metrics.h"
 #include "mfm_test.h"
+#include "mfm_test_json.h"
 #include "ot.h"
 
 static json_t *fixture;
@@ -38,31 +39,6 @@ static size_t count(const json_t *obj, const char *key)
     return (size_t)json_integer_value(json_object_get(obj, key));
 }
 
-/* Array field as doubles (caller frees). */
-static double *darray(const json_t *obj, const char *key, size_t want)
-{
-    json_t *arr = json_object_get(obj, key);
-    ck_assert_msg(json_is_array(arr) && json_array_size(arr) == want,
-                  "fixture array %s: want %zu values", key, want);
-    double *v = malloc(want * sizeof *v);
-    for (size_t i = 0; i < want; i++)
-        v[i] = json_number_value(json_array_get(arr, i));
-    return v;
-}
-
-/* Array field as floats: the fixture stores float32 values exactly. */
-static float *farray(const json_t *obj, const char *key, size_t want)
-{
-    double *d = darray(obj, key, want);
-    float *f = malloc(want * sizeof *f);
-    for (size_t i = 0; i < want; i++) {
-        f[i] = (float)d[i];
-        ck_assert((double)f[i] == d[i]);
-    }
-    free(d);
-    return f;
-}
-
 static void close_rel(const char *what, const char *name, double got, double want,
                       double rel, double abs_tol)
 {
@@ -78,8 +54,8 @@ START_TEST(test_clouds)
     ck_assert_ptr_nonnull(c);
     const char *name = json_string_value(json_object_get(c, "name"));
     size_t n = count(c, "n"), m = count(c, "m"), d = count(c, "d");
-    float *x = farray(c, "x", n * d), *y = farray(c, "y", m * d);
-    double *mg = darray(c, "mmd_gamma", MFM_MMD_NGAMMA);
+    float *x = mfm_test_json_farray(c, "x", n * d), *y = mfm_test_json_farray(c, "y", m * d);
+    double *mg = mfm_test_json_darray(c, "mmd_gamma", MFM_MMD_NGAMMA);
 
     double w1 = 0, w2 = 0;
     ck_assert_int_eq(mfm_wasserstein(&w1, &w2, x, n, y, m, d), MFM_OK);
@@ -127,7 +103,7 @@ START_TEST(test_weighted_exact)
 {
     json_t *w = json_object_get(fixture, "weighted");
     size_t n = count(w, "n"), m = count(w, "m");
-    double *C = darray(w, "C", n * m), *a = darray(w, "a", n), *b = darray(w, "b", m);
+    double *C = mfm_test_json_darray(w, "C", n * m), *a = mfm_test_json_darray(w, "a", n), *b = mfm_test_json_darray(w, "b", m);
     double *plan = malloc(n * m * sizeof *plan);
     double cost = 0;
     ck_assert_int_eq(mfm_ot_exact(&cost, plan, C, a, b, n, m), MFM_OK);
@@ -149,7 +125,7 @@ START_TEST(test_sinkhorn_vs_pot)
 {
     json_t *s = json_object_get(fixture, "sinkhorn");
     size_t n = count(s, "n"), m = count(s, "m");
-    double *C = darray(s, "C", n * m);
+    double *C = mfm_test_json_darray(s, "C", n * m);
     double *plan = malloc(n * m * sizeof *plan);
     json_t *runs = json_object_get(s, "runs");
     for (size_t k = 0; k < json_array_size(runs); k++) {
@@ -189,7 +165,7 @@ START_TEST(test_sinkhorn_divergence)
 {
     json_t *s = json_object_get(fixture, "divergence");
     size_t n = count(s, "n"), m = count(s, "m"), d = count(s, "d");
-    float *x = farray(s, "x", n * d), *y = farray(s, "y", m * d);
+    float *x = mfm_test_json_farray(s, "x", n * d), *y = mfm_test_json_farray(s, "y", m * d);
     json_t *runs = json_object_get(s, "runs");
     for (size_t k = 0; k < json_array_size(runs); k++) {
         json_t *r = json_array_get(runs, k);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "mfm_test.h"
+#include "mfm_test_json.h"
 
 static json_t *traj_fixture;
 
@@ -40,29 +41,8 @@ static double traj_num(const json_t *obj, const char *key)
     return json_number_value(v);
 }
 
-/* Array field as doubles, exactly `want` values (caller frees). */
-static double *traj_darray(const json_t *obj, const char *key, size_t want)
-{
-    json_t *arr = json_object_get(obj, key);
-    ck_assert_msg(json_is_array(arr) && json_array_size(arr) == want,
-                  "fixture array %s: want %zu values", key, want);
-    double *v = malloc(want * sizeof *v);
-    for (size_t i = 0; i < want; i++)
-        v[i] = json_number_value(json_array_get(arr, i));
-    return v;
-}
-
-/* Array field as floats: the fixture stores float32 values exactly. */
-static float *traj_farray(const json_t *obj, const char *key, size_t want)
-{
-    double *d = traj_darray(obj, key, want);
-    float *f = malloc(want * sizeof *f);
-    for (size_t i = 0; i < want; i++) {
-        f[i] = (float)d[i];
-        ck_assert((double)f[i] == d[i]);
-    }
-    free(d);
-    return f;
-}
+/* Array fields as doubles / floats (tests/mfm_test_json.h). */
+#define traj_darray mfm_test_json_darray
+#define traj_farray mfm_test_json_farray
 
 #endif

@@ -159,16 +159,9 @@ START_TEST(test_out_h5ad)
     mfm_h5ad_close(f);
 
     /* Python anndata */
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 '%s/letters/check_h5ad.py' '%s' AOXYI 3 0.5 2>&1",
-             mfm_test_env("MFM_FIXTURES"), file);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t got = fread(out, 1, sizeof out - 1, p);
-    out[got] = '\0';
-    int st = pclose(p);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "anndata check failed: %s", out);
+    int st = mfm_test_shf(out, sizeof out, "/usr/bin/python3 '%s/letters/check_h5ad.py' '%s' AOXYI 3 0.5 2>&1",
+                          mfm_test_env("MFM_FIXTURES"), file);
+    ck_assert_msg(st == 0, "anndata check failed: %s", out);
     ck_assert_ptr_nonnull(strstr(out, "ok "));
 
     mfm_letters_dataset_destroy(&d);

@@ -68,18 +68,13 @@ START_TEST(test_writes_screen)
     mfm_h5ad_close(f);
 
     /* Python anndata + numpy reference of the model */
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 '%s/tests/datasets/check_screen.py' '%s' 20 7 2>&1",
-             mfm_test_env("MFM_SOURCE_ROOT"), path);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t got = fread(out, 1, sizeof out - 1, p);
-    out[got] = '\0';
-    ck_assert_msg(pclose(p) == 0, "check_screen.py failed: %s", out);
+    int st = mfm_test_shf(out, sizeof out, "/usr/bin/python3 '%s/tests/datasets/check_screen.py' '%s' 20 7 2>&1",
+                          mfm_test_env("MFM_SOURCE_ROOT"), path);
+    ck_assert_msg(st == 0, "check_screen.py failed: %s", out);
     ck_assert_ptr_nonnull(strstr(out, "screen OK: 2720 x 7"));
 
     /* --truth holds the same JSON as uns/ground_truth: same bytes */
+    char cmd[2048];
     snprintf(cmd, sizeof cmd,
              "/usr/bin/python3 -c \"import anndata,sys; a=anndata.read_h5ad('%s'); "
              "t=open('%s/a.json').read().rstrip('\\n'); sys.exit(0 if a.uns['ground_truth']==t "
