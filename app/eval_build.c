@@ -500,7 +500,7 @@ static mfm_err report_start(eval_state *s, mfm_report *r)
 {
     mfm_err err = MFM_OK;
     const mfm_eval_opts *o = s->o;
-    const char **pop_keys = malloc((s->n_pops * s->nk ? s->n_pops * s->nk : 1) * sizeof *pop_keys);
+    const char **pop_keys = malloc((s->n_pops * s->nk != 0 ? s->n_pops * s->nk : 1) * sizeof *pop_keys);
     if (!pop_keys)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     for (size_t p = 0; p < s->n_pops; p++)
