@@ -8,7 +8,8 @@ packages=(gcc clang pkg-config meson ninja-build
           libhdf5-dev libigraph-dev libopenblas-dev libgsl-dev
           check libsubunit-dev libjansson-dev libcairo2-dev libfreetype-dev
           fonts-dejavu-core
-          python3 python3-numpy python3-scipy python3-h5py python3-anndata python3-pot)
+          python3 python3-numpy python3-scipy python3-h5py python3-anndata python3-pot
+          python3-pandas python3-pip python3-setuptools)
 
 missing=()
 for p in "${packages[@]}"; do

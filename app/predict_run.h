@@ -1,0 +1,59 @@
+/* app/predict_run.h — one prediction run from its options (the use case
+ * behind `mfm predict` and libmfm's mfm_predict).
+ *
+ * parse (the option table of mfm_predict_spec -> mfm_predict_args)
+ *   -> check (mfm_predict_check) -> run (mfm_predict_run).
+ * The run never prints: progress reaches the caller through the hooks.
+ */
+#ifndef MFM_APP_PREDICT_RUN_H
+#define MFM_APP_PREDICT_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "err.h"
+
+typedef struct mfm_predict_args {
+    const char *out, *truth_out, *solver, *name, *clip_negative;
+    long steps, threads;
+    double atol, rtol;
+    bool all, quiet;
+} mfm_predict_args;
+
+/* The option table of `mfm predict` bound to a; *spec receives the command
+ * spec (2 positional arguments: MODEL_DIR DATA.h5ad).  The table is static:
+ * one spec at a time. */
+void mfm_predict_spec(mfm_cmd_spec *spec, mfm_predict_args *a);
+
+/* Cross-option checks after parsing: MFM_EINVAL with the usage message
+ * ("--out PRED.h5ad is required", "--solver: ...", "--clip-negative ..."). */
+mfm_err mfm_predict_check(const mfm_predict_args *a);
+
+/* What a finished run did (filled as it goes). */
+typedef struct mfm_predict_summary {
+    size_t n_pred, n_truth, nfe_total, n_clipped;
+    double seconds, t_ode, cell_evals;
+    const char *solver; /* static name */
+    bool adaptive;
+} mfm_predict_summary;
+
+/* Progress hooks (each may be NULL); ctx is passed through. */
+typedef struct mfm_predict_hooks {
+    void *ctx;
+    /* one population pushed through the flow */
+    void (*population)(void *ctx, const char *name, size_t n_cells, const char *solver, size_t nfe);
+    /* the predictions were written to a->out */
+    void (*written)(void *ctx, const mfm_predict_summary *s);
+    /* the observed cells were written to a->truth_out */
+    void (*truth_written)(void *ctx, const mfm_predict_summary *s);
+} mfm_predict_hooks;
+
+/* Predict the populations of `data` selected by a (held-out / unseen ones,
+ * or all) with the model in model_dir, write a->out (and a->truth_out).
+ * s (may be NULL) receives the summary; hooks may be NULL.  Errors name
+ * the file, population or value; nothing half-written is left. */
+mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const char *data,
+                        const mfm_predict_hooks *hooks, mfm_predict_summary *s);
+
+#endif
