@@ -76,7 +76,8 @@ mfm_err mfm_reflow_marker_read(mfm_reflow_marker *m, const char *dir)
     json_t *root = NULL;
     json_error_t jerr;
     mfm_err e = MFM_OK;
-    memset(m, 0, sizeof *m);
+    if ((e = mfm_bundle_reflow_read(m, dir)) != MFM_OK || m->present)
+        return e;
     if ((e = mfm_bundle_path(path, sizeof path, dir, "reflow.json")) != MFM_OK)
         return e;
     FILE *fp = fopen(path, "rb");

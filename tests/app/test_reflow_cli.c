@@ -74,6 +74,17 @@ START_TEST(test_reflow_end_to_end)
              "s, t = e('%s/ps.h5ad'), e('%s/pte.h5ad'); print('student', s, 'teacher', t); "
              "assert s < 0.8 * t\"", dir, dir, dir);
     ck_assert_msg(system(cmd) == 0, "the student's Euler steps are not closer to the teacher's ODE solution");
+
+    /* the marker is in the checkpoint too: without reflow.json, auto is still Euler x 2 */
+    snprintf(cmd, sizeof cmd, "%s/s/reflow.json", dir);
+    ck_assert_int_eq(remove(cmd), 0);
+    ck_assert_msg(run("predict %s/s '%s' --out %s/ps2.h5ad --all --threads 1", dir, data, dir) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "solver euler") && strstr(out, "2 function evaluations"), "%s", out);
+    /* mfm train --resume refuses a student, naming it, and leaves it as it was */
+    ck_assert_int_eq(run("train '%s' --out %s/s --resume --steps 60", data, dir), 1);
+    ck_assert_msg(strstr(out, "reflow student") && strstr(out, "/s'"), "%s", out);
+    ck_assert_msg(run("predict %s/s '%s' --out %s/ps3.h5ad --all --threads 1", dir, data, dir) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "2 function evaluations"), "%s", out);
 }
 END_TEST
 
@@ -93,14 +104,22 @@ START_TEST(test_reflow_bad_input)
     json_t *j = read_marker("s2");
     ck_assert_uint_eq(json_array_size(json_object_get(j, "straightness")), 3);
     json_decref(j);
-    /* a damaged marker is reported with its file name */
+    /* a student made before the checkpoint group: the marker is read from
+     * reflow.json (here put beside a model without the group); a damaged
+     * one is reported with its file name */
     char path[256];
-    snprintf(path, sizeof path, "%s/s2/reflow.json", dir);
+    snprintf(path, sizeof path, "%s/t/reflow.json", dir);
     FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("{\"predict_solver\": \"euler\", \"predict_steps\": 3}", fp);
+    fclose(fp);
+    ck_assert_msg(run("predict %s/t '%s' --out %s/p.h5ad --all", dir, data, dir) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "solver euler") && strstr(out, "3 function evaluations"), "%s", out);
+    fp = fopen(path, "w");
     ck_assert_ptr_nonnull(fp);
     fputs("{\"predict_solver\": \"warp\", \"predict_steps\": 2}", fp);
     fclose(fp);
-    ck_assert_int_eq(run("predict %s/s2 '%s' --out %s/p.h5ad --quiet", dir, data, dir), 1);
+    ck_assert_int_eq(run("predict %s/t '%s' --out %s/p2.h5ad --quiet", dir, data, dir), 1);
     ck_assert_msg(strstr(out, "reflow.json") && strstr(out, "predict_solver"), "%s", out);
     ck_assert_int_ne(access(path, F_OK), -1);
 }
