@@ -64,6 +64,7 @@ typedef struct mfm_bundle {
     size_t embed_draws;  /* subsamples per population: training draws one per use, predict averages */
     mfm_adj_norm gcn_norm; /* normalisation of the kNN adjacency (graph/adjacency.h) */
     int gaussian_source; /* the flow starts from N(0, I) draws, not the source cells */
+    double ve_sigma_min, ve_sigma_max; /* VE path (train@ve_sigma_*); 0: another path */
     /* training state */
     uint64_t seed;
     int64_t step;

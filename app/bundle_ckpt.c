@@ -81,6 +81,9 @@ static mfm_err save_train(mfm_ckpt *c, const mfm_bundle *b)
         (e = mfm_ckpt_set_i64(c, "train", "step", b->step)) ||
         (e = mfm_ckpt_set_f64(c, "train", "loss_ema", b->loss_ema)))
         return e;
+    if (b->ve_sigma_max > 0.0 && ((e = mfm_ckpt_set_f64(c, "train", "ve_sigma_min", b->ve_sigma_min)) ||
+                                  (e = mfm_ckpt_set_f64(c, "train", "ve_sigma_max", b->ve_sigma_max))))
+        return e;
     return mfm_ckpt_put_u8(c, "train/rng_state", b->rng_state, b->rng_state_len);
 }
 
@@ -295,6 +298,13 @@ static mfm_err load_task_v2(mfm_ckpt *c, mfm_bundle *b)
         (e = mfm_ckpt_i64(c, "train", "step", &b->step)) ||
         (e = mfm_ckpt_f64(c, "train", "loss_ema", &b->loss_ema)))
         return e;
+    if (mfm_ckpt_has(c, "train", "ve_sigma_max") &&
+        ((e = mfm_ckpt_f64(c, "train", "ve_sigma_min", &b->ve_sigma_min)) ||
+         (e = mfm_ckpt_f64(c, "train", "ve_sigma_max", &b->ve_sigma_max))))
+        return e;
+    if (b->ve_sigma_max != 0.0 && !(b->ve_sigma_min > 0.0 && b->ve_sigma_min < b->ve_sigma_max))
+        return mfm_err_set(MFM_EFORMAT, "fields 've_sigma_min' %g and 've_sigma_max' %g of 'train': expected "
+                           "0 < sigma_min < sigma_max", b->ve_sigma_min, b->ve_sigma_max);
     b->task_kind = (mfm_task_kind)kind;
     b->gcn_norm = (mfm_adj_norm)norm;
     b->gaussian_source = source == 1;
