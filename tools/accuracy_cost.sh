@@ -55,7 +55,7 @@ for model in $models; do
     [ ${#preds[@]} -eq 0 ] && truth=(--truth-out "$out/observed.h5ad")
     log=$(nice "$mfm" predict "$out/$model" "$data" --out "$out/pred_${model}_$name.h5ad" \
       --name "${model}_$name" --threads "$threads" "${args[@]}" "${truth[@]}" 2>&1)
-    nfe=$(sed -n 's/.*cells to .*, \([0-9]*\) function evaluations).*/\1/p' <<< "$log")
+    nfe=$(sed -n 's/.*cells to .*, \([0-9]*\) function evaluations[);].*/\1/p' <<< "$log")
     ode=$(sed -n 's/.*ODE \([0-9.]*\) s, \([0-9.e+]*\) cells x NFE.*/\1,\2/p' <<< "$log")
     echo "$model,$name,$solver,$steps,$atol,$nfe,$ode" >> "$out/cost.csv"
     preds+=(--pred "$out/pred_${model}_$name.h5ad")
@@ -63,7 +63,7 @@ for model in $models; do
   # the model's own default (--solver auto)
   log=$(nice "$mfm" predict "$out/$model" "$data" --out "$out/pred_${model}_auto.h5ad" \
     --name "${model}_auto" --threads "$threads" 2>&1)
-  nfe=$(sed -n 's/.*cells to .*, \([0-9]*\) function evaluations).*/\1/p' <<< "$log")
+  nfe=$(sed -n 's/.*cells to .*, \([0-9]*\) function evaluations[);].*/\1/p' <<< "$log")
   ode=$(sed -n 's/.*ODE \([0-9.]*\) s, \([0-9.e+]*\) cells x NFE.*/\1,\2/p' <<< "$log")
   echo "$model,auto,auto,0,0,$nfe,$ode" >> "$out/cost.csv"
   preds+=(--pred "$out/pred_${model}_auto.h5ad")
