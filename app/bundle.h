@@ -21,6 +21,7 @@
 #include "adjacency.h"
 #include "err.h"
 #include "model.h"
+#include "ode.h"
 #include "space.h"
 #include "task.h"
 
@@ -34,6 +35,16 @@ extern const char *const mfm_act_names[];    /* mfm_act */
 
 mfm_err mfm_method_parse(mfm_method *m, const char *text);
 const char *mfm_method_name(mfm_method m);
+
+/* What `mfm reflow` records about a student (checkpoint group `reflow`;
+ * students made before it have DIR/reflow.json instead, app/flowrun.h). */
+typedef struct mfm_reflow_marker {
+    int present;                  /* 0: not a reflow student */
+    mfm_ode_method predict_solver;
+    size_t predict_steps;
+    long rounds;
+    double straightness_before, straightness_after;
+} mfm_reflow_marker;
 
 typedef struct mfm_bundle {
     mfm_method method;
@@ -53,6 +64,7 @@ typedef struct mfm_bundle {
     size_t embed_draws;  /* subsamples per population: training draws one per use, predict averages */
     mfm_adj_norm gcn_norm; /* normalisation of the kNN adjacency (graph/adjacency.h) */
     int gaussian_source; /* the flow starts from N(0, I) draws, not the source cells */
+    double ve_sigma_min, ve_sigma_max; /* VE path (train@ve_sigma_*); 0: another path */
     /* training state */
     uint64_t seed;
     int64_t step;
@@ -60,6 +72,7 @@ typedef struct mfm_bundle {
     uint8_t *rng_state;  /* concatenated states of the trainer's streams */
     size_t rng_state_len;
     char *config_json;   /* resolved options of mfm train */
+    mfm_reflow_marker reflow; /* set on a reflow student (group reflow) */
 } mfm_bundle;
 
 /* Width of the condition vector for this method and task. */
@@ -82,6 +95,10 @@ mfm_err mfm_bundle_save(const mfm_bundle *b, const char *dir);
 mfm_err mfm_bundle_load(mfm_bundle *b, const char *dir);
 
 void mfm_bundle_destroy(mfm_bundle *b);
+
+/* Only the reflow marker (group reflow) of the checkpoint in DIR, without
+ * loading the model; present = 0 when the group is absent. */
+mfm_err mfm_bundle_reflow_read(mfm_reflow_marker *r, const char *dir);
 
 /* Name of a column that mfm predict adds (population, method, source_cell,
  * split): `name`, or "mfm_<name>" (written into buf of len bytes) when the

@@ -81,6 +81,9 @@ static mfm_err save_train(mfm_ckpt *c, const mfm_bundle *b)
         (e = mfm_ckpt_set_i64(c, "train", "step", b->step)) ||
         (e = mfm_ckpt_set_f64(c, "train", "loss_ema", b->loss_ema)))
         return e;
+    if (b->ve_sigma_max > 0.0 && ((e = mfm_ckpt_set_f64(c, "train", "ve_sigma_min", b->ve_sigma_min)) ||
+                                  (e = mfm_ckpt_set_f64(c, "train", "ve_sigma_max", b->ve_sigma_max))))
+        return e;
     return mfm_ckpt_put_u8(c, "train/rng_state", b->rng_state, b->rng_state_len);
 }
 
@@ -125,6 +128,20 @@ static mfm_err save_options(mfm_ckpt *c, const char *json)
     return e;
 }
 
+/* Group reflow: only on a reflow student. */
+static mfm_err save_reflow(mfm_ckpt *c, const mfm_reflow_marker *r)
+{
+    mfm_err e;
+    if (!r->present)
+        return MFM_OK;
+    if ((e = mfm_ckpt_set_i64(c, "reflow", "rounds", r->rounds)) ||
+        (e = mfm_ckpt_set_f64(c, "reflow", "straightness_before", r->straightness_before)) ||
+        (e = mfm_ckpt_set_f64(c, "reflow", "straightness_after", r->straightness_after)) ||
+        (e = mfm_ckpt_set_str(c, "reflow", "predict_solver", mfm_ode_method_name(r->predict_solver))))
+        return e;
+    return mfm_ckpt_set_i64(c, "reflow", "predict_steps", (int64_t)r->predict_steps);
+}
+
 mfm_err mfm_bundle_save(const mfm_bundle *b, const char *dir)
 {
     char path[4096], libs[1024];
@@ -139,6 +156,7 @@ mfm_err mfm_bundle_save(const mfm_bundle *b, const char *dir)
         (e = mfm_ckpt_set_str(c, "/", "mfm_version", MFM_VERSION)) ||
         (e = mfm_ckpt_set_str(c, "/", "libraries", libs)) || (e = save_model(c, b)) ||
         (e = save_task(c, b)) || (e = save_train(c, b)) || (e = save_options(c, b->config_json)) ||
+        (e = save_reflow(c, &b->reflow)) ||
         (e = mfm_space_save(&b->space, c))) {
         mfm_ckpt_close(&c);
         return mfm_err_prefix(e, "saving model to '%s'", dir);
@@ -188,6 +206,47 @@ static mfm_err get_opt_str(mfm_ckpt *c, const char *obj, const char *name, char 
 }
 
 #define BIG ((int64_t)1 << 40)
+
+/* Group reflow if the checkpoint has it (present = 0 otherwise). */
+static mfm_err load_reflow(mfm_ckpt *c, mfm_reflow_marker *r)
+{
+    char *solver = NULL;
+    int64_t rounds = 0;
+    memset(r, 0, sizeof *r);
+    if (!mfm_ckpt_has(c, "reflow", "predict_solver"))
+        return MFM_OK;
+    mfm_err e;
+    if ((e = mfm_ckpt_str(c, "reflow", "predict_solver", &solver)) ||
+        (e = get_size(c, "reflow", "predict_steps", 1, 100000, &r->predict_steps)) ||
+        (e = mfm_ckpt_i64(c, "reflow", "rounds", &rounds)) ||
+        (e = mfm_ckpt_f64(c, "reflow", "straightness_before", &r->straightness_before)) ||
+        (e = mfm_ckpt_f64(c, "reflow", "straightness_after", &r->straightness_after)))
+        goto cleanup;
+    if (mfm_ode_method_parse(&r->predict_solver, solver) != MFM_OK) {
+        e = mfm_err_set(MFM_EFORMAT, "field 'predict_solver' of 'reflow' is '%s', not an ODE method", solver);
+        goto cleanup;
+    }
+    r->rounds = (long)rounds;
+    r->present = 1;
+cleanup:
+    free(solver);
+    if (e)
+        r->present = 0;
+    return e;
+}
+
+mfm_err mfm_bundle_reflow_read(mfm_reflow_marker *r, const char *dir)
+{
+    char path[4096];
+    mfm_ckpt *c = NULL;
+    memset(r, 0, sizeof *r);
+    mfm_err e = mfm_bundle_path(path, sizeof path, dir, "model.ckpt");
+    if (e || (e = mfm_ckpt_open(&c, path)) != MFM_OK)
+        return e;
+    e = load_reflow(c, r);
+    mfm_ckpt_close(&c);
+    return e ? mfm_err_prefix(e, "loading model from '%s'", dir) : MFM_OK;
+}
 
 static mfm_err load_model_v2(mfm_ckpt *c, mfm_bundle *b, mfm_model_config *g)
 {
@@ -239,6 +298,13 @@ static mfm_err load_task_v2(mfm_ckpt *c, mfm_bundle *b)
         (e = mfm_ckpt_i64(c, "train", "step", &b->step)) ||
         (e = mfm_ckpt_f64(c, "train", "loss_ema", &b->loss_ema)))
         return e;
+    if (mfm_ckpt_has(c, "train", "ve_sigma_max") &&
+        ((e = mfm_ckpt_f64(c, "train", "ve_sigma_min", &b->ve_sigma_min)) ||
+         (e = mfm_ckpt_f64(c, "train", "ve_sigma_max", &b->ve_sigma_max))))
+        return e;
+    if (b->ve_sigma_max != 0.0 && !(b->ve_sigma_min > 0.0 && b->ve_sigma_min < b->ve_sigma_max))
+        return mfm_err_set(MFM_EFORMAT, "fields 've_sigma_min' %g and 've_sigma_max' %g of 'train': expected "
+                           "0 < sigma_min < sigma_max", b->ve_sigma_min, b->ve_sigma_max);
     b->task_kind = (mfm_task_kind)kind;
     b->gcn_norm = (mfm_adj_norm)norm;
     b->gaussian_source = source == 1;
@@ -407,7 +473,8 @@ mfm_err mfm_bundle_load(mfm_bundle *b, const char *dir)
     else if ((e = load_model_v2(c, b, &g)) == MFM_OK)
         e = load_options_v2(c, &b->config_json);
     if (e || (e = schema == 1 ? load_task_v1(c, b) : load_task_v2(c, b)) ||
-        (e = load_arrays(c, b, &g, schema == 1 ? "meta/rng_state" : "train/rng_state")))
+        (e = load_arrays(c, b, &g, schema == 1 ? "meta/rng_state" : "train/rng_state")) ||
+        (e = load_reflow(c, &b->reflow)))
         goto fail;
     mfm_ckpt_close(&c);
     return MFM_OK;

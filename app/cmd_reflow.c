@@ -9,7 +9,8 @@
  * task and graph settings are the teacher's.  The straightness
  * S = E[ integral_0^1 |(x(1) - x(0)) - v(x(t), t)|^2 dt ] of the paths is
  * measured before the first and after every round and written with the
- * predict defaults to OUT/reflow.json (docs/flow-matching.md).
+ * predict defaults to the checkpoint's group reflow and, with every round's
+ * value and the run's settings, to OUT/reflow.json (docs/flow-matching.md).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -327,6 +328,10 @@ static int run(const reflow_args *a, const char *model_dir, const char *data)
         goto done;
     if ((e = reflow_rounds(&b, &set, &task, pd, &ft, a, S)) != MFM_OK)
         goto done;
+    /* the marker in the checkpoint (group reflow); a student of a student
+     * counts the rounds of both */
+    b.reflow = (mfm_reflow_marker){1, MFM_ODE_EULER, (size_t)a->predict_steps,
+                                   a->rounds + (b.reflow.present ? b.reflow.rounds : 0), S[0], S[a->rounds]};
     if ((e = mfm_bundle_save(&b, a->out)) != MFM_OK ||
         (e = write_marker(a->out, model_dir, a, S, set.n, set.n_cells, mfm_now() - t0)) != MFM_OK)
         goto done;
@@ -372,9 +377,10 @@ int mfm_cmd_reflow(int argc, char **argv)
         "The start x0 of every training population of MODEL_DIR (its source cells, or N(0, I) draws\n"
         "for a Gaussian-source model) is pushed through the model's flow with the teacher solver;\n"
         "a copy of the model (velocity network and embedder) is fine-tuned on these fixed pairs with\n"
-        "the paired coupling and the straight path.  DIR receives model.ckpt and reflow.json\n"
-        "(straightness before and after every round; mfm predict --solver auto then uses Euler with\n"
-        "--predict-steps steps).  See docs/flow-matching.md (Reflow).",
+        "the paired coupling and the straight path.  DIR receives model.ckpt (with the group reflow:\n"
+        "rounds, straightness before and after, predict solver and steps) and reflow.json (also every\n"
+        "round's straightness and the run's settings); mfm predict --solver auto then uses Euler with\n"
+        "--predict-steps steps.  mfm train --resume refuses a student.  See docs/flow-matching.md.",
         opts, sizeof opts / sizeof opts[0], 2, 2};
     const char *pos[2];
     size_t npos = 0;

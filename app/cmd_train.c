@@ -30,7 +30,11 @@ static mfm_err stored_options(char **stored, int argc, char **argv)
     mfm_err e = mfm_bundle_load(&b, out);
     if (e)
         return e;
-    if (b.config_json && !(*stored = strdup(b.config_json)))
+    if (b.reflow.present) /* its stored options are the teacher's: resuming would train it on them */
+        e = mfm_err_set(MFM_EINVAL, "--resume: the model in '%s' is a reflow student (mfm reflow, %ld round(s)); "
+                        "mfm train would fine-tune it on the teacher's data and path and undo the straightening: "
+                        "run mfm reflow on it instead", out, b.reflow.rounds);
+    else if (b.config_json && !(*stored = strdup(b.config_json)))
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
     mfm_bundle_destroy(&b);
     return e;

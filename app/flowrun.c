@@ -36,13 +36,16 @@ mfm_err mfm_flow_start(float *x, const mfm_bundle *b, const mfm_pair *p, const m
         memcpy(x, q->x0, len * sizeof *x);
         return MFM_OK;
     }
-    /* the model flows N(0, I) draws into the population, one per source cell */
+    /* the model flows N(0, I) draws into the population, one per source
+     * cell; a VE model starts from N(x1, sigma_max^2 I), taken as
+     * sigma_max N(0, I) (docs/flow-matching.md) */
+    const double scale = b->ve_sigma_max > 0.0 ? b->ve_sigma_max : 1.0;
     mfm_rng g = {0};
     mfm_err e = mfm_rng_init(&g, mfm_embed_seed(seed, p->name), MFM_STREAM_NOISE);
     if (e != MFM_OK)
         return e;
     for (size_t r = 0; r < len; r++)
-        x[r] = (float)mfm_rng_gaussian(&g, 1.0);
+        x[r] = (float)mfm_rng_gaussian(&g, scale);
     mfm_rng_destroy(&g);
     return MFM_OK;
 }
@@ -76,7 +79,8 @@ mfm_err mfm_reflow_marker_read(mfm_reflow_marker *m, const char *dir)
     json_t *root = NULL;
     json_error_t jerr;
     mfm_err e = MFM_OK;
-    memset(m, 0, sizeof *m);
+    if ((e = mfm_bundle_reflow_read(m, dir)) != MFM_OK || m->present)
+        return e;
     if ((e = mfm_bundle_path(path, sizeof path, dir, "reflow.json")) != MFM_OK)
         return e;
     FILE *fp = fopen(path, "rb");

@@ -29,18 +29,10 @@ mfm_err mfm_flow_start(float *x, const mfm_bundle *b, const mfm_pair *p, const m
  * h1 hold embed_dim floats (h1 is scratch). */
 mfm_err mfm_flow_embed_mean(mfm_model *m, float *h, float *h1, const mfm_pop_data *q);
 
-/* DIR/reflow.json: written by `mfm reflow`, read by `mfm predict --solver
- * auto` (docs/usage.md). */
-typedef struct mfm_reflow_marker {
-    int present;                  /* 0: not a reflow student */
-    mfm_ode_method predict_solver;
-    size_t predict_steps;
-    long rounds;
-    double straightness_before, straightness_after;
-} mfm_reflow_marker;
-
-/* Read DIR/reflow.json if it exists (present = 0 otherwise).  Errors:
- * MFM_EFORMAT naming the file and the bad field. */
+/* The reflow marker of the model in DIR, read by `mfm predict --solver
+ * auto`: the checkpoint's group `reflow` (written by `mfm reflow`), else
+ * DIR/reflow.json (students made before the group existed), else
+ * present = 0.  Errors: MFM_EFORMAT naming the file and the bad field. */
 mfm_err mfm_reflow_marker_read(mfm_reflow_marker *m, const char *dir);
 
 #endif

@@ -63,9 +63,18 @@ static mfm_err check_numbers(const mfm_train_args *a)
 /* The coupling, path and source of the flow (--fm, --sigma, --source). */
 static mfm_err resolve_fm(mfm_fm_opts *fm, const mfm_train_args *a)
 {
-    mfm_err e = mfm_fm_preset(fm, mfm_train_fm_choices[a->fm], a->sigma);
+    const int ve = strcmp(mfm_train_fm_choices[a->fm], "ve") == 0;
+    mfm_err e = mfm_fm_preset(fm, mfm_train_fm_choices[a->fm], ve ? a->sigma_max : a->sigma);
     if (e)
         return e;
+    if (ve) { /* x0 is the noise of the path: a data source makes no sense */
+        fm->path.sigma_min = a->sigma_min;
+        if (a->source == MFM_TRAIN_SOURCE_DATA)
+            return mfm_err_set(MFM_EINVAL, "--fm ve starts from noise; --source data cannot be used with it");
+        if (!(a->sigma_min < a->sigma_max))
+            return mfm_err_set(MFM_EINVAL, "--fm ve: --sigma-min %g must be below --sigma-max %g", a->sigma_min,
+                               a->sigma_max);
+    }
     if (a->source == MFM_TRAIN_SOURCE_GAUSSIAN)
         fm->source = MFM_SOURCE_GAUSSIAN;
     else if (a->source != MFM_TRAIN_SOURCE_PRESET)
@@ -218,6 +227,12 @@ mfm_err mfm_train_check_bundle(const mfm_train_config *c, const mfm_bundle *b)
                            fields[i].opt, c->out, fields[i].names ? fields[i].names[fields[i].stored] : st,
                            fields[i].names ? fields[i].names[fields[i].given] : gv);
     }
+    const mfm_path *p = &c->trainer.fm.path;
+    const double ve_min = p->kind == MFM_PATH_VE ? p->sigma_min : 0.0, ve_max = p->kind == MFM_PATH_VE ? p->sigma : 0.0;
+    if (b->ve_sigma_min != ve_min || b->ve_sigma_max != ve_max)
+        return mfm_err_set(MFM_EINVAL, "--resume: the VE path differs from the model in '%s': stored sigma_min %g, "
+                           "sigma_max %g, given %g, %g (0: not a VE path)", c->out, b->ve_sigma_min, b->ve_sigma_max,
+                           ve_min, ve_max);
     if (n->fourier_sigma != c->net.fourier_sigma)
         return mfm_err_set(MFM_EINVAL, "--resume: --fourier-sigma differs from the model in '%s': stored "
                            "%g, given %g", c->out, n->fourier_sigma, c->net.fourier_sigma);

@@ -8,7 +8,7 @@
 #define N(x) (sizeof(x) / sizeof((x)[0]))
 
 /* Orders follow the enums they index (mfm_source_kind + preset, mfm_std_kind, ...). */
-const char *const mfm_train_fm_choices[] = {"icfm", "otcfm", "sbcfm", "lipman", "vp", "paired", NULL};
+const char *const mfm_train_fm_choices[] = {"icfm", "otcfm", "sbcfm", "lipman", "vp", "paired", "ve", NULL};
 static const char *const sources[] = {"preset", "data", "gaussian", "control", NULL};
 static const char *const stds[] = {"none", "global", "feature", NULL};
 static const char *const scheds[] = {"joint", "alternating", NULL};
@@ -40,6 +40,8 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"fm", MFM_OPT_ENUM, "PRESET", "otcfm", 0, -1, "coupling + path preset (docs/flow-matching.md)", &a->fm, mfm_train_fm_choices},
         {"source", MFM_OPT_ENUM, "SRC", "preset", 0, -1, "start of the flow: data (the control / earlier cells) | gaussian (N(0, I) draws; the population still conditions through the embedding) | preset (lipman: gaussian, others: data)", &a->source, sources},
         {"sigma", MFM_OPT_DOUBLE, "S", "0", 0, 10, "path noise sigma (sbcfm needs > 0; sigma_min for lipman)", &a->sigma},
+        {"sigma-min", MFM_OPT_DOUBLE, "S", "0.01", 1e-6, 1e3, "ve: noise width at t = 1 (the data end); other presets ignore it", &a->sigma_min},
+        {"sigma-max", MFM_OPT_DOUBLE, "S", "10", 1e-6, 1e6, "ve: noise width at t = 0, where the flow starts from sigma_max N(0, I); other presets ignore it", &a->sigma_max},
         {"rep", MFM_OPT_STRING, "REP", "X", 0, -1, "representation: X | layer:NAME | obsm:KEY", &a->rep},
         {"transform", MFM_OPT_STRING, "T", "none", 0, -1, "elementwise transform: none | arcsinh:C | log1p", &a->transform},
         {"libsize", MFM_OPT_DOUBLE, "TARGET", "0", 0, 1e12, "library-size normalise each cell to TARGET counts first (0 = off)", &a->libsize},

@@ -233,6 +233,8 @@ static mfm_err bundle_new(train_state *s)
     b->embed_draws = c->embed_draws;
     b->gcn_norm = c->gcn_norm;
     b->gaussian_source = c->trainer.fm.source == MFM_SOURCE_GAUSSIAN;
+    if (c->trainer.fm.path.kind == MFM_PATH_VE)
+        b->ve_sigma_min = c->trainer.fm.path.sigma_min, b->ve_sigma_max = c->trainer.fm.path.sigma;
     b->seed = c->seed;
     if ((e = bundle_names(b, c, &s->task)) != MFM_OK)
         return e;

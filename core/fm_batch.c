@@ -38,13 +38,21 @@ mfm_err mfm_fm_preset(mfm_fm_opts *o, const char *name, double sigma)
         o->path.sigma = 0.0;
         o->path.sigma_min = sigma;
         o->source = MFM_SOURCE_GAUSSIAN;
+    } else if (strcmp(name, "ve") == 0) {
+        /* sigma = sigma_max; sigma_min = 0.01 unless the caller sets it */
+        o->path.kind = MFM_PATH_VE;
+        o->path.sigma_min = 0.01;
+        o->source = MFM_SOURCE_GAUSSIAN;
+        if (!(sigma > o->path.sigma_min))
+            return mfm_err_set(MFM_EINVAL, "flow-matching preset 've': sigma_max = %g, expected > sigma_min = %g",
+                               sigma, o->path.sigma_min);
     } else if (strcmp(name, "vp") == 0) {
         o->path.kind = MFM_PATH_VP;
     } else if (strcmp(name, "paired") == 0) {
         o->coupling.kind = MFM_COUPLING_PAIRED;
     } else {
         return mfm_err_set(MFM_EINVAL, "unknown flow-matching preset '%s' "
-                           "(expected icfm, otcfm, sbcfm, lipman, vp or paired)", name);
+                           "(expected icfm, otcfm, sbcfm, lipman, vp, ve or paired)", name);
     }
     return MFM_OK;
 }

@@ -7,11 +7,17 @@
 # with every model x solver setting below, evaluate all predictions in one
 # `mfm eval` run, and write OUT_DIR/curve.csv and OUT_DIR/curve.md (W2, MMD,
 # energy distance to the observed BCRXL cells vs function evaluations).
+# Environment: MFM, DATA; TRAIN_ARGS (extra mfm train options of the teacher,
+# e.g. "--fm ve --sigma-max 10"); MODELS ("teacher student" by default;
+# "teacher" skips the reflow); SKIP (a regex of settings to leave out, e.g.
+# "rk8pd" for a curved path whose tight adaptive solve is too costly).
 set -euo pipefail
 out=${1:?usage: tools/accuracy_cost.sh OUT_DIR [TRAIN_STEPS] [REFLOW_STEPS] [THREADS]}
 train_steps=${2:-800}
 reflow_steps=${3:-1000}
 threads=${4:-1}
+models=${MODELS:-teacher student}
+read -r -a train_args <<< "${TRAIN_ARGS:-}"
 root=$(cd "$(dirname "$0")/.." && pwd)
 mfm=${MFM:-$root/build/app/mfm}
 data=${DATA:-$root/datasets/bodenmiller2012_bcrxl_pbmc_cytof_16samples.h5ad}
@@ -29,18 +35,19 @@ settings=(
 if [ ! -f "$out/teacher/model.ckpt" ]; then
   nice "$mfm" train "$data" --out "$out/teacher" --model mfm --experiment-key patient_id \
     --treatment-key condition --control Ref --holdout patient_id=Patient1 --steps "$train_steps" \
-    --seed 0 --threads "$threads" --log-every 200
+    --seed 0 --threads "$threads" --log-every 200 "${train_args[@]}"
 fi
-if [ ! -f "$out/student/model.ckpt" ]; then
+if [[ " $models " == *" student "* && ! -f "$out/student/model.ckpt" ]]; then
   /usr/bin/time -f "reflow wall %e s" nice "$mfm" reflow "$out/teacher" "$data" --out "$out/student" \
     --steps "$reflow_steps" --threads "$threads" --log-every 200
 fi
 
 echo "model,setting,solver,steps,atol,nfe,ode_seconds,cells_nfe_per_s" > "$out/cost.csv"
 preds=()
-for model in teacher student; do
+for model in $models; do
   for s in "${settings[@]}"; do
     read -r name solver steps atol <<< "$s"
+    [[ -n "${SKIP:-}" && "$name" =~ ${SKIP} ]] && continue
     args=(--solver "$solver")
     [ "$steps" != 0 ] && args+=(--steps "$steps")
     [ "$atol" != 0 ] && args+=(--atol "$atol" --rtol "$atol")
@@ -48,7 +55,7 @@ for model in teacher student; do
     [ ${#preds[@]} -eq 0 ] && truth=(--truth-out "$out/observed.h5ad")
     log=$(nice "$mfm" predict "$out/$model" "$data" --out "$out/pred_${model}_$name.h5ad" \
       --name "${model}_$name" --threads "$threads" "${args[@]}" "${truth[@]}" 2>&1)
-    nfe=$(sed -n 's/.*cells to .*, \([0-9]*\) function evaluations).*/\1/p' <<< "$log")
+    nfe=$(sed -n 's/.*cells to .*, \([0-9]*\) function evaluations[);].*/\1/p' <<< "$log")
     ode=$(sed -n 's/.*ODE \([0-9.]*\) s, \([0-9.e+]*\) cells x NFE.*/\1,\2/p' <<< "$log")
     echo "$model,$name,$solver,$steps,$atol,$nfe,$ode" >> "$out/cost.csv"
     preds+=(--pred "$out/pred_${model}_$name.h5ad")
@@ -56,7 +63,7 @@ for model in teacher student; do
   # the model's own default (--solver auto)
   log=$(nice "$mfm" predict "$out/$model" "$data" --out "$out/pred_${model}_auto.h5ad" \
     --name "${model}_auto" --threads "$threads" 2>&1)
-  nfe=$(sed -n 's/.*cells to .*, \([0-9]*\) function evaluations).*/\1/p' <<< "$log")
+  nfe=$(sed -n 's/.*cells to .*, \([0-9]*\) function evaluations[);].*/\1/p' <<< "$log")
   ode=$(sed -n 's/.*ODE \([0-9.]*\) s, \([0-9.e+]*\) cells x NFE.*/\1,\2/p' <<< "$log")
   echo "$model,auto,auto,0,0,$nfe,$ode" >> "$out/cost.csv"
   preds+=(--pred "$out/pred_${model}_auto.h5ad")

@@ -55,7 +55,7 @@ START_TEST(test_train_config_bad_types)
         {"{\"lr-schedule\": null}", "option 'lr-schedule' expects a string, one of: constant"},
         {"{\"schedule\": null}", "option 'schedule' expects a string, one of: joint, alternating"},
         {"{\"fm\": null}", "option 'fm' expects a string, one of: icfm"},
-        {"{\"fm\": 3}", "option 'fm' expects a string, one of: icfm, otcfm, sbcfm, lipman, vp, paired, got an integer"},
+        {"{\"fm\": 3}", "option 'fm' expects a string, one of: icfm, otcfm, sbcfm, lipman, vp, paired, ve, got an integer"},
         {"{\"model\": [\"mfm\"]}", "option 'model' expects a string, one of: mfm, cgfm, fm, got an array"},
         {"{\"knn\": null}", "option 'knn' expects an integer, got null"},
         {"{\"knn\": true}", "option 'knn' expects an integer, got a boolean"},

@@ -74,6 +74,17 @@ START_TEST(test_reflow_end_to_end)
              "s, t = e('%s/ps.h5ad'), e('%s/pte.h5ad'); print('student', s, 'teacher', t); "
              "assert s < 0.8 * t\"", dir, dir, dir);
     ck_assert_msg(system(cmd) == 0, "the student's Euler steps are not closer to the teacher's ODE solution");
+
+    /* the marker is in the checkpoint too: without reflow.json, auto is still Euler x 2 */
+    snprintf(cmd, sizeof cmd, "%s/s/reflow.json", dir);
+    ck_assert_int_eq(remove(cmd), 0);
+    ck_assert_msg(run("predict %s/s '%s' --out %s/ps2.h5ad --all --threads 1", dir, data, dir) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "solver euler") && strstr(out, "2 function evaluations"), "%s", out);
+    /* mfm train --resume refuses a student, naming it, and leaves it as it was */
+    ck_assert_int_eq(run("train '%s' --out %s/s --resume --steps 60", data, dir), 1);
+    ck_assert_msg(strstr(out, "reflow student") && strstr(out, "/s'"), "%s", out);
+    ck_assert_msg(run("predict %s/s '%s' --out %s/ps3.h5ad --all --threads 1", dir, data, dir) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "2 function evaluations"), "%s", out);
 }
 END_TEST
 
@@ -93,16 +104,53 @@ START_TEST(test_reflow_bad_input)
     json_t *j = read_marker("s2");
     ck_assert_uint_eq(json_array_size(json_object_get(j, "straightness")), 3);
     json_decref(j);
-    /* a damaged marker is reported with its file name */
+    /* a student made before the checkpoint group: the marker is read from
+     * reflow.json (here put beside a model without the group); a damaged
+     * one is reported with its file name */
     char path[256];
-    snprintf(path, sizeof path, "%s/s2/reflow.json", dir);
+    snprintf(path, sizeof path, "%s/t/reflow.json", dir);
     FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("{\"predict_solver\": \"euler\", \"predict_steps\": 3}", fp);
+    fclose(fp);
+    ck_assert_msg(run("predict %s/t '%s' --out %s/p.h5ad --all", dir, data, dir) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "solver euler") && strstr(out, "3 function evaluations"), "%s", out);
+    fp = fopen(path, "w");
     ck_assert_ptr_nonnull(fp);
     fputs("{\"predict_solver\": \"warp\", \"predict_steps\": 2}", fp);
     fclose(fp);
-    ck_assert_int_eq(run("predict %s/s2 '%s' --out %s/p.h5ad --quiet", dir, data, dir), 1);
+    ck_assert_int_eq(run("predict %s/t '%s' --out %s/p2.h5ad --quiet", dir, data, dir), 1);
     ck_assert_msg(strstr(out, "reflow.json") && strstr(out, "predict_solver"), "%s", out);
     ck_assert_int_ne(access(path, F_OK), -1);
+}
+END_TEST
+
+/* --fm ve from the CLI: the two sigmas stored and compared on --resume, a
+ * prediction that contracts the start (sigma_max N(0, I) in standardised
+ * units, std about 12 in the data's; 5.6 after these 200 small steps),
+ * and the refusals. */
+START_TEST(test_ve_cli)
+{
+    ck_assert_msg(run("train '%s' --out %s/v " SMALL " --steps 200 --fm ve --sigma-max 8 --sigma-min 0.02", data,
+                      dir) == 0, "%s", out);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"import h5py; a = h5py.File('%s/v/model.ckpt')['train'].attrs; "
+             "assert a['ve_sigma_max'] == 8 and a['ve_sigma_min'] == 0.02, dict(a)\"", dir);
+    ck_assert_msg(system(cmd) == 0, "the checkpoint lacks train@ve_sigma_max = 8 / ve_sigma_min = 0.02");
+    ck_assert_msg(run("predict %s/v '%s' --out %s/pv.h5ad --all --threads 1", dir, data, dir) == 0, "%s", out);
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import anndata as ad, numpy as np; x = ad.read_h5ad('%s/pv.h5ad').X; "
+             "print('ve prediction std', x.std()); assert np.isfinite(x).all() and x.std() < 7\"", dir);
+    ck_assert_msg(system(cmd) == 0, "the VE prediction is not finite or did not contract the start");
+    /* a different sigma on resume is a usage error naming the option */
+    ck_assert_int_eq(run("train '%s' --out %s/v --resume --steps 220 --sigma-max 9", data, dir), 2);
+    ck_assert_msg(strstr(out, "sigma-max"), "%s", out);
+    ck_assert_msg(run("train '%s' --out %s/v --resume --steps 220", data, dir) == 0, "%s", out);
+    ck_assert_int_ne(run("train '%s' --out %s/v2 " SMALL " --steps 3 --fm ve --source data", data, dir), 0);
+    ck_assert_msg(strstr(out, "--source data"), "%s", out);
+    ck_assert_int_ne(run("train '%s' --out %s/v3 " SMALL " --steps 3 --fm ve --sigma-min 9 --sigma-max 8", data,
+                         dir), 0);
+    ck_assert_msg(strstr(out, "--sigma-min"), "%s", out);
 }
 END_TEST
 
@@ -114,6 +162,7 @@ static Suite *reflow_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_reflow_end_to_end);
     tcase_add_test(tc, test_reflow_bad_input);
+    tcase_add_test(tc, test_ve_cli);
     suite_add_tcase(s, tc);
     return s;
 }

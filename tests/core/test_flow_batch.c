@@ -86,6 +86,21 @@ START_TEST(test_rows_follow_pairs)
             }
         }
     }
+    /* ve (sigma_max 10, sigma_min 0.01): x = x1 + s(t) z, u = -ln(1000) s(t) z
+     * with z the Gaussian source draw and s(t) = 0.01 * 1000^(1-t) */
+    mfm_fm_opts o;
+    ck_assert_int_eq(mfm_fm_preset(&o, "ve", 10.0), MFM_OK);
+    ck_assert_int_eq(o.path.kind, MFM_PATH_VE);
+    ck_assert_int_eq(o.source, MFM_SOURCE_GAUSSIAN);
+    ck_assert_int_eq(mfm_fm_batch_build(&e.b, &o, e.x0, NS - 3, e.x1, MT, 500, e.r), MFM_OK);
+    for (size_t r = 0; r < 500; r++) {
+        const double t = e.b.t[r], st = 0.01 * pow(1000.0, 1.0 - t);
+        for (size_t k = 0; k < D; k++) {
+            const double z = e.b.gauss[e.b.i0[r] * D + k], x1 = e.x1[e.b.i1[r] * D + k];
+            ck_assert(fabs(e.b.xt[r * D + k] - (x1 + st * z)) < 1e-4 * (1 + st));
+            ck_assert(fabs(e.b.ut[r * D + k] + log(1000.0) * st * z) < 1e-4 * (1 + st));
+        }
+    }
     env_free(&e);
 }
 END_TEST
@@ -305,6 +320,7 @@ START_TEST(test_bad_input)
     ck_assert_int_eq(mfm_fm_preset(&o, "sbcfm", 0.0), MFM_EINVAL);
     ck_assert_int_eq(mfm_fm_preset(&o, "icfm", -1.0), MFM_EINVAL);
     ck_assert_int_eq(mfm_fm_preset(&o, "lipman", 1.0), MFM_EINVAL);
+    ck_assert_int_eq(mfm_fm_preset(&o, "ve", 0.01), MFM_EINVAL); /* sigma_max must exceed sigma_min */
     ck_assert_int_eq(mfm_fm_preset(&o, "icfm", 0.1), MFM_OK);
     ck_assert_int_eq(mfm_fm_batch_build(&e.b, &o, e.x0, NS, e.x1, MT, NROWS + 1, e.r), MFM_EINVAL);
     ck_assert_int_eq(mfm_fm_batch_build(&e.b, &o, e.x0, NS, e.x1, MT, 0, e.r), MFM_EINVAL);
