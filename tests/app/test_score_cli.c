@@ -105,6 +105,25 @@ START_TEST(test_score_timeseries)
 }
 END_TEST
 
+/* A Gaussian-source model scores from N(0, I): log p_source(x_0) is at
+ * most the density's peak -d/2 log(2 pi), and the run says so. */
+START_TEST(test_score_gaussian_source)
+{
+    ck_assert_msg(run("train '%s' --out %s/g --task timeseries --time-key time --source gaussian --steps 20 " TINY,
+                      emt, dir) == 0, "%s", out);
+    ck_assert_msg(run("score %s/g '%s' --time 3 --out %s/g.h5ad", dir, emt, dir) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "N(0, I)") && strstr(out, "754 cells"), "%s", out);
+    size_t n = 0;
+    double *lp = read_col("g.h5ad", "log_p_source", &n);
+    ck_assert_uint_eq(n, 754);
+    double peak = -1.5 * log(2.0 * 3.14159265358979323846), top = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        top = fmax(top, lp[i]);
+    ck_assert_msg(top <= peak + 1e-9 && top > peak - 3.0, "max log p_source %g, peak %g", top, peak);
+    free(lp);
+}
+END_TEST
+
 /* Why: an unordered categorical (cluster ids) was read as times.  Now it is
  * refused with how to order it. */
 START_TEST(test_unordered_time_key_refused)
@@ -147,6 +166,7 @@ static Suite *score_suite(void)
     tcase_add_test(tc, test_score_timeseries);
     tcase_add_test(tc, test_time_level_find);
     tcase_add_test(tc, test_unordered_time_key_refused);
+    tcase_add_test(tc, test_score_gaussian_source);
     suite_add_tcase(s, tc);
     return s;
 }
