@@ -21,5 +21,6 @@ int mfm_cmd_demo(int argc, char **argv);
 int mfm_cmd_eval(int argc, char **argv);
 int mfm_cmd_simulate_screen(int argc, char **argv);
 int mfm_cmd_reflow(int argc, char **argv);
+int mfm_cmd_score(int argc, char **argv);
 
 #endif

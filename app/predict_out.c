@@ -268,21 +268,18 @@ static mfm_err truth_rows(const mfm_task *t, const mfm_bundle *b, size_t n_obs, 
     return MFM_OK;
 }
 
-mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const mfm_bundle *b,
-                        const mfm_pred_meta *m, size_t *n_written)
+mfm_err mfm_cells_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
+                        const size_t *rows, size_t n, const char *const *added, size_t n_added,
+                        mfm_cells_extra_fn extra, void *ctx)
 {
     const mfm_space *s = &b->space;
     mfm_h5ad_writer *w = NULL;
-    size_t *rows = NULL, n = 0;
-    const char **split = NULL;
     char **skipped = NULL;
     size_t n_skipped = 0;
     float *x = NULL, *pcs = NULL;
-    char buf[64];
-    const char *split_col = mfm_bundle_added_col(b, "split", buf, sizeof buf);
     const char *const reserved_obsm[] = {"X_pca"};
-    mfm_err e = truth_rows(t, b, mfm_h5ad_n_obs(f), &rows, &split, &n);
-    if (e || (e = s->d_genes ? mfm_space_read_genes(s, f, rows, n, &x) : mfm_space_read_input(s, f, rows, n, &x)))
+    mfm_err e = s->d_genes ? mfm_space_read_genes(s, f, rows, n, &x) : mfm_space_read_input(s, f, rows, n, &x);
+    if (e)
         goto cleanup;
     if (s->pca.k && !s->d_genes) { /* with genes, obsm X_pca is the input's own (copied below) */
         if (!(pcs = malloc((n ? n : 1) * s->pca.k * sizeof *pcs))) {
@@ -304,8 +301,7 @@ mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const 
         e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, ids, n);
     free(ids);
     if (e || (e = write_spaces(w, s, x, pcs, n)) ||
-        (e = mfm_h5ad_copy_obs(w, f, rows, n, NULL, 0, &split_col, 1)) ||
-        (e = write_cat(w, split_col, split, n)) ||
+        (e = mfm_h5ad_copy_obs(w, f, rows, n, NULL, 0, added, n_added)) || (e = extra(w, ctx)) ||
         (e = mfm_h5ad_copy_obsm(w, f, rows, n, reserved_obsm, s->pca.k && !s->d_genes ? 1 : 0, &skipped,
                                 &n_skipped)) ||
         (e = write_provenance(w, b, m)))
@@ -314,13 +310,37 @@ mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const 
                                                      n_skipped)))
         goto cleanup;
     e = mfm_h5ad_writer_commit(&w);
-    *n_written = n;
 cleanup:
     mfm_h5ad_writer_abort(&w);
-    free(rows);
-    free(split);
     free(x);
     free(pcs);
     mfm_h5ad_strings_free(skipped, n_skipped);
+    return e;
+}
+
+typedef struct truth_split {
+    const char *col;
+    const char **split;
+    size_t n;
+} truth_split;
+
+static mfm_err write_split(mfm_h5ad_writer *w, void *ctx)
+{
+    const truth_split *t = ctx;
+    return write_cat(w, t->col, t->split, t->n);
+}
+
+mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const mfm_bundle *b,
+                        const mfm_pred_meta *m, size_t *n_written)
+{
+    size_t *rows = NULL, n = 0;
+    char buf[64];
+    truth_split ts = {mfm_bundle_added_col(b, "split", buf, sizeof buf), NULL, 0};
+    mfm_err e = truth_rows(t, b, mfm_h5ad_n_obs(f), &rows, &ts.split, &n);
+    ts.n = n;
+    if (e == MFM_OK && (e = mfm_cells_write(path, f, b, m, rows, n, &ts.col, 1, write_split, &ts)) == MFM_OK)
+        *n_written = n;
+    free(rows);
+    free(ts.split);
     return e;
 }

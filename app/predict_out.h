@@ -51,4 +51,14 @@ mfm_err mfm_pred_write(const mfm_pred_rows *o, const char *path, mfm_h5ad *f, co
 mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const mfm_bundle *b,
                         const mfm_pred_meta *m, size_t *n_written);
 
+/* Write the observed cells rows (n, file order as given) of f to path: X and
+ * obsm X_pca in the predictions' space, barcodes, every obs column (an input
+ * column named like one of the added columns renamed input_<name>), the
+ * obsm of the input, uns provenance; extra(w, ctx) writes the added obs
+ * columns.  Used by --truth-out and mfm score. */
+typedef mfm_err (*mfm_cells_extra_fn)(mfm_h5ad_writer *w, void *ctx);
+mfm_err mfm_cells_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
+                        const size_t *rows, size_t n, const char *const *added, size_t n_added,
+                        mfm_cells_extra_fn extra, void *ctx);
+
 #endif

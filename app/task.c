@@ -338,6 +338,24 @@ static bool parse_number(const char *s, double *v)
     return s[0] != '\0' && end != s && *end == '\0' && errno == 0 && isfinite(*v);
 }
 
+/* A time key must say the order of its levels: numeric, or an ordered
+ * categorical (cluster ids in an unordered categorical would be read as
+ * times). */
+static mfm_err time_key_check(mfm_h5ad *f, const char *key)
+{
+    const mfm_h5ad_column *col = NULL;
+    mfm_err e = mfm_h5ad_obs_find(f, key, &col);
+    if (e || col->type == MFM_H5AD_NUMERIC || (col->type == MFM_H5AD_CATEGORICAL && col->ordered))
+        return e;
+    return mfm_err_set(MFM_EFORMAT,
+                       "%s: obs/%s is %s%s, not numeric or an ordered categorical, so the order of its time "
+                       "points is unknown (a cluster column?); store the times as numbers "
+                       "(adata.obs['%s'] = adata.obs['%s'].astype(float)) or order the categories "
+                       "(adata.obs['%s'] = adata.obs['%s'].cat.reorder_categories([...], ordered=True))",
+                       mfm_h5ad_path(f), key, col->type == MFM_H5AD_CATEGORICAL ? "an unordered " : "a ",
+                       mfm_h5ad_coltype_name(col->type), key, key, key, key);
+}
+
 /* Time levels in increasing order into t->treatments / t->level_values:
  * numeric time values when every level parses (*numeric), else level order;
  * two levels with the same value are an error. */
@@ -472,6 +490,8 @@ static mfm_err build_timeseries(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o
 
     if (!o->time_key)
         return mfm_err_set(MFM_EINVAL, "timeseries task needs --time-key");
+    if ((e = time_key_check(f, o->time_key)) != MFM_OK)
+        return e;
     if ((e = mfm_h5ad_obs_levels(f, o->time_key, &levels, &n_levels)) != MFM_OK)
         goto cleanup;
     if (n_levels < 2) {
