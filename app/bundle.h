@@ -18,12 +18,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "adjacency.h"
 #include "err.h"
 #include "model.h"
 #include "space.h"
 #include "task.h"
 
 typedef enum mfm_method { MFM_METHOD_MFM = 0, MFM_METHOD_CGFM, MFM_METHOD_FM } mfm_method;
+
+/* Names of the enums a bundle stores, index = value, NULL-terminated: the
+ * choices of the options of mfm train and the values in a checkpoint. */
+extern const char *const mfm_method_names[]; /* mfm_method */
+extern const char *const mfm_task_names[];   /* mfm_task_kind */
+extern const char *const mfm_act_names[];    /* mfm_act */
 
 mfm_err mfm_method_parse(mfm_method *m, const char *text);
 const char *mfm_method_name(mfm_method m);
@@ -44,7 +51,7 @@ typedef struct mfm_bundle {
     /* embedder graph */
     size_t knn, embed_cells;
     size_t embed_draws;  /* subsamples per population: training draws one per use, predict averages */
-    int gcn_norm;        /* mfm_gcn_norm */
+    mfm_adj_norm gcn_norm; /* normalisation of the kNN adjacency (graph/adjacency.h) */
     int gaussian_source; /* the flow starts from N(0, I) draws, not the source cells */
     /* training state */
     uint64_t seed;
@@ -61,6 +68,12 @@ size_t mfm_bundle_cond_dim(const mfm_bundle *b);
 /* Fill cond (mfm_bundle_cond_dim floats) for treatment index `treatment`
  * and training population `pop` (index into train_pops, or -1 if unseen). */
 void mfm_bundle_cond(const mfm_bundle *b, float *cond, size_t treatment, long pop);
+
+/* The checkpoint schema this mfm writes (root field mfm_schema_version).
+ * Schema 1 (no such field: positional int64 arrays meta/ints and
+ * model/config) is still read; a newer schema is refused with a message.
+ * docs/architecture.md lists every field. */
+#define MFM_SCHEMA_VERSION 2
 
 /* Write DIR/model.ckpt atomically.  Errors name the directory. */
 mfm_err mfm_bundle_save(const mfm_bundle *b, const char *dir);

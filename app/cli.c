@@ -66,6 +66,14 @@ void mfm_cli_help(const mfm_cmd_spec *spec)
             printf(" (range %g..%g)", o->lo, o->hi);
         if (o->type == MFM_OPT_LIST)
             printf(" (repeatable)");
+        if (o->type == MFM_OPT_ENUM && o->choices) {
+            printf(" (one of:");
+            for (size_t c = 0; o->choices[c]; c++)
+                printf(" %s", o->choices[c]);
+            printf(")");
+        }
+        if (o->required)
+            printf(" (required)");
         printf("\n");
     }
     printf("  %-28s %s\n", "--help", "show this help and exit");
@@ -79,6 +87,25 @@ static const mfm_opt *find_opt(const mfm_cmd_spec *spec, const char *name, size_
         if (strlen(spec->opts[i].name) == len && strncmp(spec->opts[i].name, name, len) == 0)
             return &spec->opts[i];
     return NULL;
+}
+
+const char *mfm_opt_choice(const mfm_opt *o, int v)
+{
+    for (int i = 0; o->choices && o->choices[i]; i++)
+        if (i == v)
+            return o->choices[i];
+    return "?";
+}
+
+/* "a, b, c" into buf. */
+static const char *choice_list(const mfm_opt *o, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; o->choices && o->choices[i]; i++) {
+        strncat(buf, i ? ", " : "", len - strlen(buf) - 1);
+        strncat(buf, o->choices[i], len - strlen(buf) - 1);
+    }
+    return buf;
 }
 
 /* Store one value; returns 0 or prints a usage error and returns 2. */
@@ -123,6 +150,16 @@ static int set_value(const mfm_cmd_spec *spec, const mfm_opt *o, const char *val
         l->item[l->n++] = val;
         return 0;
     }
+    case MFM_OPT_ENUM: {
+        for (int i = 0; o->choices && o->choices[i]; i++)
+            if (strcmp(val, o->choices[i]) == 0) {
+                *(int *)o->dst = i;
+                return 0;
+            }
+        char list[512];
+        return mfm_cli_usage_error(spec->name, "--%s '%s' is not one of: %s", o->name, val,
+                                   choice_list(o, list, sizeof list));
+    }
     }
     return mfm_cli_usage_error(spec->name, "internal: bad option type for --%s", o->name);
 }
@@ -152,6 +189,84 @@ static const char *json_value_text(const json_t *v)
     else
         snprintf(buf, sizeof number_text[0], "%.17g", json_real_value(v));
     return buf;
+}
+
+static const char *json_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE: case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "a value";
+}
+
+/* Usage error for a config value of the wrong JSON type: names the key, the
+ * expected type (the choices of an enum) and what was found. */
+static int bad_type(const mfm_cmd_spec *spec, const mfm_opt *o, const char *path, const json_t *v)
+{
+    char expect[600], list[512];
+    switch (o->type) {
+    case MFM_OPT_FLAG: snprintf(expect, sizeof expect, "true or false"); break;
+    case MFM_OPT_INT: snprintf(expect, sizeof expect, "an integer"); break;
+    case MFM_OPT_DOUBLE: snprintf(expect, sizeof expect, "a number"); break;
+    case MFM_OPT_LIST: snprintf(expect, sizeof expect, "a string or an array of strings"); break;
+    case MFM_OPT_ENUM:
+        snprintf(expect, sizeof expect, "a string, one of: %s", choice_list(o, list, sizeof list));
+        break;
+    default: snprintf(expect, sizeof expect, "a string"); break;
+    }
+    return mfm_cli_usage_error(spec->name, "config file '%s': option '%s' expects %s, got %s", path,
+                               o->name, expect, json_type_name(v));
+}
+
+/* Apply one value of a JSON config to option o.  null unsets an option that
+ * has no default (stored configurations write unset options as null). */
+static int apply_value(const mfm_cmd_spec *spec, const mfm_opt *o, const char *path, const json_t *v)
+{
+    if (json_is_null(v)) {
+        if (o->def || o->required || (o->type != MFM_OPT_STRING && o->type != MFM_OPT_LIST))
+            return bad_type(spec, o, path, v);
+        if (o->type == MFM_OPT_STRING)
+            *(const char **)o->dst = NULL;
+        else
+            ((mfm_strlist *)o->dst)->n = 0;
+        return 0;
+    }
+    if (o->type == MFM_OPT_FLAG) {
+        if (!json_is_boolean(v))
+            return bad_type(spec, o, path, v);
+        *(bool *)o->dst = json_is_true(v);
+        return 0;
+    }
+    if (o->type == MFM_OPT_LIST) {
+        ((mfm_strlist *)o->dst)->n = 0;
+        if (json_is_string(v))
+            return set_value(spec, o, json_string_value(v));
+        if (!json_is_array(v))
+            return bad_type(spec, o, path, v);
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item) {
+            if (!json_is_string(item))
+                return bad_type(spec, o, path, item);
+            int rc = set_value(spec, o, json_string_value(item));
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    if (json_is_string(v))
+        return set_value(spec, o, json_string_value(v));
+    if (json_is_number(v) && (o->type == MFM_OPT_INT || o->type == MFM_OPT_DOUBLE)) {
+        const char *text = json_value_text(v);
+        return text ? set_value(spec, o, text) : bad_type(spec, o, path, v);
+    }
+    return bad_type(spec, o, path, v);
 }
 
 /* Apply a JSON config (text if path is NULL, else the file at path): an
@@ -188,51 +303,9 @@ static int apply_config(const mfm_cmd_spec *spec, const char *path, const char *
             fprintf(stderr, "\n");
             return MFM_EXIT_RUNTIME;
         }
-        int rc = 0;
-        if (json_is_null(v)) {
-            if (o->type == MFM_OPT_STRING)
-                *(const char **)o->dst = NULL;
-            else if (o->type == MFM_OPT_LIST)
-                ((mfm_strlist *)o->dst)->n = 0;
-            else
-                goto bad_type;
-        } else if (o->type == MFM_OPT_FLAG) {
-            if (!json_is_boolean(v))
-                goto bad_type;
-            *(bool *)o->dst = json_is_true(v);
-        } else if (o->type == MFM_OPT_LIST) {
-            ((mfm_strlist *)o->dst)->n = 0;
-            if (json_is_string(v)) {
-                rc = set_value(spec, o, json_string_value(v));
-            } else if (json_is_array(v)) {
-                size_t i;
-                json_t *item;
-                json_array_foreach(v, i, item) {
-                    if (!json_is_string(item))
-                        goto bad_type;
-                    if ((rc = set_value(spec, o, json_string_value(item))) != 0)
-                        break;
-                }
-            } else {
-                goto bad_type;
-            }
-        } else if (json_is_string(v)) {
-            rc = set_value(spec, o, json_string_value(v));
-        } else if (json_is_number(v) && o->type != MFM_OPT_STRING) {
-            const char *text = json_value_text(v);
-            if (!text)
-                goto bad_type;
-            rc = set_value(spec, o, text);
-        } else {
-            goto bad_type;
-        }
+        int rc = apply_value(spec, o, path, v);
         if (rc)
             return rc;
-        continue;
-    bad_type:
-        fprintf(stderr, "mfm %s: error: config file '%s': option '%s' has a value of the wrong type\n",
-                spec->name, path, key);
-        return MFM_EXIT_RUNTIME;
     }
     return 0;
 }
@@ -249,6 +322,7 @@ static int dump_value(json_t *obj, const mfm_opt *o)
     }
     case MFM_OPT_INT: v = json_integer(*(long *)o->dst); break;
     case MFM_OPT_DOUBLE: v = json_real(*(double *)o->dst); break;
+    case MFM_OPT_ENUM: v = json_string(mfm_opt_choice(o, *(int *)o->dst)); break;
     case MFM_OPT_LIST: {
         const mfm_strlist *l = o->dst;
         v = json_array();
@@ -284,10 +358,8 @@ int mfm_cli_parse(const mfm_cmd_spec *spec, int argc, char **argv,
     return mfm_cli_parse_ex(spec, NULL, argc, argv, pos, npos);
 }
 
-int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, char **argv,
-                     const char **pos, size_t *npos)
+int mfm_cli_set_defaults(const mfm_cmd_spec *spec)
 {
-    *npos = 0;
     for (size_t i = 0; i < spec->nopts; i++) {
         const mfm_opt *o = &spec->opts[i];
         if (o->type == MFM_OPT_LIST)
@@ -296,34 +368,68 @@ int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, 
             *(bool *)o->dst = false;
         else if (o->type == MFM_OPT_STRING)
             *(const char **)o->dst = o->def;
+        else if (o->type == MFM_OPT_ENUM)
+            *(int *)o->dst = 0;
         if (o->def && o->type != MFM_OPT_STRING && o->type != MFM_OPT_FLAG) {
             int rc = set_value(spec, o, o->def);
             if (rc)
                 return rc;
         }
     }
+    return 0;
+}
+
+/* Apply every --config FILE of argv in order. */
+static int apply_config_files(const mfm_cmd_spec *spec, int argc, char **argv)
+{
+    if (!find_opt(spec, "config", 6))
+        return 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        const char *path = NULL;
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            path = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            path = argv[i] + 9;
+        if (path) {
+            int rc = apply_config(spec, path, NULL);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* A usage error for the first required option without a value. */
+static int check_required(const mfm_cmd_spec *spec)
+{
+    for (size_t i = 0; i < spec->nopts; i++) {
+        const mfm_opt *o = &spec->opts[i];
+        bool missing = (o->type == MFM_OPT_STRING && !*(const char **)o->dst) ||
+                       (o->type == MFM_OPT_LIST && ((const mfm_strlist *)o->dst)->n == 0);
+        if (o->required && missing)
+            return mfm_cli_usage_error(spec->name, "--%s %s is required", o->name,
+                                       o->metavar ? o->metavar : "VALUE");
+    }
+    return 0;
+}
+
+int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, char **argv,
+                     const char **pos, size_t *npos)
+{
+    *npos = 0;
+    int rc0 = mfm_cli_set_defaults(spec);
+    if (rc0)
+        return rc0;
     if (base_json) {
         int rc = apply_config(spec, NULL, base_json);
         if (rc)
             return rc;
     }
     /* --config FILE: applied after the defaults, before the command line. */
-    if (find_opt(spec, "config", 6)) {
-        for (int i = 1; i < argc; i++) {
-            if (strcmp(argv[i], "--") == 0)
-                break;
-            const char *path = NULL;
-            if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-                path = argv[i + 1];
-            else if (strncmp(argv[i], "--config=", 9) == 0)
-                path = argv[i] + 9;
-            if (path) {
-                int rc = apply_config(spec, path, NULL);
-                if (rc)
-                    return rc;
-            }
-        }
-    }
+    if ((rc0 = apply_config_files(spec, argc, argv)) != 0)
+        return rc0;
     bool list_seen[128] = {false};
     bool only_pos = false;
     for (int i = 1; i < argc; i++) {
@@ -375,5 +481,7 @@ int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, 
     }
     if (*npos < spec->min_pos)
         return mfm_cli_usage_error(spec->name, "missing argument: %s", spec->usage);
+    if ((rc0 = check_required(spec)) != 0)
+        return rc0;
     return -1;
 }

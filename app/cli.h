@@ -22,7 +22,8 @@ typedef enum mfm_opt_type {
     MFM_OPT_STRING, /* const char **, borrows argv */
     MFM_OPT_INT,    /* long *, checked against [lo, hi] */
     MFM_OPT_DOUBLE, /* double *, checked against [lo, hi] */
-    MFM_OPT_LIST    /* mfm_strlist *, repeatable; also splits on ',' if split */
+    MFM_OPT_LIST,   /* mfm_strlist *, repeatable; also splits on ',' if split */
+    MFM_OPT_ENUM    /* int *: index of the value in the option's choices */
 } mfm_opt_type;
 
 #define MFM_STRLIST_MAX 64
@@ -39,6 +40,8 @@ typedef struct mfm_opt {
     double lo, hi;       /* inclusive range for INT/DOUBLE (ignored if lo > hi) */
     const char *help;
     void *dst;
+    const char *const *choices; /* ENUM: NULL-terminated names, index = value */
+    bool required;       /* a missing value is a usage error */
 } mfm_opt;
 
 typedef struct mfm_cmd_spec {
@@ -68,6 +71,12 @@ char *mfm_cli_resolved_json(const mfm_cmd_spec *spec);
  * and before --config and the command line. */
 int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, char **argv,
                      const char **pos, size_t *npos);
+
+/* Set every option of spec to its default (no command line, no config). */
+int mfm_cli_set_defaults(const mfm_cmd_spec *spec);
+
+/* The name of choice v of an ENUM option (or "?" when out of range). */
+const char *mfm_opt_choice(const mfm_opt *o, int v);
 
 /* Print the generated help of a command to stdout. */
 void mfm_cli_help(const mfm_cmd_spec *spec);

@@ -12,10 +12,14 @@
 #include "commands.h"
 #include "mfm_config.h"
 #include "progress.h"
+#include "train_config.h"
+#include "train_opts.h"
+#include "train_run.h"
 
 #define DEMO_FILE "bodenmiller2012_bcrxl_pbmc_cytof_16samples.h5ad"
 
-/* Run a subcommand with a NULL-terminated list of arguments. */
+/* Run predict or eval with a NULL-terminated list of arguments (their
+ * commands have no typed entry point yet). */
 static int call(mfm_cmd_fn fn, const char *const *args)
 {
     char *argv[64];
@@ -24,6 +28,38 @@ static int call(mfm_cmd_fn fn, const char *const *args)
         argv[argc] = (char *)args[argc];
     argv[argc] = NULL;
     return fn(argc, argv);
+}
+
+/* Train model `method` into dir on data with patient `holdout` held out:
+ * the options of mfm train at their defaults except those set here. */
+static int train_model(mfm_method method, const char *data, const char *dir, const char *holdout,
+                       long steps, long seed, long threads, bool quiet)
+{
+    mfm_train_args a;
+    mfm_cmd_spec spec;
+    mfm_train_config c = {0};
+    mfm_train_spec(&spec, &a);
+    if (mfm_cli_set_defaults(&spec) != 0)
+        return MFM_EXIT_USAGE;
+    a.out = dir;
+    a.model = (int)method;
+    a.exp_keys.item[0] = "patient_id";
+    a.exp_keys.n = 1;
+    a.treatment_key = "condition";
+    a.control = "Ref";
+    a.holdout = holdout;
+    a.steps = steps;
+    a.seed = seed;
+    a.threads = threads;
+    a.log_every = 200;
+    a.quiet = quiet;
+    char *resolved = mfm_cli_resolved_json(&spec);
+    mfm_err e = resolved ? mfm_train_config_init(&c, &a) : mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (e == MFM_OK)
+        e = mfm_train_run(&c, data, resolved);
+    mfm_train_config_destroy(&c);
+    free(resolved);
+    return e ? mfm_cli_fail("train", e) : MFM_EXIT_OK;
 }
 
 int mfm_cmd_demo(int argc, char **argv)
@@ -65,10 +101,8 @@ int mfm_cmd_demo(int argc, char **argv)
         fprintf(stderr, "mfm demo: error: cannot create output directory '%s'\n", out);
         return MFM_EXIT_RUNTIME;
     }
-    char s_steps[32], s_threads[32], s_seed[32], hold[256];
-    snprintf(s_steps, sizeof s_steps, "%ld", steps);
+    char s_threads[32], hold[256];
     snprintf(s_threads, sizeof s_threads, "%ld", threads);
-    snprintf(s_seed, sizeof s_seed, "%ld", seed);
     snprintf(hold, sizeof hold, "patient_id=%s", holdout);
     const char *models[3] = {"mfm", "cgfm", "fm"};
     char model_dir[3][4096], pred[3][4096], truth[4096], report[4096];
@@ -78,14 +112,9 @@ int mfm_cmd_demo(int argc, char **argv)
     for (int m = 0; m < 3; m++) {
         snprintf(model_dir[m], sizeof model_dir[m], "%s/%s", out, models[m]);
         snprintf(pred[m], sizeof pred[m], "%s/pred_%s.h5ad", out, models[m]);
-        fprintf(stderr, "mfm demo: [%d/3] training %s (%s steps, %s held out)\n", m + 1, models[m], s_steps,
+        fprintf(stderr, "mfm demo: [%d/3] training %s (%ld steps, %s held out)\n", m + 1, models[m], steps,
                 holdout);
-        const char *train[] = {"train", data, "--out", model_dir[m], "--model", models[m],
-                               "--experiment-key", "patient_id", "--treatment-key", "condition",
-                               "--control", "Ref", "--holdout", hold, "--steps", s_steps,
-                               "--seed", s_seed, "--threads", s_threads, "--log-every", "200",
-                               quiet ? "--quiet" : NULL, NULL};
-        if ((rc = call(mfm_cmd_train, train)) != 0)
+        if ((rc = train_model((mfm_method)m, data, model_dir[m], hold, steps, seed, threads, quiet)) != 0)
             return rc;
         const char *predict[] = {"predict", model_dir[m], data, "--out", pred[m],
                                  "--threads", s_threads, m == 0 ? "--truth-out" : NULL, truth, NULL};

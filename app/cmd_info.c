@@ -1,6 +1,7 @@
 /* app/cmd_info.c — `mfm info FILE.h5ad [--json]`: what an AnnData file
- * holds (shape, X storage, obs columns with category counts, var names,
- * obsm shapes, layers), as a human summary or as JSON. */
+ * holds (shape, X storage, obs columns with category counts or numeric
+ * levels, var names, obsm shapes, layers, .raw, varm, obsp, uns), as a
+ * human summary or as JSON. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,10 @@
 #include "cli.h"
 #include "commands.h"
 #include "h5ad.h"
+#include "info_extra.h"
 
 #define VAR_NAMES_HEAD 10
+#define LEVELS_MAX 10 /* numeric columns with at most this many values list them */
 #define HUMAN_MAX_CATS 12
 
 /* Per-column summary computed from the file. */
@@ -21,7 +24,33 @@ typedef struct col_summary {
     size_t n_missing; /* codes -1 / masked values */
     double min, max;  /* numeric/bool over non-missing values */
     size_t n_values;  /* non-missing numeric values */
+    double levels[LEVELS_MAX];  /* numeric: distinct values (ascending) when few */
+    size_t level_counts[LEVELS_MAX];
+    size_t n_levels;  /* > LEVELS_MAX: too many to list */
 } col_summary;
+
+/* Count value v among the levels of s (kept sorted; stops at LEVELS_MAX + 1). */
+static void add_level(col_summary *s, double v)
+{
+    size_t k = 0;
+    while (k < s->n_levels && k < LEVELS_MAX && s->levels[k] < v)
+        k++;
+    if (s->n_levels > LEVELS_MAX)
+        return;
+    if (k < s->n_levels && s->levels[k] == v) {
+        s->level_counts[k]++;
+        return;
+    }
+    if (s->n_levels == LEVELS_MAX) {
+        s->n_levels++;
+        return;
+    }
+    memmove(s->levels + k + 1, s->levels + k, (s->n_levels - k) * sizeof *s->levels);
+    memmove(s->level_counts + k + 1, s->level_counts + k, (s->n_levels - k) * sizeof *s->level_counts);
+    s->levels[k] = v;
+    s->level_counts[k] = 1;
+    s->n_levels++;
+}
 
 /* Summary of column c over the selected rows (rows == NULL: all cells). */
 static mfm_err summarise(mfm_h5ad *f, const mfm_h5ad_column *c, const size_t *rows,
@@ -60,6 +89,8 @@ static mfm_err summarise(mfm_h5ad *f, const mfm_h5ad_column *c, const size_t *ro
                 continue;
             }
             s->n_values++;
+            if (c->type == MFM_H5AD_NUMERIC)
+                add_level(s, v[i]);
             s->min = v[i] < s->min ? v[i] : s->min;
             s->max = v[i] > s->max ? v[i] : s->max;
         }
@@ -84,6 +115,15 @@ static json_t *column_json(const mfm_h5ad_column *c, const col_summary *s)
     } else if ((c->type == MFM_H5AD_NUMERIC || c->type == MFM_H5AD_BOOL) && s->n_values > 0) {
         json_object_set_new(o, "min", json_real(s->min));
         json_object_set_new(o, "max", json_real(s->max));
+        if (s->n_levels > 0 && s->n_levels <= LEVELS_MAX) {
+            json_t *lv = json_array(), *lc = json_array();
+            for (size_t k = 0; k < s->n_levels; k++) {
+                json_array_append_new(lv, json_real(s->levels[k]));
+                json_array_append_new(lc, json_integer((json_int_t)s->level_counts[k]));
+            }
+            json_object_set_new(o, "levels", lv);
+            json_object_set_new(o, "level_counts", lc);
+        }
     }
     if (c->nullable || s->n_missing > 0)
         json_object_set_new(o, "n_missing", json_integer((json_int_t)s->n_missing));
@@ -101,6 +141,11 @@ static void print_column(const mfm_h5ad_column *c, const col_summary *s, int wid
             printf(", ... (%zu more)", c->n_categories - HUMAN_MAX_CATS);
     } else if ((c->type == MFM_H5AD_NUMERIC || c->type == MFM_H5AD_BOOL) && s->n_values > 0) {
         printf(" min %g, max %g", s->min, s->max);
+        if (s->n_levels > 0 && s->n_levels <= LEVELS_MAX) {
+            printf("; %zu levels:", s->n_levels);
+            for (size_t k = 0; k < s->n_levels; k++)
+                printf("%s %g (%zu)", k ? "," : "", s->levels[k], s->level_counts[k]);
+        }
     }
     if (s->n_missing > 0)
         printf(" [%zu missing]", s->n_missing);
@@ -113,6 +158,7 @@ static mfm_err run_info(mfm_h5ad *f, bool as_json, const mfm_strlist *where)
     mfm_h5ad_repinfo x;
     json_t *root = NULL;
     col_summary *sums = NULL;
+    info_extra extra = {0};
     size_t *rows = NULL, nsel = mfm_h5ad_n_obs(f);
     size_t ncols = mfm_h5ad_obs_ncols(f), nobsm = 0, nlayers = 0;
     const char *const *obsm = mfm_h5ad_obsm_keys(f, &nobsm);
@@ -127,6 +173,8 @@ static mfm_err run_info(mfm_h5ad *f, bool as_json, const mfm_strlist *where)
         rc = mfm_h5ad_rep_check(f, "X");
     if (rc == MFM_OK && where->n > 0)
         rc = mfm_h5ad_select_where(f, where->item, where->n, &rows, &nsel);
+    if (rc == MFM_OK && (rc = info_extra_gather(&extra, f)) != MFM_OK)
+        free(rows);
     if (rc)
         return rc;
     sums = calloc(ncols ? ncols : 1, sizeof *sums);
@@ -179,6 +227,7 @@ static mfm_err run_info(mfm_h5ad *f, bool as_json, const mfm_strlist *where)
         for (size_t k = 0; k < nlayers; k++)
             json_array_append_new(jl, json_string(layers[k]));
         json_object_set_new(root, "layers", jl);
+        info_extra_json(&extra, root);
         if (rc)
             goto cleanup;
         char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -230,6 +279,7 @@ static mfm_err run_info(mfm_h5ad *f, bool as_json, const mfm_strlist *where)
         for (size_t k = 0; k < nlayers; k++)
             printf("%s %s", k ? "," : "", layers[k]);
         printf("%s\n", nlayers ? "" : " none");
+        info_extra_print(&extra);
     }
     free(mi);
 cleanup:
@@ -237,6 +287,7 @@ cleanup:
         free(sums[j].counts);
     free(sums);
     free(rows);
+    info_extra_destroy(&extra);
     json_decref(root);
     return rc;
 }
@@ -257,7 +308,10 @@ int mfm_cmd_info(int argc, char **argv)
         "obs {column: {type, "
         "categories, counts, ordered | min, max; n_missing}},\n"
         "var_names_head, "
-        "obsm {key: [rows, cols]}, layers [names].  See docs/usage.md.",
+        "obsm {key: [rows, cols]}, layers [names], raw {n_vars, encoding, dtype, var_columns} | null,\n"
+        "varm {key: [rows, cols]}, obsp {key: {nnz}}, uns {key: value or description};\n"
+        "numeric obs columns with at most 10 values also list levels and level_counts.\n"
+        "See docs/usage.md.",
         opts, sizeof opts / sizeof opts[0], 1, 1};
     const char *pos[1];
     size_t npos = 0;

@@ -20,5 +20,6 @@ int mfm_cmd_predict(int argc, char **argv);
 int mfm_cmd_demo(int argc, char **argv);
 int mfm_cmd_eval(int argc, char **argv);
 int mfm_cmd_simulate_screen(int argc, char **argv);
+int mfm_cmd_reflow(int argc, char **argv);
 
 #endif

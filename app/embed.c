@@ -1,12 +1,10 @@
-/* app/embed.c — subsample, kNN graph and adjacency of a source population. */
+/* app/embed.c — which cells of a source population the embedder sees. */
 #include "embed.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "adjacency.h"
-#include "knn.h"
-#include "nn.h"
+#include "pop_graph.h"
 #include "rng.h"
 
 uint64_t mfm_embed_seed(uint64_t seed, const char *name)
@@ -24,13 +22,13 @@ size_t mfm_embed_n_draws(size_t n, size_t cap, size_t draws)
     return n <= cap || draws == 0 ? 1 : draws;
 }
 
-void mfm_embed_input_destroy(mfm_embed_input *e)
+mfm_err mfm_embed_check(const char *name, size_t n, size_t cap, size_t k)
 {
-    if (!e)
-        return;
-    free(e->x);
-    mfm_csr_destroy(&e->adj);
-    memset(e, 0, sizeof *e);
+    size_t m = n > cap ? cap : n;
+    if (m >= k + 1)
+        return MFM_OK;
+    return mfm_err_set(MFM_EINVAL, "population '%s' has %zu source cells (--embed-cells %zu): the "
+                       "embedder's kNN graph gets %zu, fewer than --knn %zu + 1", name, n, cap, m, k);
 }
 
 static int cmp_size(const void *a, const void *b)
@@ -39,62 +37,53 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-mfm_err mfm_embed_input_build(mfm_embed_input *e, const char *name, const float *x, size_t n,
-                              size_t d, size_t cap, size_t k, int gcn_norm, uint64_t seed,
-                              size_t draw)
+/* perm (n): its first m entries become a sorted seeded subsample of 0..n-1
+ * (a partial Fisher-Yates shuffle). */
+static mfm_err subsample(size_t *perm, size_t n, size_t m, uint64_t seed)
+{
+    mfm_rng rng = {0};
+    mfm_err e = mfm_rng_init(&rng, seed, MFM_STREAM_DATA);
+    if (e != MFM_OK)
+        return e;
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = 0; i < m; i++) {
+        size_t j = i + mfm_rng_below(&rng, n - i);
+        size_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    mfm_rng_destroy(&rng);
+    qsort(perm, m, sizeof *perm, cmp_size);
+    return MFM_OK;
+}
+
+mfm_err mfm_embed_build(mfm_pop *pop, mfm_graph_stats *stats, const char *name, const float *x,
+                        size_t n, size_t d, size_t cap, size_t k, mfm_adj_norm norm, uint64_t seed,
+                        size_t draw)
 {
     mfm_err err = MFM_OK;
-    mfm_knn knn = {0};
-    size_t *idx = NULL;
-    mfm_rng rng = {0};
-    memset(e, 0, sizeof *e);
-    if (n < k + 1)
-        return mfm_err_set(MFM_EINVAL, "population '%s' has %zu source cells; the embedder's kNN graph "
-                           "with --knn %zu needs at least %zu", name, n, k, k + 1);
-    size_t m = n > cap ? cap : n;
-    if (m < k + 1)
-        return mfm_err_set(MFM_EINVAL, "--embed-cells %zu must exceed --knn %zu", cap, k);
-    e->x = malloc(m * d * sizeof *e->x);
-    idx = malloc(n * sizeof *idx);
-    if (!e->x || !idx) {
-        err = mfm_err_set(MFM_ENOMEM, "out of memory for the embedder input of '%s'", name);
-        goto cleanup;
-    }
-    for (size_t i = 0; i < n; i++)
-        idx[i] = i;
+    size_t *perm = NULL;
+    const size_t m = n > cap ? cap : n;
+    memset(pop, 0, sizeof *pop);
+    if ((err = mfm_embed_check(name, n, cap, k)) != MFM_OK)
+        return err;
     if (m < n) {
         uint64_t s = mfm_embed_seed(seed, name);
         if (draw > 0)
             s = mfm_rng_stream_seed(s, (uint64_t)draw);
-        if ((err = mfm_rng_init(&rng, s, MFM_STREAM_DATA)) != MFM_OK)
+        if (!(perm = malloc(n * sizeof *perm))) {
+            err = mfm_err_set(MFM_ENOMEM, "out of memory for the embedder input");
             goto cleanup;
-        for (size_t i = 0; i < m; i++) {
-            size_t j = i + mfm_rng_below(&rng, n - i);
-            size_t t = idx[i];
-            idx[i] = idx[j];
-            idx[j] = t;
         }
-        qsort(idx, m, sizeof *idx, cmp_size);
+        if ((err = subsample(perm, n, m, s)) != MFM_OK)
+            goto cleanup;
     }
-    for (size_t i = 0; i < m; i++)
-        memcpy(e->x + i * d, x + idx[i] * d, d * sizeof *e->x);
-    e->n = m;
-    e->d = d;
-    if ((err = mfm_knn_exact(&knn, e->x, m, d, k)) != MFM_OK)
-        goto cleanup;
-    err = gcn_norm == MFM_GCN_NORM_SYM ? mfm_adj_sym(&e->adj, knn.idx, m, k)
-                                       : mfm_adj_mean(&e->adj, knn.idx, m, k);
-    if (err)
-        goto cleanup;
-    err = mfm_knn_graph_stats(&e->stats, knn.idx, m, k, gcn_norm == MFM_GCN_NORM_SYM);
+    err = mfm_pop_graph(pop, stats, x, d, perm, m, k, norm);
 cleanup:
-    mfm_knn_destroy(&knn);
-    mfm_rng_destroy(&rng);
-    free(idx);
-    if (err) {
-        mfm_embed_input_destroy(e);
+    free(perm);
+    if (err)
         return draw ? mfm_err_prefix(err, "population '%s' (embedder draw %zu)", name, draw)
                     : mfm_err_prefix(err, "population '%s'", name);
-    }
     return MFM_OK;
 }

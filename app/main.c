@@ -14,6 +14,7 @@
 static const mfm_command commands[] = {
     {"train", mfm_cmd_train, "train an MFM / CGFM / FM model on population pairs of an .h5ad file"},
     {"predict", mfm_cmd_predict, "predict treated / later populations with a trained model"},
+    {"reflow", mfm_cmd_reflow, "straighten a trained model's flow (rectified flow) for few-step prediction"},
     {"demo", mfm_cmd_demo, "train MFM/CGFM/FM on the bundled CyTOF data, predict a held-out patient, report"},
     {"eval", mfm_cmd_eval, "compare predictions with observed populations; JSON/CSV/HTML report"},
     {"info", mfm_cmd_info, "describe an AnnData (.h5ad) file (--json for JSON)"},

@@ -20,6 +20,7 @@ void mfm_space_destroy(mfm_space *s)
     mfm_standardize_destroy(&s->std);
     mfm_h5ad_strings_free(s->in_features, s->d_in);
     mfm_h5ad_strings_free(s->features, s->d);
+    mfm_space_genes_destroy(s);
     memset(s, 0, sizeof *s);
 }
 
@@ -58,11 +59,11 @@ static mfm_err read_features(const mfm_space *s, mfm_h5ad *f, const size_t *rows
     mfm_err e = mfm_h5ad_rep_read_alloc(f, s->rep, rows, n, &raw, &cols);
     if (e)
         return e;
-    if (cols != s->d_in) {
+    if ((e = mfm_space_match_columns(s, f, &raw, n, cols)) != MFM_OK) {
         free(raw);
-        return mfm_err_set(MFM_EFORMAT, "%s: %s has %zu features, the model expects %zu",
-                           mfm_h5ad_path(f), s->rep, cols, s->d_in);
+        return e;
     }
+    cols = s->d_in;
     if ((e = mfm_elem_transform_apply(&s->elem, raw, n, cols)) != MFM_OK) {
         free(raw);
         return mfm_err_prefix(e, "%s: %s (transform %s)", mfm_h5ad_path(f), s->rep, s->elem_text);
@@ -86,27 +87,45 @@ static mfm_err read_features(const mfm_space *s, mfm_h5ad *f, const size_t *rows
     return MFM_OK;
 }
 
-mfm_err mfm_space_check_file(const mfm_space *s, mfm_h5ad *f)
-{
-    char **names = NULL;
-    size_t n = 0;
-    mfm_err e = mfm_h5ad_rep_feature_names(f, s->rep, &names, &n);
-    if (e)
-        return e;
-    if (n != s->d_in)
-        e = mfm_err_set(MFM_EFORMAT, "%s: %s has %zu features, the model was trained on %zu",
-                        mfm_h5ad_path(f), s->rep, n, s->d_in);
-    for (size_t j = 0; e == MFM_OK && j < n; j++)
-        if (strcmp(names[j], s->in_features[j]) != 0)
-            e = mfm_err_set(MFM_EFORMAT, "%s: feature %zu of %s is '%s', the model was trained on '%s'",
-                            mfm_h5ad_path(f), j, s->rep, names[j], s->in_features[j]);
-    mfm_h5ad_strings_free(names, n);
-    return e;
-}
-
 mfm_err mfm_space_fit(mfm_space *s, mfm_h5ad *f, const char *rep, const char *elem_text,
                       double libsize_target, size_t pca_k, mfm_std_kind std_kind,
                       const size_t *rows, size_t n_rows, uint64_t seed)
+{
+    return mfm_space_fit_pca_rows(s, f, rep, elem_text, libsize_target, pca_k, std_kind, rows, n_rows,
+                                  rows, n_rows, seed);
+}
+
+/* PCA on the rows pca_rows of f (transformed features); *z receives the
+ * projection of the n_rows training rows x, (n_rows, k). */
+static mfm_err fit_pca(mfm_space *s, mfm_h5ad *f, const float *x, size_t n_rows, const size_t *pca_rows,
+                       size_t n_pca, size_t pca_k, uint64_t seed, float **z)
+{
+    float *xp = NULL;
+    mfm_err e = MFM_OK;
+    *z = NULL;
+    if (pca_rows != NULL && (e = read_features(s, f, pca_rows, n_pca, 0, &xp)) != MFM_OK)
+        return e;
+    const float *fit_x = xp ? xp : x;
+    if (s->d_in > PCA_EXACT_MAX_D)
+        e = mfm_pca_fit_randomized(&s->pca, fit_x, n_pca, s->d_in, pca_k, 10, 4, seed);
+    else
+        e = mfm_pca_fit(&s->pca, fit_x, n_pca, s->d_in, pca_k);
+    free(xp);
+    if (e)
+        return mfm_err_prefix(e, "fitting PCA on %zu cells", n_pca);
+    if (!(*z = malloc((n_rows ? n_rows : 1) * pca_k * sizeof **z)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    if ((e = mfm_pca_transform(&s->pca, *z, x, n_rows)) != MFM_OK) {
+        free(*z);
+        *z = NULL;
+    }
+    return e;
+}
+
+mfm_err mfm_space_fit_pca_rows(mfm_space *s, mfm_h5ad *f, const char *rep, const char *elem_text,
+                               double libsize_target, size_t pca_k, mfm_std_kind std_kind,
+                               const size_t *rows, size_t n_rows, const size_t *pca_rows,
+                               size_t n_pca_rows, uint64_t seed)
 {
     mfm_err e;
     float *x = NULL;
@@ -127,28 +146,18 @@ mfm_err mfm_space_fit(mfm_space *s, mfm_h5ad *f, const char *rep, const char *el
     }
     if ((e = read_features(s, f, rows, n_rows, 0, &x)) != MFM_OK)
         goto fail;
+    s->nonneg = true;
+    for (size_t i = 0; i < n_rows * s->d_in && s->nonneg; i++)
+        s->nonneg = x[i] >= 0.0f;
     if (pca_k > 0) {
-        if (s->d_in > PCA_EXACT_MAX_D)
-            e = mfm_pca_fit_randomized(&s->pca, x, n_rows, s->d_in, pca_k, 10, 4, seed);
-        else
-            e = mfm_pca_fit(&s->pca, x, n_rows, s->d_in, pca_k);
-        if (e) {
-            e = mfm_err_prefix(e, "fitting PCA on %zu training cells", n_rows);
+        float *z = NULL;
+        bool same = pca_rows == rows && n_pca_rows == n_rows;
+        if ((e = fit_pca(s, f, x, n_rows, same ? NULL : pca_rows, n_pca_rows, pca_k, seed, &z)) != MFM_OK)
             goto fail;
-        }
-        float *z = malloc(n_rows * pca_k * sizeof *z);
-        if (!z) {
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
-            goto fail;
-        }
-        if ((e = mfm_pca_transform(&s->pca, z, x, n_rows)) != MFM_OK) {
-            free(z);
-            goto fail;
-        }
         free(x);
         x = z;
     }
-    if ((e = make_features(s)) != MFM_OK)
+    if ((e = make_features(s)) != MFM_OK || (e = mfm_space_genes_fit(s, f, rows, n_rows)) != MFM_OK)
         goto fail;
     if ((e = mfm_standardize_fit(&s->std, std_kind, x, n_rows, s->d)) != MFM_OK)
         goto fail;
@@ -209,6 +218,9 @@ mfm_err mfm_space_save(const mfm_space *s, mfm_ckpt *c)
         (e = mfm_ckpt_put_f64(c, "space/std_mean", s->std.mean, s->d, 1)) ||
         (e = mfm_ckpt_put_f64(c, "space/std_scale", s->std.scale, s->d, 1)))
         return e;
+    uint8_t nonneg = s->nonneg;
+    if ((e = mfm_ckpt_put_u8(c, "space/nonneg", &nonneg, 1)) || (e = mfm_space_genes_save(s, c)))
+        return e;
     if (s->pca.k) {
         if ((e = mfm_ckpt_put_f32(c, "space/pca_mean", s->pca.mean, s->d_in, 1)) ||
             (e = mfm_ckpt_put_f32(c, "space/pca_components", s->pca.components, s->pca.k, s->d_in)) ||
@@ -232,6 +244,13 @@ mfm_err mfm_space_load(mfm_space *s, mfm_ckpt *c)
         goto fail;
     if ((e = mfm_elem_transform_parse(&s->elem, s->elem_text)) != MFM_OK)
         goto fail;
+    size_t n_nonneg = 0; /* absent in checkpoints written before it existed: unknown = no */
+    uint8_t nonneg = 0;
+    if (mfm_ckpt_size(c, "space/nonneg", &n_nonneg) == MFM_OK && n_nonneg == 1 &&
+        (e = mfm_ckpt_get_u8(c, "space/nonneg", &nonneg, 1)) != MFM_OK)
+        goto fail;
+    mfm_err_clear();
+    s->nonneg = nonneg != 0;
     s->elem.libsize = libsize > 0;
     s->elem.target_sum = libsize;
     if ((size_t)ints[0] != s->d_in || ints[1] < 0 || (size_t)ints[1] > s->d_in || ints[2] < 0 ||
@@ -260,10 +279,41 @@ mfm_err mfm_space_load(mfm_space *s, mfm_ckpt *c)
     if ((e = mfm_standardize_alloc(&s->std, (mfm_std_kind)ints[2], s->d)) != MFM_OK)
         goto fail;
     if ((e = mfm_ckpt_get_f64(c, "space/std_mean", s->std.mean, s->d, 1)) ||
-        (e = mfm_ckpt_get_f64(c, "space/std_scale", s->std.scale, s->d, 1)))
+        (e = mfm_ckpt_get_f64(c, "space/std_scale", s->std.scale, s->d, 1)) || (e = mfm_space_genes_load(s, c)))
         goto fail;
     return MFM_OK;
 fail:
     mfm_space_destroy(s);
     return e;
+}
+
+mfm_err mfm_space_read_input(const mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n_rows,
+                             float **x)
+{
+    return read_features(s, f, rows, n_rows, 0, x);
+}
+
+mfm_err mfm_space_reconstruct(const mfm_space *s, float *out, const float *feat, size_t n, bool clip,
+                              size_t *n_clipped)
+{
+    float *in = s->d_genes ? malloc((n ? n : 1) * s->d_in * sizeof *in) : out;
+    mfm_err e = in ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory reconstructing %zu cells", n);
+    *n_clipped = 0;
+    if (e == MFM_OK && s->pca.k)
+        e = n ? mfm_pca_inverse_transform(&s->pca, in, feat, n) : MFM_OK;
+    else if (e == MFM_OK)
+        memcpy(in, feat, n * s->d_in * sizeof *in);
+    if (e == MFM_OK && s->d_genes)
+        mfm_space_genes_apply(s, out, in, n);
+    if (in != out)
+        free(in);
+    if (e || !clip || !s->nonneg)
+        return e;
+    const size_t total = n * mfm_space_out_dim(s);
+    for (size_t i = 0; i < total; i++)
+        if (out[i] < 0.0f) {
+            out[i] = 0.0f;
+            (*n_clipped)++;
+        }
+    return MFM_OK;
 }

@@ -19,44 +19,57 @@ void mfm_pop_data_free(mfm_pop_data *p, size_t n)
         free(p[i].x1);
         free(p[i].cond);
         for (size_t r = 0; r < p[i].n_emb; r++)
-            mfm_embed_input_destroy(&p[i].emb[r]);
+            mfm_pop_destroy(&p[i].emb[r]);
         free(p[i].emb);
     }
     free(p);
+}
+
+/* The embedder's size check of every wanted pair, before any cells are
+ * read: marks the pairs too small for the kNN graph as skipped (with
+ * skip_small, when the population itself is smaller than --knn + 1), or
+ * fails naming the first one. */
+static mfm_err check_sizes(mfm_pop_data *pd, const mfm_bundle *b, mfm_h5ad *f, const mfm_task *t,
+                           const bool *want, bool skip_small, void (*warn)(const char *msg))
+{
+    for (size_t i = 0; i < t->n_pairs && b->method == MFM_METHOD_MFM; i++) {
+        const mfm_pair *p = &t->pairs[i];
+        if (!want[i] || mfm_embed_check(mfm_pair_population(t, p), p->n_src, b->embed_cells, b->knn) == MFM_OK)
+            continue;
+        const bool small = p->n_src < b->knn + 1; /* the population, not --embed-cells */
+        if (skip_small && small) {
+            pd[i].pair = p;
+            pd[i].skipped = true;
+            if (warn)
+                warn(mfm_err_msg());
+            continue;
+        }
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", mfm_err_msg());
+        return mfm_err_set(MFM_EINVAL, "%s: %s%s", mfm_h5ad_path(f), msg,
+                           small ? " (use --skip-small to skip it, or a smaller --knn)" : "");
+    }
+    return MFM_OK;
 }
 
 mfm_err mfm_pop_data_load(mfm_pop_data **out, const mfm_bundle *b, mfm_h5ad *f, const mfm_task *t,
                           const bool *want, bool read_targets, bool skip_small,
                           void (*warn)(const char *msg))
 {
-    mfm_err e = MFM_OK;
     const size_t cond_dim = mfm_bundle_cond_dim(b), d = b->space.d;
     mfm_pop_data *pd = calloc(t->n_pairs ? t->n_pairs : 1, sizeof *pd);
     *out = NULL;
     if (!pd)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
+    mfm_err e = check_sizes(pd, b, f, t, want, skip_small, warn);
     for (size_t i = 0; i < t->n_pairs && e == MFM_OK; i++) {
-        if (!want[i])
+        if (!want[i] || pd[i].skipped)
             continue;
         const mfm_pair *p = &t->pairs[i];
         mfm_pop_data *q = &pd[i];
         q->pair = p;
         const char *popname = mfm_pair_population(t, p);
         q->pop = mfm_task_find(b->train_pops, b->n_train_pops, popname);
-        if (b->method == MFM_METHOD_MFM && p->n_src < b->knn + 1) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "population '%s' has %zu source cells, fewer than --knn %zu + 1",
-                     p->name, p->n_src, b->knn);
-            if (skip_small) {
-                q->skipped = true;
-                if (warn)
-                    warn(msg);
-                continue;
-            }
-            e = mfm_err_set(MFM_EINVAL, "%s: %s (use --skip-small to skip it, or a smaller --knn)",
-                            mfm_h5ad_path(f), msg);
-            break;
-        }
         if ((e = mfm_space_read(&b->space, f, p->src_rows, p->n_src, NULL, &q->x0)) != MFM_OK)
             break;
         if (read_targets && p->n_tgt > 0 &&
@@ -76,8 +89,8 @@ mfm_err mfm_pop_data_load(mfm_pop_data **out, const mfm_bundle *b, mfm_h5ad *f, 
             break;
         }
         for (size_t r = 0; r < nd && e == MFM_OK; r++) {
-            e = mfm_embed_input_build(&q->emb[r], popname, q->x0, p->n_src, d, b->embed_cells, b->knn,
-                                      b->gcn_norm, b->seed, r);
+            e = mfm_embed_build(&q->emb[r], r == 0 ? &q->stats : NULL, popname, q->x0, p->n_src, d,
+                                b->embed_cells, b->knn, b->gcn_norm, b->seed, r);
             if (e == MFM_OK)
                 q->n_emb = r + 1;
         }

@@ -1,41 +1,62 @@
 /* app/train_opts.c — the option table of `mfm train`. */
 #include "train_opts.h"
 
+#include <string.h>
+
+#include "bundle.h"
+
 #define N(x) (sizeof(x) / sizeof((x)[0]))
+
+/* Orders follow the enums they index (mfm_source_kind + preset, mfm_std_kind, ...). */
+const char *const mfm_train_fm_choices[] = {"icfm", "otcfm", "sbcfm", "lipman", "vp", "paired", NULL};
+static const char *const sources[] = {"preset", "data", "gaussian", "control", NULL};
+static const char *const stds[] = {"none", "global", "feature", NULL};
+static const char *const scheds[] = {"joint", "alternating", NULL};
+static const char *const lr_scheds[] = {"constant", "cosine", "linear", NULL};
+
+bool mfm_train_opt_resumable(const char *name)
+{
+    static const char *const ok[] = {"out", "config", "resume", "steps", "lr-final", "lr-decay-steps",
+                                     "checkpoint-every", "threads", "quiet", "log-every"};
+    for (size_t i = 0; i < N(ok); i++)
+        if (strcmp(name, ok[i]) == 0)
+            return true;
+    return false;
+}
 
 void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
 {
     const mfm_opt opts[] = {
-        {"out", MFM_OPT_STRING, "DIR", NULL, 0, -1, "model directory to write (created if missing; required)", &a->out},
+        {"out", MFM_OPT_STRING, "DIR", NULL, 0, -1, "model directory to write (created if missing)", &a->out, NULL, true},
         {"config", MFM_OPT_STRING, "FILE", NULL, 0, -1, "JSON file of option values (keys = option names); the command line overrides it", &a->config},
-        {"task", MFM_OPT_STRING, "KIND", "perturbation", 0, -1, "perturbation | timeseries", &a->task},
+        {"task", MFM_OPT_ENUM, "KIND", "perturbation", 0, -1, "population pairs: control -> treated cells per experiment (perturbation) or consecutive time points (timeseries)", &a->task, mfm_task_names},
         {"experiment-key", MFM_OPT_LIST, "KEY[,KEY]", NULL, 0, -1, "perturbation: obs columns that identify an experiment (e.g. patient_id)", &a->exp_keys},
         {"treatment-key", MFM_OPT_STRING, "KEY", NULL, 0, -1, "perturbation: obs column of the treatment", &a->treatment_key},
         {"control", MFM_OPT_STRING, "LABEL", NULL, 0, -1, "perturbation: treatment label of the control (source) cells", &a->control},
         {"time-key", MFM_OPT_STRING, "KEY", NULL, 0, -1, "timeseries: obs column of the time point", &a->time_key},
         {"holdout-time", MFM_OPT_STRING, "T", NULL, 0, -1, "timeseries: keep this interior time point out; train across the gap", &a->holdout_time},
         {"holdout", MFM_OPT_STRING, "KEY=V1[,V2]", NULL, 0, -1, "perturbation: keep experiments whose KEY (an experiment key) is one of the values out of training", &a->holdout},
-        {"model", MFM_OPT_STRING, "NAME", "mfm", 0, -1, "mfm (GCN population embedding) | cgfm (population one-hot) | fm (none)", &a->model},
-        {"fm", MFM_OPT_STRING, "PRESET", "otcfm", 0, -1, "coupling+path: icfm | otcfm | sbcfm | lipman | vp | paired", &a->fm},
-        {"source", MFM_OPT_STRING, "SRC", "preset", 0, -1, "start of the flow: data (the control / earlier cells) | gaussian (N(0, I) draws; the population still conditions through the embedding) | preset (lipman: gaussian, others: data)", &a->source},
+        {"model", MFM_OPT_ENUM, "NAME", "mfm", 0, -1, "mfm (GCN population embedding) | cgfm (population one-hot) | fm (none)", &a->model, mfm_method_names},
+        {"fm", MFM_OPT_ENUM, "PRESET", "otcfm", 0, -1, "coupling + path preset (docs/flow-matching.md)", &a->fm, mfm_train_fm_choices},
+        {"source", MFM_OPT_ENUM, "SRC", "preset", 0, -1, "start of the flow: data (the control / earlier cells) | gaussian (N(0, I) draws; the population still conditions through the embedding) | preset (lipman: gaussian, others: data)", &a->source, sources},
         {"sigma", MFM_OPT_DOUBLE, "S", "0", 0, 10, "path noise sigma (sbcfm needs > 0; sigma_min for lipman)", &a->sigma},
         {"rep", MFM_OPT_STRING, "REP", "X", 0, -1, "representation: X | layer:NAME | obsm:KEY", &a->rep},
         {"transform", MFM_OPT_STRING, "T", "none", 0, -1, "elementwise transform: none | arcsinh:C | log1p", &a->transform},
         {"libsize", MFM_OPT_DOUBLE, "TARGET", "0", 0, 1e12, "library-size normalise each cell to TARGET counts first (0 = off)", &a->libsize},
         {"pca", MFM_OPT_INT, "N", "0", 0, 10000, "project on N principal components fitted on training cells (0 = off)", &a->pca},
-        {"standardize", MFM_OPT_STRING, "KIND", "global", 0, -1, "none | global (centre, one scale) | feature (z-score)", &a->standardize},
+        {"standardize", MFM_OPT_ENUM, "KIND", "global", 0, -1, "none | global (centre, one scale) | feature (z-score)", &a->standardize, stds},
         {"knn", MFM_OPT_INT, "K", "15", 1, 1000, "neighbours per cell in the embedder's kNN graph", &a->knn},
         {"embed-cells", MFM_OPT_INT, "N", "512", 2, 1000000, "cells of a source population fed to the embedder (seeded subsample)", &a->embed_cells},
         {"embed-draws", MFM_OPT_INT, "R", "1", 1, 1024, "independent subsamples of --embed-cells per population (when it has more cells): training uses one at random per step, predict averages their embeddings", &a->embed_draws},
         {"embed-noise", MFM_OPT_DOUBLE, "S", "0", 0, 100, "std of Gaussian noise added to the population embedding of every training row at the velocity input (a regulariser; 0 = off; embeddings have unit norm)", &a->embed_noise},
-        {"gcn-norm", MFM_OPT_STRING, "NORM", "mean", 0, -1, "GCN adjacency: mean (over neighbours and self) | sym (D^-1/2 (A+I) D^-1/2)", &a->gcn_norm},
+        {"gcn-norm", MFM_OPT_ENUM, "NORM", "mean", 0, -1, "GCN adjacency: mean (over neighbours and self) | sym (D^-1/2 (A+I) D^-1/2)", &a->gcn_norm, mfm_adj_norm_names},
         {"gcn-layers", MFM_OPT_INT, "N", "2", 1, 16, "GCN layers", &a->gcn_layers},
         {"gcn-width", MFM_OPT_INT, "W", "64", 1, 4096, "GCN hidden width", &a->gcn_width},
         {"embed-dim", MFM_OPT_INT, "E", "32", 1, 4096, "population embedding width (mfm)", &a->embed_dim},
         {"mlp-width", MFM_OPT_INT, "W", "256", 1, 8192, "velocity network width", &a->mlp_width},
         {"mlp-depth", MFM_OPT_INT, "L", "4", 2, 64, "velocity network Linear layers", &a->mlp_depth},
         {"plain-mlp", MFM_OPT_FLAG, NULL, NULL, 0, -1, "plain MLP instead of SkipMLP residual blocks", &a->plain_mlp},
-        {"act", MFM_OPT_STRING, "ACT", "selu", 0, -1, "velocity activation: selu | relu | silu", &a->act},
+        {"act", MFM_OPT_ENUM, "ACT", "selu", 0, -1, "velocity activation", &a->act, mfm_act_names},
         {"time-dim", MFM_OPT_INT, "N", "128", 0, 4096, "sinusoidal time embedding width (even; 0 = raw t)", &a->time_dim},
         {"fourier", MFM_OPT_INT, "N", "128", 0, 4096, "random Fourier features of x (0 = none)", &a->n_fourier},
         {"fourier-sigma", MFM_OPT_DOUBLE, "S", "0.01", 0, 1e3, "std of the Fourier matrix B", &a->fourier_sigma},
@@ -43,19 +64,19 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"pops-per-step", MFM_OPT_INT, "P", "4", 1, 4096, "populations per step", &a->pops_per_step},
         {"cells-per-pop", MFM_OPT_INT, "N", "256", 1, 1000000, "cells drawn from each population per step", &a->cells_per_pop},
         {"lr", MFM_OPT_DOUBLE, "LR", "1e-3", 1e-12, 10, "Adam learning rate", &a->lr},
-        {"lr-schedule", MFM_OPT_STRING, "S", "constant", 0, -1, "constant | cosine | linear: decay from --lr at the first step to --lr x --lr-final at the last step of the decay", &a->lr_schedule},
+        {"lr-schedule", MFM_OPT_ENUM, "S", "constant", 0, -1, "constant | cosine | linear: decay from --lr at the first step to --lr x --lr-final at the last step of the decay", &a->lr_schedule, lr_scheds},
         {"lr-decay-steps", MFM_OPT_INT, "N", "0", 0, 100000000, "length of the decay (0 = --steps; later steps keep the final rate); set it to resume a decaying run with more --steps unchanged", &a->lr_decay_steps},
         {"lr-final", MFM_OPT_DOUBLE, "F", "0", 0, 1, "final learning rate of a decaying --lr-schedule, as a fraction of --lr", &a->lr_final},
         {"beta1", MFM_OPT_DOUBLE, "B", "0.9", 0, 0.999999, "Adam beta1", &a->beta1},
         {"beta2", MFM_OPT_DOUBLE, "B", "0.999", 0, 0.99999999, "Adam beta2", &a->beta2},
         {"weight-decay", MFM_OPT_DOUBLE, "W", "0", 0, 10, "decoupled weight decay (AdamW)", &a->weight_decay},
         {"clip", MFM_OPT_DOUBLE, "C", "0", 0, 1e9, "clip the global gradient norm (0 = off)", &a->clip},
-        {"schedule", MFM_OPT_STRING, "S", "joint", 0, -1, "joint (one loss updates both networks) | alternating", &a->schedule},
+        {"schedule", MFM_OPT_ENUM, "S", "joint", 0, -1, "joint (one loss updates both networks) | alternating", &a->schedule, scheds},
         {"seed", MFM_OPT_INT, "S", "0", 0, 9e15, "seed of every random stream", &a->seed},
         {"threads", MFM_OPT_INT, "N", "0", 0, 256, "OpenBLAS threads (0 = library default)", &a->threads},
         {"checkpoint-every", MFM_OPT_INT, "N", "500", 1, 100000000, "write the checkpoint every N steps (and at the end)", &a->checkpoint_every},
         {"log-every", MFM_OPT_INT, "N", "100", 1, 100000000, "log line every N steps when stderr is not a terminal", &a->log_every},
-        {"resume", MFM_OPT_FLAG, NULL, NULL, 0, -1, "continue the run in --out (stored options; --steps sets the new total)", &a->resume},
+        {"resume", MFM_OPT_FLAG, NULL, NULL, 0, -1, "continue the run in --out with its stored options; only --steps (the new total), --lr-final, --lr-decay-steps, --checkpoint-every, --threads, --quiet and --log-every may change (another differing option: exit 2)", &a->resume},
         {"skip-small", MFM_OPT_FLAG, NULL, NULL, 0, -1, "skip populations too small for the kNN graph (warn) instead of failing", &a->skip_small},
         {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a->quiet},
     };

@@ -180,7 +180,7 @@ static int run_case(const bench_case *bc, int reps, case_result *res)
                             .fourier_sigma = 0.01, .mlp_width = bc->width,
                             .mlp_depth = bc->depth, .skip = 1, .act = MFM_ACT_SELU};
     mfm_model m = {0};
-    mfm_csr adj = {0};
+    mfm_pop pop = {0}; /* x: borrowed from x below; adj: owned */
     mfm_rng r = {0};
     float *x = malloc(cells * cfg.d * sizeof(float)), *t = malloc(rows * sizeof(float));
     float *xt = malloc(rows * cfg.d * sizeof(float)), *ut = malloc(rows * cfg.d * sizeof(float));
@@ -194,7 +194,7 @@ static int run_case(const bench_case *bc, int reps, case_result *res)
         pk == NULL || fr == NULL || gs == NULL || ph == NULL)
         goto cleanup;
     if (mfm_model_init(&m, &cfg, 1) != MFM_OK || mfm_model_reserve(&m, 1, cells, rows) != MFM_OK ||
-        random_knn_adj(&adj, cells, k, 2) != 0 || mfm_rng_init(&r, 3, MFM_STREAM_DATA) != MFM_OK) {
+        random_knn_adj(&pop.adj, cells, k, 2) != 0 || mfm_rng_init(&r, 3, MFM_STREAM_DATA) != MFM_OK) {
         fprintf(stderr, "setup failed: %s\n", mfm_err_msg());
         goto cleanup;
     }
@@ -208,15 +208,17 @@ static int run_case(const bench_case *bc, int reps, case_result *res)
             ut[i * cfg.d + j] = x1 - x0;
         }
     }
-    const float *pop_x[1] = {x};
-    size_t pop_n[1] = {cells};
-    mfm_batch b = {.n_pops = 1, .pop_x = pop_x, .pop_n = pop_n, .pop_adj = &adj,
+    pop.x = x;
+    pop.n = cells;
+    pop.d = cfg.d;
+    const mfm_pop *pops[1] = {&pop};
+    mfm_batch b = {.n_pops = 1, .pops = pops,
                    .n_rows = rows, .t = t, .xt = xt, .ut = ut, .row_pop = row_pop};
     mfm_adam_config adam = mfm_adam_config_default();
     adam.lr = 1e-4;
     mfm_net_f32 *net = &m.net;
     double sparse = 0;
-    double flops = step_gemm_flops(&cfg, &net->lay, cells, rows, adj.nnz, &sparse);
+    double flops = step_gemm_flops(&cfg, &net->lay, cells, rows, pop.adj.nnz, &sparse);
     double loss0 = 0, loss = 0;
     for (int w = 0; w < 2; w++) /* warm-up */
         if (mfm_model_train_step(&m, &b, &adam, MFM_GROUP_ALL, w == 0 ? &loss0 : &loss) != MFM_OK)
@@ -234,7 +236,7 @@ static int run_case(const bench_case *bc, int reps, case_result *res)
     /* per-phase breakdown, same calls as mfm_model_train_step */
     for (size_t s = 0; s < nr; s++) {
         double t0 = now();
-        mfm_net_embed_fwd_f32(net, 0, x, cells, &adj);
+        mfm_net_embed_fwd_f32(net, 0, &pop);
         double t1 = now();
         mfm_net_input_batch_f32(net, &b);
         double t2 = now();
@@ -312,7 +314,7 @@ fail:
     fprintf(stderr, "training step failed: %s\n", mfm_err_msg());
 cleanup:
     mfm_model_destroy(&m);
-    mfm_csr_destroy(&adj);
+    mfm_csr_destroy(&pop.adj);
     mfm_rng_destroy(&r);
     free(x), free(t), free(xt), free(ut), free(row_pop);
     free(ts), free(pk), free(fr), free(gs), free(ph);

@@ -289,28 +289,6 @@ double mfm_coupling_entry(const mfm_coupling *c, size_t i, size_t j)
     }
 }
 
-static const struct {
-    const char *name;
-    mfm_coupling_kind kind;
-} coupling_names[] = {
-    {"independent", MFM_COUPLING_INDEPENDENT}, {"exact", MFM_COUPLING_EXACT},
-    {"ot", MFM_COUPLING_EXACT},                {"sinkhorn", MFM_COUPLING_SINKHORN},
-    {"entropic", MFM_COUPLING_SINKHORN},       {"paired", MFM_COUPLING_PAIRED},
-    {"true-pairs", MFM_COUPLING_PAIRED},
-};
-
-mfm_err mfm_coupling_kind_parse(mfm_coupling_kind *out, const char *name)
-{
-    for (size_t i = 0; name && i < sizeof coupling_names / sizeof coupling_names[0]; i++) {
-        if (strcmp(name, coupling_names[i].name) == 0) {
-            *out = coupling_names[i].kind;
-            return MFM_OK;
-        }
-    }
-    return mfm_err_set(MFM_EINVAL, "unknown coupling '%s' (expected independent, exact, sinkhorn or paired)",
-                       name ? name : "(null)");
-}
-
 const char *mfm_coupling_kind_name(mfm_coupling_kind kind)
 {
     switch (kind) {

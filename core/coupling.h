@@ -112,10 +112,6 @@ mfm_err mfm_coupling_sample(size_t *restrict i0, size_t *restrict i1, size_t N,
  * checking).  O(1). */
 double mfm_coupling_entry(const mfm_coupling *c, size_t i, size_t j);
 
-/* Parse "independent", "exact" (alias "ot"), "sinkhorn" (alias "entropic"),
- * "paired" (alias "true-pairs").  Errors: MFM_EINVAL listing the names. */
-mfm_err mfm_coupling_kind_parse(mfm_coupling_kind *out, const char *name);
-
 /* Canonical name of a kind; "?" if unknown.  Static string. */
 const char *mfm_coupling_kind_name(mfm_coupling_kind kind);
 

@@ -73,15 +73,6 @@ void mfm_model_destroy(mfm_model *m)
     memset(m, 0, sizeof *m);
 }
 
-mfm_err mfm_model_loss(mfm_model *m, const mfm_batch *b, double *loss_out)
-{
-    double loss = 0;
-    mfm_err e = mfm_net_forward_f32(&m->net, b, &loss);
-    if (e == MFM_OK && loss_out != NULL)
-        *loss_out = loss;
-    return e;
-}
-
 mfm_err mfm_model_train_step(mfm_model *m, const mfm_batch *b, const mfm_adam_config *adam,
                              unsigned update_mask, double *loss_out)
 {
@@ -132,17 +123,18 @@ mfm_err mfm_model_train_step(mfm_model *m, const mfm_batch *b, const mfm_adam_co
     return MFM_OK;
 }
 
-mfm_err mfm_model_embed(mfm_model *m, float *h_out, const float *x, size_t n, const mfm_csr *adj)
+mfm_err mfm_model_embed(mfm_model *m, float *h_out, const mfm_pop *pop)
 {
     mfm_net_f32 *net = &m->net;
     if (net->cfg.embed_dim == 0)
         return mfm_err_set(MFM_EINVAL, "embed: the model has no population embedder");
-    if (n == 0 || x == NULL)
-        return mfm_err_set(MFM_EINVAL, "embed: empty population");
-    mfm_err e = mfm_net_reserve_f32(net, 1, n, 0);
+    mfm_err e = mfm_pop_check(pop, net->cfg.d);
+    if (e != MFM_OK)
+        return mfm_err_prefix(e, "embed");
+    e = mfm_net_reserve_f32(net, 1, pop->n, 0);
     if (e != MFM_OK)
         return e;
-    e = mfm_net_embed_fwd_f32(net, 0, x, n, adj);
+    e = mfm_net_embed_fwd_f32(net, 0, pop);
     if (e != MFM_OK)
         return e;
     memcpy(h_out, net->pop_h, net->cfg.embed_dim * sizeof(float));

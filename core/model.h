@@ -20,10 +20,10 @@
 #include <stdint.h>
 
 #include "adam.h"
-#include "csr.h"
 #include "err.h"
 #include "nn.h"
 #include "nn_net.h"
+#include "pop.h"
 
 typedef struct mfm_model {
     mfm_net_f32 net;     /* config, layout, params, grads, Fourier B, workspaces */
@@ -63,15 +63,12 @@ void mfm_model_destroy(mfm_model *m);
 mfm_err mfm_model_train_step(mfm_model *m, const mfm_batch *b, const mfm_adam_config *adam,
                              unsigned update_mask, double *loss_out);
 
-/* Loss of batch b under the current parameters, no update (validation).
- * Errors: as mfm_model_train_step. */
-mfm_err mfm_model_loss(mfm_model *m, const mfm_batch *b, double *loss_out);
-
 /* Embedding of one population: h_out (embed_dim) = L2-normalised mean of the
- * GCN outputs over x (n, d) with normalised adjacency adj (n, n).  Grows the
- * workspace if needed.  Errors: MFM_EINVAL (no embedder, shape mismatch,
- * n == 0), MFM_ENUMERIC (zero pooled vector), MFM_ENOMEM. */
-mfm_err mfm_model_embed(mfm_model *m, float *h_out, const float *x, size_t n, const mfm_csr *adj);
+ * GCN outputs over the cells pop->x (n, d) with their normalised adjacency
+ * pop->adj (n, n); pop is borrowed for the call.  Grows the workspace if
+ * needed.  Errors: MFM_EINVAL (no embedder, shape mismatch, n == 0),
+ * MFM_ENUMERIC (zero pooled vector), MFM_ENOMEM. */
+mfm_err mfm_model_embed(mfm_model *m, float *h_out, const mfm_pop *pop);
 
 /* Velocity for an ODE solve: v_out (n, d) = v(t, x_i | h, cond) with one t,
  * one embedding h (embed_dim floats, NULL when embed_dim == 0) and one

@@ -19,17 +19,12 @@
 
 #include "csr.h"
 #include "err.h"
+#include "pop.h"
 
 #define MFM_NN_MAX_GCN_LAYERS 16
 #define MFM_NN_MAX_MLP_DEPTH 64
 
 typedef enum mfm_act { MFM_ACT_SELU = 0, MFM_ACT_RELU = 1, MFM_ACT_SILU = 2 } mfm_act;
-
-/* How graph/ normalises the adjacency it hands to the GCN (the GCN itself
- * only multiplies by the CSR matrix it is given).
- *   MEAN: row i = mean over kNN(i) U {i}, i.e. (D+I)^-1 (A+I) by target degree
- *   SYM:  D^-1/2 (A+I) D^-1/2 with D the degree of A+I (textbook GCN) */
-typedef enum mfm_gcn_norm { MFM_GCN_NORM_MEAN = 0, MFM_GCN_NORM_SYM = 1 } mfm_gcn_norm;
 
 typedef struct mfm_model_config {
     size_t d;             /* data dimension */
@@ -72,17 +67,16 @@ typedef struct mfm_nn_layout {
 
 /* A training minibatch.  All arrays are borrowed for the duration of the
  * call.  Populations (ignored when embed_dim == 0):
- *   pop_x[p]   (pop_n[p], d) source cells of population p
- *   pop_adj[p] (pop_n[p], pop_n[p]) their normalised adjacency (graph/)
+ *   pops[p]    embedder input of population slot p (core/pop.h: its cells
+ *              and their normalised adjacency, built by graph/); the GCN
+ *              only multiplies by the adjacency it is given
  * Rows:
  *   t (n_rows), xt (n_rows, d), ut (n_rows, d) target velocity,
  *   row_pop (n_rows) population of each row (< n_pops; ignored without
  *   embedder), cond (n_rows, cond_dim) or NULL when cond_dim == 0. */
 typedef struct mfm_batch {
     size_t n_pops;
-    const float *const *pop_x;
-    const size_t *pop_n;
-    const mfm_csr *pop_adj;
+    const mfm_pop *const *pops; /* (n_pops) */
     size_t n_rows;
     const float *t;
     const float *xt;

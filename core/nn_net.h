@@ -57,11 +57,11 @@
     void mfm_net_destroy_##S(mfm_net_##S *net);                                          \
     /* grads = 0.  O(n_params). */                                                       \
     void mfm_net_zero_grad_##S(mfm_net_##S *net);                                        \
-    /* GCN forward of population x (n, d) with adjacency adj into slot, caching;         \
-     * h (embed_dim) is left at net->pop_h + slot * embed_dim.                           \
+    /* GCN forward of population pop (cells and adjacency, borrowed until the           \
+     * backward of the slot) into slot, caching; h (embed_dim) is left at                \
+     * net->pop_h + slot * embed_dim.                                                    \
      * Errors: MFM_EINVAL (shape, capacity, malformed CSR), MFM_ENUMERIC (zero pooled mean). */          \
-    mfm_err mfm_net_embed_fwd_##S(mfm_net_##S *net, size_t slot, const float *x,          \
-                                  size_t n, const mfm_csr *adj);                         \
+    mfm_err mfm_net_embed_fwd_##S(mfm_net_##S *net, size_t slot, const mfm_pop *pop);     \
     /* GCN backward of slot given dh (embed_dim): grads of the embedder +=. */           \
     void mfm_net_embed_bwd_##S(mfm_net_##S *net, size_t slot, const R *dh);               \
     /* Fill x0 rows 0..n-1 from a batch (h of row i = slot row_pop[i]). */               \

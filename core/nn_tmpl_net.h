@@ -159,23 +159,25 @@ static real *FN(slot_z)(const NET *net, size_t slot, size_t l)
            in * (FN(gcn_agg_first)(&net->lay, l) ? 2 : 1) * net->cap_cells;
 }
 
-mfm_err FN(mfm_net_embed_fwd)(NET *net, size_t slot, const float *x, size_t n,
-                              const mfm_csr *adj)
+mfm_err FN(mfm_net_embed_fwd)(NET *net, size_t slot, const mfm_pop *pop)
 {
     const mfm_model_config *c = &net->cfg;
     const mfm_nn_layout *lay = &net->lay;
     if (c->embed_dim == 0)
         return mfm_err_set(MFM_EINVAL, "embed: the model has no population embedder");
-    if (n == 0 || n > net->cap_cells || slot >= net->cap_pops)
+    mfm_err e = mfm_pop_check(pop, c->d);
+    if (e != MFM_OK)
+        return mfm_err_prefix(e, "embed: population slot %zu", slot);
+    const float *x = pop->x;
+    const size_t n = pop->n;
+    const mfm_csr *adj = &pop->adj;
+    if (n > net->cap_cells || slot >= net->cap_pops)
         return mfm_err_set(MFM_EINVAL, "embed: population of %zu cells in slot %zu exceeds the "
-                           "reserved %zu cells x %zu populations (or is empty)",
+                           "reserved %zu cells x %zu populations",
                            n, slot, net->cap_cells, net->cap_pops);
-    if (adj == NULL || adj->n_rows != n || adj->n_cols != n)
-        return mfm_err_set(MFM_EINVAL, "embed: adjacency is %zu x %zu, population has %zu cells",
-                           adj ? adj->n_rows : 0, adj ? adj->n_cols : 0, n);
     /* O(nnz), small next to the layer: a malformed matrix must not be read
      * out of bounds */
-    mfm_err e = mfm_csr_validate(adj);
+    e = mfm_csr_validate(adj);
     if (e != MFM_OK)
         return mfm_err_prefix(MFM_EINVAL, "embed: adjacency of population slot %zu", slot);
     real *h0 = FN(slot_h)(net, slot, 0);
@@ -411,17 +413,15 @@ mfm_err FN(mfm_net_check_batch)(const NET *net, const mfm_batch *b)
     if (b->n_pops == 0 || b->n_pops > net->cap_pops)
         return mfm_err_set(MFM_EINVAL, "batch: %zu populations, reserved %zu", b->n_pops,
                            net->cap_pops);
-    if (b->pop_x == NULL || b->pop_n == NULL || b->pop_adj == NULL || b->row_pop == NULL)
-        return mfm_err_set(MFM_EINVAL, "batch: pop_x/pop_n/pop_adj/row_pop missing");
+    if (b->pops == NULL || b->row_pop == NULL)
+        return mfm_err_set(MFM_EINVAL, "batch: pops/row_pop missing");
     for (size_t p = 0; p < b->n_pops; p++) {
-        size_t n = b->pop_n[p];
-        if (n == 0 || n > net->cap_cells || b->pop_x[p] == NULL)
+        mfm_err e = mfm_pop_check(b->pops[p], c->d);
+        if (e != MFM_OK)
+            return mfm_err_prefix(e, "batch: population %zu", p);
+        if (b->pops[p]->n > net->cap_cells)
             return mfm_err_set(MFM_EINVAL, "batch: population %zu has %zu cells (reserved %zu)",
-                               p, n, net->cap_cells);
-        if (b->pop_adj[p].n_rows != n || b->pop_adj[p].n_cols != n)
-            return mfm_err_set(MFM_EINVAL, "batch: adjacency of population %zu is %zu x %zu, "
-                               "expected %zu x %zu", p, b->pop_adj[p].n_rows,
-                               b->pop_adj[p].n_cols, n, n);
+                               p, b->pops[p]->n, net->cap_cells);
     }
     for (size_t i = 0; i < b->n_rows; i++)
         if (b->row_pop[i] >= b->n_pops)
@@ -461,9 +461,9 @@ static mfm_err FN(explain_nonfinite)(const NET *net, const mfm_batch *b, double 
                            (double)b->cond[r * c->cond_dim + k]);
     if (c->embed_dim > 0)
         for (size_t p = 0; p < b->n_pops; p++)
-            if (FN(find_nonfinite)(b->pop_x[p], b->pop_n[p], c->d, &r, &k))
+            if (FN(find_nonfinite)(b->pops[p]->x, b->pops[p]->n, c->d, &r, &k))
                 return mfm_err_set(MFM_ENUMERIC, "batch: population %zu: embed: cell %zu "
-                                   "feature %zu = %g", p, r, k, (double)b->pop_x[p][r * c->d + k]);
+                                   "feature %zu = %g", p, r, k, (double)b->pops[p]->x[r * c->d + k]);
     return mfm_err_set(MFM_ENUMERIC, "loss is %g on a batch of %zu finite rows: the network "
                        "overflowed (learning rate too high?)", loss, b->n_rows);
 }
@@ -475,7 +475,7 @@ mfm_err FN(mfm_net_forward)(NET *net, const mfm_batch *b, double *loss)
         return e;
     if (net->cfg.embed_dim > 0)
         for (size_t p = 0; p < b->n_pops; p++) {
-            e = FN(mfm_net_embed_fwd)(net, p, b->pop_x[p], b->pop_n[p], &b->pop_adj[p]);
+            e = FN(mfm_net_embed_fwd)(net, p, b->pops[p]);
             if (e != MFM_OK)
                 return mfm_err_prefix(e, "batch population %zu", p);
         }

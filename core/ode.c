@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,20 +38,54 @@ mfm_ode_opts mfm_ode_opts_default(void)
     return o;
 }
 
+/* ---- the method table ------------------------------------------------ */
+
+static const mfm_rk_tableau tab_euler = {.c = {0}, .b_num = {1}, .b_den = 1};
+static const mfm_rk_tableau tab_midpoint = {
+    .c = {0, 0.5}, .a = {{0}, {0.5}}, .b_num = {0, 1}, .b_den = 1};
+static const mfm_rk_tableau tab_heun = {
+    .c = {0, 1}, .a = {{0}, {1}}, .b_num = {1, 1}, .b_den = 2};
+static const mfm_rk_tableau tab_ralston = {
+    .c = {0, 2.0 / 3.0}, .a = {{0}, {2.0 / 3.0}}, .b_num = {1, 3}, .b_den = 4};
+static const mfm_rk_tableau tab_rk3 = {
+    .c = {0, 0.5, 1}, .a = {{0}, {0.5}, {-1, 2}}, .b_num = {1, 4, 1}, .b_den = 6};
+static const mfm_rk_tableau tab_rk4 = {
+    .c = {0, 0.5, 0.5, 1}, .a = {{0}, {0.5}, {0, 0.5}, {0, 0, 1}}, .b_num = {1, 2, 2, 1}, .b_den = 6};
+static const mfm_rk_tableau tab_rk38 = {
+    .c = {0, 1.0 / 3.0, 2.0 / 3.0, 1},
+    .a = {{0}, {1.0 / 3.0}, {-1.0 / 3.0, 1}, {1, -1, 1}},
+    .b_num = {1, 3, 3, 1}, .b_den = 8};
+
+static const mfm_ode_method_info method_table[MFM_ODE_N_METHODS] = {
+    [MFM_ODE_EULER] = {"euler", 1, 1, &tab_euler},
+    [MFM_ODE_MIDPOINT] = {"midpoint", 2, 2, &tab_midpoint},
+    [MFM_ODE_HEUN] = {"heun", 2, 2, &tab_heun},
+    [MFM_ODE_RK4] = {"rk4", 4, 4, &tab_rk4},
+    [MFM_ODE_RKF45] = {"rkf45", 5, 6, NULL},
+    [MFM_ODE_RKCK] = {"rkck", 5, 6, NULL},
+    [MFM_ODE_RK8PD] = {"rk8pd", 8, 13, NULL},
+    [MFM_ODE_RALSTON] = {"ralston", 2, 2, &tab_ralston},
+    [MFM_ODE_RK3] = {"rk3", 3, 3, &tab_rk3},
+    [MFM_ODE_RK38] = {"rk38", 4, 4, &tab_rk38},
+};
+
+const mfm_ode_method_info *mfm_ode_method_get(mfm_ode_method method)
+{
+    if ((int)method < 0 || method >= MFM_ODE_N_METHODS)
+        return NULL;
+    return &method_table[method];
+}
+
 int mfm_ode_order(mfm_ode_method method)
 {
-    switch (method) {
-    case MFM_ODE_EULER: return 1;
-    case MFM_ODE_MIDPOINT: return 2;
-    case MFM_ODE_HEUN: return 2;
-    case MFM_ODE_RK4: return 4;
-    default: return 0;
-    }
+    const mfm_ode_method_info *mi = mfm_ode_method_get(method);
+    return mi && mi->tableau ? mi->order : 0;
 }
 
 int mfm_ode_is_adaptive(mfm_ode_method method)
 {
-    return method == MFM_ODE_RKF45 || method == MFM_ODE_RKCK || method == MFM_ODE_RK8PD;
+    const mfm_ode_method_info *mi = mfm_ode_method_get(method);
+    return mi && !mi->tableau;
 }
 
 static const gsl_odeiv2_step_type *gsl_type_of(mfm_ode_method method)
@@ -81,11 +116,9 @@ static void gsl_objects_free(struct mfm_ode_gsl *g)
 static mfm_err gsl_objects_alloc(struct mfm_ode_gsl *g, mfm_ode_method method, size_t dim)
 {
     gsl_objects_free(g);
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
     g->step = gsl_odeiv2_step_alloc(gsl_type_of(method), dim);
     g->control = gsl_odeiv2_control_y_new(1e-4, 1e-4);
     g->evolve = gsl_odeiv2_evolve_alloc(dim);
-    gsl_set_error_handler(old);
     if (!g->step || !g->control || !g->evolve) {
         gsl_objects_free(g);
         return mfm_err_set(MFM_ENOMEM, "out of memory allocating the %s stepper for %zu unknowns",
@@ -101,7 +134,7 @@ void mfm_ode_ws_destroy(mfm_ode_ws *ws)
         return;
     free(ws->y);
     free(ws->xs);
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < MFM_RK_MAX_STAGES; i++)
         free(ws->k[i]);
     if (ws->gsl) {
         gsl_objects_free(ws->gsl);
@@ -114,15 +147,16 @@ mfm_err mfm_ode_ws_init(mfm_ode_ws *ws, mfm_ode_method method, size_t n_max, siz
 {
     mfm_err e = MFM_OK;
     memset(ws, 0, sizeof *ws);
-    if ((int)method < MFM_ODE_EULER || method > MFM_ODE_RK8PD)
+    const mfm_ode_method_info *mi = mfm_ode_method_get(method);
+    if (!mi)
         return mfm_err_set(MFM_EINVAL, "ODE workspace: unknown method %d", (int)method);
     if (n_max == 0 || d == 0)
         return mfm_err_set(MFM_EINVAL, "ODE workspace: empty state (%zu rows x %zu columns)", n_max, d);
     if (n_max > SIZE_MAX / d / sizeof(double))
         return mfm_err_set(MFM_EINVAL, "ODE workspace: %zu x %zu state is too large", n_max, d);
     size_t len = n_max * d;
-    /* stages needed: Euler 1, midpoint/Heun 2, RK4 4; adaptive: f's in/out */
-    size_t n_k = method == MFM_ODE_RK4 ? 4 : (method == MFM_ODE_EULER ? 1 : 2);
+    /* stage derivatives: one per stage; adaptive: f's output */
+    size_t n_k = mi->tableau ? (size_t)mi->stages : 1;
     ws->method = method;
     ws->n_max = n_max;
     ws->d = d;
@@ -155,14 +189,6 @@ cleanup:
 
 /* ---- fixed-step methods ---------------------------------------------- */
 
-/* xs = (float)(y + a * k) */
-static void stage_input(float *restrict xs, const double *restrict y, double a,
-                        const float *restrict k, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        xs[i] = (float)(y[i] + a * (double)k[i]);
-}
-
 /* One evaluation of f; its error is prefixed with the time, and a non-finite
  * derivative is reported with its position. */
 static mfm_err call_f(mfm_ode_fn f, void *ctx, float *dxdt, double t, const float *x,
@@ -180,66 +206,63 @@ static mfm_err call_f(mfm_ode_fn f, void *ctx, float *dxdt, double t, const floa
     return MFM_OK;
 }
 
+/* xs = (float)(y + h sum_{j<i} a[i][j] k_j), the input of stage i.  Zero
+ * coefficients are skipped, so a stage with one coefficient a computes
+ * y + h (a k) exactly as the hand-written y + (a h) k. */
+static void stage_input(float *restrict xs, const double *restrict y, const mfm_rk_tableau *tb,
+                        size_t i, double h, float *const *k, size_t len)
+{
+    size_t nz = 0;
+    for (size_t j = 0; j < i; j++)
+        nz += tb->a[i][j] != 0.0;
+    if (nz == 0) {
+        for (size_t r = 0; r < len; r++)
+            xs[r] = (float)y[r];
+        return;
+    }
+    for (size_t r = 0; r < len; r++) {
+        double acc = 0.0;
+        for (size_t j = 0; j < i; j++)
+            if (tb->a[i][j] != 0.0)
+                acc += tb->a[i][j] * (double)k[j][r];
+        xs[r] = (float)(y[r] + h * acc);
+    }
+}
+
+/* y += (h / b_den) sum_i b_num[i] k_i */
+static void rk_update(double *restrict y, const mfm_rk_tableau *tb, size_t stages, double h,
+                      float *const *k, size_t len)
+{
+    double hb = h / tb->b_den;
+    for (size_t r = 0; r < len; r++) {
+        double acc = 0.0;
+        for (size_t i = 0; i < stages; i++)
+            if (tb->b_num[i] != 0.0)
+                acc += tb->b_num[i] * (double)k[i][r];
+        y[r] += hb * acc;
+    }
+}
+
+/* The explicit Runge-Kutta loop: n_steps equal steps of the method's
+ * tableau, one evaluation of f per stage for the whole batch. */
 static mfm_err solve_fixed(mfm_ode_ws *ws, size_t n, size_t d, mfm_ode_fn f, void *ctx,
                            double t0, double t1, size_t n_steps, mfm_ode_stats *st)
 {
-    size_t len = n * d;
-    double *restrict y = ws->y;
-    float *restrict xs = ws->xs;
-    float *k1 = ws->k[0], *k2 = ws->k[1], *k3 = ws->k[2], *k4 = ws->k[3];
-    double h = (t1 - t0) / (double)n_steps;
+    const mfm_ode_method_info *mi = mfm_ode_method_get(ws->method);
+    const mfm_rk_tableau *tb = mi->tableau;
+    const size_t stages = (size_t)mi->stages, len = n * d;
+    const double h = (t1 - t0) / (double)n_steps;
     mfm_err e = MFM_OK;
 
     for (size_t s = 0; s < n_steps; s++) {
         double t = t0 + (double)s * h;
-        /* stage 1 at (t, y) */
-        for (size_t i = 0; i < len; i++)
-            xs[i] = (float)y[i];
-        e = call_f(f, ctx, k1, t, xs, n, d, &st->n_evals);
-        if (e != MFM_OK)
-            goto cleanup;
-        switch (ws->method) {
-        case MFM_ODE_EULER:
-            for (size_t i = 0; i < len; i++)
-                y[i] += h * (double)k1[i];
-            break;
-        case MFM_ODE_MIDPOINT:
-            stage_input(xs, y, 0.5 * h, k1, len);
-            e = call_f(f, ctx, k2, t + 0.5 * h, xs, n, d, &st->n_evals);
+        for (size_t i = 0; i < stages; i++) {
+            stage_input(ws->xs, ws->y, tb, i, h, ws->k, len);
+            e = call_f(f, ctx, ws->k[i], t + tb->c[i] * h, ws->xs, n, d, &st->n_evals);
             if (e != MFM_OK)
                 goto cleanup;
-            for (size_t i = 0; i < len; i++)
-                y[i] += h * (double)k2[i];
-            break;
-        case MFM_ODE_HEUN:
-            stage_input(xs, y, h, k1, len);
-            e = call_f(f, ctx, k2, t + h, xs, n, d, &st->n_evals);
-            if (e != MFM_OK)
-                goto cleanup;
-            for (size_t i = 0; i < len; i++)
-                y[i] += 0.5 * h * ((double)k1[i] + (double)k2[i]);
-            break;
-        case MFM_ODE_RK4:
-            stage_input(xs, y, 0.5 * h, k1, len);
-            e = call_f(f, ctx, k2, t + 0.5 * h, xs, n, d, &st->n_evals);
-            if (e != MFM_OK)
-                goto cleanup;
-            stage_input(xs, y, 0.5 * h, k2, len);
-            e = call_f(f, ctx, k3, t + 0.5 * h, xs, n, d, &st->n_evals);
-            if (e != MFM_OK)
-                goto cleanup;
-            stage_input(xs, y, h, k3, len);
-            e = call_f(f, ctx, k4, t + h, xs, n, d, &st->n_evals);
-            if (e != MFM_OK)
-                goto cleanup;
-            for (size_t i = 0; i < len; i++)
-                y[i] += h / 6.0 * ((double)k1[i] + 2.0 * (double)k2[i] +
-                                   2.0 * (double)k3[i] + (double)k4[i]);
-            break;
-        default:
-            e = mfm_err_set(MFM_EINTERNAL, "ODE: method %d is not a fixed-step method", (int)ws->method);
-            goto cleanup;
         }
+        rk_update(ws->y, tb, stages, h, ws->k, len);
         st->n_steps++;
     }
 cleanup:
@@ -270,7 +293,6 @@ static mfm_err solve_adaptive(mfm_ode_ws *ws, size_t n, size_t d, mfm_ode_fn f, 
     struct mfm_ode_gsl *g = ws->gsl;
     size_t len = n * d;
     mfm_err e = MFM_OK;
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
 
     g->n_evals = 0;
     if (g->dim != len) {
@@ -317,7 +339,6 @@ static mfm_err solve_adaptive(mfm_ode_ws *ws, size_t n, size_t d, mfm_ode_fn f, 
     }
 cleanup:
     st->n_evals += g->n_evals;
-    gsl_set_error_handler(old);
     return e;
 }
 
@@ -389,25 +410,97 @@ cleanup:
     return e;
 }
 
-static const char *const method_names[] = {"euler", "midpoint", "heun", "rk4",
-                                           "rkf45", "rkck", "rk8pd"};
+/* ---- straightness ------------------------------------------------------ */
+
+typedef struct straight_ctx {
+    mfm_ode_fn f;
+    void *ctx;
+    const mfm_rk_tableau *tb;
+    size_t stages, call;
+    double h;     /* |step| */
+    double *acc;  /* (n) quadrature of |f|^2 per row */
+} straight_ctx;
+
+static mfm_err straight_rhs(void *vctx, float *dxdt, double t, const float *x, size_t n, size_t d)
+{
+    straight_ctx *c = vctx;
+    mfm_err e = c->f(c->ctx, dxdt, t, x, n, d);
+    if (e != MFM_OK)
+        return e;
+    size_t stage = c->call++ % c->stages;
+    double w = c->h * c->tb->b_num[stage] / c->tb->b_den;
+    for (size_t r = 0; r < n; r++) {
+        double ss = 0.0;
+        for (size_t k = 0; k < d; k++)
+            ss += (double)dxdt[r * d + k] * (double)dxdt[r * d + k];
+        c->acc[r] += w * ss;
+    }
+    return MFM_OK;
+}
+
+mfm_err mfm_ode_solve_straightness(float *x, double *s, size_t n, size_t d, mfm_ode_fn f, void *ctx,
+                                   double t0, double t1, const mfm_ode_opts *opts,
+                                   mfm_ode_ws *ws, mfm_ode_stats *stats)
+{
+    mfm_err e = MFM_OK;
+    float *x0 = NULL;
+    straight_ctx c = {0};
+    if (!opts || !s || mfm_ode_is_adaptive(opts->method) || !mfm_ode_method_get(opts->method)) {
+        e = mfm_err_set(MFM_EINVAL, "ODE straightness: needs a fixed-step method, got '%s'",
+                        opts ? mfm_ode_method_name(opts->method) : "(null)");
+        goto cleanup;
+    }
+    const mfm_ode_method_info *mi = mfm_ode_method_get(opts->method);
+    size_t len = n * d;
+    x0 = malloc((len ? len : 1) * sizeof *x0);
+    c.acc = calloc(n ? n : 1, sizeof *c.acc);
+    if (!x0 || !c.acc) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory for the straightness of %zu x %zu", n, d);
+        goto cleanup;
+    }
+    if (len)
+        memcpy(x0, x, len * sizeof *x0);
+    c.f = f;
+    c.ctx = ctx;
+    c.tb = mi->tableau;
+    c.stages = (size_t)mi->stages;
+    c.h = opts->n_steps ? fabs(t1 - t0) / (double)opts->n_steps : 0.0;
+    if ((e = mfm_ode_solve(x, n, d, straight_rhs, &c, t0, t1, opts, ws, stats)) != MFM_OK)
+        goto cleanup;
+    double span = fabs(t1 - t0);
+    for (size_t r = 0; r < n; r++) {
+        double dd = 0.0;
+        for (size_t k = 0; k < d; k++) {
+            double dk = (double)x[r * d + k] - (double)x0[r * d + k];
+            dd += dk * dk;
+        }
+        s[r] = span > 0.0 ? c.acc[r] - dd / span : 0.0;
+    }
+cleanup:
+    free(x0);
+    free(c.acc);
+    return e;
+}
 
 mfm_err mfm_ode_method_parse(mfm_ode_method *out, const char *name)
 {
-    for (size_t i = 0; name && i < sizeof method_names / sizeof method_names[0]; i++) {
-        if (strcmp(name, method_names[i]) == 0) {
+    char list[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < MFM_ODE_N_METHODS; i++) {
+        if (name && strcmp(name, method_table[i].name) == 0) {
             *out = (mfm_ode_method)i;
             return MFM_OK;
         }
+        int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", method_table[i].name);
+        if (w > 0 && (size_t)w < sizeof list - used)
+            used += (size_t)w;
     }
-    return mfm_err_set(MFM_EINVAL,
-                       "unknown ODE method '%s' (expected euler, midpoint, heun, rk4, rkf45, rkck or rk8pd)",
-                       name ? name : "(null)");
+    return mfm_err_set(MFM_EINVAL, "unknown ODE method '%s' (expected one of %s)",
+                       name ? name : "(null)", list);
 }
 
 const char *mfm_ode_method_name(mfm_ode_method method)
 {
-    if ((int)method < 0 || (size_t)method >= sizeof method_names / sizeof method_names[0])
-        return "?";
-    return method_names[method];
+    const mfm_ode_method_info *mi = mfm_ode_method_get(method);
+    return mi ? mi->name : "?";
 }

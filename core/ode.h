@@ -5,19 +5,29 @@
  * (the app plugs in the velocity network), so one call = one function
  * evaluation (NFE) of a network forward pass.
  *
- * Fixed-step methods (n_steps equal steps over [t0, t1]):
- *   EULER     1 evaluation per step, order 1
- *   MIDPOINT  2 evaluations per step, order 2
- *   HEUN      explicit trapezoid (improved Euler), 2 evaluations, order 2
- *   RK4       classical Runge-Kutta, 4 evaluations, order 4
+ * Methods are data: one table (mfm_ode_method_info) gives each method's
+ * name, order and stages.  The explicit Runge-Kutta methods carry their
+ * Butcher tableau and all run through one loop (n_steps equal steps over
+ * [t0, t1]; one evaluation per stage):
+ *   EULER     1 stage, order 1
+ *   MIDPOINT  2 stages, order 2
+ *   HEUN      explicit trapezoid (improved Euler), 2 stages, order 2
+ *   RALSTON   2 stages, order 2 (minimum error bound of the 2-stage family)
+ *   RK3       Kutta's third-order method, 3 stages
+ *   RK4       classical Runge-Kutta, 4 stages, order 4
+ *   RK38      Kutta's 3/8 rule, 4 stages, order 4
  * Adaptive methods (GSL odeiv2 steppers with error control on every
  * component: |err_i| <= atol + rtol |x_i|):
  *   RKF45 (Runge-Kutta-Fehlberg 4(5)), RKCK (Cash-Karp 4(5)),
  *   RK8PD (Prince-Dormand 8(9)).
  * Stages are combined in double precision; the callback sees float32.
- * t1 < t0 integrates backwards.  The adaptive path switches GSL's global
- * error handler off for the duration of a call and restores it, so do not
- * run adaptive solves concurrently with other GSL users in other threads.
+ * t1 < t0 integrates backwards.
+ *
+ * GSL's error handler: core never changes it.  Every argument GSL would
+ * reject is checked here first, so on valid input GSL reports through return
+ * codes only; the one remaining call of the handler is an allocation failure
+ * inside GSL, which aborts with GSL's default handler.  Applications turn
+ * the handler off once at start (the mfm binary does, in app/main.c).
  */
 #ifndef MFM_CORE_ODE_H
 #define MFM_CORE_ODE_H
@@ -39,8 +49,37 @@ typedef enum mfm_ode_method {
     MFM_ODE_RK4,
     MFM_ODE_RKF45,
     MFM_ODE_RKCK,
-    MFM_ODE_RK8PD
+    MFM_ODE_RK8PD,
+    MFM_ODE_RALSTON,
+    MFM_ODE_RK3,
+    MFM_ODE_RK38,
+    MFM_ODE_N_METHODS /* number of methods, not a method */
 } mfm_ode_method;
+
+#define MFM_RK_MAX_STAGES 4
+
+/* Butcher tableau of an explicit Runge-Kutta method with s stages:
+ *   k_i = f(t + c_i h, y + h sum_{j<i} a_ij k_j),  y += h sum_i b_i k_i,
+ * with b_i = b_num[i] / b_den (integer numerators over one denominator, so
+ * that RK4's weights 1/6, 1/3 round exactly as the textbook form
+ * (h/6)(k1 + 2 k2 + 2 k3 + k4) does). */
+typedef struct mfm_rk_tableau {
+    double c[MFM_RK_MAX_STAGES];
+    double a[MFM_RK_MAX_STAGES][MFM_RK_MAX_STAGES]; /* a[i][j], j < i; the rest 0 */
+    double b_num[MFM_RK_MAX_STAGES];
+    double b_den;
+} mfm_rk_tableau;
+
+/* One row of the method table. */
+typedef struct mfm_ode_method_info {
+    const char *name;  /* "euler", "rk4", "rkf45", ... */
+    int order;         /* order of accuracy (adaptive: of the propagated solution) */
+    int stages;        /* evaluations per step (adaptive: per attempted step) */
+    const mfm_rk_tableau *tableau; /* explicit RK methods; NULL for adaptive ones */
+} mfm_ode_method_info;
+
+/* The table row of a method; NULL for an unknown value.  Static data. */
+const mfm_ode_method_info *mfm_ode_method_get(mfm_ode_method method);
 
 typedef struct mfm_ode_opts {
     mfm_ode_method method;
@@ -69,7 +108,7 @@ typedef struct mfm_ode_ws {
     size_t n_max, d;
     double *y;     /* (n_max, d) state in double */
     float *xs;     /* (n_max, d) stage input handed to f */
-    float *k[4];   /* (n_max, d) stage derivatives */
+    float *k[MFM_RK_MAX_STAGES]; /* (n_max, d) stage derivatives */
     struct mfm_ode_gsl *gsl; /* adaptive methods only */
 } mfm_ode_ws;
 
@@ -96,13 +135,28 @@ mfm_err mfm_ode_solve(float *x, size_t n, size_t d, mfm_ode_fn f, void *ctx,
                       double t0, double t1, const mfm_ode_opts *opts,
                       mfm_ode_ws *ws, mfm_ode_stats *stats);
 
-/* Order of accuracy of a fixed-step method (1, 2, 2, 4); 0 for adaptive. */
+/* As mfm_ode_solve with a fixed-step method, and also measure how straight
+ * each row's path is:
+ *   s[r] = integral_{t0}^{t1} |(x(t1) - x(t0)) / (t1 - t0) - f(t, x(t))|^2 dt,
+ * evaluated as Q(|f|^2) - |x(t1) - x(t0)|^2 / |t1 - t0| with Q the method's
+ * own quadrature (weights h b_i on the stage derivatives), which equals the
+ * integral because integral f dt = x(t1) - x(t0) along the solution; with
+ * the method's non-negative weights s[r] >= 0 up to rounding.  s = 0 means
+ * one Euler step from x(t0) lands on x(t1) (rectified-flow straightness, see
+ * docs/flow-matching.md).  s (n) out, doubles.  Allocates O(n d) scratch per
+ * call.  Errors: those of mfm_ode_solve; MFM_EINVAL for an adaptive method. */
+mfm_err mfm_ode_solve_straightness(float *x, double *s, size_t n, size_t d, mfm_ode_fn f, void *ctx,
+                                   double t0, double t1, const mfm_ode_opts *opts,
+                                   mfm_ode_ws *ws, mfm_ode_stats *stats);
+
+/* Order of accuracy of a fixed-step method (its table row); 0 for adaptive. */
 int mfm_ode_order(mfm_ode_method method);
 
 /* 1 for RKF45, RKCK, RK8PD; 0 otherwise. */
 int mfm_ode_is_adaptive(mfm_ode_method method);
 
-/* Parse "euler", "midpoint", "heun", "rk4", "rkf45", "rkck", "rk8pd".
+/* Parse a method name of the table ("euler", "midpoint", "heun", "ralston",
+ * "rk3", "rk4", "rk38", "rkf45", "rkck", "rk8pd").
  * Errors: MFM_EINVAL listing the accepted names. */
 mfm_err mfm_ode_method_parse(mfm_ode_method *out, const char *name);
 

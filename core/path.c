@@ -23,6 +23,12 @@ mfm_err mfm_path_validate(const mfm_path *p)
             return mfm_err_set(MFM_EINVAL, "path 'lipman': sigma_min = %g, expected a value in [0, 1)",
                                p->sigma_min);
         return MFM_OK;
+    case MFM_PATH_VE:
+        if (!isfinite(p->sigma_min) || !(p->sigma_min > 0.0) || !isfinite(p->sigma) ||
+            !(p->sigma > p->sigma_min))
+            return mfm_err_set(MFM_EINVAL, "path 've': sigma_min = %g, sigma_max = %g, expected "
+                               "0 < sigma_min < sigma_max (finite)", p->sigma_min, p->sigma);
+        return MFM_OK;
     }
     return mfm_err_set(MFM_EINVAL, "path: unknown kind %d", (int)p->kind);
 }
@@ -37,6 +43,8 @@ double mfm_path_sigma_t(const mfm_path *p, double t)
         return p->sigma * sqrt(t * (1.0 - t));
     case MFM_PATH_LIPMAN:
         return 1.0 - (1.0 - p->sigma_min) * t;
+    case MFM_PATH_VE:
+        return p->sigma_min * pow(p->sigma / p->sigma_min, 1.0 - t);
     }
     return 0.0;
 }
@@ -102,6 +110,19 @@ static void row_vp(float *restrict xt, float *restrict ut, const float *restrict
     }
 }
 
+static void row_ve(float *restrict xt, float *restrict ut, const float *restrict x0,
+                   const float *restrict x1, double t, const mfm_path *p, size_t d)
+{
+    double s = mfm_path_sigma_t(p, t);
+    double ds = -log(p->sigma / p->sigma_min) * s; /* d s(t) / dt */
+    for (size_t k = 0; k < d; k++) {
+        double z = x0[k];
+        xt[k] = (float)((double)x1[k] + s * z);
+        if (ut)
+            ut[k] = (float)(ds * z);
+    }
+}
+
 mfm_err mfm_path_sample(float *restrict xt, float *restrict ut,
                         const float *restrict x0, const float *restrict x1,
                         const float *restrict eps, const float *restrict t,
@@ -134,6 +155,9 @@ mfm_err mfm_path_sample(float *restrict xt, float *restrict ut,
         case MFM_PATH_VP:
             row_vp(xt + o, up, x0 + o, x1 + o, ep, t[i], p->sigma, d);
             break;
+        case MFM_PATH_VE:
+            row_ve(xt + o, up, x0 + o, x1 + o, t[i], p, d);
+            break;
         }
     }
     return MFM_OK;
@@ -146,6 +170,7 @@ static const struct {
     {"linear", MFM_PATH_LINEAR}, {"icfm", MFM_PATH_LINEAR},   {"otcfm", MFM_PATH_LINEAR},
     {"bridge", MFM_PATH_BRIDGE}, {"sbcfm", MFM_PATH_BRIDGE},  {"lipman", MFM_PATH_LIPMAN},
     {"gaussian-ot", MFM_PATH_LIPMAN}, {"vp", MFM_PATH_VP},    {"cosine", MFM_PATH_VP},
+    {"ve", MFM_PATH_VE},
 };
 
 mfm_err mfm_path_kind_parse(mfm_path_kind *out, const char *name)
@@ -156,7 +181,7 @@ mfm_err mfm_path_kind_parse(mfm_path_kind *out, const char *name)
             return MFM_OK;
         }
     }
-    return mfm_err_set(MFM_EINVAL, "unknown path '%s' (expected linear, bridge, lipman or vp)",
+    return mfm_err_set(MFM_EINVAL, "unknown path '%s' (expected linear, bridge, lipman, vp or ve)",
                        name ? name : "(null)");
 }
 
@@ -167,6 +192,7 @@ const char *mfm_path_kind_name(mfm_path_kind kind)
     case MFM_PATH_BRIDGE: return "bridge";
     case MFM_PATH_LIPMAN: return "lipman";
     case MFM_PATH_VP: return "vp";
+    case MFM_PATH_VE: return "ve";
     }
     return "?";
 }

@@ -18,6 +18,15 @@
  *                            mu = cos(pi t/2) x0 + sin(pi t/2) x1,
  *                            sigma_t = sigma,
  *                            u = (pi/2) (cos(pi t/2) x1 - sin(pi t/2) x0)
+ *   VE      variance-exploding path of Lipman et al. (reversed, noise -> data),
+ *           x0 ~ N(0, I) is the noise, s(t) = sigma_min (sigma / sigma_min)^(1-t)
+ *           the geometric noise scale (sigma = sigma_max at t = 0, sigma_min
+ *           at t = 1):
+ *                            x = x1 + s(t) x0,
+ *                            u = -ln(sigma / sigma_min) s(t) x0
+ *                              = -ln(sigma / sigma_min) (x - x1)
+ *           so the flow starts from N(x1, sigma^2 I) ~ sigma N(0, I) for
+ *           sigma >> |x1| and ends at N(x1, sigma_min^2 I).
  *
  * All arrays are row-major float32; every row has its own t.  Values are
  * computed in double and rounded once.
@@ -33,16 +42,18 @@ typedef enum mfm_path_kind {
     MFM_PATH_LINEAR = 0,
     MFM_PATH_BRIDGE,
     MFM_PATH_LIPMAN,
-    MFM_PATH_VP
+    MFM_PATH_VP,
+    MFM_PATH_VE
 } mfm_path_kind;
 
 typedef struct mfm_path {
     mfm_path_kind kind;
-    double sigma;     /* LINEAR, BRIDGE, VP: noise scale, >= 0 */
-    double sigma_min; /* LIPMAN: width at t = 1, in [0, 1) */
+    double sigma;     /* LINEAR, BRIDGE, VP: noise scale, >= 0; VE: sigma_max > sigma_min */
+    double sigma_min; /* LIPMAN: width at t = 1, in [0, 1); VE: width at t = 1, > 0 */
 } mfm_path;
 
-/* Check the parameters: known kind, finite sigma >= 0, sigma_min in [0, 1).
+/* Check the parameters: known kind, finite sigma >= 0, sigma_min in [0, 1)
+ * (LIPMAN), 0 < sigma_min < sigma finite (VE).
  * Errors: MFM_EINVAL naming the offending value.  O(1). */
 mfm_err mfm_path_validate(const mfm_path *p);
 
@@ -53,10 +64,10 @@ double mfm_path_sigma_t(const mfm_path *p, double t);
 /* Sample the path for n rows of dimension d.
  *   xt:  (n, d) out, x_t of each row
  *   ut:  (n, d) out, u_t of each row (may be NULL)
- *   x0:  (n, d) source points (for LIPMAN: the Gaussian noise draw)
+ *   x0:  (n, d) source points (for LIPMAN and VE: the Gaussian noise draw)
  *   x1:  (n, d) target points
- *   eps: (n, d) standard normal draws; NULL means eps = 0.  Ignored by LIPMAN,
- *        whose noise is x0 itself.
+ *   eps: (n, d) standard normal draws; NULL means eps = 0.  Ignored by LIPMAN
+ *        and VE, whose noise is x0 itself.
  *   t:   (n) times in [0, 1]
  * For BRIDGE at t = 0 or 1 exactly (where sigma_t = 0 and x = mu) the noise
  * term of u is taken as 0, so u = x1 - x0.  Borrows every input; outputs must
@@ -68,11 +79,11 @@ mfm_err mfm_path_sample(float *restrict xt, float *restrict ut,
                         size_t n, size_t d, const mfm_path *p);
 
 /* Parse a path name: "linear" (alias "icfm", "otcfm"), "bridge" ("sbcfm"),
- * "lipman" ("gaussian-ot"), "vp" ("cosine").  Errors: MFM_EINVAL listing the
+ * "lipman" ("gaussian-ot"), "vp" ("cosine"), "ve".  Errors: MFM_EINVAL listing the
  * accepted names.  O(1). */
 mfm_err mfm_path_kind_parse(mfm_path_kind *out, const char *name);
 
-/* Canonical name of a kind ("linear", "bridge", "lipman", "vp"; "?" if
+/* Canonical name of a kind ("linear", "bridge", "lipman", "vp", "ve"; "?" if
  * unknown).  Returns a static string. */
 const char *mfm_path_kind_name(mfm_path_kind kind);
 

@@ -50,7 +50,6 @@ void mfm_rng_destroy(mfm_rng *r)
 
 double mfm_rng_uniform(mfm_rng *r) { return gsl_rng_uniform((gsl_rng *)r->impl); }
 
-double mfm_rng_uniform_pos(mfm_rng *r) { return gsl_rng_uniform_pos((gsl_rng *)r->impl); }
 
 double mfm_rng_gaussian(mfm_rng *r, double sigma)
 {

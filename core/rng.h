@@ -46,9 +46,6 @@ void mfm_rng_destroy(mfm_rng *r);
 /* Uniform double in [0, 1).  O(1). */
 double mfm_rng_uniform(mfm_rng *r);
 
-/* Uniform double in (0, 1) (never 0: safe for logs).  O(1). */
-double mfm_rng_uniform_pos(mfm_rng *r);
-
 /* Gaussian N(0, sigma^2).  O(1). */
 double mfm_rng_gaussian(mfm_rng *r, double sigma);
 

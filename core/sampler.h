@@ -20,4 +20,11 @@ mfm_err mfm_sample_flow(mfm_model *m, float *x, size_t n, const float *h, const 
                         double t_end, const mfm_ode_opts *opts, mfm_ode_ws *ws,
                         mfm_ode_stats *stats);
 
+/* As mfm_sample_flow with a fixed-step method, and also the straightness of
+ * each cell's path, s (n) out: integral_0^t_end |(x(t_end) - x(0)) / t_end -
+ * v(x(t), t)|^2 dt (mfm_ode_solve_straightness). */
+mfm_err mfm_sample_flow_straightness(mfm_model *m, float *x, double *s, size_t n, const float *h,
+                                     const float *cond, double t_end, const mfm_ode_opts *opts,
+                                     mfm_ode_ws *ws, mfm_ode_stats *stats);
+
 #endif

@@ -20,9 +20,7 @@ void mfm_trainer_destroy(mfm_trainer *tr)
     free(tr->x1s);
     free(tr->cond);
     free(tr->row_pop);
-    free(tr->pop_x);
-    free(tr->pop_n);
-    free(tr->pop_adj);
+    free(tr->pop);
     free(tr->h_noise);
     memset(tr, 0, sizeof *tr);
 }
@@ -50,12 +48,10 @@ mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *
         if (cfg->embed_dim > 0 && (!q->emb || q->n_emb == 0))
             return mfm_err_set(MFM_EINVAL, "training population %zu lacks a valid embedder input", p);
         for (size_t r = 0; cfg->embed_dim > 0 && r < q->n_emb; r++) {
-            const mfm_emb_draw *g = &q->emb[r];
-            if (!g->x || !g->adj || g->n == 0 || g->adj->n_rows != g->n || g->adj->n_cols != g->n)
-                return mfm_err_set(MFM_EINVAL, "training population %zu lacks a valid embedder input "
-                                   "(draw %zu)", p, r);
-            if (g->n > max_emb)
-                max_emb = g->n;
+            if ((e = mfm_pop_check(&q->emb[r], d)) != MFM_OK)
+                return mfm_err_prefix(e, "training population %zu (embedder draw %zu)", p, r);
+            if (q->emb[r].n > max_emb)
+                max_emb = q->emb[r].n;
         }
         if (cfg->cond_dim > 0 && !q->cond)
             return mfm_err_set(MFM_EINVAL, "training population %zu lacks its condition vector", p);
@@ -84,16 +80,14 @@ mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *
     tr->x1s = malloc(N * d * sizeof *tr->x1s);
     tr->cond = malloc((tr->rows * tr->cond_dim + 1) * sizeof *tr->cond);
     tr->row_pop = malloc(tr->rows * sizeof *tr->row_pop);
-    tr->pop_x = malloc(P * sizeof *tr->pop_x);
-    tr->pop_n = malloc(P * sizeof *tr->pop_n);
-    tr->pop_adj = calloc(P, sizeof *tr->pop_adj);
+    tr->pop = calloc(P, sizeof *tr->pop);
     if (opts->embed_noise > 0.0 && cfg->embed_dim > 0 &&
         !(tr->h_noise = malloc(tr->rows * cfg->embed_dim * sizeof *tr->h_noise))) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory for embedding noise of %zu rows", tr->rows);
         goto fail;
     }
     if (!tr->perm || !tr->src_idx || !tr->tgt_idx || !tr->x0s || !tr->x1s ||
-        !tr->cond || !tr->row_pop || !tr->pop_x || !tr->pop_n || !tr->pop_adj) {
+        !tr->cond || !tr->row_pop || !tr->pop) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory for training batches of %zu rows", tr->rows);
         goto fail;
     }
@@ -156,17 +150,13 @@ mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_po
         }
         if (q->emb && q->n_emb > 0) {
             /* no draw when there is one input: the batch stream stays as without draws */
-            const mfm_emb_draw *g = &q->emb[q->n_emb > 1 ? mfm_rng_below(&tr->rng_batch, q->n_emb) : 0];
-            tr->pop_x[p] = g->x;
-            tr->pop_n[p] = g->n;
-            tr->pop_adj[p] = *g->adj;
+            tr->pop[p] = &q->emb[q->n_emb > 1 ? mfm_rng_below(&tr->rng_batch, q->n_emb) : 0];
         } else {
-            tr->pop_x[p] = NULL;
-            tr->pop_n[p] = 0;
+            tr->pop[p] = NULL;
         }
     }
     mfm_batch b = {
-        .n_pops = P, .pop_x = tr->pop_x, .pop_n = tr->pop_n, .pop_adj = tr->pop_adj,
+        .n_pops = P, .pops = tr->pop,
         .n_rows = tr->rows, .t = tr->fmb.t, .xt = tr->fmb.xt, .ut = tr->fmb.ut, .row_pop = tr->row_pop,
         .cond = tr->cond_dim ? tr->cond : NULL, .h_noise = tr->h_noise,
     };

@@ -24,30 +24,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "csr.h"
 #include "err.h"
 #include "fm_batch.h"
 #include "model.h"
+#include "pop.h"
 #include "rng.h"
 
-/* One draw of a population's embedder input: up to the cap of its source
- * cells and their normalised kNN adjacency.  Borrowed. */
-typedef struct mfm_emb_draw {
-    const float *x;     /* (n, d) cells */
-    size_t n;
-    const mfm_csr *adj; /* (n, n) normalised kNN adjacency of x */
-} mfm_emb_draw;
-
-/* One training population pair, in the model's feature space.  Borrowed. */
+/* One training population pair, in the model's feature space.  Borrowed,
+ * and so are the embedder inputs it points at (a batch points at them
+ * again, no copy). */
 typedef struct mfm_train_pop {
     const float *x0; /* (n0, d) source cells */
     size_t n0;
     const float *x1; /* (n1, d) target cells */
     size_t n1;
-    const mfm_emb_draw *emb; /* (n_emb) embedder inputs (independent subsamples of the source);
-                                NULL without embedder */
-    size_t n_emb;            /* >= 1 with an embedder; a step uses one, drawn uniformly */
-    const float *cond;       /* (cond_dim) condition row; NULL when cond_dim == 0 */
+    const mfm_pop *emb; /* (n_emb) embedder inputs (independent subsamples of the source,
+                           core/pop.h); NULL without embedder */
+    size_t n_emb;       /* >= 1 with an embedder; a step uses one, drawn uniformly */
+    const float *cond;  /* (cond_dim) condition row; NULL when cond_dim == 0 */
 } mfm_train_pop;
 
 typedef enum mfm_schedule {
@@ -76,9 +70,7 @@ typedef struct mfm_trainer {
     float *x0s, *x1s;           /* (N, d) drawn cells */
     float *cond;                /* (P N, cond_dim); t, x_t, u_t live in fmb */
     size_t *row_pop;            /* (P N) */
-    const float **pop_x;        /* (P) */
-    size_t *pop_n;              /* (P) */
-    mfm_csr *pop_adj;           /* (P) shallow copies of the populations' adjacencies */
+    const mfm_pop **pop;        /* (P) embedder input of each batch slot (borrowed) */
     float *h_noise;             /* (P N, embed_dim) when opts.embed_noise > 0, else NULL */
     uint64_t step;              /* steps taken */
 } mfm_trainer;

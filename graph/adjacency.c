@@ -15,6 +15,8 @@ static int cmp_size(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+const char *const mfm_adj_norm_names[] = {[MFM_ADJ_MEAN] = "mean", [MFM_ADJ_SYM] = "sym", NULL};
+
 mfm_err mfm_adj_mean(mfm_csr *out, const size_t *idx, size_t n, size_t k)
 {
     mfm_err err = MFM_OK;

@@ -25,6 +25,18 @@
 #include "csr.h"
 #include "err.h"
 
+/* Which normalisation (definitions above).  The one enum of the choice:
+ * --gcn-norm, the checkpoint and mfm_pop_graph use it. */
+typedef enum mfm_adj_norm {
+    MFM_ADJ_MEAN = 0, /* 1/(k+1) over kNN(i) and i */
+    MFM_ADJ_SYM = 1   /* D^-1/2 (S + I) D^-1/2 on the symmetrised graph S */
+} mfm_adj_norm;
+
+/* The names of the values, indexed by the enum and NULL-terminated:
+ * {"mean", "sym", NULL}, the choices of an enum option of the command line
+ * (which parses them, once) and the names written to checkpoints. */
+extern const char *const mfm_adj_norm_names[];
+
 /* Mean-over-neighbours-and-self adjacency of the kNN table idx (n, k).
  *   out : overwritten (previous content not freed), caller frees with
  *         mfm_csr_destroy; zeroed on failure.  nnz = n (k + 1).

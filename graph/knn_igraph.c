@@ -65,46 +65,6 @@ cleanup:
     return err;
 }
 
-mfm_err mfm_graph_components(size_t *membership, size_t *n_comp, const igraph_t *g)
-{
-    mfm_err err = MFM_OK;
-    igraph_vector_int_t memb;
-    int have_memb = 0;
-    size_t *relabel = NULL; /* (no) igraph component id -> our id, SIZE_MAX unset */
-    igraph_integer_t no = 0;
-
-    err = mfm_graph_err(igraph_vector_int_init(&memb, 0), "components: allocating");
-    if (err)
-        goto cleanup;
-    have_memb = 1;
-    err = mfm_graph_err(igraph_connected_components(g, &memb, NULL, &no, IGRAPH_WEAK),
-                        "components: igraph_connected_components");
-    if (err)
-        goto cleanup;
-    size_t nv = (size_t)igraph_vcount(g);
-    relabel = malloc((no > 0 ? (size_t)no : 1) * sizeof *relabel);
-    if (!relabel) {
-        err = mfm_err_set(MFM_ENOMEM, "components: out of memory for %zu components", (size_t)no);
-        goto cleanup;
-    }
-    for (igraph_integer_t c = 0; c < no; c++)
-        relabel[c] = SIZE_MAX;
-    size_t next = 0;
-    for (size_t v = 0; v < nv; v++) {
-        igraph_integer_t c = VECTOR(memb)[v];
-        if (relabel[c] == SIZE_MAX)
-            relabel[c] = next++;
-        membership[v] = relabel[c];
-    }
-    *n_comp = (size_t)no;
-
-cleanup:
-    free(relabel);
-    if (have_memb)
-        igraph_vector_int_destroy(&memb);
-    return err;
-}
-
 mfm_err mfm_graph_stats_compute(mfm_graph_stats *st, const igraph_t *g)
 {
     mfm_err err = MFM_OK;

@@ -1,62 +1,49 @@
 /* graph/pop_graph.c — cells -> kNN -> normalised adjacency (+ statistics). */
 #include "pop_graph.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "adjacency.h"
 #include "knn.h"
 
-mfm_err mfm_adj_norm_parse(mfm_adj_norm *out, const char *s)
-{
-    if (s && strcmp(s, "mean") == 0) {
-        *out = MFM_ADJ_MEAN;
-        return MFM_OK;
-    }
-    if (s && strcmp(s, "sym") == 0) {
-        *out = MFM_ADJ_SYM;
-        return MFM_OK;
-    }
-    return mfm_err_set(MFM_EINVAL, "graph normalisation '%s' is not one of: mean, sym",
-                       s ? s : "(null)");
-}
-
-const char *mfm_adj_norm_name(mfm_adj_norm norm)
-{
-    switch (norm) {
-    case MFM_ADJ_MEAN: return "mean";
-    case MFM_ADJ_SYM: return "sym";
-    }
-    return "unknown";
-}
-
-mfm_err mfm_pop_graph(mfm_csr *adj, mfm_graph_stats *stats, const float *x, size_t n, size_t d,
-                      size_t k, mfm_adj_norm norm)
+mfm_err mfm_pop_graph(mfm_pop *pop, mfm_graph_stats *stats, const float *x, size_t d,
+                      const size_t *rows, size_t m, size_t k, mfm_adj_norm norm)
 {
     mfm_err err = MFM_OK;
     mfm_knn knn = {0};
 
-    if (adj)
-        memset(adj, 0, sizeof *adj);
-    if (!adj)
-        return mfm_err_set(MFM_EINVAL, "population graph: output matrix is NULL");
+    if (!pop)
+        return mfm_err_set(MFM_EINVAL, "population graph: output is NULL");
+    memset(pop, 0, sizeof *pop);
     if (norm != MFM_ADJ_MEAN && norm != MFM_ADJ_SYM) {
-        err = mfm_err_set(MFM_EINVAL, "population graph: unknown normalisation %d", (int)norm);
+        err = mfm_err_set(MFM_EINVAL, "unknown normalisation %d", (int)norm);
         goto cleanup;
     }
-    err = mfm_knn_exact(&knn, x, n, d, k);
-    if (err)
+    if (!x || d == 0 || m > SIZE_MAX / d / sizeof *pop->x) {
+        err = mfm_err_set(MFM_EINVAL, "%zu cells of dimension %zu (cells %s)", m, d, x ? "given" : "NULL");
         goto cleanup;
-    err = norm == MFM_ADJ_MEAN ? mfm_adj_mean(adj, knn.idx, n, k) : mfm_adj_sym(adj, knn.idx, n, k);
-    if (err)
+    }
+    if (!(pop->x = malloc((m ? m * d : 1) * sizeof *pop->x))) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory for %zu cells of dimension %zu", m, d);
         goto cleanup;
-    if (stats)
-        err = mfm_knn_graph_stats(stats, knn.idx, n, k, norm == MFM_ADJ_SYM);
+    }
+    for (size_t i = 0; i < m; i++)
+        memcpy(pop->x + i * d, x + (rows ? rows[i] : i) * d, d * sizeof *pop->x);
+    pop->n = m;
+    pop->d = d;
+    if ((err = mfm_knn_exact(&knn, pop->x, m, d, k)) != MFM_OK)
+        goto cleanup;
+    err = norm == MFM_ADJ_MEAN ? mfm_adj_mean(&pop->adj, knn.idx, m, k)
+                               : mfm_adj_sym(&pop->adj, knn.idx, m, k);
+    if (err == MFM_OK && stats)
+        err = mfm_knn_graph_stats(stats, knn.idx, m, k, norm == MFM_ADJ_SYM);
 
 cleanup:
+    mfm_knn_destroy(&knn);
     if (err) {
         mfm_err_prefix(err, "population graph");
-        mfm_csr_destroy(adj);
+        mfm_pop_destroy(pop);
     }
-    mfm_knn_destroy(&knn);
     return err;
 }

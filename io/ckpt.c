@@ -11,12 +11,7 @@
 #define CKPT_MAGIC "mfm-checkpoint"
 #define CKPT_FORMAT 1
 
-struct mfm_ckpt {
-    hid_t file;
-    int writing;
-    char *final_path;
-    char *tmp_path;
-};
+#include "ckpt_impl.h"
 
 static mfm_err ckpt_alloc(mfm_ckpt **c, const char *path)
 {
@@ -65,7 +60,12 @@ mfm_err mfm_ckpt_create(mfm_ckpt **out, const char *final_path)
     snprintf(c->tmp_path, len, "%s/.%s.tmp-%ld", dirname(dup), basename(dup2), (long)getpid());
     free(dup);
     free(dup2);
-    c->file = H5Fcreate(c->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* file format 1.8 or later: object headers (and the fields stored in
+     * them as attributes) carry checksums */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+    c->file = H5Fcreate(c->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
     if (c->file < 0) {
         e = mfm_err_set(MFM_EIO, "cannot create checkpoint '%s' (temporary file '%s' not writable)",
                         final_path, c->tmp_path);
@@ -128,14 +128,23 @@ static mfm_err put(mfm_ckpt *c, const char *name, hid_t type, const void *v, siz
         return mfm_err_set(MFM_EINVAL, "checkpoint '%s' is open read-only", c->final_path);
     hsize_t dims[2] = {rows, cols};
     hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
-    hid_t dset = H5Dcreate2(c->file, name, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    /* numbers: one chunk with a Fletcher32 checksum, verified on read */
+    if (rows * cols > 0 && H5Tget_class(type) != H5T_STRING &&
+        (H5Pset_chunk(dcpl, rank, dims) < 0 || H5Pset_fletcher32(dcpl) < 0)) {
+        H5Pclose(dcpl);
+        H5Pclose(lcpl);
+        H5Sclose(space);
+        return mfm_err_set(MFM_EIO, "checkpoint '%s': cannot set up entry '%s'", c->final_path, name);
+    }
+    hid_t dset = H5Dcreate2(c->file, name, type, space, lcpl, dcpl, H5P_DEFAULT);
     herr_t st = -1;
     if (dset >= 0)
         st = (rows * cols == 0) ? 0 : H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
     if (dset >= 0)
         H5Dclose(dset);
+    H5Pclose(dcpl);
     H5Pclose(lcpl);
     H5Sclose(space);
     if (st < 0)
@@ -160,7 +169,7 @@ mfm_err mfm_ckpt_put_u8(mfm_ckpt *c, const char *name, const uint8_t *v, size_t 
     return put(c, name, H5T_NATIVE_UINT8, v, n, 1, 1);
 }
 
-static hid_t vlen_str_type(void)
+hid_t mfm_ckpt_vlen_str_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, H5T_VARIABLE);
@@ -170,7 +179,7 @@ static hid_t vlen_str_type(void)
 
 mfm_err mfm_ckpt_put_strs(mfm_ckpt *c, const char *name, const char *const *s, size_t n)
 {
-    hid_t t = vlen_str_type();
+    hid_t t = mfm_ckpt_vlen_str_type();
     mfm_err e = put(c, name, t, s, n, 1, 1);
     H5Tclose(t);
     return e;
@@ -220,7 +229,8 @@ static mfm_err get(mfm_ckpt *c, const char *name, hid_t type, void *v, size_t wa
     herr_t st = want ? H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) : 0;
     H5Dclose(d);
     if (st < 0)
-        return mfm_err_set(MFM_EFORMAT, "checkpoint '%s': cannot read entry '%s'", c->final_path, name);
+        return mfm_err_set(MFM_EFORMAT, "checkpoint '%s': entry '%s' is damaged (its checksum does not "
+                           "match) or cannot be read", c->final_path, name);
     return MFM_OK;
 }
 
@@ -269,7 +279,7 @@ mfm_err mfm_ckpt_get_strs(mfm_ckpt *c, const char *name, char ***out, size_t *n)
     }
     char **raw = calloc(have ? have : 1, sizeof *raw);
     char **res = calloc(have ? have : 1, sizeof *res);
-    hid_t t = vlen_str_type();
+    hid_t t = mfm_ckpt_vlen_str_type();
     herr_t st = (raw && res && have) ? H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) : 0;
     if (!raw || !res || st < 0) {
         e = !raw || !res ? mfm_err_set(MFM_ENOMEM, "out of memory")

@@ -8,6 +8,7 @@
  *
  * Representations ("reps") name a cells x features matrix:
  *   "X"           the main matrix (dense, csr_matrix or csc_matrix group)
+ *   "raw"         raw/X, features named by raw/var (also "raw:X")
  *   "layer:NAME"  layers/NAME
  *   "obsm:KEY"    obsm/KEY (e.g. "obsm:X_pca")
  *
@@ -211,6 +212,71 @@ mfm_err mfm_h5ad_rep_feature_names(mfm_h5ad *f, const char *rep, char ***names,
 /* Free an array of n malloc'd strings and the array; NULL is accepted. */
 void mfm_h5ad_strings_free(char **s, size_t n);
 
+/* ---- Beyond obs/var/X (io/h5ad_extra.c, io/h5ad_graph.c) ---- */
+
+/* .raw: raw/X is the representation "raw" (also "raw:X") of the functions
+ * above, its features named by raw/var's index. */
+bool mfm_h5ad_has_raw(const mfm_h5ad *f);
+
+/* raw/var's index, (n) strings borrowed from f.  MFM_ENOTFOUND without .raw. */
+mfm_err mfm_h5ad_raw_var_names(mfm_h5ad *f, const char *const **names, size_t *n);
+
+/* Names of raw/var's columns (caller frees with mfm_h5ad_strings_free). */
+mfm_err mfm_h5ad_raw_var_columns(mfm_h5ad *f, char ***names, size_t *n);
+
+/* One entry of uns: a scalar string, a scalar number, an array or a dict
+ * (group); text = the value (strings; numbers as the shortest exact text)
+ * or a description ("float64 array (10)", "dict (3 keys)"). */
+typedef enum mfm_h5ad_uns_kind {
+    MFM_H5AD_UNS_STRING,
+    MFM_H5AD_UNS_NUMBER,
+    MFM_H5AD_UNS_ARRAY,
+    MFM_H5AD_UNS_DICT
+} mfm_h5ad_uns_kind;
+
+typedef struct mfm_h5ad_uns_entry {
+    char *key;
+    mfm_h5ad_uns_kind kind;
+    char *text;
+    double number; /* MFM_H5AD_UNS_NUMBER */
+} mfm_h5ad_uns_entry;
+
+/* The top-level entries of uns, sorted by key; *out (n entries) freed with
+ * mfm_h5ad_uns_free.  No uns: n = 0. */
+mfm_err mfm_h5ad_uns_list(mfm_h5ad *f, mfm_h5ad_uns_entry **out, size_t *n);
+void mfm_h5ad_uns_free(mfm_h5ad_uns_entry *e, size_t n);
+
+/* uns/KEY, a dataset (string, number or array); caller frees out->key and
+ * out->text.  MFM_ENOTFOUND if absent or a dict. */
+mfm_err mfm_h5ad_uns_get(mfm_h5ad *f, const char *key, mfm_h5ad_uns_entry *out);
+
+/* varm keys (caller frees with mfm_h5ad_strings_free) and varm/KEY as dense
+ * float32 (n_vars, *k) into *m (caller frees).  MFM_ENOTFOUND for an unknown
+ * key, MFM_EFORMAT for a sparse matrix or one whose row count is not n_vars. */
+mfm_err mfm_h5ad_varm_keys(mfm_h5ad *f, char ***keys, size_t *n);
+mfm_err mfm_h5ad_varm_read(mfm_h5ad *f, const char *key, float **m, size_t *k);
+
+/* An n x n sparse matrix as CSR: row i has entries indptr[i]..indptr[i+1]-1
+ * of indices (columns) and data. */
+typedef struct mfm_h5ad_csr {
+    size_t n, nnz;
+    int64_t *indptr;  /* (n + 1) */
+    int64_t *indices; /* (nnz) */
+    float *data;      /* (nnz) */
+} mfm_h5ad_csr;
+
+/* obsp keys (caller frees), and obsp/KEY (csr_matrix, or csc_matrix
+ * converted) into *g (caller frees with mfm_h5ad_csr_destroy, idempotent).
+ * Checked: indptr has n_obs + 1 entries from 0, non-decreasing, ending at
+ * nnz; indices in [0, n_obs).  MFM_ENOTFOUND, MFM_EFORMAT naming the file and
+ * element.  O(n_obs + nnz). */
+mfm_err mfm_h5ad_obsp_keys(mfm_h5ad *f, char ***keys, size_t *n);
+mfm_err mfm_h5ad_obsp_read(mfm_h5ad *f, const char *key, mfm_h5ad_csr *g);
+void mfm_h5ad_csr_destroy(mfm_h5ad_csr *g);
+
+/* Stored entries of the sparse obsp/KEY without reading it. O(1). */
+mfm_err mfm_h5ad_obsp_nnz(mfm_h5ad *f, const char *key, size_t *nnz);
+
 /* ------------------------------------------------------------------ */
 /* Writing                                                              */
 /* ------------------------------------------------------------------ */
@@ -272,6 +338,42 @@ mfm_err mfm_h5ad_write_uns_f64(mfm_h5ad_writer *w, const char *key, double value
 mfm_err mfm_h5ad_write_uns_i64(mfm_h5ad_writer *w, const char *key, int64_t value);
 mfm_err mfm_h5ad_write_uns_strings(mfm_h5ad_writer *w, const char *key,
                                    const char *const *v, size_t n);
+
+/* A bool column (numpy bool: an enum over int8), n values 0/1. */
+mfm_err mfm_h5ad_write_bool(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const char *col,
+                            const uint8_t *v, size_t n);
+
+/* varm/KEY (n_vars, k), dense float32 (e.g. "PCs", the PCA loadings). */
+mfm_err mfm_h5ad_write_varm(mfm_h5ad_writer *w, const char *key, const float *m,
+                            size_t n_vars, size_t k);
+
+/* ---- Copying from an open file (io/h5ad_copy.c) ---- */
+
+/* Per-row replacement text for obs column `col` (n strings, borrowed). */
+typedef struct mfm_h5ad_override {
+    const char *col;
+    const char *const *text;
+} mfm_h5ad_override;
+
+/* Write every obs column of f, for rows `rows` (n indices) in that order,
+ * into w with its type kept: categoricals with the file's categories (a
+ * replacement value that is not a category is appended as one), numeric
+ * columns as float64 (missing = NaN), bools as bools, strings as strings.
+ * Columns listed in ov take their per-row text instead (parsed as a number
+ * for numeric columns: MFM_EINVAL if it is not one).  A column whose name
+ * is in `reserved` is written as "input_<name>".  Errors name the file and
+ * the column.  O(n_cols * n_obs). */
+mfm_err mfm_h5ad_copy_obs(mfm_h5ad_writer *w, mfm_h5ad *f, const size_t *rows, size_t n,
+                          const mfm_h5ad_override *ov, size_t n_ov,
+                          const char *const *reserved, size_t n_reserved);
+
+/* Write every obsm matrix of f for rows `rows` (dense float32); a key in
+ * `reserved` is written as "input_<key>".  Entries that are not matrices
+ * (MFM_EFORMAT from mfm_h5ad_rep_info, e.g. dataframes) are not copied:
+ * *skipped receives their keys (*n_skipped; caller frees with
+ * mfm_h5ad_strings_free; NULL when none). */
+mfm_err mfm_h5ad_copy_obsm(mfm_h5ad_writer *w, mfm_h5ad *f, const size_t *rows, size_t n,
+                           const char *const *reserved, size_t n_reserved, char ***skipped, size_t *n_skipped);
 
 /* Write the obs/var dataframes (index, column-order), close the file and
  * rename it to the final path.  Frees *w and sets it to NULL, also on

@@ -51,6 +51,8 @@ struct mfm_h5ad {
     size_t nobsm;
     char **layers;
     size_t nlayers;
+    char **raw_var_names; /* (raw_n_vars) raw/var index, read on first use (h5ad_extra.c) */
+    size_t raw_n_vars;
 };
 
 /* ---- h5ad_util.c: small HDF5 helpers; all record "file: element: what". */
@@ -125,6 +127,17 @@ void h5ad_col_free(h5ad_col *c);
 /* Read the index of dataframe fr (fr->name set) into *names; sets fr->n and
  * fr->legacy. */
 mfm_err h5ad_frame_index(mfm_h5ad *f, h5ad_frame *fr, char ***names);
+
+/* ---- h5ad_extra.c */
+
+/* raw/var's index (read once, cached in f); MFM_ENOTFOUND without .raw. */
+mfm_err h5ad_raw_var_names(mfm_h5ad *f, const char *const **names, size_t *n);
+
+/* MFM_EFORMAT unless raw/X's n_cols equals raw/var's length. */
+mfm_err h5ad_raw_check_cols(mfm_h5ad *f, size_t n_cols);
+
+/* Free what h5ad_extra.c cached in f. */
+void h5ad_extra_free(mfm_h5ad *f);
 
 /* ---- h5ad_column.c */
 

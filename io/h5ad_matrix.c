@@ -13,6 +13,7 @@
 typedef struct rep_loc {
     char path[512];
     bool obsm;
+    bool raw;        /* raw/X: columns are raw/var's */
     const char *key; /* obsm key (points into the rep text) */
 } rep_loc;
 
@@ -24,6 +25,8 @@ static mfm_err not_found(const mfm_h5ad *f, const char *rep)
     char list[1024];
     size_t used = (size_t)snprintf(list, sizeof list, "%s",
                                    h5ad_exists(f->file, "X") ? "X" : "");
+    if (h5ad_exists(f->file, "raw/X"))
+        used += (size_t)snprintf(list + used, sizeof list - used, "%sraw", used ? ", " : "");
     for (size_t i = 0; i < f->nlayers && used + 8 < sizeof list; i++)
         used += (size_t)snprintf(list + used, sizeof list - used, "%slayer:%s",
                                  used ? ", " : "", f->layers[i]);
@@ -40,6 +43,9 @@ static mfm_err locate(const mfm_h5ad *f, const char *rep, rep_loc *loc)
     const char *name = NULL, *dir = NULL;
     if (strcmp(rep, "X") == 0) {
         snprintf(loc->path, sizeof loc->path, "X");
+    } else if (strcmp(rep, "raw") == 0 || strcmp(rep, "raw:X") == 0) {
+        snprintf(loc->path, sizeof loc->path, "raw/X");
+        loc->raw = true;
     } else if (strncmp(rep, "layer:", 6) == 0 || strncmp(rep, "layers/", 7) == 0) {
         dir = "layers";
         name = strchr(rep, rep[5] == ':' ? ':' : '/') + 1;
@@ -49,7 +55,7 @@ static mfm_err locate(const mfm_h5ad *f, const char *rep, rep_loc *loc)
         loc->obsm = true;
         loc->key = name;
     } else {
-        return mfm_err_set(MFM_EINVAL, "%s: representation '%s': expected X, layer:NAME or "
+        return mfm_err_set(MFM_EINVAL, "%s: representation '%s': expected X, raw, layer:NAME or "
                            "obsm:KEY", f->path, rep);
     }
     if (dir) {
@@ -202,6 +208,8 @@ mfm_err mfm_h5ad_rep_info(mfm_h5ad *f, const char *rep, mfm_h5ad_repinfo *info)
     if (info->n_rows != f->n_obs)
         rc = mfm_err_set(MFM_EFORMAT, "%s: %s: %zu rows but obs has %zu cells", f->path,
                          loc.path, info->n_rows, f->n_obs);
+    else if (loc.raw)
+        rc = h5ad_raw_check_cols(f, info->n_cols);
     else if (!loc.obsm && info->n_cols != f->n_vars)
         rc = mfm_err_set(MFM_EFORMAT, "%s: %s: %zu columns but var has %zu features", f->path,
                          loc.path, info->n_cols, f->n_vars);
@@ -589,7 +597,7 @@ mfm_err mfm_h5ad_rep_feature_names(mfm_h5ad *f, const char *rep, char ***names, 
             if (s[j])
                 snprintf(s[j], len, "%s_%zu", loc.key, j + 1);
         } else {
-            s[j] = h5ad_strdup(f->var_names[j]);
+            s[j] = h5ad_strdup(loc.raw ? f->raw_var_names[j] : f->var_names[j]);
         }
         if (!s[j]) {
             mfm_h5ad_strings_free(s, j);

@@ -40,6 +40,7 @@ void mfm_h5ad_close(mfm_h5ad *f)
     h5ad_frame_free(&f->var);
     mfm_h5ad_strings_free(f->obsm_keys, f->nobsm);
     mfm_h5ad_strings_free(f->layers, f->nlayers);
+    h5ad_extra_free(f);
     free(f->path);
     free(f);
 }

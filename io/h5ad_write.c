@@ -356,6 +356,32 @@ mfm_err mfm_h5ad_write_layer(mfm_h5ad_writer *w, const char *name, const float *
     return rc ? rc : put_array(w, path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dims, m, "array");
 }
 
+mfm_err mfm_h5ad_write_bool(mfm_h5ad_writer *w, mfm_h5ad_axis axis, const char *col,
+                            const uint8_t *v, size_t n)
+{
+    int8_t *b = malloc(n ? n : 1);
+    if (!b)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        b[i] = v[i] != 0;
+    hid_t t = bool_type();
+    mfm_err rc = write_number_column(w, axis, col, t, t, b, n);
+    H5Tclose(t);
+    free(b);
+    return rc;
+}
+
+mfm_err mfm_h5ad_write_varm(mfm_h5ad_writer *w, const char *key, const float *m, size_t n_vars,
+                            size_t k)
+{
+    char path[600];
+    mfm_err rc = member_path(w, "varm", key, path, sizeof path);
+    if (rc == MFM_OK)
+        rc = axis_len(w, MFM_H5AD_AXIS_VAR, n_vars, path);
+    hsize_t dims[2] = {n_vars, k};
+    return rc ? rc : put_array(w, path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dims, m, "array");
+}
+
 /* Scalar dataset uns/key of type ftype with encoding enc. */
 static mfm_err put_scalar(mfm_h5ad_writer *w, const char *key, hid_t ftype, hid_t mtype,
                           const void *v, const char *enc)

@@ -17,12 +17,12 @@ static bool quiet;
 static mfm_strlist keys;
 
 static const mfm_opt opts[] = {
-    {"config", MFM_OPT_STRING, "FILE", NULL, 0, -1, "config file", &config},
-    {"steps", MFM_OPT_INT, "N", "100", 1, 1e6, "training steps", &steps},
-    {"lr", MFM_OPT_DOUBLE, "X", "1e-3", 0, 1, "learning rate", &lr},
-    {"out", MFM_OPT_STRING, "DIR", "model", 0, -1, "output", &out},
-    {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress", &quiet},
-    {"key", MFM_OPT_LIST, "KEY", NULL, 0, -1, "keys", &keys},
+    {"config", MFM_OPT_STRING, "FILE", NULL, 0, -1, "config file", &config, NULL, false},
+    {"steps", MFM_OPT_INT, "N", "100", 1, 1e6, "training steps", &steps, NULL, false},
+    {"lr", MFM_OPT_DOUBLE, "X", "1e-3", 0, 1, "learning rate", &lr, NULL, false},
+    {"out", MFM_OPT_STRING, "DIR", "model", 0, -1, "output", &out, NULL, false},
+    {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress", &quiet, NULL, false},
+    {"key", MFM_OPT_LIST, "KEY", NULL, 0, -1, "keys", &keys, NULL, false},
 };
 static const mfm_cmd_spec spec = {"t", "FILE [options]", "test command", NULL,
                                   opts, sizeof opts / sizeof opts[0], 1, 1};

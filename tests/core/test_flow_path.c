@@ -22,6 +22,7 @@ static const mfm_path paths[] = {
     {MFM_PATH_BRIDGE, 0.7, 0.0},
     {MFM_PATH_LIPMAN, 0.0, 0.05},
     {MFM_PATH_VP, 0.2, 0.0},
+    {MFM_PATH_VE, 8.0, 0.02},
 };
 
 /* With zero noise (sigma 0, sigma_min 0) the path starts at x0 and ends at
@@ -29,6 +30,8 @@ static const mfm_path paths[] = {
 START_TEST(test_endpoints)
 {
     mfm_path p = paths[_i];
+    if (p.kind == MFM_PATH_VE)
+        return; /* no zero-noise form; see test_ve_endpoints */
     p.sigma = 0.0;
     p.sigma_min = 0.0;
     float t[N], xt[N * D], ut[N * D];
@@ -101,6 +104,12 @@ START_TEST(test_closed_forms)
                                  : x1 - x0;
                     break;
                 }
+                case MFM_PATH_VE: {
+                    double sg = p->sigma_min * pow(p->sigma / p->sigma_min, 1 - tt);
+                    want_x = x1 + sg * x0;
+                    want_u = -log(p->sigma / p->sigma_min) * (x - x1);
+                    break;
+                }
                 case MFM_PATH_LIPMAN: {
                     double c = 1 - p->sigma_min;
                     want_x = tt * x1 + (1 - c * tt) * x0;
@@ -121,6 +130,45 @@ START_TEST(test_closed_forms)
             }
         }
     }
+}
+END_TEST
+
+/* VE: x_0 = x1 + sigma_max z, x_1 = x1 + sigma_min z (z = x0, the noise),
+ * the noise scale is geometric (log-linear in t) and eps is ignored. */
+START_TEST(test_ve_endpoints)
+{
+    const mfm_path p = {MFM_PATH_VE, 8.0, 0.02};
+    float t[N], xt[N * D], ut[N * D], xe[N * D];
+    for (int end = 0; end <= 1; end++) {
+        for (size_t i = 0; i < N; i++)
+            t[i] = (float)end;
+        ck_assert_int_eq(mfm_path_sample(xt, ut, X0, X1, EPS, t, N, D, &p), MFM_OK);
+        ck_assert_int_eq(mfm_path_sample(xe, NULL, X0, X1, NULL, t, N, D, &p), MFM_OK);
+        ck_assert(memcmp(xt, xe, sizeof xt) == 0);
+        double s = end ? 0.02 : 8.0;
+        for (size_t k = 0; k < N * D; k++) {
+            double want = (double)X1[k] + s * (double)X0[k];
+            ck_assert_msg(fabs(xt[k] - want) < 1e-5 * (1 + fabs(want)), "t=%d entry %zu: %g vs %g", end,
+                          k, (double)xt[k], want);
+            double wu = -log(8.0 / 0.02) * s * (double)X0[k];
+            ck_assert_msg(fabs(ut[k] - wu) < 1e-5 * (1 + fabs(wu)), "t=%d u[%zu]: %g vs %g", end, k,
+                          (double)ut[k], wu);
+        }
+    }
+    ck_assert_double_eq_tol(mfm_path_sigma_t(&p, 0.5), sqrt(8.0 * 0.02), 1e-12);
+    ck_assert_double_eq_tol(mfm_path_sigma_t(&p, 0.25), 0.02 * pow(400.0, 0.75), 1e-12);
+    /* conditional field of the seed notes: u = -(s'(1-t)/s(1-t)) (x - x1) */
+    float tm[N] = {0.1f, 0.3f, 0.5f, 0.7f, 0.9f};
+    ck_assert_int_eq(mfm_path_sample(xt, ut, X0, X1, NULL, tm, N, D, &p), MFM_OK);
+    for (size_t k = 0; k < N * D; k++) {
+        double want = -log(400.0) * ((double)xt[k] - (double)X1[k]);
+        ck_assert_msg(fabs(ut[k] - want) < 1e-4 * (1 + fabs(want)), "u[%zu] %g vs %g", k, (double)ut[k], want);
+    }
+    mfm_path bad = {MFM_PATH_VE, 0.01, 0.02};
+    ck_assert_int_eq(mfm_path_validate(&bad), MFM_EINVAL);
+    ck_assert_msg(strstr(mfm_err_msg(), "sigma_max = 0.01") != NULL, "%s", mfm_err_msg());
+    bad.sigma = 1.0, bad.sigma_min = 0.0;
+    ck_assert_int_eq(mfm_path_validate(&bad), MFM_EINVAL);
 }
 END_TEST
 
@@ -175,8 +223,8 @@ END_TEST
 
 START_TEST(test_names)
 {
-    const char *names[] = {"linear", "bridge", "lipman", "vp"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *names[] = {"linear", "bridge", "lipman", "vp", "ve"};
+    for (size_t i = 0; i < 5; i++) {
         mfm_path_kind k;
         ck_assert_int_eq(mfm_path_kind_parse(&k, names[i]), MFM_OK);
         ck_assert_str_eq(mfm_path_kind_name(k), names[i]);
@@ -198,6 +246,7 @@ static Suite *path_suite(void)
     tcase_add_loop_test(tc, test_velocity_is_time_derivative, 0, np);
     tcase_add_test(tc, test_closed_forms);
     tcase_add_test(tc, test_sigma_t);
+    tcase_add_test(tc, test_ve_endpoints);
     tcase_add_test(tc, test_null_eps);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_names);

@@ -119,9 +119,8 @@ END_TEST
 typedef struct problem {
     size_t n_pops, cells, rows, d;
     float *x[3];
-    mfm_csr adj[3];
-    const float *pop_x[3];
-    size_t pop_n[3];
+    mfm_pop pop[3]; /* x: the x above; adj: owned */
+    const mfm_pop *pops[3];
     float *t, *xt, *ut, *cond;
     size_t *row_pop;
     mfm_batch b;
@@ -141,9 +140,11 @@ static void problem_make(problem *p, uint64_t seed)
         for (size_t i = 0; i < p->cells; i++)
             for (size_t k = 0; k < 2; k++)
                 p->x[q][i * 2 + k] = (float)(centre[q][k] + 0.3 * (tu_rand(&s) - 0.5));
-        ck_assert_int_eq(tu_adjacency(&p->adj[q], p->cells, 3, MFM_GCN_NORM_MEAN, seed + q), 0);
-        p->pop_x[q] = p->x[q];
-        p->pop_n[q] = p->cells;
+        ck_assert_int_eq(tu_adjacency(&p->pop[q].adj, p->cells, 3, 0, seed + q), 0);
+        p->pop[q].x = p->x[q];
+        p->pop[q].n = p->cells;
+        p->pop[q].d = p->d;
+        p->pops[q] = &p->pop[q];
     }
     p->t = malloc(p->rows * sizeof(float));
     p->xt = malloc(p->rows * 2 * sizeof(float));
@@ -161,7 +162,7 @@ static void problem_make(problem *p, uint64_t seed)
             p->ut[i * 2 + k] = (float)(-centre[q][k] - 0.5 * x);
         }
     }
-    p->b = (mfm_batch){.n_pops = 3, .pop_x = p->pop_x, .pop_n = p->pop_n, .pop_adj = p->adj,
+    p->b = (mfm_batch){.n_pops = 3, .pops = p->pops,
                        .n_rows = p->rows, .t = p->t, .xt = p->xt, .ut = p->ut,
                        .row_pop = p->row_pop, .cond = p->cond};
 }
@@ -170,7 +171,7 @@ static void problem_destroy(problem *p)
 {
     for (size_t q = 0; q < 3; q++) {
         free(p->x[q]);
-        mfm_csr_destroy(&p->adj[q]);
+        mfm_csr_destroy(&p->pop[q].adj);
     }
     free(p->t);
     free(p->xt);
@@ -265,18 +266,18 @@ START_TEST(test_train_step_decreases_loss)
     adam.lr = 3e-3;
     adam.clip_norm = 10;
     double l0 = 0, l = 0;
-    ck_assert_int_eq(mfm_model_loss(&m, &p.b, &l0), MFM_OK);
+    ck_assert_int_eq(mfm_net_forward_f32(&m.net, &p.b, &l0), MFM_OK);
     for (int it = 0; it < 300; it++)
         ck_assert_int_eq(mfm_model_train_step(&m, &p.b, &adam, MFM_GROUP_ALL, &l), MFM_OK);
-    ck_assert_int_eq(mfm_model_loss(&m, &p.b, &l), MFM_OK);
+    ck_assert_int_eq(mfm_net_forward_f32(&m.net, &p.b, &l), MFM_OK);
     ck_assert_msg(l < 0.05 * l0, "loss %g -> %g", l0, l);
     ck_assert_ptr_eq(m.net.ws, ws); /* no reallocation inside the step */
     ck_assert_uint_eq(m.adam_step[0], 300);
     ck_assert_uint_eq(m.adam_step[1], 300);
     /* the embeddings of the three populations differ (the model uses them) */
     float h0[8], h1[8];
-    ck_assert_int_eq(mfm_model_embed(&m, h0, p.x[0], 24, &p.adj[0]), MFM_OK);
-    ck_assert_int_eq(mfm_model_embed(&m, h1, p.x[1], 24, &p.adj[1]), MFM_OK);
+    ck_assert_int_eq(mfm_model_embed(&m, h0, &p.pop[0]), MFM_OK);
+    ck_assert_int_eq(mfm_model_embed(&m, h1, &p.pop[1]), MFM_OK);
     double dh = 0, nrm = 0;
     for (size_t k = 0; k < 8; k++) {
         dh += (h0[k] - h1[k]) * (h0[k] - h1[k]);
@@ -375,11 +376,11 @@ START_TEST(test_velocity_inference_matches_batch)
     ck_assert_int_eq(mfm_model_init(&m, &cfg, 23), MFM_OK);
     ck_assert_int_eq(mfm_model_reserve(&m, 3, 24, 48), MFM_OK);
     double l;
-    ck_assert_int_eq(mfm_model_loss(&m, &p.b, &l), MFM_OK);
+    ck_assert_int_eq(mfm_net_forward_f32(&m.net, &p.b, &l), MFM_OK);
     float *vb = malloc(p.rows * 2 * sizeof(float)), *vi = malloc(p.rows * 2 * sizeof(float));
     memcpy(vb, m.net.v, p.rows * 2 * sizeof(float));
     float h[8], one = 1;
-    ck_assert_int_eq(mfm_model_embed(&m, h, p.x[1], 24, &p.adj[1]), MFM_OK);
+    ck_assert_int_eq(mfm_model_embed(&m, h, &p.pop[1]), MFM_OK);
     /* inference with more rows than reserved grows the workspace */
     ck_assert_int_eq(mfm_model_velocity(&m, vi, 0.625, p.xt, p.rows, h, &one), MFM_OK);
     for (size_t i = 0; i < p.rows * 2; i++)

@@ -42,9 +42,8 @@ static void randomise(mfm_net_f64 *net, uint64_t seed)
  * normalisation) and 10 rows, all data owned by the fixture. */
 typedef struct fixture {
     float x0[7 * 3], x1[6 * 3];
-    const float *pop_x[2];
-    size_t pop_n[2];
-    mfm_csr adj[2];
+    mfm_pop pop[2]; /* x: x0, x1 above; adj: owned */
+    const mfm_pop *pops[2];
     float t[10], xt[30], ut[30], cond[20], h_noise[10 * 8];
     size_t row_pop[10];
     mfm_batch b;
@@ -58,8 +57,8 @@ static void fixture_make(fixture *f, uint64_t seed)
     tu_fill_f(f->x1, 18, &s, -1, 1);
     for (size_t i = 0; i < 18; i++)
         f->x1[i] += 0.5f; /* pooled means away from 0 */
-    ck_assert_int_eq(tu_adjacency(&f->adj[0], 7, 2, MFM_GCN_NORM_MEAN, seed + 1), 0);
-    ck_assert_int_eq(tu_adjacency(&f->adj[1], 6, 2, MFM_GCN_NORM_SYM, seed + 2), 0);
+    ck_assert_int_eq(tu_adjacency(&f->pop[0].adj, 7, 2, 0, seed + 1), 0);
+    ck_assert_int_eq(tu_adjacency(&f->pop[1].adj, 6, 2, 1, seed + 2), 0);
     tu_fill_f(f->t, 10, &s, 0, 1);
     tu_fill_f(f->xt, 30, &s, -1, 1);
     tu_fill_f(f->ut, 30, &s, -1, 1);
@@ -67,19 +66,22 @@ static void fixture_make(fixture *f, uint64_t seed)
     tu_fill_f(f->h_noise, 80, &s, -0.3, 0.3); /* used when a test sets b.h_noise */
     for (size_t i = 0; i < 10; i++)
         f->row_pop[i] = i % 3 == 0;
-    f->pop_x[0] = f->x0;
-    f->pop_x[1] = f->x1;
-    f->pop_n[0] = 7;
-    f->pop_n[1] = 6;
-    f->b = (mfm_batch){.n_pops = 2, .pop_x = f->pop_x, .pop_n = f->pop_n, .pop_adj = f->adj,
+    f->pop[0].x = f->x0;
+    f->pop[1].x = f->x1;
+    f->pop[0].n = 7;
+    f->pop[1].n = 6;
+    f->pop[0].d = f->pop[1].d = 3;
+    f->pops[0] = &f->pop[0];
+    f->pops[1] = &f->pop[1];
+    f->b = (mfm_batch){.n_pops = 2, .pops = f->pops,
                        .n_rows = 10, .t = f->t, .xt = f->xt, .ut = f->ut,
                        .row_pop = f->row_pop, .cond = f->cond};
 }
 
 static void fixture_destroy(fixture *f)
 {
-    mfm_csr_destroy(&f->adj[0]);
-    mfm_csr_destroy(&f->adj[1]);
+    mfm_csr_destroy(&f->pop[0].adj);
+    mfm_csr_destroy(&f->pop[1].adj);
 }
 
 /* ------------------------------------------------------------- embedder */
@@ -94,8 +96,7 @@ typedef struct {
 static double emb_loss(void *p)
 {
     emb_ctx *c = p;
-    mfm_err e = mfm_net_embed_fwd_f64(c->net, 0, c->f->pop_x[c->pop], c->f->pop_n[c->pop],
-                                      &c->f->adj[c->pop]);
+    mfm_err e = mfm_net_embed_fwd_f64(c->net, 0, &c->f->pop[c->pop]);
     ck_assert_msg(e == MFM_OK, "%s", mfm_err_msg());
     return dot(c->net->pop_h, c->g, c->net->cfg.embed_dim);
 }
@@ -390,16 +391,27 @@ START_TEST(test_batch_errors)
     ck_assert_int_eq(mfm_net_forward_f64(&net, &b, &l), MFM_EINVAL);
     ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "11 rows"));
     b = f.b;
-    size_t pn[2] = {7, 5};
-    b.pop_n = pn;
+    mfm_pop bad = f.pop[1];
+    const mfm_pop *bad_pops[2] = {&f.pop[0], &bad};
+    bad.n = 5;
+    b.pops = bad_pops;
     ck_assert_int_eq(mfm_net_forward_f64(&net, &b, &l), MFM_EINVAL);
-    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "adjacency of population 1 is 6 x 6"));
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "population 1"));
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "adjacency is 6 x 6, expected 5 x 5"));
+    bad = f.pop[1];
+    bad.d = 2;
+    ck_assert_int_eq(mfm_net_forward_f64(&net, &b, &l), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "cells have 2 features, the model 3"));
+    bad = f.pop[1];
+    bad.x = NULL;
+    ck_assert_int_eq(mfm_net_forward_f64(&net, &b, &l), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "no cells"));
     /* a malformed adjacency is reported, not read out of bounds */
-    f.adj[1].indices[3] = 6;
+    f.pop[1].adj.indices[3] = 6;
     ck_assert_int_eq(mfm_net_forward_f64(&net, &f.b, &l), MFM_EINVAL);
     ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "adjacency of population slot 1"));
     ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "column 6 >= 6"));
-    f.adj[1].indices[3] = 0;
+    f.pop[1].adj.indices[3] = 0;
     b = f.b;
     b.cond = NULL;
     ck_assert_int_eq(mfm_net_forward_f64(&net, &b, &l), MFM_EINVAL);

@@ -44,10 +44,10 @@ static inline void tu_fill_f(float *a, size_t n, uint64_t *s, double lo, double 
 
 /* Normalised kNN-like adjacency of n points: each node i has the k "next"
  * nodes i+1..i+k (mod n) plus a few pseudo-random extra edges, plus a
- * self-loop, then either row-mean normalisation (every row sums to 1) or
- * symmetric D^-1/2 (A+I) D^-1/2 over the symmetrised graph.  Dense build,
+ * self-loop, then either row-mean normalisation (every row sums to 1; sym
+ * 0) or symmetric D^-1/2 (A+I) D^-1/2 over the symmetrised graph (sym 1).  Dense build,
  * tests only. */
-static inline int tu_adjacency(mfm_csr *a, size_t n, size_t k, mfm_gcn_norm norm, uint64_t seed)
+static inline int tu_adjacency(mfm_csr *a, size_t n, size_t k, int sym, uint64_t seed)
 {
     double *m = calloc(n * n, sizeof *m);
     if (m == NULL)
@@ -60,7 +60,7 @@ static inline int tu_adjacency(mfm_csr *a, size_t n, size_t k, mfm_gcn_norm norm
         size_t extra = (size_t)(tu_rand(&s) * (double)n);
         m[i * n + extra] = 1;
     }
-    if (norm == MFM_GCN_NORM_SYM)
+    if (sym)
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
                 if (m[i * n + j] != 0)
@@ -82,8 +82,7 @@ static inline int tu_adjacency(mfm_csr *a, size_t n, size_t k, mfm_gcn_norm norm
         for (size_t j = 0; j < n; j++)
             if (m[i * n + j] != 0) {
                 a->indices[e] = j;
-                a->val[e] = norm == MFM_GCN_NORM_MEAN ? (float)(1.0 / deg[i])
-                                                      : (float)(1.0 / sqrt(deg[i] * deg[j]));
+                a->val[e] = !sym ? (float)(1.0 / deg[i]) : (float)(1.0 / sqrt(deg[i] * deg[j]));
                 e++;
             }
         a->indptr[i + 1] = e;

@@ -14,9 +14,8 @@
 #define D 2
 
 static float src[NPOP][NCELL * D], tgt[NPOP][NCELL * D];
-static mfm_csr adj[NPOP];
-static mfm_emb_draw draws[NPOP][2]; /* draw 1: the first half of the cells */
-static mfm_csr adj_half[NPOP];
+static mfm_pop draws[NPOP][2]; /* draw 1: the first half of the cells; x borrowed from src,
+                                  adj owned */
 static mfm_train_pop pops[NPOP];
 static float cond_row[NPOP][1];
 
@@ -57,10 +56,10 @@ static void setup(void)
             tgt[p][i * D] = src[p][i * D] + 1.0f;
             tgt[p][i * D + 1] = src[p][i * D + 1] - 0.5f;
         }
-        ring(&adj[p], NCELL);
-        ring(&adj_half[p], NCELL / 2);
-        draws[p][0] = (mfm_emb_draw){src[p], NCELL, &adj[p]};
-        draws[p][1] = (mfm_emb_draw){src[p], NCELL / 2, &adj_half[p]};
+        draws[p][0] = (mfm_pop){.x = src[p], .n = NCELL, .d = D};
+        draws[p][1] = (mfm_pop){.x = src[p], .n = NCELL / 2, .d = D};
+        ring(&draws[p][0].adj, NCELL);
+        ring(&draws[p][1].adj, NCELL / 2);
         cond_row[p][0] = 1.0f;
         pops[p] = (mfm_train_pop){src[p], NCELL, tgt[p], NCELL, draws[p], 1, cond_row[p]};
     }
@@ -70,8 +69,8 @@ static void setup(void)
 static void teardown(void)
 {
     for (size_t p = 0; p < NPOP; p++) {
-        mfm_csr_destroy(&adj[p]);
-        mfm_csr_destroy(&adj_half[p]);
+        mfm_csr_destroy(&draws[p][0].adj);
+        mfm_csr_destroy(&draws[p][1].adj);
     }
 }
 
@@ -185,7 +184,7 @@ static void train_and_sample(size_t embed_dim, mfm_schedule sched)
     ck_assert_msg(last < 0.2 * first, "loss did not fall: first %g last %g", first, last);
     float h[8];
     if (embed_dim)
-        ck_assert_int_eq(mfm_model_embed(&m, h, src[0], NCELL, &adj[0]), MFM_OK);
+        ck_assert_int_eq(mfm_model_embed(&m, h, &draws[0][0]), MFM_OK);
     float x[NCELL * D];
     memcpy(x, src[0], sizeof x);
     mfm_ode_opts oo = mfm_ode_opts_default();
@@ -231,13 +230,18 @@ START_TEST(test_bad_setup)
     bad = pops[0];
     bad.emb = NULL;
     ck_assert_int_eq(mfm_trainer_init(&t, &m, &o, &bad, 1, 1), MFM_EINVAL);
-    mfm_emb_draw bad_draws[2] = {draws[0][0], draws[0][1]};
+    mfm_pop bad_draws[2] = {draws[0][0], draws[0][1]};
     bad_draws[1].n = NCELL; /* the adjacency is NCELL / 2 square */
     bad = pops[0];
     bad.emb = bad_draws;
     bad.n_emb = 2;
     ck_assert_int_eq(mfm_trainer_init(&t, &m, &o, &bad, 1, 1), MFM_EINVAL);
     ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "draw 1"));
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "adjacency is 32 x 32, expected 64 x 64"));
+    bad_draws[1] = draws[0][1];
+    bad_draws[1].d = D + 1;
+    ck_assert_int_eq(mfm_trainer_init(&t, &m, &o, &bad, 1, 1), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "cells have 3 features, the model 2"));
     bad = pops[0];
     bad.n_emb = 0;
     o = small_opts("otcfm");
@@ -271,11 +275,9 @@ START_TEST(test_draws)
         for (size_t p = 0; p < o.pops_per_step; p++) {
             int known = 0;
             for (size_t q = 0; q < NPOP; q++)
-                known |= t.pop_x[p] == src[q];
+                known |= t.pop[p] == &draws[q][0] || t.pop[p] == &draws[q][1];
             ck_assert(known);
-            ck_assert(t.pop_n[p] == NCELL || t.pop_n[p] == NCELL / 2);
-            ck_assert_uint_eq(t.pop_adj[p].n_rows, t.pop_n[p]);
-            seen[t.pop_n[p] == NCELL / 2]++;
+            seen[t.pop[p]->n == NCELL / 2]++;
         }
     }
     /* 120 uses, each draw with probability 1/2: both well away from 0 */

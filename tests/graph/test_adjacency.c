@@ -221,7 +221,8 @@ static void assert_csr_equal(const mfm_csr *a, const mfm_csr *b)
     ck_assert_mem_eq(a->val, b->val, a->nnz * sizeof *a->val);
 }
 
-/* The one-call path equals kNN + adjacency + statistics done step by step. */
+/* The one-call path equals kNN + adjacency + statistics done step by step;
+ * its cells are a copy of the chosen rows. */
 START_TEST(test_pop_graph)
 {
     const size_t n = 80, d = 4, k = 6;
@@ -232,16 +233,21 @@ START_TEST(test_pop_graph)
     mfm_knn knn;
     ck_assert_int_eq(mfm_knn_exact(&knn, x, n, d, k), MFM_OK);
     for (int sym = 0; sym <= 1; sym++) {
-        mfm_csr want, got;
+        mfm_csr want;
+        mfm_pop got;
         mfm_graph_stats st_want, st_got;
         if (sym)
             ck_assert_int_eq(mfm_adj_sym(&want, knn.idx, n, k), MFM_OK);
         else
             ck_assert_int_eq(mfm_adj_mean(&want, knn.idx, n, k), MFM_OK);
         ck_assert_int_eq(mfm_knn_graph_stats(&st_want, knn.idx, n, k, sym), MFM_OK);
-        ck_assert_int_eq(mfm_pop_graph(&got, &st_got, x, n, d, k, sym ? MFM_ADJ_SYM : MFM_ADJ_MEAN),
+        ck_assert_int_eq(mfm_pop_graph(&got, &st_got, x, d, NULL, n, k, sym ? MFM_ADJ_SYM : MFM_ADJ_MEAN),
                          MFM_OK);
-        assert_csr_equal(&got, &want);
+        ck_assert_uint_eq(got.n, n);
+        ck_assert_uint_eq(got.d, d);
+        ck_assert_mem_eq(got.x, x, n * d * sizeof *x);
+        ck_assert_int_eq(mfm_pop_check(&got, d), MFM_OK);
+        assert_csr_equal(&got.adj, &want);
         ck_assert_uint_eq(st_got.n_vertices, st_want.n_vertices);
         ck_assert_uint_eq(st_got.n_edges, st_want.n_edges);
         ck_assert_int_eq(st_got.directed, !sym);
@@ -251,38 +257,47 @@ START_TEST(test_pop_graph)
         ck_assert_uint_eq(st_got.n_components, st_want.n_components);
         ck_assert_uint_eq(st_got.comp_largest, st_want.comp_largest);
         ck_assert_uint_eq(st_got.comp_smallest, st_want.comp_smallest);
-        mfm_csr_destroy(&got);
-        ck_assert_int_eq(mfm_pop_graph(&got, NULL, x, n, d, k, sym ? MFM_ADJ_SYM : MFM_ADJ_MEAN),
+        mfm_pop_destroy(&got);
+        ck_assert_int_eq(mfm_pop_graph(&got, NULL, x, d, NULL, n, k, sym ? MFM_ADJ_SYM : MFM_ADJ_MEAN),
                          MFM_OK);
-        assert_csr_equal(&got, &want);
-        mfm_csr_destroy(&got);
+        assert_csr_equal(&got.adj, &want);
+        mfm_pop_destroy(&got);
+        mfm_pop_destroy(&got); /* idempotent */
         mfm_csr_destroy(&want);
     }
-    mfm_csr a;
-    ck_assert_int_eq(mfm_pop_graph(&a, NULL, x, 5, d, 5, MFM_ADJ_MEAN), MFM_EINVAL);
-    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "population graph: kNN: k = 5"));
-    ck_assert_ptr_null(a.indptr);
-    ck_assert_int_eq(mfm_pop_graph(&a, NULL, x, n, d, k, (mfm_adj_norm)7), MFM_EINVAL);
-    ck_assert_ptr_null(a.indptr);
     mfm_knn_destroy(&knn);
+    /* a subset of rows: the same as the graph of those rows copied out */
+    const size_t rows[] = {3, 9, 10, 11, 20, 33, 34, 50, 61, 62, 70, 79};
+    const size_t m = sizeof rows / sizeof rows[0];
+    float xs[sizeof rows / sizeof rows[0] * 4];
+    for (size_t i = 0; i < m; i++)
+        memcpy(xs + i * d, x + rows[i] * d, d * sizeof *x);
+    mfm_pop a, b;
+    ck_assert_int_eq(mfm_pop_graph(&a, NULL, x, d, rows, m, 4, MFM_ADJ_SYM), MFM_OK);
+    ck_assert_int_eq(mfm_pop_graph(&b, NULL, xs, d, NULL, m, 4, MFM_ADJ_SYM), MFM_OK);
+    ck_assert_uint_eq(a.n, m);
+    ck_assert_mem_eq(a.x, xs, m * d * sizeof *x);
+    assert_csr_equal(&a.adj, &b.adj);
+    mfm_pop_destroy(&a);
+    mfm_pop_destroy(&b);
+    /* k + 1 cells needed; unknown normalisation; the output is zeroed */
+    ck_assert_int_eq(mfm_pop_graph(&a, NULL, x, d, NULL, 5, 5, MFM_ADJ_MEAN), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "population graph: kNN: k = 5"));
+    ck_assert_ptr_null(a.x);
+    ck_assert_ptr_null(a.adj.indptr);
+    ck_assert_int_eq(mfm_pop_graph(&a, NULL, x, d, NULL, n, k, (mfm_adj_norm)7), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "unknown normalisation 7"));
+    ck_assert_ptr_null(a.x);
+    ck_assert_ptr_null(a.adj.indptr);
     free(x);
 }
 END_TEST
 
 START_TEST(test_norm_names)
 {
-    mfm_adj_norm nm = MFM_ADJ_SYM;
-    ck_assert_int_eq(mfm_adj_norm_parse(&nm, "mean"), MFM_OK);
-    ck_assert_int_eq(nm, MFM_ADJ_MEAN);
-    ck_assert_int_eq(mfm_adj_norm_parse(&nm, "sym"), MFM_OK);
-    ck_assert_int_eq(nm, MFM_ADJ_SYM);
-    ck_assert_int_eq(mfm_adj_norm_parse(&nm, "Mean"), MFM_EINVAL);
-    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "'Mean'"));
-    ck_assert_int_eq(mfm_adj_norm_parse(&nm, NULL), MFM_EINVAL);
-    ck_assert_int_eq(nm, MFM_ADJ_SYM);
-    ck_assert_str_eq(mfm_adj_norm_name(MFM_ADJ_MEAN), "mean");
-    ck_assert_str_eq(mfm_adj_norm_name(MFM_ADJ_SYM), "sym");
-    ck_assert_str_eq(mfm_adj_norm_name((mfm_adj_norm)9), "unknown");
+    ck_assert_str_eq(mfm_adj_norm_names[MFM_ADJ_MEAN], "mean");
+    ck_assert_str_eq(mfm_adj_norm_names[MFM_ADJ_SYM], "sym");
+    ck_assert_ptr_null(mfm_adj_norm_names[MFM_ADJ_SYM + 1]);
 }
 END_TEST
 

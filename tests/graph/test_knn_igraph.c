@@ -33,14 +33,6 @@ START_TEST(test_planted_components)
         ck_assert_int_eq(igraph_vcount(&g), (igraph_integer_t)n);
         ck_assert_int_eq(igraph_is_directed(&g), !sym);
 
-        size_t *memb = malloc(n * sizeof *memb);
-        size_t nc = 0;
-        ck_assert_int_eq(mfm_graph_components(memb, &nc, &g), MFM_OK);
-        ck_assert_uint_eq(nc, 2);
-        for (size_t i = 0; i < n; i++)
-            ck_assert_uint_eq(memb[i], i % 2);
-        free(memb);
-
         mfm_graph_stats st;
         ck_assert_int_eq(mfm_graph_stats_compute(&st, &g), MFM_OK);
         ck_assert_uint_eq(st.n_vertices, n);

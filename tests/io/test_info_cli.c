@@ -161,6 +161,41 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* Why (issue 15): .raw, uns, obsp and varm were not read and numeric time
+ * showed only min/max.  Now info lists them and the levels of numeric
+ * columns with few values, in text and JSON. */
+START_TEST(test_info_raw_varm_obsp_uns_levels)
+{
+    char args[4096];
+    snprintf(args, sizeof args, "info '%s/ecosys/pert.h5ad'", mfm_test_env("MFM_FIXTURES"));
+    int rc = mfm_test_run(out, sizeof out, args);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    const char *want[] = {"raw: 40 features, csr float32; var columns: gene_ids",
+                          "varm: PCs (40 x 10)",
+                          "obsp: connectivities (1500 entries), distances (900 entries)",
+                          "uns: alpha = 0.25, n_neighbors = 5, pca: dict (1 keys), title = 'ecosys fixture'",
+                          "n_genes    numeric     min 35, max 40; 6 levels: 35 (2), 36 (5)"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(out, want[i]), "missing '%s' in:\n%s", want[i], out);
+    ck_assert_msg(strstr(out, "n_counts   numeric     min 215, max 534\n"), "n_counts has many values:\n%s", out);
+    snprintf(args, sizeof args, "info '%s/ecosys/ts.h5ad'", mfm_test_env("MFM_FIXTURES"));
+    ck_assert_int_eq(mfm_test_run(out, sizeof out, args), 0);
+    ck_assert_msg(strstr(out, "5 levels: 0 (60), 0.33 (60), 1 (60), 3 (60), 7 (60)") && strstr(out, "raw: none"),
+                  "%s", out);
+    snprintf(args, sizeof args, "info '%s/ecosys/pert.h5ad' --json", mfm_test_env("MFM_FIXTURES"));
+    json_t *j = run_json(args);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "raw"), "n_vars")), 40);
+    ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(json_object_get(j, "varm"), "PCs"), 1)), 10);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(j, "obsp"), "distances"),
+                                                        "nnz")), 900);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "uns"), "title")), "ecosys fixture");
+    json_t *lv = json_object_get(json_object_get(json_object_get(j, "obs"), "n_genes"), "levels");
+    ck_assert_uint_eq(json_array_size(lv), 6);
+    ck_assert_double_eq(json_real_value(json_array_get(lv, 0)), 35);
+    json_decref(j);
+}
+END_TEST
+
 static Suite *info_suite(void)
 {
     Suite *s = suite_create("io-info-cli");
@@ -168,6 +203,7 @@ static Suite *info_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_info_json_matches_anndata, 0, (int)NDATASETS);
     tcase_add_test(tc, test_info_human_and_where);
+    tcase_add_test(tc, test_info_raw_varm_obsp_uns_levels);
     tcase_add_loop_test(tc, test_bad_input, 0, (int)NBAD);
     suite_add_tcase(s, tc);
     return s;

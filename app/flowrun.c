@@ -1,0 +1,108 @@
+/* app/flowrun.c — shared pieces of predict and reflow (see flowrun.h). */
+#include "flowrun.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "embed.h"
+#include "rng.h"
+
+mfm_err mfm_flow_task_build(mfm_task *t, const mfm_bundle *b, mfm_h5ad *f)
+{
+    mfm_task_opts to = {.kind = b->task_kind, .exp_keys = (const char *const *)b->exp_keys,
+                        .n_exp_keys = b->n_exp_keys, .treatment_key = b->treatment_key,
+                        .control = b->control, .treatments = b->treatments,
+                        .n_treatments = b->n_treatments, .time_key = b->time_key,
+                        .holdout_time = b->holdout_time};
+    if (b->task_kind == MFM_TASK_TIMESERIES)
+        to.treatments = NULL, to.n_treatments = 0;
+    return mfm_task_build(t, f, &to);
+}
+
+int mfm_flow_pair_seen(const mfm_bundle *b, const mfm_task *t, const mfm_pair *p)
+{
+    return mfm_task_find(b->train_pops, b->n_train_pops, mfm_pair_population(t, p)) >= 0;
+}
+
+mfm_err mfm_flow_start(float *x, const mfm_bundle *b, const mfm_pair *p, const mfm_pop_data *q,
+                       uint64_t seed)
+{
+    const size_t len = p->n_src * b->space.d;
+    if (!b->gaussian_source) {
+        memcpy(x, q->x0, len * sizeof *x);
+        return MFM_OK;
+    }
+    /* the model flows N(0, I) draws into the population, one per source cell */
+    mfm_rng g = {0};
+    mfm_err e = mfm_rng_init(&g, mfm_embed_seed(seed, p->name), MFM_STREAM_NOISE);
+    if (e != MFM_OK)
+        return e;
+    for (size_t r = 0; r < len; r++)
+        x[r] = (float)mfm_rng_gaussian(&g, 1.0);
+    mfm_rng_destroy(&g);
+    return MFM_OK;
+}
+
+mfm_err mfm_flow_embed_mean(mfm_model *m, float *h, float *h1, const mfm_pop_data *q)
+{
+    const size_t E = m->net.cfg.embed_dim;
+    mfm_err e = mfm_model_embed(m, h, &q->emb[0]);
+    if (e || q->n_emb == 1)
+        return e;
+    for (size_t r = 1; r < q->n_emb; r++) {
+        if ((e = mfm_model_embed(m, h1, &q->emb[r])) != MFM_OK)
+            return e;
+        for (size_t j = 0; j < E; j++)
+            h[j] += h1[j];
+    }
+    double ss = 0.0;
+    for (size_t j = 0; j < E; j++)
+        ss += (double)h[j] * h[j];
+    if (!(ss > 0.0))
+        return mfm_err_set(MFM_ENUMERIC, "the embeddings of %zu draws average to zero", q->n_emb);
+    const float s = (float)(1.0 / sqrt(ss));
+    for (size_t j = 0; j < E; j++)
+        h[j] *= s;
+    return MFM_OK;
+}
+
+mfm_err mfm_reflow_marker_read(mfm_reflow_marker *m, const char *dir)
+{
+    char path[4096];
+    json_t *root = NULL;
+    json_error_t jerr;
+    mfm_err e = MFM_OK;
+    memset(m, 0, sizeof *m);
+    if ((e = mfm_bundle_path(path, sizeof path, dir, "reflow.json")) != MFM_OK)
+        return e;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return errno == ENOENT ? MFM_OK : mfm_err_set(MFM_EIO, "%s: %s", path, strerror(errno));
+    fclose(fp);
+    if (!(root = json_load_file(path, 0, &jerr))) {
+        e = mfm_err_set(MFM_EFORMAT, "%s: line %d: %s", path, jerr.line, jerr.text);
+        goto cleanup;
+    }
+    json_t *solver = json_object_get(root, "predict_solver");
+    json_t *steps = json_object_get(root, "predict_steps");
+    if (!json_is_string(solver) || mfm_ode_method_parse(&m->predict_solver, json_string_value(solver)) != MFM_OK) {
+        e = mfm_err_set(MFM_EFORMAT, "%s: 'predict_solver' is missing or not a known ODE method", path);
+        goto cleanup;
+    }
+    if (!json_is_integer(steps) || json_integer_value(steps) < 1 || json_integer_value(steps) > 100000) {
+        e = mfm_err_set(MFM_EFORMAT, "%s: 'predict_steps' is missing or not an integer in [1, 100000]", path);
+        goto cleanup;
+    }
+    m->predict_steps = (size_t)json_integer_value(steps);
+    m->rounds = (long)json_integer_value(json_object_get(root, "rounds"));
+    m->straightness_before = json_number_value(json_object_get(root, "straightness_before"));
+    m->straightness_after = json_number_value(json_object_get(root, "straightness_after"));
+    m->present = 1;
+cleanup:
+    json_decref(root);
+    return e;
+}

@@ -1,0 +1,326 @@
+/* app/predict_out.c — write mfm predict's prediction and truth files. */
+#include "predict_out.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "mfm_config.h"
+#include "train_data.h"
+#include "versions.h"
+
+mfm_err mfm_pred_rows_add(mfm_pred_rows *o, const float *x, const size_t *src_rows, size_t n, size_t pair)
+{
+    if (o->n + n > o->cap) {
+        size_t nc = (o->n + n) * 2;
+        float *nx = realloc(o->x, nc * o->d * sizeof *nx);
+        if (nx)
+            o->x = nx;
+        size_t *ns = realloc(o->src_row, nc * sizeof *ns);
+        if (ns)
+            o->src_row = ns;
+        size_t *np = realloc(o->pair, nc * sizeof *np);
+        if (np)
+            o->pair = np;
+        if (!nx || !ns || !np)
+            return mfm_err_set(MFM_ENOMEM, "out of memory for %zu output cells", nc);
+        o->cap = nc;
+    }
+    memcpy(o->x + o->n * o->d, x, n * o->d * sizeof *x);
+    for (size_t i = 0; i < n; i++) {
+        o->src_row[o->n + i] = src_rows[i];
+        o->pair[o->n + i] = pair;
+    }
+    o->n += n;
+    return MFM_OK;
+}
+
+void mfm_pred_rows_free(mfm_pred_rows *o)
+{
+    free(o->x);
+    free(o->src_row);
+    free(o->pair);
+    memset(o, 0, sizeof *o);
+}
+
+/* Categorical column from per-row strings (categories in order of first
+ * appearance). */
+static mfm_err write_cat(mfm_h5ad_writer *w, const char *col, const char *const *vals, size_t n)
+{
+    const char **cats = malloc((n ? n : 1) * sizeof *cats);
+    int32_t *codes = malloc((n ? n : 1) * sizeof *codes);
+    size_t nc = 0;
+    mfm_err e = MFM_OK;
+    if (!cats || !codes) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t c = 0;
+        while (c < nc && strcmp(cats[c], vals[i]) != 0)
+            c++;
+        if (c == nc)
+            cats[nc++] = vals[i];
+        codes[i] = (int32_t)c;
+    }
+    e = mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, col, cats, nc, codes, n);
+done:
+    free(cats);
+    free(codes);
+    return e;
+}
+
+/* X (n, out_dim) with the output names; then obsm['X_pca'] = pcs (n, k)
+ * when given and varm['PCs'] (out_dim, k): the file's loadings for a model
+ * on scanpy's PCA (k = d_in), else the model's own PCA (k = pca.k). */
+static mfm_err write_spaces(mfm_h5ad_writer *w, const mfm_space *s, const float *x, const float *pcs,
+                            size_t n)
+{
+    const size_t d = mfm_space_out_dim(s);
+    mfm_err e;
+    if ((e = mfm_h5ad_write_X(w, x, n, d)) ||
+        (e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_VAR, (const char *const *)mfm_space_out_names(s), d)))
+        return e;
+    if (s->d_genes) {
+        if (pcs && (e = mfm_h5ad_write_obsm(w, "X_pca", pcs, n, s->d_in)))
+            return e;
+        return mfm_h5ad_write_varm(w, "PCs", s->gene_load, d, s->d_in);
+    }
+    if (!s->pca.k)
+        return MFM_OK;
+    const size_t k = s->pca.k;
+    float *load = malloc(d * k * sizeof *load); /* (d, k) = components^T */
+    if (!load)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t c = 0; c < k; c++)
+        for (size_t j = 0; j < d; j++)
+            load[j * k + c] = s->pca.components[c * d + j];
+    if ((e = mfm_h5ad_write_obsm(w, "X_pca", pcs, n, k)) == MFM_OK)
+        e = mfm_h5ad_write_varm(w, "PCs", load, d, k);
+    free(load);
+    return e;
+}
+
+/* obsm['X_pca'] of the predictions: the model's PC coordinates (the feature
+ * space), or for a model on scanpy's PCA the X_pca coordinates (the input
+ * features); *pcs is x itself or a new array (*owned). */
+static mfm_err pred_pcs(const mfm_space *s, const float *x, size_t n, const float **pcs, float **owned)
+{
+    *pcs = x;
+    *owned = NULL;
+    if (!s->d_genes || !s->pca.k)
+        return MFM_OK;
+    if (!(*owned = malloc((n ? n : 1) * s->d_in * sizeof **owned)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    *pcs = *owned;
+    return n ? mfm_pca_inverse_transform(&s->pca, *owned, x, n) : MFM_OK;
+}
+
+/* uns provenance shared by both files. */
+static mfm_err write_provenance(mfm_h5ad_writer *w, const mfm_bundle *b, const mfm_pred_meta *m)
+{
+    char libs[1024];
+    mfm_versions_string(libs, sizeof libs, "; ");
+    const mfm_space *s = &b->space;
+    mfm_err e;
+    if ((e = mfm_h5ad_write_uns_string(w, "method", m->method)) ||
+        (e = mfm_h5ad_write_uns_string(w, "model_kind", mfm_method_name(b->method))) ||
+        (e = mfm_h5ad_write_uns_string(w, "model_dir", m->model_dir)) ||
+        (e = mfm_h5ad_write_uns_string(w, "input_file", m->data)) ||
+        (e = mfm_h5ad_write_uns_string(w, "libraries", libs)) ||
+        (e = mfm_h5ad_write_uns_string(w, "mfm_version", MFM_VERSION)) ||
+        (e = mfm_h5ad_write_uns_string(w, "command_line", mfm_cli_command_line())) ||
+        (e = mfm_h5ad_write_uns_i64(w, "seed", (int64_t)b->seed)) ||
+        (e = mfm_h5ad_write_uns_string(w, "rep", s->rep)) ||
+        (e = mfm_h5ad_write_uns_string(w, "transform", s->elem_text)) ||
+        (e = mfm_h5ad_write_uns_i64(w, "n_pcs", (int64_t)s->pca.k)) ||
+        (e = mfm_h5ad_write_uns_string(w, "feature_space", s->pca.k ? "pca" : "input")) ||
+        (e = mfm_h5ad_write_uns_string(w, "X_content", s->d_genes ? "genes = mean + X_pca @ PCs^T (the input's varm PCs)"
+                                                       : s->pca.k ? "input features: the model's PCA reconstruction"
+                                                                  : "input features after the transform")) ||
+        (e = mfm_h5ad_write_uns_string(w, "solver", m->solver)))
+        return e;
+    return MFM_OK;
+}
+
+/* The treatment (perturbation) or time (time series) key of the task. */
+static const char *label_key(const mfm_bundle *b)
+{
+    return b->task_kind == MFM_TASK_PERTURBATION ? b->treatment_key : b->time_key;
+}
+
+/* obs of the predictions: the source cells' columns (the label key set to
+ * the predicted treatment / time), population, method, source_cell. */
+static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5ad *f, const mfm_task *t,
+                              const mfm_bundle *b, const mfm_pred_meta *m)
+{
+    const char *const *barcodes = mfm_h5ad_obs_names(f);
+    const size_t n = o->n;
+    const char **lab = malloc((n ? n : 1) * sizeof *lab), **pop = malloc((n ? n : 1) * sizeof *pop);
+    const char **meth = malloc((n ? n : 1) * sizeof *meth), **src = malloc((n ? n : 1) * sizeof *src);
+    char **ids = calloc(n ? n : 1, sizeof *ids);
+    char pb[64], mb[64], sb[64];
+    const char *added[3] = {mfm_bundle_added_col(b, "population", pb, sizeof pb),
+                            mfm_bundle_added_col(b, "method", mb, sizeof mb),
+                            mfm_bundle_added_col(b, "source_cell", sb, sizeof sb)};
+    mfm_err e = MFM_OK;
+    if (!lab || !pop || !meth || !src || !ids) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const mfm_pair *p = &t->pairs[o->pair[i]];
+        lab[i] = t->treatments[p->treatment];
+        pop[i] = p->name;
+        meth[i] = m->method;
+        src[i] = barcodes[o->src_row[i]];
+        size_t len = strlen(m->method) + strlen(p->name) + strlen(src[i]) + 32;
+        if (!(ids[i] = malloc(len))) {
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+            goto cleanup;
+        }
+        snprintf(ids[i], len, "%s:%s:%s:%zu", m->method, p->name, src[i], i);
+    }
+    mfm_h5ad_override ov = {label_key(b), lab};
+    if ((e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, (const char *const *)ids, n)) ||
+        (e = mfm_h5ad_copy_obs(w, f, o->src_row, n, &ov, 1, added, 3)) ||
+        (e = write_cat(w, added[0], pop, n)) || (e = write_cat(w, added[1], meth, n)) ||
+        (e = mfm_h5ad_write_strings(w, MFM_H5AD_AXIS_OBS, added[2], src, n)))
+        goto cleanup;
+cleanup:
+    if (ids)
+        for (size_t i = 0; i < n; i++)
+            free(ids[i]);
+    free(ids);
+    free(lab);
+    free(pop);
+    free(meth);
+    free(src);
+    return e;
+}
+
+mfm_err mfm_pred_write(const mfm_pred_rows *o, const char *path, mfm_h5ad *f, const mfm_task *t,
+                       const mfm_bundle *b, const mfm_pred_meta *m, size_t *n_clipped)
+{
+    const mfm_space *s = &b->space;
+    mfm_h5ad_writer *w = NULL;
+    const float *pcs = NULL;
+    float *owned = NULL, *rec = malloc((o->n ? o->n : 1) * mfm_space_out_dim(s) * sizeof *rec);
+    mfm_err e = rec ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory for %zu x %zu predicted values",
+                                           o->n, mfm_space_out_dim(s));
+    *n_clipped = 0;
+    if (e || (e = mfm_space_reconstruct(s, rec, o->x, o->n, m->clip_negative, n_clipped)) ||
+        (e = pred_pcs(s, o->x, o->n, &pcs, &owned)) || (e = mfm_h5ad_writer_open(&w, path, 4)))
+        goto cleanup;
+    const char *clip = !s->nonneg ? "not applicable (training values had negatives)"
+                                  : m->clip_negative ? "yes" : "no";
+    if ((e = write_spaces(w, s, rec, pcs, o->n)) || (e = write_pred_obs(w, o, f, t, b, m)) ||
+        (e = write_provenance(w, b, m)) || (e = mfm_h5ad_write_uns_string(w, "clip_negative", clip)) ||
+        (e = mfm_h5ad_write_uns_i64(w, "n_clipped", (int64_t)*n_clipped)))
+        goto cleanup;
+    e = mfm_h5ad_writer_commit(&w);
+cleanup:
+    mfm_h5ad_writer_abort(&w);
+    free(rec);
+    free(owned);
+    return e;
+}
+
+/* Rows of every pair's source and target cells in file order, each with the
+ * split of the first pair (in task order) it occurs in. */
+static mfm_err truth_rows(const mfm_task *t, const mfm_bundle *b, size_t n_obs, size_t **rows,
+                          const char ***split, size_t *n)
+{
+    signed char *lab = malloc(n_obs ? n_obs : 1);
+    *rows = NULL;
+    *split = NULL;
+    *n = 0;
+    if (!lab)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    memset(lab, -1, n_obs);
+    for (size_t i = 0; i < t->n_pairs; i++) {
+        const mfm_pair *p = &t->pairs[i];
+        bool seen = mfm_task_find(b->train_pops, b->n_train_pops, mfm_pair_population(t, p)) >= 0;
+        signed char train = (b->task_kind == MFM_TASK_PERTURBATION ? seen : !p->holdout) ? 1 : 0;
+        for (size_t r = 0; r < p->n_src; r++)
+            if (lab[p->src_rows[r]] < 0)
+                lab[p->src_rows[r]] = train;
+        for (size_t r = 0; r < p->n_tgt; r++)
+            if (lab[p->tgt_rows[r]] < 0)
+                lab[p->tgt_rows[r]] = train;
+    }
+    for (size_t r = 0; r < n_obs; r++)
+        *n += lab[r] >= 0;
+    *rows = malloc((*n ? *n : 1) * sizeof **rows);
+    *split = malloc((*n ? *n : 1) * sizeof **split);
+    if (!*rows || !*split) {
+        free(lab);
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (size_t r = 0; r < n_obs; r++)
+        if (lab[r] >= 0) {
+            (*rows)[k] = r;
+            (*split)[k++] = lab[r] ? "train" : "heldout";
+        }
+    free(lab);
+    return MFM_OK;
+}
+
+mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const mfm_bundle *b,
+                        const mfm_pred_meta *m, size_t *n_written)
+{
+    const mfm_space *s = &b->space;
+    mfm_h5ad_writer *w = NULL;
+    size_t *rows = NULL, n = 0;
+    const char **split = NULL;
+    char **skipped = NULL;
+    size_t n_skipped = 0;
+    float *x = NULL, *pcs = NULL;
+    char buf[64];
+    const char *split_col = mfm_bundle_added_col(b, "split", buf, sizeof buf);
+    const char *const reserved_obsm[] = {"X_pca"};
+    mfm_err e = truth_rows(t, b, mfm_h5ad_n_obs(f), &rows, &split, &n);
+    if (e || (e = s->d_genes ? mfm_space_read_genes(s, f, rows, n, &x) : mfm_space_read_input(s, f, rows, n, &x)))
+        goto cleanup;
+    if (s->pca.k && !s->d_genes) { /* with genes, obsm X_pca is the input's own (copied below) */
+        if (!(pcs = malloc((n ? n : 1) * s->pca.k * sizeof *pcs))) {
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+            goto cleanup;
+        }
+        if (n && (e = mfm_pca_transform(&s->pca, pcs, x, n)))
+            goto cleanup;
+    }
+    const char *const *barcodes = mfm_h5ad_obs_names(f);
+    const char **ids = malloc((n ? n : 1) * sizeof *ids);
+    if (!ids) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++)
+        ids[i] = barcodes[rows[i]];
+    if ((e = mfm_h5ad_writer_open(&w, path, 4)) == MFM_OK)
+        e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, ids, n);
+    free(ids);
+    if (e || (e = write_spaces(w, s, x, pcs, n)) ||
+        (e = mfm_h5ad_copy_obs(w, f, rows, n, NULL, 0, &split_col, 1)) ||
+        (e = write_cat(w, split_col, split, n)) ||
+        (e = mfm_h5ad_copy_obsm(w, f, rows, n, reserved_obsm, s->pca.k && !s->d_genes ? 1 : 0, &skipped,
+                                &n_skipped)) ||
+        (e = write_provenance(w, b, m)))
+        goto cleanup;
+    if (n_skipped && (e = mfm_h5ad_write_uns_strings(w, "obsm_not_copied", (const char *const *)skipped,
+                                                     n_skipped)))
+        goto cleanup;
+    e = mfm_h5ad_writer_commit(&w);
+    *n_written = n;
+cleanup:
+    mfm_h5ad_writer_abort(&w);
+    free(rows);
+    free(split);
+    free(x);
+    free(pcs);
+    mfm_h5ad_strings_free(skipped, n_skipped);
+    return e;
+}

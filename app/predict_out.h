@@ -1,0 +1,54 @@
+/* app/predict_out.h — the files mfm predict writes (docs/usage.md, "mfm
+ * predict"): predicted cells that anndata.concat accepts beside the
+ * observed ones, and the observed cells (--truth-out).
+ *
+ * Both files have X in the model's input features after the elementwise
+ * transform (the input's own X when the transform is none), var names =
+ * the input's; with a PCA also obsm['X_pca'] (the model's PC coordinates)
+ * and varm['PCs'] (its loadings).  obs = every obs column of the input
+ * (predictions: of the source cell, with the treatment / time key set to
+ * the predicted label), types kept; a few added columns; an input column
+ * whose name an added column takes is written as input_<name>. */
+#ifndef MFM_APP_PREDICT_OUT_H
+#define MFM_APP_PREDICT_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bundle.h"
+#include "h5ad.h"
+#include "task.h"
+
+/* Predicted cells collected population by population. */
+typedef struct mfm_pred_rows {
+    float *x;        /* (n, d) feature space (PC coordinates with a PCA) */
+    size_t *src_row; /* (n) file row of the source cell each was flowed from */
+    size_t *pair;    /* (n) index of its pair in the task */
+    size_t n, cap, d;
+} mfm_pred_rows;
+
+/* Append n rows x (n, o->d) flowed from the cells src_rows of pair `pair`. */
+mfm_err mfm_pred_rows_add(mfm_pred_rows *o, const float *x, const size_t *src_rows, size_t n, size_t pair);
+void mfm_pred_rows_free(mfm_pred_rows *o);
+
+/* What the outputs record about the run (uns provenance). */
+typedef struct mfm_pred_meta {
+    const char *method;    /* obs 'method' and uns/method */
+    const char *model_dir;
+    const char *data;      /* the input file */
+    const char *solver;
+    bool clip_negative;    /* clip negative reconstructed values (if the training values were >= 0) */
+} mfm_pred_meta;
+
+/* Write the predictions to path; *n_clipped receives the count of values set
+ * to 0.  f and t are the input file and the task the rows refer to. */
+mfm_err mfm_pred_write(const mfm_pred_rows *o, const char *path, mfm_h5ad *f, const mfm_task *t,
+                       const mfm_bundle *b, const mfm_pred_meta *m, size_t *n_clipped);
+
+/* Write the observed cells of every pair of t to path, in file order, with
+ * their barcodes, obs columns and obsm, and a split column (train / heldout);
+ * *n_written receives the number of cells. */
+mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const mfm_bundle *b,
+                        const mfm_pred_meta *m, size_t *n_written);
+
+#endif

@@ -1,0 +1,225 @@
+/* app/train_config.c — validate the parsed options of mfm train into the
+ * typed mfm_train_config; the --resume comparison. */
+#include "train_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+/* Split the items of l on commas into out (pointers into *w, advanced). */
+static mfm_err split_list(const mfm_strlist *l, char **w, const char **out, size_t max, size_t *n)
+{
+    *n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        char *save = NULL;
+        strcpy(*w, l->item[i]);
+        char *next = *w + strlen(l->item[i]) + 1;
+        for (char *tok = strtok_r(*w, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            if (*n >= max)
+                return mfm_err_set(MFM_EINVAL, "too many comma-separated values (at most %zu)", max);
+            out[(*n)++] = tok;
+        }
+        *w = next;
+    }
+    return MFM_OK;
+}
+
+/* --holdout KEY=V1[,V2] into the task options (copy at *w). */
+static mfm_err split_holdout(mfm_train_config *c, const char *text, char **w)
+{
+    const char *eq = strchr(text, '=');
+    if (!eq || eq == text || !eq[1])
+        return mfm_err_set(MFM_EINVAL, "--holdout '%s' is not KEY=V1[,V2]", text);
+    char *key = *w, *save = NULL;
+    strcpy(key, text);
+    size_t klen = (size_t)(eq - text);
+    key[klen] = '\0';
+    c->task.holdout_key = key;
+    size_t n = 0;
+    for (char *tok = strtok_r(key + klen + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n >= MFM_TRAIN_MAX_HOLDOUT)
+            return mfm_err_set(MFM_EINVAL, "--holdout lists more than %d values", MFM_TRAIN_MAX_HOLDOUT);
+        c->holdout_values[n++] = tok;
+    }
+    c->task.holdout_values = c->holdout_values;
+    c->task.n_holdout_values = n;
+    *w += strlen(text) + 1;
+    return MFM_OK;
+}
+
+static mfm_err check_numbers(const mfm_train_args *a)
+{
+    if (a->lr_schedule != MFM_LR_CONSTANT && a->lr_final == 0 && a->lr_decay_steps > 0 &&
+        a->lr_decay_steps < a->steps)
+        return mfm_err_set(MFM_EINVAL, "--lr-final 0 with --lr-decay-steps %ld < --steps %ld would train at "
+                           "rate 0 after the decay; give a positive --lr-final", a->lr_decay_steps, a->steps);
+    if (a->time_dim % 2)
+        return mfm_err_set(MFM_EINVAL, "--time-dim %ld must be even", a->time_dim);
+    return MFM_OK;
+}
+
+/* The coupling, path and source of the flow (--fm, --sigma, --source). */
+static mfm_err resolve_fm(mfm_fm_opts *fm, const mfm_train_args *a)
+{
+    mfm_err e = mfm_fm_preset(fm, mfm_train_fm_choices[a->fm], a->sigma);
+    if (e)
+        return e;
+    if (a->source == MFM_TRAIN_SOURCE_GAUSSIAN)
+        fm->source = MFM_SOURCE_GAUSSIAN;
+    else if (a->source != MFM_TRAIN_SOURCE_PRESET)
+        fm->source = MFM_SOURCE_DATA;
+    return MFM_OK;
+}
+
+static void fill_model(mfm_train_config *c, const mfm_train_args *a)
+{
+    c->method = (mfm_method)a->model;
+    c->net = (mfm_model_config){
+        .embed_dim = c->method == MFM_METHOD_MFM ? (size_t)a->embed_dim : 0,
+        .gcn_layers = (size_t)a->gcn_layers, .gcn_width = (size_t)a->gcn_width,
+        .time_dim = (size_t)a->time_dim, .n_fourier = (size_t)a->n_fourier,
+        .fourier_sigma = a->fourier_sigma, .mlp_width = (size_t)a->mlp_width,
+        .mlp_depth = (size_t)a->mlp_depth, .skip = !a->plain_mlp, .act = (mfm_act)a->act};
+    c->knn = (size_t)a->knn;
+    c->embed_cells = (size_t)a->embed_cells;
+    c->embed_draws = (size_t)a->embed_draws;
+    c->gcn_norm = (mfm_adj_norm)a->gcn_norm;
+}
+
+static void fill_optim(mfm_train_config *c, const mfm_train_args *a)
+{
+    mfm_trainer_opts *t = &c->trainer;
+    t->pops_per_step = (size_t)a->pops_per_step;
+    t->cells_per_pop = (size_t)a->cells_per_pop;
+    t->schedule = (mfm_schedule)a->schedule;
+    t->embed_noise = a->embed_noise;
+    t->adam = mfm_adam_config_default();
+    t->adam.lr = a->lr;
+    t->adam.beta1 = a->beta1;
+    t->adam.beta2 = a->beta2;
+    t->adam.weight_decay = a->weight_decay;
+    t->adam.clip_norm = a->clip;
+    c->lr_schedule = (mfm_lr_schedule)a->lr_schedule;
+    c->lr_final = a->lr_final;
+    c->lr_decay_steps = (size_t)a->lr_decay_steps;
+    c->steps = (size_t)a->steps;
+    c->seed = (uint64_t)a->seed;
+}
+
+mfm_err mfm_train_config_init(mfm_train_config *c, const mfm_train_args *a)
+{
+    memset(c, 0, sizeof *c);
+    size_t total = 2 + (a->holdout ? strlen(a->holdout) : 0);
+    for (size_t i = 0; i < a->exp_keys.n; i++)
+        total += strlen(a->exp_keys.item[i]) + 1;
+    if (!(c->buf = malloc(total)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    char *w = c->buf;
+    mfm_err e;
+    c->task = (mfm_task_opts){.kind = (mfm_task_kind)a->task, .treatment_key = a->treatment_key,
+                              .control = a->control, .time_key = a->time_key,
+                              .holdout_time = a->holdout_time, .exp_keys = c->exp_keys};
+    if ((e = check_numbers(a)) || (e = resolve_fm(&c->trainer.fm, a)) ||
+        (e = split_list(&a->exp_keys, &w, c->exp_keys, MFM_TRAIN_MAX_KEYS, &c->task.n_exp_keys)) ||
+        (a->holdout && (e = split_holdout(c, a->holdout, &w))))
+        return e;
+    c->rep = a->rep;
+    c->transform = a->transform;
+    c->libsize = a->libsize;
+    c->pca = (size_t)a->pca;
+    c->standardize = (mfm_std_kind)a->standardize;
+    fill_model(c, a);
+    fill_optim(c, a);
+    c->out = a->out;
+    c->resume = a->resume;
+    c->quiet = a->quiet;
+    c->skip_small = a->skip_small;
+    c->threads = (size_t)a->threads;
+    c->checkpoint_every = (size_t)a->checkpoint_every;
+    c->log_every = (size_t)a->log_every;
+    return MFM_OK;
+}
+
+void mfm_train_config_destroy(mfm_train_config *c)
+{
+    if (!c)
+        return;
+    free(c->buf);
+    memset(c, 0, sizeof *c);
+}
+
+mfm_err mfm_train_check_resume(const char *stored_json, const char *resolved_json, const char *dir)
+{
+    json_t *stored = json_loads(stored_json ? stored_json : "{}", 0, NULL);
+    json_t *given = json_loads(resolved_json, 0, NULL);
+    mfm_err e = MFM_OK;
+    if (!stored || !given) {
+        e = mfm_err_set(MFM_EFORMAT, "--resume: the stored options of the model in '%s' are not JSON", dir);
+        goto done;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(given, key, v) {
+        json_t *s = json_object_get(stored, key);
+        /* a key missing from the stored options: an option newer than the
+         * checkpoint, which had its default */
+        if (mfm_train_opt_resumable(key) || !s || json_equal(s, v))
+            continue;
+        char *st = json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT);
+        char *gv = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        e = mfm_err_set(MFM_EINVAL, "--resume: --%s differs from the model in '%s': stored %s, given %s "
+                        "(options that define the model or its data cannot change on resume)",
+                        key, dir, st ? st : "?", gv ? gv : "?");
+        free(st);
+        free(gv);
+        break;
+    }
+done:
+    json_decref(stored);
+    json_decref(given);
+    return e;
+}
+
+mfm_err mfm_train_check_bundle(const mfm_train_config *c, const mfm_bundle *b)
+{
+    const mfm_model_config *n = &b->model.net.cfg;
+    const struct {
+        const char *opt;
+        size_t stored, given;
+        const char *const *names; /* enums: the names of the values */
+    } fields[] = {
+        {"model", (size_t)b->method, (size_t)c->method, mfm_method_names},
+        {"task", (size_t)b->task_kind, (size_t)c->task.kind, mfm_task_names},
+        {"knn", b->knn, c->knn, NULL},
+        {"embed-cells", b->embed_cells, c->embed_cells, NULL},
+        {"embed-draws", b->embed_draws, c->embed_draws, NULL},
+        {"gcn-norm", (size_t)b->gcn_norm, (size_t)c->gcn_norm, mfm_adj_norm_names},
+        {"embed-dim", n->embed_dim, c->net.embed_dim, NULL},
+        {"gcn-layers", n->gcn_layers, c->net.gcn_layers, NULL},
+        {"gcn-width", n->gcn_width, c->net.gcn_width, NULL},
+        {"time-dim", n->time_dim, c->net.time_dim, NULL},
+        {"fourier", n->n_fourier, c->net.n_fourier, NULL},
+        {"mlp-width", n->mlp_width, c->net.mlp_width, NULL},
+        {"mlp-depth", n->mlp_depth, c->net.mlp_depth, NULL},
+        {"plain-mlp", (size_t)!n->skip, (size_t)!c->net.skip, NULL},
+        {"act", (size_t)n->act, (size_t)c->net.act, mfm_act_names},
+        {"pca", b->space.pca.k, c->pca, NULL},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (fields[i].stored == fields[i].given)
+            continue;
+        char st[32], gv[32];
+        snprintf(st, sizeof st, "%zu", fields[i].stored);
+        snprintf(gv, sizeof gv, "%zu", fields[i].given);
+        return mfm_err_set(MFM_EINVAL, "--resume: --%s differs from the model in '%s': stored %s, given %s "
+                           "(options that define the model or its data cannot change on resume)",
+                           fields[i].opt, c->out, fields[i].names ? fields[i].names[fields[i].stored] : st,
+                           fields[i].names ? fields[i].names[fields[i].given] : gv);
+    }
+    if (n->fourier_sigma != c->net.fourier_sigma)
+        return mfm_err_set(MFM_EINVAL, "--resume: --fourier-sigma differs from the model in '%s': stored "
+                           "%g, given %g", c->out, n->fourier_sigma, c->net.fourier_sigma);
+    return MFM_OK;
+}

@@ -1,0 +1,80 @@
+/* app/train_config.h — the typed configuration of one training run.
+ *
+ * parse (app/train_opts.c: option table -> mfm_train_args)
+ *   -> validate (mfm_train_config_init: enums, sizes, cross-option checks)
+ *   -> run (app/train_run.h: mfm_train_run).
+ * Past parsing no option is a string except keys, labels and paths: enums
+ * are core/app enums, counts are size_t.  Front ends (mfm train, mfm demo)
+ * fill an mfm_train_args (from argv, or from the table's defaults and typed
+ * assignments), build the config and call mfm_train_run.
+ */
+#ifndef MFM_APP_TRAIN_CONFIG_H
+#define MFM_APP_TRAIN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "adam.h"
+#include "bundle.h"
+#include "err.h"
+#include "model.h"
+#include "task.h"
+#include "train_opts.h"
+#include "trainer.h"
+#include "transform.h"
+
+#define MFM_TRAIN_MAX_KEYS 32
+#define MFM_TRAIN_MAX_HOLDOUT 64
+
+typedef struct mfm_train_config {
+    /* the task: which population pairs (strings borrowed from the args,
+     * exp_keys and holdout values point into buf) */
+    mfm_task_opts task;
+    const char *exp_keys[MFM_TRAIN_MAX_KEYS];
+    const char *holdout_values[MFM_TRAIN_MAX_HOLDOUT];
+    /* the feature space */
+    const char *rep, *transform;
+    double libsize;
+    size_t pca;
+    mfm_std_kind standardize;
+    /* the model: net.d and net.cond_dim are set by the run from the data */
+    mfm_method method;
+    mfm_model_config net;
+    size_t knn, embed_cells, embed_draws;
+    mfm_adj_norm gcn_norm;
+    /* optimisation: trainer.fm is the resolved preset and source */
+    mfm_trainer_opts trainer;
+    mfm_lr_schedule lr_schedule;
+    double lr_final;
+    size_t lr_decay_steps; /* 0: the decay lasts --steps */
+    size_t steps;
+    uint64_t seed;
+    /* the run */
+    const char *out;
+    bool resume, quiet, skip_small;
+    size_t threads, checkpoint_every, log_every;
+    char *buf; /* owned: the split lists */
+} mfm_train_config;
+
+/* Validate a and fill c (c borrows a's strings; a must outlive c).
+ * MFM_EINVAL naming the option and value (odd --time-dim, a malformed
+ * --holdout, too many keys, a decay to rate 0 before the last step).
+ * Caller frees with mfm_train_config_destroy, also after a failure. */
+mfm_err mfm_train_config_init(mfm_train_config *c, const mfm_train_args *a);
+
+void mfm_train_config_destroy(mfm_train_config *c);
+
+/* --resume: compare the options that define the model or its data
+ * (every option for which mfm_train_opt_resumable is false) between the
+ * checkpoint's stored options (stored_json) and the resolved ones
+ * (resolved_json).  MFM_EINVAL naming the first differing option with its
+ * stored and given values. */
+mfm_err mfm_train_check_resume(const char *stored_json, const char *resolved_json, const char *dir);
+
+/* --resume: compare the model settings stored in the bundle with c (the
+ * backstop for checkpoints whose stored options were recorded wrongly):
+ * MFM_EINVAL naming the option, the stored and the given value. */
+mfm_err mfm_train_check_bundle(const mfm_train_config *c, const mfm_bundle *b);
+
+#endif

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# tools/accuracy_cost.sh OUT_DIR [TRAIN_STEPS] [REFLOW_STEPS] [THREADS]
+#
+# The accuracy-cost curve of prediction (docs/performance.md): train the
+# demo's MFM model on the Bodenmiller data with Patient1 held out (the
+# teacher), straighten it with `mfm reflow` (the student), predict Patient1
+# with every model x solver setting below, evaluate all predictions in one
+# `mfm eval` run, and write OUT_DIR/curve.csv and OUT_DIR/curve.md (W2, MMD,
+# energy distance to the observed BCRXL cells vs function evaluations).
+set -euo pipefail
+out=${1:?usage: tools/accuracy_cost.sh OUT_DIR [TRAIN_STEPS] [REFLOW_STEPS] [THREADS]}
+train_steps=${2:-800}
+reflow_steps=${3:-1000}
+threads=${4:-1}
+root=$(cd "$(dirname "$0")/.." && pwd)
+mfm=${MFM:-$root/build/app/mfm}
+data=${DATA:-$root/datasets/bodenmiller2012_bcrxl_pbmc_cytof_16samples.h5ad}
+mkdir -p "$out"
+
+# model x solver settings: name solver steps atol
+settings=(
+  "euler-1 euler 1 0" "euler-2 euler 2 0" "euler-4 euler 4 0" "euler-8 euler 8 0"
+  "euler-20 euler 20 0" "euler-80 euler 80 0"
+  "midpoint-1 midpoint 1 0" "midpoint-2 midpoint 2 0" "rk4-1 rk4 1 0" "rk4-2 rk4 2 0"
+  "rk4-5 rk4 5 0" "rk4-20 rk4 20 0"
+  "rkf45-1e-3 rkf45 0 1e-3" "rkf45-1e-4 rkf45 0 1e-4" "rk8pd-1e-6 rk8pd 0 1e-6"
+)
+
+if [ ! -f "$out/teacher/model.ckpt" ]; then
+  nice "$mfm" train "$data" --out "$out/teacher" --model mfm --experiment-key patient_id \
+    --treatment-key condition --control Ref --holdout patient_id=Patient1 --steps "$train_steps" \
+    --seed 0 --threads "$threads" --log-every 200
+fi
+if [ ! -f "$out/student/model.ckpt" ]; then
+  /usr/bin/time -f "reflow wall %e s" nice "$mfm" reflow "$out/teacher" "$data" --out "$out/student" \
+    --steps "$reflow_steps" --threads "$threads" --log-every 200
+fi
+
+echo "model,setting,solver,steps,atol,nfe,ode_seconds,cells_nfe_per_s" > "$out/cost.csv"
+preds=()
+for model in teacher student; do
+  for s in "${settings[@]}"; do
+    read -r name solver steps atol <<< "$s"
+    args=(--solver "$solver")
+    [ "$steps" != 0 ] && args+=(--steps "$steps")
+    [ "$atol" != 0 ] && args+=(--atol "$atol" --rtol "$atol")
+    truth=()
+    [ ${#preds[@]} -eq 0 ] && truth=(--truth-out "$out/observed.h5ad")
+    log=$(nice "$mfm" predict "$out/$model" "$data" --out "$out/pred_${model}_$name.h5ad" \
+      --name "${model}_$name" --threads "$threads" "${args[@]}" "${truth[@]}" 2>&1)
+    nfe=$(sed -n 's/.*cells to .*, \([0-9]*\) function evaluations).*/\1/p' <<< "$log")
+    ode=$(sed -n 's/.*ODE \([0-9.]*\) s, \([0-9.e+]*\) cells x NFE.*/\1,\2/p' <<< "$log")
+    echo "$model,$name,$solver,$steps,$atol,$nfe,$ode" >> "$out/cost.csv"
+    preds+=(--pred "$out/pred_${model}_$name.h5ad")
+  done
+  # the model's own default (--solver auto)
+  log=$(nice "$mfm" predict "$out/$model" "$data" --out "$out/pred_${model}_auto.h5ad" \
+    --name "${model}_auto" --threads "$threads" 2>&1)
+  nfe=$(sed -n 's/.*cells to .*, \([0-9]*\) function evaluations).*/\1/p' <<< "$log")
+  ode=$(sed -n 's/.*ODE \([0-9.]*\) s, \([0-9.e+]*\) cells x NFE.*/\1,\2/p' <<< "$log")
+  echo "$model,auto,auto,0,0,$nfe,$ode" >> "$out/cost.csv"
+  preds+=(--pred "$out/pred_${model}_auto.h5ad")
+done
+
+nice "$mfm" eval "${preds[@]}" --truth "$out/observed.h5ad" --out "$out/report" \
+  --by patient_id,condition --control-key condition --control Ref --split-key split \
+  --train-value train > "$out/eval.log" 2>&1
+
+/usr/bin/python3 - "$out" <<'PY'
+import csv, json, sys
+out = sys.argv[1]
+cost = {(r["model"] + "_" + r["setting"]): r for r in csv.DictReader(open(f"{out}/cost.csv"))}
+rows = []
+for r in csv.DictReader(open(f"{out}/report/metrics.csv")):
+    if r["patient_id"] != "Patient1" or r["condition"] != "BCRXL" or r["method"] not in cost:
+        continue
+    c = cost[r["method"]]
+    rows.append(dict(model=c["model"], setting=c["setting"], nfe=int(c["nfe"]), W2=float(r["W2"]),
+                     MMD=float(r["MMD"]), energy=float(r["energy"]), ode_s=float(c["ode_seconds"]),
+                     tput=float(c["cells_nfe_per_s"])))
+ref = {r["model"]: r for r in rows if r["setting"] == "rk4-20"}
+with open(f"{out}/curve.csv", "w") as f:
+    w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+    w.writeheader()
+    w.writerows(rows)
+with open(f"{out}/curve.md", "w") as f:
+    f.write("| model | solver | NFE | W2 | MMD | energy | W2 / teacher RK4x20 | MMD / teacher RK4x20 | ODE s | cells x NFE / s |\n")
+    f.write("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+    t = ref["teacher"]
+    for r in rows:
+        f.write(f"| {r['model']} | {r['setting']} | {r['nfe']} | {r['W2']:.3f} | {r['MMD']:.5f} | {r['energy']:.4f} | "
+                f"{r['W2'] / t['W2']:.3f} | {r['MMD'] / t['MMD']:.2f} | {r['ode_s']:.3f} | {r['tput']:.3g} |\n")
+print(open(f"{out}/curve.md").read())
+PY
