@@ -65,6 +65,17 @@ void mfm_par_finalize(mfm_par *par)
     par->size = 1;
 }
 
+void mfm_par_abort(mfm_par *par, int rc)
+{
+#ifdef MFM_HAVE_MPI
+    if (par->size > 1)
+        MPI_Abort(MPI_COMM_WORLD, rc);
+#else
+    (void)par;
+    (void)rc;
+#endif
+}
+
 void mfm_par_barrier(mfm_par *par)
 {
 #ifdef MFM_HAVE_MPI

@@ -62,6 +62,10 @@ mfm_err mfm_par_gather_d(mfm_par *par, double *out, const double *local, const s
 /* Broadcast n bytes from rank 0.  Errors: MFM_EINTERNAL. */
 mfm_err mfm_par_bcast(mfm_par *par, void *buf, size_t n);
 
+/* With more than one rank: stop every rank with exit code rc
+ * (MPI_Abort); otherwise nothing. */
+void mfm_par_abort(mfm_par *par, int rc);
+
 /* Block until every rank arrives (no-op with one rank). */
 void mfm_par_barrier(mfm_par *par);
 

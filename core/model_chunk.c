@@ -69,8 +69,7 @@ mfm_err mfm_model_chunk_grad(mfm_model *m, float *g_out, double *loss_out, const
         return e;
     const mfm_model_config *c = &m->net.cfg;
     mfm_batch s = {
-        .n_pops = 1, .pop_x = b->pop_x ? b->pop_x + p : NULL, .pop_n = b->pop_n ? b->pop_n + p : NULL,
-        .pop_adj = b->pop_adj ? b->pop_adj + p : NULL, .n_rows = r1 - r0, .t = b->t + r0,
+        .n_pops = 1, .pops = b->pops ? b->pops + p : NULL, .n_rows = r1 - r0, .t = b->t + r0,
         .xt = b->xt + r0 * c->d, .ut = b->ut + r0 * c->d, .row_pop = zero_pop,
         .cond = b->cond ? b->cond + r0 * c->cond_dim : NULL,
         .h_noise = b->h_noise ? b->h_noise + r0 * c->embed_dim : NULL,

@@ -11,9 +11,10 @@
 enum { NP = 3, CELLS = 16, PER = 8, ROWS = NP * PER, D = 2 };
 
 static float x[NP][CELLS * D], t[ROWS], xt[ROWS * D], ut[ROWS * D], cond[ROWS];
-static const float *pop_x[NP];
-static size_t pop_n[NP], row_pop[ROWS];
+static size_t row_pop[ROWS];
 static mfm_csr adj[NP];
+static mfm_pop pop[NP];
+static const mfm_pop *pop_ptr[NP];
 static mfm_batch batch;
 
 /* Ring adjacency, weight 1/3 on each cell and its two neighbours. */
@@ -41,8 +42,8 @@ static void setup(void)
         for (size_t i = 0; i < CELLS * D; i++)
             x[p][i] = (float)((double)p - 1.0 + mfm_rng_gaussian(&r, 0.4));
         ring(&adj[p], CELLS);
-        pop_x[p] = x[p];
-        pop_n[p] = CELLS;
+        pop[p] = (mfm_pop){.x = x[p], .n = CELLS, .d = D, .adj = adj[p]};
+        pop_ptr[p] = &pop[p];
     }
     for (size_t i = 0; i < ROWS; i++) {
         row_pop[i] = i / PER;
@@ -54,7 +55,7 @@ static void setup(void)
         }
     }
     mfm_rng_destroy(&r);
-    batch = (mfm_batch){.n_pops = NP, .pop_x = pop_x, .pop_n = pop_n, .pop_adj = adj,
+    batch = (mfm_batch){.n_pops = NP, .pops = pop_ptr,
                         .n_rows = ROWS, .t = t, .xt = xt, .ut = ut, .row_pop = row_pop, .cond = cond};
 }
 
