@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "flowrun.h"
 #include "mfm_config.h"
+#include "par_predict.h"
 #include "predict_out.h"
 #include "progress.h"
 #include "sampler.h"
@@ -97,6 +98,10 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
                         "use --all to predict them anyway", data);
         goto done;
     }
+    /* MPI ranks: each flows its share of the populations; rank 0 writes (docs/scale-out.md) */
+    mfm_par *par = mfm_par_world();
+    const bool talk = !a->quiet && par->rank == 0;
+    mfm_par_share_pairs(par, want, task.n_pairs);
     if ((e = mfm_pop_data_load(&pd, &b, f, &task, want, false, false, NULL)) != MFM_OK)
         goto done;
     const size_t d = b.space.d;
@@ -140,19 +145,21 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
         mfm_space_to_feature(&b.space, x, p->n_src);
         if ((e = mfm_pred_rows_add(&pred, x, p->src_rows, p->n_src, i)) != MFM_OK)
             goto done;
-        if (!a->quiet)
+        if (talk)
             fprintf(stderr, "mfm predict: %-28s %5zu cells, %s, %zu function evaluations\n", p->name,
                     p->n_src, mfm_ode_method_name(oo.method), st.n_evals);
     }
     mfm_pred_meta meta = {.method = method, .model_dir = model_dir, .data = data, .solver = mfm_ode_method_name(oo.method),
                           .clip_negative = strcmp(a->clip_negative, "yes") == 0};
     size_t n_clipped = 0;
+    if ((e = mfm_par_gather_pred(par, &pred)) != MFM_OK || par->rank != 0)
+        goto done;
     if ((e = mfm_pred_write(&pred, a->out, f, &task, &b, &meta, &n_clipped)) != MFM_OK)
         goto done;
-    if (!a->quiet)
+    if (talk)
         fprintf(stderr, "mfm predict: wrote %zu predicted cells to %s (%.1f s, %zu function evaluations; "
                 "%zu negative values clipped to 0)\n", pred.n, a->out, mfm_now() - t0, nfe_total, n_clipped);
-    if (!a->quiet)
+    if (talk)
         fprintf(stderr, "mfm predict: solver %s%s, ODE %.2f s, %.3g cells x NFE per second\n",
                 mfm_ode_method_name(oo.method), mfm_ode_is_adaptive(oo.method) ? " (adaptive)" : "", t_ode,
                 t_ode > 0 ? cell_evals / t_ode : 0.0);

@@ -59,6 +59,12 @@ mfm_err mfm_par_gather_f(mfm_par *par, float *out, const float *local, const siz
 /* Same for doubles. */
 mfm_err mfm_par_gather_d(mfm_par *par, double *out, const double *local, const size_t *counts);
 
+/* Gather of raw bytes (counts in bytes per rank), as mfm_par_gather_f. */
+mfm_err mfm_par_gather_bytes(mfm_par *par, void *out, const void *local, const size_t *counts);
+
+/* out (size entries, every rank) = every rank's *v, in rank order. */
+mfm_err mfm_par_allgather_u64(mfm_par *par, uint64_t *out, const uint64_t *v);
+
 /* Broadcast n bytes from rank 0.  Errors: MFM_EINTERNAL. */
 mfm_err mfm_par_bcast(mfm_par *par, void *buf, size_t n);
 

@@ -165,6 +165,32 @@ mfm_err mfm_par_gather_f(mfm_par *par, float *out, const float *local, const siz
     return MFM_OK;
 }
 
+mfm_err mfm_par_gather_bytes(mfm_par *par, void *out, const void *local, const size_t *counts)
+{
+#ifdef MFM_HAVE_MPI
+    if (par->size > 1)
+        return gatherv(par, out, local, counts, MPI_BYTE);
+#endif
+    if (out != local)
+        memcpy(out, local, counts[0]);
+    (void)par;
+    return MFM_OK;
+}
+
+mfm_err mfm_par_allgather_u64(mfm_par *par, uint64_t *out, const uint64_t *v)
+{
+#ifdef MFM_HAVE_MPI
+    if (par->size > 1) {
+        if (MPI_Allgather(v, 1, MPI_UINT64_T, out, 1, MPI_UINT64_T, MPI_COMM_WORLD) != MPI_SUCCESS)
+            return mfm_err_set(MFM_EINTERNAL, "MPI_Allgather failed");
+        return MFM_OK;
+    }
+#endif
+    (void)par;
+    out[0] = *v;
+    return MFM_OK;
+}
+
 mfm_err mfm_par_gather_d(mfm_par *par, double *out, const double *local, const size_t *counts)
 {
 #ifdef MFM_HAVE_MPI

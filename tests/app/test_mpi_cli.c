@@ -11,6 +11,7 @@
 #include <hdf5.h>
 
 #include "ckpt.h"
+#include "h5ad.h"
 #include "mfm_test.h"
 
 static char dir[256];
@@ -171,6 +172,64 @@ START_TEST(test_faults)
 }
 END_TEST
 
+/* The content of an .h5ad: X bit for bit, the obs index and every obs
+ * column as text (the files differ only in HDF5's object timestamps). */
+static void assert_same_h5ad(const char *a, const char *b)
+{
+    char pa[512], pb[512];
+    snprintf(pa, sizeof pa, "%s/%s", dir, a);
+    snprintf(pb, sizeof pb, "%s/%s", dir, b);
+    mfm_h5ad *fa = NULL, *fb = NULL;
+    ck_assert_msg(mfm_h5ad_open(&fa, pa) == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_msg(mfm_h5ad_open(&fb, pb) == MFM_OK, "%s", mfm_err_msg());
+    size_t n = mfm_h5ad_n_obs(fa), ca, cb;
+    ck_assert_uint_eq(n, mfm_h5ad_n_obs(fb));
+    ck_assert_uint_gt(n, 0);
+    float *xa, *xb;
+    ck_assert_int_eq(mfm_h5ad_rep_read_alloc(fa, "X", NULL, n, &xa, &ca), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_rep_read_alloc(fb, "X", NULL, n, &xb, &cb), MFM_OK);
+    ck_assert_uint_eq(ca, cb);
+    ck_assert_msg(memcmp(xa, xb, n * ca * sizeof *xa) == 0, "%s and %s: X differs", a, b);
+    const char *const *oa = mfm_h5ad_obs_names(fa), *const *ob = mfm_h5ad_obs_names(fb);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_str_eq(oa[i], ob[i]);
+    ck_assert_uint_eq(mfm_h5ad_obs_ncols(fa), mfm_h5ad_obs_ncols(fb));
+    for (size_t j = 0; j < mfm_h5ad_obs_ncols(fa); j++) {
+        const char *name = mfm_h5ad_obs_col(fa, j)->name;
+        char **sa = NULL, **sb = NULL;
+        ck_assert_int_eq(mfm_h5ad_obs_strings(fa, name, &sa), MFM_OK);
+        ck_assert_int_eq(mfm_h5ad_obs_strings(fb, name, &sb), MFM_OK);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(strcmp(sa[i], sb[i]) == 0, "obs %s row %zu: %s vs %s", name, i, sa[i], sb[i]);
+        mfm_h5ad_strings_free(sa, n);
+        mfm_h5ad_strings_free(sb, n);
+    }
+    free(xa);
+    free(xb);
+    mfm_h5ad_close(fa);
+    mfm_h5ad_close(fb);
+}
+
+START_TEST(test_predict_same_over_ranks)
+{
+    ck_assert_msg(run_np(2, "train s.h5ad --out m --steps 4 " TRAIN_OPTS) == 0, "%s", out);
+    ck_assert_msg(run_np(0, "predict m s.h5ad --out p0.h5ad --quiet --all") == 0, "%s", out);
+    ck_assert_msg(run_np(2, "predict m s.h5ad --out p2.h5ad --quiet --all") == 0, "%s", out);
+    ck_assert_msg(run_np(4, "predict m s.h5ad --out p4.h5ad --quiet --all") == 0, "%s", out);
+    assert_same_h5ad("p0.h5ad", "p2.h5ad");
+    assert_same_h5ad("p0.h5ad", "p4.h5ad");
+    /* no temporary files left behind by the other ranks */
+    ck_assert_int_eq(run_np(0, "info p2.h5ad"), 0);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -c tmp", dir);
+    FILE *p = popen(cmd, "r");
+    int tmp = -1;
+    ck_assert_int_eq(fscanf(p, "%d", &tmp), 1);
+    pclose(p);
+    ck_assert_int_eq(tmp, 0);
+}
+END_TEST
+
 static Suite *mpi_suite(void)
 {
     Suite *s = suite_create("app-mpi-cli");
@@ -180,6 +239,7 @@ static Suite *mpi_suite(void)
     tcase_add_test(tc, test_train_bit_identical_over_ranks);
     tcase_add_test(tc, test_resume_other_rank_count);
     tcase_add_test(tc, test_faults);
+    tcase_add_test(tc, test_predict_same_over_ranks);
     suite_add_tcase(s, tc);
     return s;
 }
