@@ -28,6 +28,15 @@ int mfm_par_have_mpi(void)
 #endif
 }
 
+int mfm_par_launched(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (getenv(vars[i]))
+            return 1;
+    return 0;
+}
+
 mfm_err mfm_par_init(mfm_par *par, int *argc, char ***argv)
 {
     memset(par, 0, sizeof *par);
@@ -35,6 +44,10 @@ mfm_err mfm_par_init(mfm_par *par, int *argc, char ***argv)
     par->size = 1;
 #ifdef MFM_HAVE_MPI
     int provided = 0, inited = 0;
+    /* Without a launcher this is one rank and MPI is not started at all:
+     * a singleton MPI_Init costs seconds per command. */
+    if (!mfm_par_launched())
+        return MFM_OK;
     MPI_Initialized(&inited);
     if (!inited) {
         if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)

@@ -1,7 +1,8 @@
 /* app/par.h — the processes of a run: one without MPI, or the ranks of
  * MPI_COMM_WORLD in a build with -Dmpi=enabled (see docs/scale-out.md).
  *
- * An MPI build started without mpirun is one rank (MPI singleton).  All
+ * An MPI build started without a launcher is one rank and does not start
+ * MPI (mfm_par_launched).  All
  * collectives here are deterministic: sums of floating-point vectors are
  * formed in a fixed chunk order (core/chunk.h), never by MPI_Allreduce.
  * Integer agreements (status flags, sizes) use MPI_Allreduce, where the
@@ -24,9 +25,13 @@ typedef struct mfm_par {
     size_t send_cap, recv_cap, slice_cap;
 } mfm_par;
 
-/* Initialise MPI when built with it (MPI_Init_thread, FUNNELED) and fill
- * rank/size; without MPI rank 0 of 1.  Errors: MFM_EINTERNAL. */
+/* Initialise MPI when built with it and started by a launcher
+ * (MPI_Init_thread, FUNNELED) and fill rank/size; else rank 0 of 1.  Errors: MFM_EINTERNAL. */
 mfm_err mfm_par_init(mfm_par *par, int *argc, char ***argv);
+
+/* 1 when started by an MPI launcher (mpirun, mpiexec, srun: one of
+ * OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_RANK, PMI_SIZE is set). */
+int mfm_par_launched(void);
 
 /* Free the scratch and finalise MPI if mfm_par_init started it; idempotent. */
 void mfm_par_finalize(mfm_par *par);

@@ -31,3 +31,14 @@ cleanup:
     free(buf);
     return e;
 }
+
+mfm_err mfm_pop_cap_task(mfm_task *t, size_t cap, uint64_t seed)
+{
+    mfm_err e = MFM_OK;
+    for (size_t i = 0; i < t->n_pairs && e == MFM_OK; i++) {
+        mfm_pair *p = &t->pairs[i];
+        if ((e = mfm_reservoir_trim_rows(p->src_rows, &p->n_src, cap, seed, 0)) == MFM_OK)
+            e = mfm_reservoir_trim_rows(p->tgt_rows, &p->n_tgt, cap, seed, 0);
+    }
+    return e;
+}

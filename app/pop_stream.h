@@ -15,6 +15,7 @@
 #include "err.h"
 #include "h5ad.h"
 #include "reservoir.h"
+#include "task.h"
 
 /* Default rows per read chunk. */
 #define MFM_POP_STREAM_CHUNK 4096
@@ -26,5 +27,11 @@
  * MFM_ENOMEM. */
 mfm_err mfm_pop_stream_read(mfm_reservoir *r, mfm_h5ad *f, const char *rep, const size_t *rows,
                             size_t n, size_t chunk);
+
+/* Cap every pair of t to at most cap source and cap target cells: the rows
+ * a reservoir of cap cells keyed by (seed, row) keeps, so a population
+ * shared by several pairs keeps the same cells in each.  cap 0: no change.
+ * Errors: MFM_ENOMEM. */
+mfm_err mfm_pop_cap_task(mfm_task *t, size_t cap, uint64_t seed);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "bundle.h"
 #include "par.h"
+#include "pop_stream.h"
 #include "progress.h"
 #include "train_data.h"
 #include "trainer.h"
@@ -419,7 +420,8 @@ mfm_err mfm_train_run(const mfm_train_config *c_in, const char *data, const char
     if (rank0)
         mfm_train_clean_stale(c->out);
     if ((e = mfm_h5ad_open(&s.f, data)) ||
-        (e = mfm_task_build(&s.task, s.f, &c->task)) || (e = select_rows(&s)) ||
+        (e = mfm_task_build(&s.task, s.f, &c->task)) ||
+        (e = mfm_pop_cap_task(&s.task, c->max_cells_per_pop, c->seed)) || (e = select_rows(&s)) ||
         (e = c->resume ? bundle_resume(&s) : bundle_new(&s)))
         goto done;
     free(s.b.config_json);

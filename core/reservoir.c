@@ -114,3 +114,63 @@ void mfm_reservoir_finish(mfm_reservoir *r)
     }
     r->n = n;
 }
+
+/* (priority, row) a below b */
+static int prio_less(uint64_t pa, size_t ra, uint64_t pb, size_t rb)
+{
+    return pa < pb || (pa == pb && ra < rb);
+}
+
+static void sift_rows(size_t *rows, uint64_t *prio, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && prio_less(prio[m], rows[m], prio[l], rows[l]))
+            m = l;
+        if (l + 1 < n && prio_less(prio[m], rows[m], prio[l + 1], rows[l + 1]))
+            m = l + 1;
+        if (m == i)
+            return;
+        uint64_t tp = prio[i];
+        prio[i] = prio[m];
+        prio[m] = tp;
+        size_t tr = rows[i];
+        rows[i] = rows[m];
+        rows[m] = tr;
+        i = m;
+    }
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+mfm_err mfm_reservoir_trim_rows(size_t *rows, size_t *n_io, size_t cap, uint64_t seed, uint64_t key)
+{
+    const size_t n = *n_io;
+    if (cap == 0 || n <= cap)
+        return MFM_OK;
+    mfm_reservoir r = {.key = mfm_rng_stream_seed(seed, key)};
+    uint64_t *prio = malloc(cap * sizeof *prio);
+    if (!prio)
+        return mfm_err_set(MFM_ENOMEM, "out of memory capping %zu rows to %zu", n, cap);
+    /* a max-heap of the cap smallest (priority, row) in rows[0..cap) */
+    for (size_t i = 0; i < cap; i++)
+        prio[i] = mfm_reservoir_priority(&r, rows[i]);
+    for (size_t i = cap / 2; i-- > 0;)
+        sift_rows(rows, prio, cap, i);
+    for (size_t i = cap; i < n; i++) {
+        uint64_t p = mfm_reservoir_priority(&r, rows[i]);
+        if (prio_less(p, rows[i], prio[0], rows[0])) {
+            prio[0] = p;
+            rows[0] = rows[i];
+            sift_rows(rows, prio, cap, 0);
+        }
+    }
+    free(prio);
+    qsort(rows, cap, sizeof *rows, cmp_size);
+    *n_io = cap;
+    return MFM_OK;
+}

@@ -43,6 +43,13 @@ void mfm_reservoir_push(mfm_reservoir *r, size_t row, const float *x);
  * pushes.  O(cap log cap + cap d). */
 void mfm_reservoir_finish(mfm_reservoir *r);
 
+/* rows[0..*n) (distinct) become the rows a reservoir of cap cells with this
+ * seed and key keeps (the same set whatever the order of rows), ascending,
+ * and *n their count min(*n, cap); cap 0 keeps all.  For capping a
+ * population before its cells are read.  Errors: MFM_ENOMEM (rows
+ * unchanged).  O(n log cap). */
+mfm_err mfm_reservoir_trim_rows(size_t *rows, size_t *n, size_t cap, uint64_t seed, uint64_t key);
+
 /* The priority of a row (exposed for tests). */
 uint64_t mfm_reservoir_priority(const mfm_reservoir *r, size_t row);
 

@@ -122,6 +122,30 @@ START_TEST(test_uniform)
 }
 END_TEST
 
+/* Trimming a row list keeps exactly the streaming reservoir's rows. */
+START_TEST(test_trim_rows_matches)
+{
+    enum { N = 3000, CAP = 77 };
+    static size_t rows[N], order[N];
+    for (size_t i = 0; i < N; i++) {
+        rows[i] = (i * 7919) % N * 2 + 5; /* distinct, unsorted */
+        order[i] = rows[i];
+    }
+    mfm_reservoir r;
+    ck_assert_int_eq(mfm_reservoir_init(&r, CAP, D, 11, 0), MFM_OK);
+    fill(&r, order, N);
+    size_t n = N;
+    ck_assert_int_eq(mfm_reservoir_trim_rows(rows, &n, CAP, 11, 0), MFM_OK);
+    ck_assert_uint_eq(n, CAP);
+    ck_assert(memcmp(rows, r.row, CAP * sizeof *rows) == 0);
+    mfm_reservoir_destroy(&r);
+    size_t few[3] = {9, 2, 4}, m = 3;
+    ck_assert_int_eq(mfm_reservoir_trim_rows(few, &m, 5, 1, 0), MFM_OK);
+    ck_assert_uint_eq(m, 3);
+    ck_assert_uint_eq(few[0], 9); /* untouched below the cap */
+}
+END_TEST
+
 static Suite *reservoir_suite(void)
 {
     Suite *s = suite_create("core-reservoir");
@@ -129,6 +153,7 @@ static Suite *reservoir_suite(void)
     tcase_add_test(tc, test_order_independent);
     tcase_add_test(tc, test_small_population);
     tcase_add_test(tc, test_uniform);
+    tcase_add_test(tc, test_trim_rows_matches);
     suite_add_tcase(s, tc);
     return s;
 }
