@@ -1,5 +1,6 @@
 /* app/main.c — the mfm command-line tool: dispatch to subcommands. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -9,6 +10,7 @@
 #include "commands.h"
 #include "graph_err.h"
 #include "par.h"
+#include "h5probe.h"
 #include "mfm_config.h"
 #include "versions.h"
 
@@ -17,7 +19,7 @@ static const mfm_command commands[] = {
     {"predict", mfm_cmd_predict, "predict treated / later populations with a trained model", 1},
     {"reflow", mfm_cmd_reflow, "straighten a trained model's flow (rectified flow) for few-step prediction"},
     {"demo", mfm_cmd_demo, "train MFM/CGFM/FM on the bundled CyTOF data, predict a held-out patient, report"},
-    {"eval", mfm_cmd_eval, "compare predictions with observed populations; JSON/CSV/HTML report", 1},
+    {"eval", mfm_cmd_eval, "compare predictions with observed populations; JSON/CSV/HTML report"},
     {"info", mfm_cmd_info, "describe an AnnData (.h5ad) file (--json for JSON)"},
     {"letters", mfm_cmd_letters, "generate the synthetic letters dataset (.h5ad, PNG preview)"},
     {"simulate-screen", mfm_cmd_simulate_screen,
@@ -37,7 +39,10 @@ static void print_help(void)
     for (size_t i = 0; i < ncommands; i++)
         printf("  %-16s %s\n", commands[i].name, commands[i].summary);
     printf("\nExit codes: 0 success, 1 runtime error (bad input file, I/O), "
-           "2 usage error.\nDocumentation: docs/usage.md\n");
+           "2 usage error.\n"
+           "Environment: MFM_PROBE_TIMEOUT=SECONDS limits the check of each input file in a\n"
+           "separate process (default 20; 0 = off), see docs/reliability.md.\n"
+           "Documentation: docs/usage.md\n");
 }
 
 int mfm_cmd_version(int argc, char **argv)
@@ -50,12 +55,29 @@ int mfm_cmd_version(int argc, char **argv)
     return MFM_EXIT_OK;
 }
 
+/* Time limit of the hostile-file check (io/h5probe.h): MFM_PROBE_TIMEOUT
+ * seconds (default 20; 0 turns the check off). */
+static double probe_limit(void)
+{
+    const char *v = getenv("MFM_PROBE_TIMEOUT");
+    char *end = NULL;
+    double t = v ? strtod(v, &end) : 20.0;
+    return v && (end == v || *end != '\0' || !(t >= 0)) ? 20.0 : t;
+}
+
 static int dispatch(int argc, char **argv)
 {
-    /* Library error policy: no process-global aborts, no automatic printing. */
+    /* Library error policy: no process-global aborts, no automatic printing.
+     * No HDF5 shutdown at exit: after a failed H5Fclose (an I/O error while
+     * closing) HDF5 1.10 keeps a half-destroyed id that its atexit shutdown
+     * crashes on.  Every file is closed explicitly and outputs are built in
+     * memory (io/h5mem.h), so the shutdown has nothing left to flush. */
+    H5dont_atexit();
     gsl_set_error_handler_off();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     mfm_graph_init();
+    mfm_h5probe_enable(probe_limit());
+
     if (argc < 2) {
         print_help();
         return MFM_EXIT_USAGE;
@@ -79,7 +101,7 @@ static int dispatch(int argc, char **argv)
         if (strcmp(commands[i].name, cmd) == 0) {
             if (mfm_par_world()->size > 1 && !commands[i].parallel) {
                 fprintf(stderr, "mfm %s: runs as one process; start it without mpirun "
-                        "(train, predict and eval run on MPI ranks)\n", cmd);
+                        "(train and predict run on MPI ranks)\n", cmd);
                 return MFM_EXIT_USAGE;
             }
             return commands[i].fn(argc - 1, argv + 1);

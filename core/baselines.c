@@ -1,9 +1,15 @@
-/* core/baselines.c — identity, train-mean shift and oracle mean shift. */
+/* core/baselines.c — identity, shifts of the control cloud (average effect,
+ * additive combination, train-mean shift, oracle mean shift). */
 #include "baselines.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ot.h"
+#include "rng.h"
+
+#define MFM_BASELINE_STREAM_MCCANN 0x4d43434eULL /* "MCCN" */
 
 mfm_err mfm_col_sums_acc(double *restrict sum, const float *restrict x, size_t n, size_t d)
 {
@@ -72,12 +78,29 @@ mfm_err mfm_baseline_mean_shift(float *restrict out, const float *restrict x0, s
         }
         shift[j] = target_mean[j] - shift[j];
     }
-    for (size_t i = 0; i < n0; i++)
-        for (size_t j = 0; j < d; j++)
-            out[i * d + j] = (float)((double)x0[i * d + j] + shift[j]);
+    err = mfm_baseline_shift(out, x0, n0, d, shift);
 cleanup:
     free(shift);
     return err;
+}
+
+mfm_err mfm_baseline_shift(float *restrict out, const float *restrict x0, size_t n0, size_t d,
+                           const double *restrict shift)
+{
+    if (n0 == 0 || d == 0)
+        return mfm_err_set(MFM_EINVAL, "shift baseline: empty control (n0=%zu, d=%zu)", n0, d);
+    for (size_t j = 0; j < d; j++)
+        if (!isfinite(shift[j]))
+            return mfm_err_set(MFM_ENUMERIC, "shift baseline: non-finite shift %g at column %zu",
+                               shift[j], j);
+    for (size_t i = 0; i < n0; i++)
+        for (size_t j = 0; j < d; j++) {
+            if (!isfinite(x0[i * d + j]))
+                return mfm_err_set(MFM_ENUMERIC, "shift baseline: non-finite value %g at row %zu, "
+                                   "column %zu", (double)x0[i * d + j], i, j);
+            out[i * d + j] = (float)((double)x0[i * d + j] + shift[j]);
+        }
+    return MFM_OK;
 }
 
 mfm_err mfm_baseline_oracle_shift(float *restrict out, const float *restrict x0, size_t n0,
@@ -102,5 +125,60 @@ mfm_err mfm_baseline_oracle_shift(float *restrict out, const float *restrict x0,
     err = mfm_baseline_mean_shift(out, x0, n0, d, mu);
 cleanup:
     free(mu);
+    return err;
+}
+
+mfm_err mfm_baseline_mccann(float *restrict out, const float *restrict x0, size_t n0,
+                            const float *restrict x1, size_t n1, size_t d, double s,
+                            uint64_t seed)
+{
+    mfm_err err = MFM_OK;
+    mfm_rng rng = {0};
+    double *C = NULL, *P = NULL;
+    if (n0 == 0 || n1 == 0 || d == 0 || !(s >= 0.0 && s <= 1.0))
+        return mfm_err_set(MFM_EINVAL, "McCann interpolation: need two non-empty clouds and s in "
+                           "[0, 1] (n0=%zu, n1=%zu, d=%zu, s=%g)", n0, n1, d, s);
+    C = malloc(n0 * n1 * sizeof *C);
+    P = malloc(n0 * n1 * sizeof *P);
+    if (!C || !P) {
+        err = mfm_err_set(MFM_ENOMEM, "McCann interpolation: out of memory for %zu x %zu plan", n0, n1);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n0; i++)
+        for (size_t j = 0; j < n1; j++) {
+            double c = 0.0;
+            for (size_t k = 0; k < d; k++) {
+                double t = (double)x0[i * d + k] - (double)x1[j * d + k];
+                c += t * t;
+            }
+            C[i * n1 + j] = c; /* a non-finite input makes mfm_ot_exact fail */
+        }
+    if ((err = mfm_ot_exact(NULL, P, C, NULL, NULL, n0, n1)) ||
+        (err = mfm_rng_init(&rng, seed, MFM_BASELINE_STREAM_MCCANN)))
+        goto cleanup;
+    for (size_t i = 0; i < n0; i++) {
+        const double *row = P + i * n1;
+        double mass = 0.0, u, acc = 0.0;
+        size_t j = 0, last = 0;
+        for (size_t k = 0; k < n1; k++)
+            if (row[k] > 0.0) {
+                mass += row[k];
+                last = k;
+            }
+        u = mfm_rng_uniform(&rng) * mass;
+        for (j = 0; j < n1; j++) {
+            acc += row[j];
+            if (row[j] > 0.0 && acc >= u)
+                break;
+        }
+        if (j == n1)
+            j = last; /* rounding at the end of the row */
+        for (size_t k = 0; k < d; k++)
+            out[i * d + k] = (float)((1.0 - s) * (double)x0[i * d + k] + s * (double)x1[j * d + k]);
+    }
+cleanup:
+    mfm_rng_destroy(&rng);
+    free(C);
+    free(P);
     return err;
 }

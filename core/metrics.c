@@ -9,10 +9,11 @@
 
 #include "baselines.h"
 #include "metrics_impl.h"
+#include "stats.h"
 
 mfm_metrics_opts mfm_metrics_default_opts(void)
 {
-    mfm_metrics_opts o = {MFM_METRICS_DEFAULT_CAP, 0};
+    mfm_metrics_opts o = {MFM_METRICS_DEFAULT_CAP, 0, 0};
     return o;
 }
 
@@ -134,15 +135,9 @@ static mfm_err pair_means(double **out, const float *pred, size_t n_pred, const 
     return MFM_OK;
 }
 
-mfm_err mfm_mean_metrics(double *r2, double *l2, double *mse, double *l1,
-                         const float *pred, size_t n_pred, const float *truth,
-                         size_t n_true, size_t d)
+void mfm_mean_vec_metrics(double *r2, double *l2, double *mse, double *l1, const double *mp,
+                          const double *mt, size_t d)
 {
-    double *mp;
-    mfm_err rc = pair_means(&mp, pred, n_pred, truth, n_true, d, "mean metrics");
-    if (rc != MFM_OK)
-        return rc;
-    const double *mt = mp + d;
     double tbar = 0.0;
     for (size_t k = 0; k < d; k++)
         tbar += mt[k];
@@ -162,6 +157,17 @@ mfm_err mfm_mean_metrics(double *r2, double *l2, double *mse, double *l1,
         *mse = ss_res / (double)d;
     if (l1 != NULL)
         *l1 = sabs / (double)d;
+}
+
+mfm_err mfm_mean_metrics(double *r2, double *l2, double *mse, double *l1,
+                         const float *pred, size_t n_pred, const float *truth,
+                         size_t n_true, size_t d)
+{
+    double *mp;
+    mfm_err rc = pair_means(&mp, pred, n_pred, truth, n_true, d, "mean metrics");
+    if (rc != MFM_OK)
+        return rc;
+    mfm_mean_vec_metrics(r2, l2, mse, l1, mp, mp + d, d);
     free(mp);
     return MFM_OK;
 }
@@ -246,7 +252,12 @@ mfm_err mfm_metrics_compute(mfm_metrics *out, const float *pred, size_t n_pred,
     memset(out, 0, sizeof *out);
     out->n_pred = n_pred;
     out->n_true = n_true;
+    mfm_delta_metrics_clear(out);
     rc = check_pair(pred, n_pred, truth, n_true, d);
+    if (rc != MFM_OK)
+        goto cleanup;
+    rc = mfm_edistance_perm_test(&out->edist, &out->edist_p, pred, n_pred, truth, n_true, d,
+                                 o.n_perm, o.seed);
     if (rc != MFM_OK)
         goto cleanup;
 

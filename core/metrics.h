@@ -10,6 +10,18 @@
  *             correlation vectors of pred and truth (CellOT)
  *   r2_means  sklearn R^2 of truth means (y_true) vs predicted means
  *   mean_l2 / mean_mse / mean_l1  between the per-feature mean vectors
+ *   edist     E-distance 2 E|x-y|^2 - E|x-x'|^2 - E|y-y'|^2 (squared
+ *             Euclidean, V-statistics: = 2 |mean x - mean y|^2), all cells;
+ *             edist_p its permutation p (core/stats.h), NaN without permutations
+ * With a control population (mfm_delta_metrics), on the mean changes
+ * dp = mean(pred) - mean(control) and dt = mean(truth) - mean(control):
+ *   pearson_delta      Pearson r of dp and dt over all features
+ *   pearson_delta_top  the same over the top 20 changed features
+ *   r2_delta_top[k], dir_top[k]  sklearn R^2 of dt (y_true) vs dp and the
+ *             fraction of features where sign(dp) == sign(dt), over the
+ *             top 20 / 50 / 100 changed features (capped at d)
+ * "Changed" ranks features by the observed standardised mean shift
+ * |mean(truth) - mean(control)| / sqrt((var(truth) + var(control)) / 2).
  * Point clouds are row-major float (n, d).  Above the cap, each cloud is
  * subsampled without replacement with a seeded RNG (reported in the result).
  */
@@ -25,9 +37,13 @@
 #define MFM_METRICS_DEFAULT_CAP 5000
 extern const double mfm_mmd_gammas[MFM_MMD_NGAMMA];
 
+#define MFM_TOPK_N 3
+extern const size_t mfm_topk[MFM_TOPK_N]; /* 20, 50, 100 */
+
 typedef struct mfm_metrics_opts {
     size_t cap;    /* max cells per cloud for W1/W2/MMD/energy (0 = no cap); default 5000 */
-    uint64_t seed; /* subsampling seed */
+    uint64_t seed; /* subsampling and permutation seed */
+    size_t n_perm; /* permutations of the E-distance test (0 = none, edist_p NaN) */
 } mfm_metrics_opts;
 
 typedef struct mfm_metrics {
@@ -37,6 +53,9 @@ typedef struct mfm_metrics {
     double r_pairwise_corr;
     double r2_means;
     double mean_l2, mean_mse, mean_l1;
+    double edist, edist_p;
+    double pearson_delta, pearson_delta_top;       /* NaN without a control */
+    double r2_delta_top[MFM_TOPK_N], dir_top[MFM_TOPK_N]; /* NaN without a control */
     size_t n_pred, n_true;           /* sizes given */
     size_t n_pred_used, n_true_used; /* sizes after subsampling */
 } mfm_metrics;
@@ -55,7 +74,7 @@ mfm_err mfm_metrics_compute(mfm_metrics *out, const float *pred, size_t n_pred,
                             const float *truth, size_t n_true, size_t d,
                             const mfm_metrics_opts *opts);
 
-/* {cap = MFM_METRICS_DEFAULT_CAP, seed = 0}.  opts == NULL means these. */
+/* {cap = MFM_METRICS_DEFAULT_CAP, seed = 0, n_perm = 0}.  opts == NULL means these. */
 mfm_metrics_opts mfm_metrics_default_opts(void);
 
 /* The per-metric entry points below use every cell they are given (no
@@ -97,11 +116,43 @@ mfm_err mfm_mean_metrics(double *r2, double *l2, double *mse, double *l1,
                          const float *pred, size_t n_pred, const float *truth,
                          size_t n_true, size_t d);
 
+/* mfm_mean_metrics on given mean vectors mp (pred) and mt (truth), d each. */
+void mfm_mean_vec_metrics(double *r2, double *l2, double *mse, double *l1, const double *mp,
+                          const double *mt, size_t d);
+
+/* B bootstrap draws of the metrics computed from means: each draw resamples
+ * the cells of pred (n_pred, d) and of truth (n_true, d) with replacement
+ * (the control mean mc stays fixed) and fills edist, r2_means, mean_l2,
+ * mean_mse, mean_l1 and, with mc and order (mfm_changed_features) given,
+ * the delta metrics; every other field of draws[b] is NaN.  Seeded by
+ * (seed, stream): the same pair gives the same draws.  Borrows the inputs.
+ * Errors: MFM_EINVAL (empty cloud), MFM_ENOMEM.  O(B (n_pred + n_true) d). */
+mfm_err mfm_metrics_bootstrap(mfm_metrics *draws, size_t B, const float *pred, size_t n_pred,
+                              const float *truth, size_t n_true, const double *mc,
+                              const size_t *order, size_t d, uint64_t seed, uint64_t stream);
+
 /* Per-feature means of pred and truth and their differences
  * diff[k] = mean_pred[k] - mean_true[k] (each output d values, caller
  * allocated, may be NULL), in float64 over all cells. */
 mfm_err mfm_feature_means(double *mean_pred, double *mean_true, double *diff,
                           const float *pred, size_t n_pred, const float *truth,
                           size_t n_true, size_t d);
+
+/* order (d) = feature indices by decreasing observed standardised mean
+ * shift |mt - mc| / sqrt((vt + vc) / 2) of truth (n_true, d) against the
+ * control (n_ctl, d) (population variances; a zero denominator ranks by
+ * |mt - mc| / 1e-12, ties by index).  Borrows the clouds.  Errors:
+ * MFM_EINVAL (empty cloud), MFM_ENUMERIC, MFM_ENOMEM.  O((n + m) d + d log d). */
+mfm_err mfm_changed_features(size_t *order, const float *truth, size_t n_true, const float *ctl,
+                             size_t n_ctl, size_t d);
+
+/* Fill out->pearson_delta, pearson_delta_top, r2_delta_top[] and dir_top[]
+ * from the mean vectors mp (pred), mt (truth), mc (control), each d values,
+ * and order from mfm_changed_features.  Never fails (undefined values NaN). */
+void mfm_delta_metrics(mfm_metrics *out, const double *mp, const double *mt, const double *mc,
+                       const size_t *order, size_t d);
+
+/* Set every control-dependent field of m to NaN. */
+void mfm_delta_metrics_clear(mfm_metrics *m);
 
 #endif

@@ -1,5 +1,8 @@
 /* io/ckpt.c — keyed HDF5 store for checkpoints. */
 #include "ckpt.h"
+#include "h5mem.h"
+#include "h5ad_internal.h" /* h5ad_check_storage */
+#include "h5probe.h"
 
 #include <hdf5.h>
 #include <libgen.h>
@@ -60,12 +63,9 @@ mfm_err mfm_ckpt_create(mfm_ckpt **out, const char *final_path)
     snprintf(c->tmp_path, len, "%s/.%s.tmp-%ld", dirname(dup), basename(dup2), (long)getpid());
     free(dup);
     free(dup2);
-    /* file format 1.8 or later: object headers (and the fields stored in
-     * them as attributes) carry checksums */
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
-    c->file = H5Fcreate(c->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
+    /* in memory until commit (h5mem.h); file format 1.8 or later: object
+     * headers (and the fields stored in them as attributes) carry checksums */
+    c->file = mfm_h5mem_create(c->tmp_path, 1);
     if (c->file < 0) {
         e = mfm_err_set(MFM_EIO, "cannot create checkpoint '%s' (temporary file '%s' not writable)",
                         final_path, c->tmp_path);
@@ -94,8 +94,11 @@ mfm_err mfm_ckpt_open(mfm_ckpt **out, const char *path)
         return mfm_err_set(MFM_EIO, "checkpoint '%s' does not exist or is not readable", path);
     if (H5Fis_hdf5(path) <= 0)
         return mfm_err_set(MFM_EIO, "checkpoint '%s' is not an HDF5 file", path);
+    mfm_err e = mfm_h5probe_file(path); /* a libhdf5 crash or hang becomes an error */
+    if (e)
+        return e;
     mfm_ckpt *c = NULL;
-    mfm_err e = ckpt_alloc(&c, path);
+    e = ckpt_alloc(&c, path);
     if (e)
         return e;
     c->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -202,7 +205,15 @@ static mfm_err open_entry(mfm_ckpt *c, const char *name, hid_t *dset, size_t *co
     hssize_t np = H5Sget_simple_extent_npoints(space);
     H5Sclose(space);
     *count = np < 0 ? 0 : (size_t)np;
-    return MFM_OK;
+    /* a size read from the file is checked against the stored bytes before
+     * a caller allocates for it */
+    mfm_err e = h5ad_check_storage(*dset, (hsize_t)*count, name, c->final_path);
+    if (e) {
+        H5Dclose(*dset);
+        *dset = H5I_INVALID_HID;
+        *count = 0;
+    }
+    return e;
 }
 
 mfm_err mfm_ckpt_size(mfm_ckpt *c, const char *name, size_t *n)
@@ -333,15 +344,10 @@ mfm_err mfm_ckpt_commit(mfm_ckpt **cp)
         ckpt_free(c);
         return mfm_err_set(MFM_EINVAL, "checkpoint commit without a checkpoint being written");
     }
-    herr_t st = H5Fclose(c->file);
-    c->file = H5I_INVALID_HID;
-    mfm_err e = MFM_OK;
-    if (st < 0)
-        e = mfm_err_set(MFM_EIO, "checkpoint '%s': writing the file failed", c->final_path);
-    else if (rename(c->tmp_path, c->final_path) != 0)
-        e = mfm_err_set(MFM_EIO, "checkpoint '%s': cannot rename the temporary file into place",
-                        c->final_path);
-    else
+    char what[4200];
+    snprintf(what, sizeof what, "checkpoint '%s'", c->final_path);
+    mfm_err e = mfm_h5mem_commit(&c->file, c->tmp_path, c->final_path, what);
+    if (e == MFM_OK)
         c->writing = 0; /* renamed: keep it */
     ckpt_free(c);
     return e;

@@ -79,7 +79,15 @@ mfm_err h5ad_attr_strings(hid_t obj, const char *name, char ***out, size_t *n,
 mfm_err h5ad_attr_int(hid_t obj, const char *name, int64_t *out, bool *found,
                       const char *file, const char *where);
 
-/* Length of the 1-D dataset `path` (MFM_EFORMAT if not 1-D). */
+/* Check that the n elements dataset d (path) declares can be backed by the
+ * bytes the file stores for it, before anything of that size is allocated:
+ * without filters the stored size must cover the data, with filters the
+ * data may be at most ~1100 times larger (deflate's limit is ~1032:1), plus
+ * 1 MiB of slack.  MFM_EFORMAT naming the file, the dataset and the sizes. */
+mfm_err h5ad_check_storage(hid_t d, hsize_t n, const char *path, const char *fname);
+
+/* Length of the 1-D dataset `path` (MFM_EFORMAT if not 1-D; the length is
+ * checked with h5ad_check_storage). */
 mfm_err h5ad_dset_len(hid_t file, const char *path, size_t *n, const char *fname);
 
 /* Read the 1-D dataset `path` (or its compound field `field` when not NULL)

@@ -1,6 +1,7 @@
 /* io/h5ad_read.c — opening an .h5ad file: shape, obs/var indexes, obs
  * column metadata, obsm/layers keys; accessors of the mfm_h5ad handle. */
 #include "h5ad_internal.h"
+#include "h5probe.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -74,6 +75,9 @@ mfm_err mfm_h5ad_open(mfm_h5ad **out, const char *path)
 #endif
     if (is_h5 <= 0)
         return mfm_err_set(MFM_EFORMAT, "%s: not an HDF5 file (no HDF5 signature)", path);
+    rc = mfm_h5probe_file(path); /* a libhdf5 crash or hang becomes an error */
+    if (rc)
+        return rc;
 
     f = calloc(1, sizeof *f);
     if (!f)

@@ -4,6 +4,7 @@
 #include "h5ad_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,27 @@ static hid_t string_memtype(hid_t ftype, bool *vlen, size_t *sz)
     return m;
 }
 
+/* An attribute is stored uncompressed in the file: cnt elements of the
+ * file type ft cannot take more bytes than the whole file. */
+static mfm_err attr_check_size(hid_t obj, hid_t ft, size_t cnt, const char *name,
+                               const char *file, const char *where)
+{
+    hid_t fid = H5Iget_file_id(obj);
+    hsize_t fsize = 0;
+    if (fid < 0 || H5Fget_filesize(fid, &fsize) < 0)
+        fsize = 0;
+    if (fid >= 0)
+        H5Fclose(fid);
+    size_t esz = H5Tget_size(ft);
+    if (esz == 0)
+        esz = 1;
+    if (cnt > SIZE_MAX / 16 / esz || (hsize_t)cnt * esz > fsize)
+        return mfm_err_set(MFM_EFORMAT, "%s: %s: attribute '%s' declares %zu strings (%zu "
+                           "bytes) in a file of %llu bytes (damaged or hostile file)", file,
+                           where, name, cnt, cnt * esz, (unsigned long long)fsize);
+    return MFM_OK;
+}
+
 /* Read string attribute `name` of obj into a malloc'd array of *n strings;
  * a missing attribute gives none.  single: it must hold exactly one string;
  * otherwise an empty attribute gives none (h5py writes an empty list as an
@@ -129,6 +151,9 @@ static mfm_err attr_read_strings(hid_t obj, const char *name, bool single, char 
         goto cleanup;
     }
     cnt = (size_t)np;
+    rc = attr_check_size(obj, ft, cnt, name, file, where);
+    if (rc)
+        goto cleanup;
     bool vlen = false;
     size_t sz = 0;
     mt = string_memtype(ft, &vlen, &sz);
@@ -222,6 +247,35 @@ mfm_err h5ad_attr_int(hid_t obj, const char *name, int64_t *out, bool *found,
     return rc;
 }
 
+/* Largest plausible ratio of logical to stored bytes: deflate cannot
+ * compress more than ~1032:1; 1 MiB of slack covers fill values of small
+ * unwritten datasets. */
+#define H5AD_MAX_RATIO 1100
+#define H5AD_SLACK ((hsize_t)1 << 20)
+
+mfm_err h5ad_check_storage(hid_t d, hsize_t n, const char *path, const char *fname)
+{
+    hid_t t = H5Dget_type(d), dcpl = H5Dget_create_plist(d);
+    size_t esz = t < 0 ? 1 : H5Tget_size(t);
+    int nfilt = dcpl < 0 ? 0 : H5Pget_nfilters(dcpl);
+    hsize_t stored = H5Dget_storage_size(d);
+    if (t >= 0)
+        H5Tclose(t);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (esz == 0)
+        esz = 1;
+    hsize_t ratio = nfilt > 0 ? H5AD_MAX_RATIO : 1;
+    hsize_t cap = stored > (((hsize_t)1 << 62) - H5AD_SLACK) / ratio ? (hsize_t)1 << 62
+                                                                     : stored * ratio + H5AD_SLACK;
+    if (n > (hsize_t)(SIZE_MAX / 16) || n > cap / esz)
+        return mfm_err_set(MFM_EFORMAT, "%s: %s: declares %llu elements (%llu bytes) but the "
+                           "file stores only %llu bytes for it (damaged or hostile file)", fname,
+                           path, (unsigned long long)n, (unsigned long long)(n * esz),
+                           (unsigned long long)stored);
+    return MFM_OK;
+}
+
 mfm_err h5ad_dset_len(hid_t file, const char *path, size_t *n, const char *fname)
 {
     mfm_err rc = MFM_OK;
@@ -243,7 +297,9 @@ mfm_err h5ad_dset_len(hid_t file, const char *path, size_t *n, const char *fname
         goto cleanup;
     }
     H5Sget_simple_extent_dims(sp, dims, NULL);
-    *n = (size_t)dims[0];
+    rc = h5ad_check_storage(d, dims[0], path, fname);
+    if (rc == MFM_OK)
+        *n = (size_t)dims[0];
 cleanup:
     if (sp >= 0)
         H5Sclose(sp);

@@ -4,7 +4,9 @@
  * arrays); dense X, obsm, layers; uns strings / numbers / string arrays.
  * Written to "<dir>/.<name>.tmp-<pid>", renamed on commit. */
 #include "h5ad_internal.h"
+#include "h5mem.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,10 +139,13 @@ mfm_err mfm_h5ad_writer_open(mfm_h5ad_writer **out, const char *final_path, int 
     int dirlen = slash ? (int)(slash - final_path + 1) : 0;
     snprintf(w->tmp_path, len, "%.*s.%s.tmp-%ld", dirlen, final_path,
              slash ? slash + 1 : final_path, (long)getpid());
-    w->file = H5Fcreate(w->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* Built in memory, written at commit (h5mem.h: a full disk never fails
+     * inside libhdf5). */
+    w->file = mfm_h5mem_create(w->tmp_path, 0);
     if (w->file < 0) {
         rc = mfm_err_set(MFM_EIO, "%s: cannot create the temporary file %s (directory missing "
-                         "or not writable?)", final_path, w->tmp_path);
+                         "or not writable?)%s%s", final_path, w->tmp_path, errno ? ": " : "",
+                         errno ? strerror(errno) : "");
         goto cleanup;
     }
     if (put_encoding(w->file, "anndata", "0.1.0") < 0) {
@@ -507,16 +512,7 @@ mfm_err mfm_h5ad_writer_commit(mfm_h5ad_writer **wp)
         mfm_h5ad_writer_abort(wp);
         return rc;
     }
-    herr_t st = H5Fclose(w->file);
-    w->file = -1;
-    if (st < 0) {
-        rc = mfm_err_set(MFM_EIO, "%s: cannot close the temporary file %s", w->final_path,
-                         w->tmp_path);
-    } else if (rename(w->tmp_path, w->final_path) != 0) {
-        rc = mfm_err_set(MFM_EIO, "%s: cannot rename %s to it", w->final_path, w->tmp_path);
-    }
-    if (rc)
-        remove(w->tmp_path);
+    rc = mfm_h5mem_commit(&w->file, w->tmp_path, w->final_path, w->final_path);
     writer_free(w);
     *wp = NULL;
     return rc;

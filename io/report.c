@@ -1,14 +1,12 @@
 /* io/report.c — the report structure: building it, per-method means, best
- * method, and writing the three files atomically. */
+ * method.  Writing it is in report_write.c. */
 #include "report.h"
 
-#include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "baselines.h"
 #include "report_sha256.h"
@@ -16,32 +14,45 @@
 /* Above this many features, the plot PCs are fitted on at most this many cells. */
 #define PCA_FIT_MAX 500
 
+#define MET(field) offsetof(mfm_metrics, field)
 const mfm_report_metric mfm_report_metrics[MFM_REPORT_NMETRICS] = {
-    {"W1", "W1", false},
-    {"W2", "W2", false},
-    {"MMD", "MMD (RBF, mean of 6 gammas)", false},
-    {"energy", "energy distance", false},
-    {"r_pairwise_corr", "r pairwise corr", true},
-    {"R2_means", "R\xc2\xb2 of means", true},
-    {"mean_L2", "mean L2", false},
-    {"mean_MSE", "mean MSE", false},
-    {"mean_L1", "mean L1", false},
+    {"W1", "W1", false, true, MET(w1)},
+    {"W2", "W2", false, true, MET(w2)},
+    {"MMD", "MMD (RBF, mean of 6 gammas)", false, true, MET(mmd)},
+    {"energy", "energy distance", false, true, MET(energy)},
+    {"E_distance", "E-distance (sq. Euclidean)", false, true, MET(edist)},
+    {"E_distance_p", "E-distance permutation p", true, false, MET(edist_p)},
+    {"r_pairwise_corr", "r pairwise corr", true, true, MET(r_pairwise_corr)},
+    {"R2_means", "R\xc2\xb2 of means", true, true, MET(r2_means)},
+    {"pearson_delta", "Pearson r of mean change", true, true, MET(pearson_delta)},
+    {"pearson_delta_top20", "Pearson r of change, top 20", true, true, MET(pearson_delta_top)},
+    {"R2_delta_top20", "R\xc2\xb2 of change, top 20", true, true, MET(r2_delta_top[0])},
+    {"R2_delta_top50", "R\xc2\xb2 of change, top 50", true, true, MET(r2_delta_top[1])},
+    {"R2_delta_top100", "R\xc2\xb2 of change, top 100", true, true, MET(r2_delta_top[2])},
+    {"direction_top20", "direction agreement, top 20", true, true, MET(dir_top[0])},
+    {"direction_top50", "direction agreement, top 50", true, true, MET(dir_top[1])},
+    {"direction_top100", "direction agreement, top 100", true, true, MET(dir_top[2])},
+    {"mean_L2", "mean L2", false, true, MET(mean_l2)},
+    {"mean_MSE", "mean MSE", false, true, MET(mean_mse)},
+    {"mean_L1", "mean L1", false, true, MET(mean_l1)},
 };
+#undef MET
+
+/* W1, W2, MMD, E-distance, Pearson r of the mean change, mean L2. */
+const size_t mfm_report_headline[MFM_REPORT_NHEADLINE] = {0, 1, 2, 4, 8, 16};
 
 double mfm_report_metric_value(const mfm_metrics *m, size_t i)
 {
-    switch (i) {
-    case 0: return m->w1;
-    case 1: return m->w2;
-    case 2: return m->mmd;
-    case 3: return m->energy;
-    case 4: return m->r_pairwise_corr;
-    case 5: return m->r2_means;
-    case 6: return m->mean_l2;
-    case 7: return m->mean_mse;
-    case 8: return m->mean_l1;
-    default: return NAN;
-    }
+    if (i >= MFM_REPORT_NMETRICS)
+        return NAN;
+    double v;
+    memcpy(&v, (const char *)m + mfm_report_metrics[i].offset, sizeof v);
+    return v;
+}
+
+static void metric_set(mfm_metrics *m, size_t i, double v)
+{
+    memcpy((char *)m + mfm_report_metrics[i].offset, &v, sizeof v);
 }
 
 static char *dup_str(const char *s)
@@ -103,6 +114,7 @@ void mfm_report_destroy(mfm_report *r)
     free_strs(r->keys, r->n_keys);
     free_strs(r->methods, r->n_methods);
     free(r->kinds);
+    free_strs(r->groups, r->groups ? r->n_methods : 0);
     if (r->pops) {
         for (size_t p = 0; p < r->n_pops; p++) {
             mfm_report_pop *pp = &r->pops[p];
@@ -113,6 +125,9 @@ void mfm_report_destroy(mfm_report *r)
             free(pp->control_xy);
             free(pp->truth_mean);
             free(pp->control_mean);
+            free(pp->changed);
+            free(pp->truth_hist);
+            free(pp->control_hist);
         }
         free(r->pops);
     }
@@ -120,6 +135,7 @@ void mfm_report_destroy(mfm_report *r)
         for (size_t i = 0; i < r->n_pops * r->n_methods; i++) {
             free(r->entries[i].xy);
             free(r->entries[i].mean);
+            free(r->entries[i].hist);
         }
         free(r->entries);
     }
@@ -130,6 +146,9 @@ void mfm_report_destroy(mfm_report *r)
     free_strs(r->notes, r->n_notes);
     free_strs(r->config_keys, r->n_config);
     free_strs(r->config_values, r->n_config);
+    free(r->loss_step);
+    free(r->loss);
+    free(r->loss_ema);
     memset(r, 0, sizeof *r);
 }
 
@@ -286,6 +305,21 @@ mfm_err mfm_report_set_result(mfm_report *r, size_t p, size_t m, const float *pr
     if (err)
         goto cleanup;
     e->m = *metrics;
+    const mfm_report_pop *pp = &r->pops[p];
+    if (pp->changed && pp->control_mean)
+        mfm_delta_metrics(&e->m, e->mean, pp->truth_mean, pp->control_mean, pp->changed, r->d);
+    else
+        mfm_delta_metrics_clear(&e->m);
+    for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
+        e->ci_lo[i] = e->ci_hi[i] = NAN;
+    if (pp->n_hist) {
+        const size_t nb = MFM_REPORT_HIST_BINS;
+        if (!e->hist && !(e->hist = malloc(pp->n_hist * nb * sizeof *e->hist)))
+            return mfm_err_set(MFM_ENOMEM, "report: out of memory");
+        for (size_t f = 0; f < pp->n_hist; f++)
+            mfm_report_histogram(e->hist + f * nb, pred, n_pred, r->d, pp->changed[f],
+                                 pp->hist_lo[f], pp->hist_hi[f]);
+    }
     e->present = true;
 cleanup:
     return err;
@@ -366,45 +400,25 @@ void mfm_report_method_mean(const mfm_report *r, size_t m, mfm_metrics *out, siz
         if (!e->present)
             continue;
         c++;
-        out->w1 += e->m.w1;
-        out->w2 += e->m.w2;
-        out->mmd += e->m.mmd;
+        for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
+            metric_set(out, i, mfm_report_metric_value(out, i) + mfm_report_metric_value(&e->m, i));
         for (size_t g = 0; g < MFM_MMD_NGAMMA; g++)
             out->mmd_gamma[g] += e->m.mmd_gamma[g];
-        out->energy += e->m.energy;
-        out->r_pairwise_corr += e->m.r_pairwise_corr;
-        out->r2_means += e->m.r2_means;
-        out->mean_l2 += e->m.mean_l2;
-        out->mean_mse += e->m.mean_mse;
-        out->mean_l1 += e->m.mean_l1;
         nsum[0] += (double)e->m.n_pred;
         nsum[1] += (double)e->m.n_true;
         nsum[2] += (double)e->m.n_pred_used;
         nsum[3] += (double)e->m.n_true_used;
     }
     *count = c;
-    if (c == 0) {
-        /* No population: the means are undefined, not 0 (a 0 W1 would read
-         * as a perfect method in report.json and on the console). */
-        out->w1 = out->w2 = out->mmd = out->energy = NAN;
-        out->r_pairwise_corr = out->r2_means = NAN;
-        out->mean_l2 = out->mean_mse = out->mean_l1 = NAN;
-        for (size_t g = 0; g < MFM_MMD_NGAMMA; g++)
-            out->mmd_gamma[g] = NAN;
-        return;
-    }
-    double k = (double)c;
-    out->w1 /= k;
-    out->w2 /= k;
-    out->mmd /= k;
+    /* No population: the means are undefined, not 0 (a 0 W1 would read as
+     * a perfect method in report.json and on the console). */
+    double k = c ? (double)c : NAN;
+    for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
+        metric_set(out, i, mfm_report_metric_value(out, i) / k);
     for (size_t g = 0; g < MFM_MMD_NGAMMA; g++)
         out->mmd_gamma[g] /= k;
-    out->energy /= k;
-    out->r_pairwise_corr /= k;
-    out->r2_means /= k;
-    out->mean_l2 /= k;
-    out->mean_mse /= k;
-    out->mean_l1 /= k;
+    if (c == 0)
+        return;
     out->n_pred = (size_t)llround(nsum[0] / k);
     out->n_true = (size_t)llround(nsum[1] / k);
     out->n_pred_used = (size_t)llround(nsum[2] / k);
@@ -416,6 +430,8 @@ size_t mfm_report_best_method(const mfm_report *r, size_t metric)
     size_t best = (size_t)-1;
     double bestv = 0.0;
     bool higher = mfm_report_metrics[metric].higher_better;
+    if (!mfm_report_metrics[metric].ranked)
+        return best;
     for (size_t m = 0; m < r->n_methods; m++) {
         if (r->kinds[m] == MFM_METHOD_ORACLE)
             continue;
@@ -432,47 +448,4 @@ size_t mfm_report_best_method(const mfm_report *r, size_t metric)
     }
     return best;
 }
-
-mfm_err mfm_report_write_dir(const mfm_report *r, const char *dir)
-{
-    static const char *const names[3] = {"report.json", "metrics.csv", "report.html"};
-    mfm_err err = MFM_OK;
-    char tmp[3][4096], fin[3][4096];
-    size_t written = 0;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        err = mfm_err_set(MFM_EIO, "cannot create output directory '%s': %s", dir, strerror(errno));
-        goto cleanup;
-    }
-    for (size_t i = 0; i < 3; i++) {
-        if ((size_t)snprintf(fin[i], sizeof fin[i], "%s/%s", dir, names[i]) >= sizeof fin[i] ||
-            (size_t)snprintf(tmp[i], sizeof tmp[i], "%s/.%s.tmp%ld", dir, names[i],
-                             (long)getpid()) >= sizeof tmp[i]) {
-            err = mfm_err_set(MFM_EINVAL, "output directory path too long: '%s'", dir);
-            goto cleanup;
-        }
-    }
-    for (written = 0; written < 3; written++) {
-        if (written == 0)
-            err = mfm_report_write_json(r, tmp[0]);
-        else if (written == 1)
-            err = mfm_report_write_csv(r, tmp[1]);
-        else
-            err = mfm_report_write_html(r, tmp[2]);
-        if (err) {
-            written++; /* the failed one may exist partially */
-            goto cleanup;
-        }
-    }
-    for (size_t i = 0; i < 3; i++)
-        if (rename(tmp[i], fin[i]) != 0) {
-            err = mfm_err_set(MFM_EIO, "cannot rename '%s' to '%s': %s", tmp[i], fin[i],
-                              strerror(errno));
-            goto cleanup;
-        }
-    written = 0;
-cleanup:
-    if (err)
-        for (size_t i = 0; i < written; i++)
-            unlink(tmp[i]);
-    return err;
-}
+_Static_assert(MFM_REPORT_NMETRICS <= MFM_REPORT_NMETRICS_MAX, "raise MFM_REPORT_NMETRICS_MAX");

@@ -8,7 +8,8 @@
  * their per-feature means.  Build it with mfm_report_init, fill it with
  * mfm_report_set_population / mfm_report_set_result, describe the run with
  * mfm_report_set_provenance / mfm_report_add_input / mfm_report_add_note,
- * then write it with mfm_report_write_dir.
+ * then write it with mfm_report_write_dir (io/report_write.h).  The model
+ * knows nothing of its writers; the writers read the model.
  */
 #ifndef MFM_IO_REPORT_H
 #define MFM_IO_REPORT_H
@@ -20,8 +21,12 @@
 #include "err.h"
 #include "metrics.h"
 #include "pca.h"
+#include "stats.h"
 
 #define MFM_REPORT_PLOT_POINTS 1500
+#define MFM_REPORT_NMETRICS_MAX 24
+#define MFM_REPORT_HIST_FEATS 6  /* per-feature distributions drawn per population */
+#define MFM_REPORT_HIST_BINS 40
 
 /* What a method is: a model's prediction, a trivial baseline, or the oracle
  * baseline that uses the truth (never highlighted as "best"). */
@@ -42,6 +47,11 @@ typedef struct mfm_report_pop {
     size_t truth_np, control_np;
     double *truth_mean;   /* (d) */
     double *control_mean; /* (d), NULL if no control */
+    size_t *changed;      /* (d) features by decreasing observed standardised
+                           * mean shift (mfm_changed_features), NULL if no control */
+    size_t n_hist;        /* features with histograms: the top changed ones */
+    double hist_lo[MFM_REPORT_HIST_FEATS], hist_hi[MFM_REPORT_HIST_FEATS]; /* bin range */
+    double *truth_hist, *control_hist; /* (n_hist, MFM_REPORT_HIST_BINS) densities */
 } mfm_report_pop;
 
 typedef struct mfm_report_entry {
@@ -50,6 +60,9 @@ typedef struct mfm_report_entry {
     float *xy;           /* (np, 2) projected subsample of the prediction */
     size_t np;
     double *mean;        /* (d) per-feature mean of the prediction */
+    double *hist;        /* (n_hist, MFM_REPORT_HIST_BINS) densities, NULL if none */
+    bool has_ci;         /* bootstrap intervals were set */
+    double ci_lo[MFM_REPORT_NMETRICS_MAX], ci_hi[MFM_REPORT_NMETRICS_MAX]; /* NaN: none */
 } mfm_report_entry;
 
 typedef struct mfm_report {
@@ -60,6 +73,7 @@ typedef struct mfm_report {
     size_t n_methods;
     char **methods;       /* (n_methods) */
     mfm_method_kind *kinds;
+    char **groups;        /* (n_methods) seed-replicate group of each method or NULL; NULL if none */
     size_t n_pops;
     mfm_report_pop *pops;       /* (n_pops) */
     mfm_report_entry *entries;  /* (n_pops, n_methods): entries[p * n_methods + m] */
@@ -74,6 +88,11 @@ typedef struct mfm_report {
     char **notes;
     size_t n_config;
     char **config_keys, **config_values; /* resolved options of the run */
+    size_t n_boot;        /* bootstrap draws behind the intervals (0: none) */
+    double ci_level;      /* e.g. 0.95 */
+    size_t n_perm;        /* permutations of the E-distance test */
+    size_t n_loss;        /* rows of the model's training log (0: none) */
+    double *loss_step, *loss, *loss_ema; /* (n_loss) each, owned */
 } mfm_report;
 
 /* The metrics a report shows, in table order. */
@@ -81,8 +100,10 @@ typedef struct mfm_report_metric {
     const char *name;   /* JSON/CSV name, e.g. "W1" */
     const char *label;  /* human label for HTML */
     bool higher_better;
+    bool ranked;        /* a quality to rank methods by (a p-value is not) */
+    size_t offset;      /* offsetof(mfm_metrics, field): a double */
 } mfm_report_metric;
-#define MFM_REPORT_NMETRICS 9
+#define MFM_REPORT_NMETRICS 19
 extern const mfm_report_metric mfm_report_metrics[MFM_REPORT_NMETRICS];
 
 /* Value of metric i (index into mfm_report_metrics) in m. */
@@ -120,6 +141,68 @@ mfm_err mfm_report_set_provenance(mfm_report *r, const char *version, const char
                                   size_t cap, uint64_t seed,
                                   const double gammas[MFM_MMD_NGAMMA]);
 
+/* Store the changed-feature order (d, copied) of population p, which
+ * needs a control; later mfm_report_set_result calls then fill the delta
+ * metrics (mfm_delta_metrics) of each method from the means and the
+ * histograms of the MFM_REPORT_HIST_FEATS most changed features.  truth
+ * (n_truth, d) and control (n_control, d), borrowed, give those features'
+ * range (their 0.5 and 99.5 % quantiles) and their own histograms.
+ * Errors: MFM_EINVAL (p out of range, population without control), MFM_ENOMEM. */
+mfm_err mfm_report_set_changed(mfm_report *r, size_t p, const size_t *order, const float *truth,
+                               size_t n_truth, const float *control, size_t n_control);
+
+/* Density histogram (MFM_REPORT_HIST_BINS bins over [lo, hi], normalised
+ * by all n values; values outside [lo, hi] are not counted) of column j of
+ * x (n, d) into h. */
+void mfm_report_histogram(double *h, const float *x, size_t n, size_t d, size_t j, double lo,
+                          double hi);
+
+/* Percentile intervals (level r->ci_level) of every metric of (p, m) from
+ * B bootstrap draws (mfm_metrics_bootstrap); metrics the draws leave NaN
+ * get no interval.  Errors: MFM_EINVAL (indices), MFM_ENOMEM. */
+mfm_err mfm_report_set_intervals(mfm_report *r, size_t p, size_t m, const mfm_metrics *draws,
+                                 size_t B);
+
+/* Paired comparison of methods a and b on metric i over the populations
+ * where both have a finite value: a Wilcoxon signed-rank test
+ * (core/stats.h) on values oriented so that out->wins_a counts the
+ * populations where a is better.  MFM_ENUMERIC cannot happen (non-finite
+ * pairs are left out); MFM_ENOMEM. */
+mfm_err mfm_report_compare(const mfm_report *r, size_t i, size_t a, size_t b, mfm_wilcoxon *out);
+
+/* The comparison in words, e.g. "mfm is better than average_effect on W2
+ * in 5 of 8 populations (p = 0.36): not significant" (a's wins when a wins
+ * at least as often, else b's), into buf; returns snprintf's count. */
+int mfm_report_compare_text(const mfm_report *r, size_t i, size_t a, size_t b, char *buf,
+                            size_t len);
+
+/* Metrics the headline and the comparison sentences speak of (indices
+ * into mfm_report_metrics), MFM_REPORT_NHEADLINE of them. */
+#define MFM_REPORT_NHEADLINE 6
+extern const size_t mfm_report_headline[MFM_REPORT_NHEADLINE];
+
+/* The strongest baseline (kind MFM_METHOD_BASELINE) on metric i: best mean
+ * over the populations, or (size_t)-1. */
+size_t mfm_report_strongest_baseline(const mfm_report *r, size_t i);
+
+/* Seed replicates: groups[m] (n_methods entries, NULL entries for methods
+ * that are not replicates; copied) names the method that m is one seed of.
+ * The writers add each group's mean and standard deviation over its seeds.
+ * Errors: MFM_ENOMEM. */
+mfm_err mfm_report_set_groups(mfm_report *r, const char *const *groups);
+
+/* Mean and sample standard deviation over the seeds of group g (a name in
+ * r->groups) of the per-seed method means of metric i; *n_seeds gets the
+ * count.  NaN when undefined. */
+void mfm_report_group_stats(const mfm_report *r, const char *g, size_t i, double *mean, double *sd,
+                            size_t *n_seeds);
+
+/* The training log of the model behind the predictions (n rows of step,
+ * loss and its moving average; copied), drawn as the loss curve.
+ * Errors: MFM_ENOMEM. */
+mfm_err mfm_report_set_loss(mfm_report *r, const double *step, const double *loss,
+                            const double *ema, size_t n);
+
 /* Record an input file and its SHA-256 (computed here by reading it).
  * Errors: MFM_EIO (file unreadable, path in the message), MFM_ENOMEM. */
 mfm_err mfm_report_add_input(mfm_report *r, const char *path);
@@ -139,20 +222,8 @@ void mfm_report_method_mean(const mfm_report *r, size_t m, mfm_metrics *out, siz
 
 /* Index of the best method for metric i over the per-method means, among
  * methods that are not MFM_METHOD_ORACLE and have a finite value; or
- * (size_t)-1 if none. */
+ * (size_t)-1 if none or the metric is not ranked. */
 size_t mfm_report_best_method(const mfm_report *r, size_t metric);
-
-/* Writers.  Each writes path directly (the caller wants atomicity: use
- * mfm_report_write_dir).  Errors: MFM_EIO (path in the message), MFM_ENOMEM. */
-mfm_err mfm_report_write_json(const mfm_report *r, const char *path);
-mfm_err mfm_report_write_csv(const mfm_report *r, const char *path);
-mfm_err mfm_report_write_html(const mfm_report *r, const char *path);
-
-/* Write dir/report.json, dir/metrics.csv and dir/report.html: each first to
- * a temporary name in dir, renamed only when all three are complete, so a
- * failed run leaves no half-written output.  dir is created if missing
- * (one level).  Errors: MFM_EIO, MFM_ENOMEM. */
-mfm_err mfm_report_write_dir(const mfm_report *r, const char *dir);
 
 /* Free everything and zero the struct; safe on a zeroed or destroyed one. */
 void mfm_report_destroy(mfm_report *r);

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_write.h"
 
 /* RFC 4180 field: quoted when it holds a comma, quote or line break. */
 static void field(FILE *f, const char *s)

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_eval.h"
+#include "report_groups.h"
 
 typedef struct cellref {
     const char *const *t; /* the cell's n_keys values */

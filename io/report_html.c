@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_write.h"
 #include "report_plot.h"
 
 #define MEAN_SHIFT_TOP 12
@@ -21,6 +21,7 @@ static const char *const css =
     "th{background:#f0f0f0}td.l,th.l{text-align:left}\n"
     "td.best{background:#c8f0c8;font-weight:bold}\n"
     "tr.oracle td{color:#777;font-style:italic}\n"
+    "div.wide{overflow-x:auto;max-width:100%}tr.seeds td{background:#eef4fb}\n"
     ".meta{color:#555}.note{color:#8a5a00}\n"
     "img{max-width:100%;border:1px solid #ddd;margin:6px 0}\n"
     "code,pre{background:#f6f6f6;padding:2px 4px;white-space:pre-wrap;word-break:break-all}\n";
@@ -62,6 +63,17 @@ static void cell(FILE *f, double v, int best)
         fprintf(f, "<td%s>%.4g</td>", best ? " class=\"best\"" : "", v);
 }
 
+/* A value with its bootstrap interval below it (when there is one). */
+static void cell_ci(FILE *f, double v, double lo, double hi, bool has_ci, int best)
+{
+    if (!has_ci || !isfinite(lo) || !isfinite(hi) || !isfinite(v)) {
+        cell(f, v, best);
+        return;
+    }
+    fprintf(f, "<td%s>%.4g<br><small>[%.3g, %.3g]</small></td>", best ? " class=\"best\"" : "",
+            v, lo, hi);
+}
+
 /* Embed png as <img>; an empty png (plot not applicable) writes nothing. */
 static mfm_err image(FILE *f, const mfm_png *png, const char *alt)
 {
@@ -84,6 +96,33 @@ static void metric_header(FILE *f)
                 mfm_report_metrics[i].higher_better ? "&uarr;" : "&darr;");
 }
 
+/* One row per group of seed replicates: mean ± standard deviation over
+ * the seeds of each method mean. */
+static void seed_rows(FILE *f, const mfm_report *r)
+{
+    for (size_t m = 0; r->groups && m < r->n_methods; m++) {
+        bool first = r->groups[m] != NULL;
+        for (size_t k = 0; first && k < m; k++)
+            first = !(r->groups[k] && strcmp(r->groups[k], r->groups[m]) == 0);
+        if (!first)
+            continue;
+        size_t n = 0;
+        double mean, sd;
+        mfm_report_group_stats(r, r->groups[m], 0, &mean, &sd, &n);
+        fputs("<tr class=\"seeds\"><td class=\"l\">", f);
+        esc(f, r->groups[m]);
+        fprintf(f, " (mean &plusmn; sd of %zu seeds)</td><td class=\"l\">prediction</td><td></td>", n);
+        for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
+            mfm_report_group_stats(r, r->groups[m], i, &mean, &sd, &n);
+            if (isfinite(mean))
+                fprintf(f, "<td>%.4g &plusmn; %.2g</td>", mean, isfinite(sd) ? sd : 0.0);
+            else
+                fputs("<td>n/a</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+}
+
 static void summary_table(FILE *f, const mfm_report *r)
 {
     /* Best value per metric (ties are all highlighted). */
@@ -98,7 +137,7 @@ static void summary_table(FILE *f, const mfm_report *r)
             bestv[i] = mfm_report_metric_value(&mean, i);
         }
     }
-    fputs("<table id=\"summary\">\n<tr><th class=\"l\">method</th><th class=\"l\">kind</th>"
+    fputs("<div class=\"wide\"><table id=\"summary\">\n<tr><th class=\"l\">method</th><th class=\"l\">kind</th>"
           "<th>populations</th>", f);
     metric_header(f);
     fputs("</tr>\n", f);
@@ -116,54 +155,98 @@ static void summary_table(FILE *f, const mfm_report *r)
                      tied(mfm_report_metric_value(&mean, i), bestv[i]));
         fputs("</tr>\n", f);
     }
-    fputs("</table>\n<p class=\"meta\">Mean over the populations each method was evaluated on. "
+    seed_rows(f, r);
+    fputs("</table></div>\n<p class=\"meta\">Mean over the populations each method was evaluated on. "
           "Green: best method per metric (&darr; lower is better, &uarr; higher is better); the "
           "oracle mean shift uses the true mean, so it is shown as a reference and never "
           "highlighted.</p>\n", f);
 }
 
-/* "MFM beats identity on 7 of 9 metrics, ..." for each prediction method. */
+/* For each prediction: the strongest baseline per headline metric, the
+ * means, and the paired comparison over populations in words. */
 static void verdict(FILE *f, const mfm_report *r)
 {
+    char text[512];
     for (size_t m = 0; m < r->n_methods; m++) {
         if (r->kinds[m] != MFM_METHOD_PREDICTION)
             continue;
         mfm_metrics mm;
-        size_t cm;
+        size_t cm, wins = 0, valid = 0;
         mfm_report_method_mean(r, m, &mm, &cm);
-        bool any = false;
-        for (size_t b = 0; b < r->n_methods; b++) {
-            if (r->kinds[b] != MFM_METHOD_BASELINE)
+        if (cm == 0)
+            continue;
+        for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
+            size_t b = mfm_report_strongest_baseline(r, i);
+            double vm = mfm_report_metric_value(&mm, i);
+            if (b == (size_t)-1 || !mfm_report_metrics[i].ranked || !isfinite(vm))
                 continue;
             mfm_metrics mb;
-            size_t cb, wins = 0, valid = 0;
+            size_t cb;
             mfm_report_method_mean(r, b, &mb, &cb);
-            if (cm == 0 || cb == 0)
-                continue;
-            for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
-                double vm = mfm_report_metric_value(&mm, i), vb = mfm_report_metric_value(&mb, i);
-                if (!isfinite(vm) || !isfinite(vb))
-                    continue;
-                valid++;
-                wins += beats(vm, vb, mfm_report_metrics[i].higher_better);
-            }
-            fputs(any ? ", " : "<p class=\"verdict\"><b>", f);
-            if (!any) {
-                esc(f, r->methods[m]);
-                fputs("</b> beats ", f);
-            }
-            esc(f, r->methods[b]);
-            fprintf(f, " on %zu of %zu metrics", wins, valid);
-            any = true;
+            valid++;
+            wins += beats(vm, mfm_report_metric_value(&mb, i), mfm_report_metrics[i].higher_better);
         }
-        if (any)
-            fputs(" (means over populations).</p>\n", f);
+        if (valid == 0)
+            continue;
+        fputs("<p class=\"verdict\"><b>", f);
+        esc(f, r->methods[m]);
+        fprintf(f, "</b> beats the strongest baseline on %zu of %zu metrics (means over "
+                "populations; the strongest baseline is chosen per metric).</p>\n<ul class=\"verdict\">\n",
+                wins, valid);
+        for (size_t h = 0; h < MFM_REPORT_NHEADLINE; h++) {
+            size_t i = mfm_report_headline[h], b = mfm_report_strongest_baseline(r, i);
+            double vm = mfm_report_metric_value(&mm, i);
+            if (b == (size_t)-1 || !isfinite(vm))
+                continue;
+            mfm_metrics mb;
+            size_t cb;
+            mfm_report_method_mean(r, b, &mb, &cb);
+            mfm_report_compare_text(r, i, m, b, text, sizeof text);
+            fprintf(f, "<li>%s: %.4g against %.4g for the strongest baseline; ",
+                    mfm_report_metrics[i].name, vm, mfm_report_metric_value(&mb, i));
+            esc(f, text);
+            fputs(".</li>\n", f);
+        }
+        fputs("</ul>\n", f);
     }
+}
+
+/* Every pair of non-oracle methods on the headline metrics, in words. */
+static void comparisons(FILE *f, const mfm_report *r)
+{
+    char text[512];
+    bool any = false;
+    for (size_t a = 0; a < r->n_methods; a++)
+        for (size_t b = a + 1; b < r->n_methods; b++) {
+            if (r->kinds[a] == MFM_METHOD_ORACLE || r->kinds[b] == MFM_METHOD_ORACLE ||
+                (r->kinds[a] != MFM_METHOD_PREDICTION && r->kinds[b] != MFM_METHOD_PREDICTION))
+                continue; /* baseline vs baseline: in report.json only */
+            for (size_t h = 0; h < MFM_REPORT_NHEADLINE; h++) {
+                mfm_wilcoxon w;
+                size_t i = mfm_report_headline[h];
+                if (mfm_report_compare(r, i, a, b, &w) != MFM_OK || w.n == 0)
+                    continue;
+                if (!any)
+                    fputs("<h2>Paired comparisons over populations</h2>\n<p class=\"meta\">"
+                          "Wilcoxon signed-rank test over the populations both methods were "
+                          "evaluated on (two-sided; zero differences dropped; exact null "
+                          "distribution for up to 25 populations without ties, else the normal "
+                          "approximation). Pairs with a prediction; report.json has every pair on every "
+                          "metric.</p>\n<ul class=\"cmp\">\n", f);
+                any = true;
+                mfm_report_compare_text(r, i, a, b, text, sizeof text);
+                fputs("<li>", f);
+                esc(f, text);
+                fputs("</li>\n", f);
+            }
+        }
+    if (any)
+        fputs("</ul>\n", f);
 }
 
 static void population_table(FILE *f, const mfm_report *r)
 {
-    fputs("<table id=\"populations\">\n<tr><th class=\"l\">population</th><th class=\"l\">method</th>"
+    fputs("<div class=\"wide\"><table id=\"populations\">\n<tr><th class=\"l\">population</th><th class=\"l\">method</th>"
           "<th>n pred</th><th>n true</th>", f);
     metric_header(f);
     fputs("</tr>\n", f);
@@ -175,7 +258,8 @@ static void population_table(FILE *f, const mfm_report *r)
             for (size_t m = 0; m < r->n_methods; m++) {
                 const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
                 double v = mfm_report_metric_value(&e->m, i);
-                if (!e->present || r->kinds[m] == MFM_METHOD_ORACLE || !isfinite(v))
+                if (!e->present || r->kinds[m] == MFM_METHOD_ORACLE || !isfinite(v) ||
+                    !mfm_report_metrics[i].ranked)
                     continue;
                 if (best == (size_t)-1 ||
                     (mfm_report_metrics[i].higher_better ? v > bv : v < bv)) {
@@ -195,12 +279,13 @@ static void population_table(FILE *f, const mfm_report *r)
             esc(f, r->methods[m]);
             fprintf(f, "</td><td>%zu</td><td>%zu</td>", e->m.n_pred, e->m.n_true);
             for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++)
-                cell(f, mfm_report_metric_value(&e->m, i),
-                     r->kinds[m] != MFM_METHOD_ORACLE && tied(mfm_report_metric_value(&e->m, i), bestv[i]));
+                cell_ci(f, mfm_report_metric_value(&e->m, i), e->ci_lo[i], e->ci_hi[i],
+                        e->has_ci, r->kinds[m] != MFM_METHOD_ORACLE &&
+                                       tied(mfm_report_metric_value(&e->m, i), bestv[i]));
             fputs("</tr>\n", f);
         }
     }
-    fputs("</table>\n", f);
+    fputs("</table></div>\n", f);
 }
 
 static void header(FILE *f, const mfm_report *r)
@@ -257,9 +342,16 @@ mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
     fputs("<h2>Summary</h2>\n", f);
     summary_table(f, r);
     verdict(f, r);
+    comparisons(f, r);
     if ((err = mfm_plot_metric_bars(r, &png)) || (err = image(f, &png, "metrics by method")))
         goto cleanup;
     mfm_png_free(&png);
+    if (r->n_loss) {
+        fputs("<h2>Training</h2>\n", f);
+        if ((err = mfm_plot_loss(r, &png)) || (err = image(f, &png, "loss curve")))
+            goto cleanup;
+        mfm_png_free(&png);
+    }
     fputs("<h2>Per population</h2>\n", f);
     population_table(f, r);
     fputs("<h2>Plots per population</h2>\n<p class=\"meta\">Scatter: cells on the first two "
@@ -280,6 +372,10 @@ mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
             goto cleanup;
         if (png.len == 0)
             fputs("<p class=\"meta\">No control population: mean-shift plot not drawn.</p>\n", f);
+        mfm_png_free(&png);
+        if ((err = mfm_plot_feature_hists(r, p, &png)) ||
+            (err = image(f, &png, "per-feature distributions")))
+            goto cleanup;
         mfm_png_free(&png);
     }
     fputs("</body>\n</html>\n", f);

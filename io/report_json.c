@@ -7,7 +7,7 @@
 #include <jansson.h>
 
 #include "io_version.h"
-#include "report.h"
+#include "report_write.h"
 
 /* Insert val (stolen) under key; remembers any failure in *ok. */
 static void put(json_t *obj, const char *key, json_t *val, bool *ok)
@@ -60,6 +60,90 @@ static json_t *metrics_obj(const mfm_report *r, const mfm_metrics *m, bool empty
     put(o, "n_true_used", json_integer((json_int_t)m->n_true_used), ok);
     put(o, "cap", json_integer((json_int_t)r->cap), ok);
     put(o, "seed", json_integer((json_int_t)r->seed), ok);
+    return o;
+}
+
+#define MFM_JSON_TOP_CHANGED 100
+
+/* {"W1": [lo, hi] or null, ...} of an entry's bootstrap intervals. */
+static json_t *intervals_obj(const mfm_report_entry *e, bool *ok)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < MFM_REPORT_NMETRICS; i++) {
+        if (!isfinite(e->ci_lo[i]) || !isfinite(e->ci_hi[i])) {
+            put(o, mfm_report_metrics[i].name, json_null(), ok);
+            continue;
+        }
+        json_t *a = json_array();
+        push(a, json_real(e->ci_lo[i]), ok);
+        push(a, json_real(e->ci_hi[i]), ok);
+        put(o, mfm_report_metrics[i].name, a, ok);
+    }
+    if (!o)
+        *ok = false;
+    return o;
+}
+
+/* Every pair of non-oracle methods on every ranked metric. */
+static json_t *comparisons_arr(const mfm_report *r, bool *ok)
+{
+    json_t *arr = json_array();
+    char text[512];
+    for (size_t a = 0; arr && a < r->n_methods; a++)
+        for (size_t b = a + 1; b < r->n_methods; b++) {
+            if (r->kinds[a] == MFM_METHOD_ORACLE || r->kinds[b] == MFM_METHOD_ORACLE)
+                continue;
+            for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
+                mfm_wilcoxon w;
+                if (!mfm_report_metrics[i].ranked || mfm_report_compare(r, i, a, b, &w) != MFM_OK ||
+                    w.n == 0)
+                    continue;
+                json_t *c = json_object();
+                put(c, "metric", json_string(mfm_report_metrics[i].name), ok);
+                put(c, "a", json_string(r->methods[a]), ok);
+                put(c, "b", json_string(r->methods[b]), ok);
+                put(c, "populations", json_integer((json_int_t)w.n), ok);
+                put(c, "a_better", json_integer((json_int_t)w.wins_a), ok);
+                put(c, "b_better", json_integer((json_int_t)w.wins_b), ok);
+                put(c, "p", json_real(w.p), ok);
+                put(c, "exact", json_boolean(w.exact), ok);
+                mfm_report_compare_text(r, i, a, b, text, sizeof text);
+                put(c, "text", json_string(text), ok);
+                push(arr, c, ok);
+            }
+        }
+    if (!arr)
+        *ok = false;
+    return arr;
+}
+
+/* {group: {n_seeds, methods: [...], mean: {metric: v}, sd: {metric: v}}}. */
+static json_t *seed_groups_obj(const mfm_report *r, bool *ok)
+{
+    json_t *o = json_object();
+    for (size_t m = 0; o && m < r->n_methods; m++) {
+        if (!r->groups[m] || json_object_get(o, r->groups[m]))
+            continue;
+        json_t *g = json_object(), *ms = json_array(), *mean = json_object(), *sd = json_object();
+        size_t n = 0;
+        for (size_t k = 0; k < r->n_methods; k++)
+            if (r->groups[k] && strcmp(r->groups[k], r->groups[m]) == 0)
+                push(ms, json_string(r->methods[k]), ok);
+        for (size_t i = 0; i < MFM_REPORT_NMETRICS; i++) {
+            double mu, s;
+            mfm_report_group_stats(r, r->groups[m], i, &mu, &s, &n);
+            put(mean, mfm_report_metrics[i].name, num(mu), ok);
+            put(sd, mfm_report_metrics[i].name, num(s), ok);
+        }
+        mfm_report_group_stats(r, r->groups[m], 0, &(double){0}, &(double){0}, &n);
+        put(g, "n_seeds", json_integer((json_int_t)n), ok);
+        put(g, "methods", ms, ok);
+        put(g, "mean", mean, ok);
+        put(g, "sd", sd, ok);
+        put(o, r->groups[m], g, ok);
+    }
+    if (!o)
+        *ok = false;
     return o;
 }
 
@@ -155,11 +239,22 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
         put(po, "keys", kv, &ok);
         put(po, "n_true", json_integer((json_int_t)pp->n_truth), &ok);
         put(po, "n_control", json_integer((json_int_t)pp->n_control), &ok);
+        if (pp->changed) {
+            json_t *top = json_array();
+            size_t k = r->d < MFM_JSON_TOP_CHANGED ? r->d : MFM_JSON_TOP_CHANGED;
+            for (size_t j = 0; top && j < k; j++)
+                push(top, json_string(r->features[pp->changed[j]]), &ok);
+            put(po, "top_changed_features", top, &ok);
+        }
         json_t *res = json_object();
         for (size_t m = 0; res && m < r->n_methods; m++) {
             const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
-            if (e->present)
-                put(res, r->methods[m], metrics_obj(r, &e->m, false, &ok), &ok);
+            if (!e->present)
+                continue;
+            json_t *mo = metrics_obj(r, &e->m, false, &ok);
+            if (mo && e->has_ci)
+                put(mo, "intervals", intervals_obj(e, &ok), &ok);
+            put(res, r->methods[m], mo, &ok);
         }
         put(po, "results", res, &ok);
         push(pops, po, &ok);
@@ -185,6 +280,18 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
             b == (size_t)-1 ? json_null() : json_string(r->methods[b]), &ok);
     }
     put(root, "best_method", best, &ok);
+    put(root, "comparisons", comparisons_arr(r, &ok), &ok);
+    if (r->groups)
+        put(root, "seed_groups", seed_groups_obj(r, &ok), &ok);
+    json_t *unc = json_object();
+    if (unc) {
+        put(unc, "bootstrap_draws", json_integer((json_int_t)r->n_boot), &ok);
+        put(unc, "interval", json_string("percentile, bootstrap over cells of prediction and truth "
+                                         "(control mean fixed); metrics from means only"), &ok);
+        put(unc, "level", json_real(r->ci_level), &ok);
+        put(unc, "permutations", json_integer((json_int_t)r->n_perm), &ok);
+    }
+    put(root, "uncertainty", unc, &ok);
 
     if (!ok) {
         err = mfm_err_set(MFM_ENOMEM, "report.json: out of memory, or a name that is not valid UTF-8");

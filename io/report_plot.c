@@ -2,6 +2,7 @@
 #include "report_plot.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,41 @@ static void dots(cairo_t *cr, const float *xy, size_t n, double x0, double y0, d
     cairo_fill(cr);
 }
 
+/* "Nice" tick step (1, 2 or 5 x 10^k) giving about 4 ticks over span. */
+static double tick_step(double span)
+{
+    double raw = span / 4.0, mag = pow(10.0, floor(log10(raw))), f = raw / mag;
+    return (f < 1.5 ? 1.0 : f < 3.5 ? 2.0 : f < 7.5 ? 5.0 : 10.0) * mag;
+}
+
+/* Ticks and their values on the bottom and left edges of a scatter panel. */
+static void axis_ticks(cairo_t *cr, double x0, double y0, double w, double h, const double lim[4])
+{
+    char lab[32];
+    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+    cairo_set_line_width(cr, 1.0);
+    for (int axis = 0; axis < 2; axis++) {
+        double lo = lim[2 * axis], hi = lim[2 * axis + 1], st = tick_step(hi - lo);
+        for (double v = ceil(lo / st) * st; v <= hi; v += st) {
+            double f = (v - lo) / (hi - lo);
+            snprintf(lab, sizeof lab, "%g", fabs(v) < 1e-9 * st ? 0.0 : v);
+            if (axis == 0) {
+                double px = x0 + f * w;
+                cairo_move_to(cr, px, y0 + h);
+                cairo_line_to(cr, px, y0 + h + 4);
+                cairo_stroke(cr);
+                text(cr, px, y0 + h + 13, 9, 0.5, lab);
+            } else {
+                double py = y0 + h - f * h;
+                cairo_move_to(cr, x0 - 4, py);
+                cairo_line_to(cr, x0, py);
+                cairo_stroke(cr);
+                text(cr, x0 - 5, py + 3, 9, 1.0, lab);
+            }
+        }
+    }
+}
+
 static int cmp_float(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
@@ -166,7 +202,7 @@ static mfm_err scatter_limits(const mfm_report *r, size_t p, double lim[4])
 
 mfm_err mfm_plot_scatter(const mfm_report *r, size_t p, mfm_png *out)
 {
-    enum { PW = 230, PH = 230, MX = 30, TOP = 44, BOT = 34, COLS = 4 };
+    enum { PW = 230, PH = 230, MX = 56, TOP = 44, BOT = 46, COLS = 4 };
     if (p >= r->n_pops || !r->pops[p].filled)
         return mfm_err_set(MFM_EINVAL, "plot: population %zu is not set", p);
     const mfm_report_pop *pp = &r->pops[p];
@@ -194,7 +230,7 @@ mfm_err mfm_plot_scatter(const mfm_report *r, size_t p, mfm_png *out)
         const float *xy;
         size_t np;
         char title[160];
-        double rgb[3] = {0.70, 0.70, 0.10}; /* control: olive, not in the method palette */
+        double rgb[3] = {0.55, 0.0, 0.35}; /* control: dark magenta, not in the method palette */
         if (m == (size_t)-1) {
             if (!pp->control_np)
                 continue;
@@ -224,14 +260,15 @@ mfm_err mfm_plot_scatter(const mfm_report *r, size_t p, mfm_png *out)
         cairo_set_line_width(cr, 1.0);
         cairo_rectangle(cr, x0 + 0.5, y0 + 0.5, PW - 1, PH - 1);
         cairo_stroke(cr);
+        axis_ticks(cr, x0, y0, PW, PH, lim);
         cairo_set_source_rgb(cr, 0, 0, 0);
         text(cr, x0 + PW / 2.0, y0 - 8, 13, 0.5, title);
         char lab[64];
         snprintf(lab, sizeof lab, "PC1 of truth (%.0f%%)", pc1);
-        text(cr, x0 + PW / 2.0, y0 + PH + 16, 11, 0.5, lab);
+        text(cr, x0 + PW / 2.0, y0 + PH + 28, 11, 0.5, lab);
         snprintf(lab, sizeof lab, "PC2 (%.0f%%)", pc2);
         cairo_save(cr);
-        cairo_translate(cr, x0 - 6, y0 + PH / 2.0);
+        cairo_translate(cr, x0 - 34, y0 + PH / 2.0);
         cairo_rotate(cr, -PLOT_PI / 2);
         text(cr, 0, 0, 11, 0.5, lab);
         cairo_restore(cr);
@@ -447,4 +484,143 @@ cleanup:
     free(obs);
     free(order);
     return err;
+}
+
+/* y of value v on the loss plot's scale (log10 when logy). */
+static double loss_y(double v, bool logy) { return logy ? log10(v) : v; }
+
+mfm_err mfm_plot_loss(const mfm_report *r, mfm_png *out)
+{
+    enum { W = 760, H = 300, L = 70, R = 20, T = 34, B = 46 };
+    memset(out, 0, sizeof *out);
+    if (r->n_loss < 2)
+        return MFM_OK;
+    bool logy = true;
+    double x0 = r->loss_step[0], x1 = r->loss_step[r->n_loss - 1], lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < r->n_loss; i++)
+        logy &= r->loss[i] > 0 && r->loss_ema[i] > 0;
+    for (size_t i = 0; i < r->n_loss; i++)
+        for (int k = 0; k < 2; k++) {
+            double v = k ? r->loss_ema[i] : r->loss[i];
+            if (isfinite(v)) {
+                lo = fmin(lo, loss_y(v, logy));
+                hi = fmax(hi, loss_y(v, logy));
+            }
+        }
+    if (!(hi > lo))
+        hi = lo + 1.0;
+    if (!(x1 > x0))
+        x1 = x0 + 1.0;
+    cairo_surface_t *s;
+    cairo_t *cr = start(W, H, &s);
+    double pw = W - L - R, ph = H - T - B, lim[4] = {x0, x1, lo, hi};
+    cairo_set_source_rgb(cr, 0.97, 0.97, 0.97);
+    cairo_rectangle(cr, L, T, pw, ph);
+    cairo_fill(cr);
+    for (int k = 0; k < 2; k++) {
+        const double *v = k ? r->loss_ema : r->loss;
+        if (k)
+            cairo_set_source_rgb(cr, 0.12, 0.47, 0.71);
+        else
+            cairo_set_source_rgb(cr, 0.72, 0.72, 0.72);
+        cairo_set_line_width(cr, k ? 2.0 : 1.0);
+        for (size_t i = 0; i < r->n_loss; i++) {
+            double px = L + (r->loss_step[i] - x0) / (x1 - x0) * pw;
+            double py = T + ph - (loss_y(v[i], logy) - lo) / (hi - lo) * ph;
+            if (i == 0)
+                cairo_move_to(cr, px, py);
+            else
+                cairo_line_to(cr, px, py);
+        }
+        cairo_stroke(cr);
+    }
+    axis_ticks(cr, L, T, pw, ph, lim);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, L + pw / 2, H - 8, 11, 0.5, "training step");
+    text(cr, 10, 20, 13, 0.0, logy ? "training loss (grey) and its moving average (blue); "
+                                     "y: log10 of the loss"
+                                   : "training loss (grey) and its moving average (blue)");
+    return finish(s, cr, out, "loss curve");
+}
+
+/* One histogram h (MFM_REPORT_HIST_BINS densities over the panel's range)
+ * as a step line in the current colour, y scaled by ymax. */
+static void hist_line(cairo_t *cr, const double *h, double x0, double y0, double w, double hgt,
+                      double ymax)
+{
+    const size_t nb = MFM_REPORT_HIST_BINS;
+    for (size_t k = 0; k < nb; k++) {
+        double xa = x0 + w * (double)k / (double)nb, xb = x0 + w * (double)(k + 1) / (double)nb;
+        double y = y0 + hgt - hgt * fmin(h[k] / ymax, 1.0);
+        if (k == 0)
+            cairo_move_to(cr, xa, y);
+        else
+            cairo_line_to(cr, xa, y);
+        cairo_line_to(cr, xb, y);
+    }
+    cairo_stroke(cr);
+}
+
+mfm_err mfm_plot_feature_hists(const mfm_report *r, size_t p, mfm_png *out)
+{
+    enum { PW = 260, PH = 150, MX = 40, TOP = 70, GAP = 56, COLS = 3 };
+    const size_t nb = MFM_REPORT_HIST_BINS;
+    memset(out, 0, sizeof *out);
+    if (p >= r->n_pops)
+        return mfm_err_set(MFM_EINVAL, "plot: population %zu is not set", p);
+    const mfm_report_pop *pp = &r->pops[p];
+    if (pp->n_hist == 0)
+        return MFM_OK;
+    size_t rows = (pp->n_hist + COLS - 1) / COLS;
+    int w = COLS * (PW + MX) + MX, h = (int)(TOP + rows * (PH + GAP));
+    cairo_surface_t *s;
+    cairo_t *cr = start(w, h, &s);
+    legend(cr, r, MX, 34, w - 10);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, 10, 18, 13, 0.0, "per-feature distributions of the most changed features "
+                              "(grey: truth; magenta dashes: control; lines: methods)");
+    for (size_t f = 0; f < pp->n_hist; f++) {
+        double x0 = MX + (double)(f % COLS) * (PW + MX), y0 = TOP + (double)(f / COLS) * (PH + GAP);
+        double ymax = 0;
+        for (size_t k = 0; k < nb; k++)
+            ymax = fmax(ymax, fmax(pp->truth_hist[f * nb + k], pp->control_hist[f * nb + k]));
+        for (size_t m = 0; m < r->n_methods; m++) {
+            const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
+            for (size_t k = 0; e->present && e->hist && k < nb; k++)
+                ymax = fmax(ymax, e->hist[f * nb + k]);
+        }
+        ymax = ymax > 0 ? 1.05 * ymax : 1.0;
+        cairo_set_source_rgb(cr, 0.97, 0.97, 0.97);
+        cairo_rectangle(cr, x0, y0, PW, PH);
+        cairo_fill(cr);
+        cairo_set_source_rgba(cr, 0.1, 0.1, 0.1, 0.25); /* truth: filled */
+        for (size_t k = 0; k < nb; k++) {
+            double bh = PH * fmin(pp->truth_hist[f * nb + k] / ymax, 1.0);
+            cairo_rectangle(cr, x0 + PW * (double)k / nb, y0 + PH - bh, (double)PW / nb, bh);
+        }
+        cairo_fill(cr);
+        cairo_set_line_width(cr, 1.5);
+        for (size_t m = 0; m < r->n_methods; m++) {
+            const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
+            if (!e->present || !e->hist || r->kinds[m] == MFM_METHOD_ORACLE)
+                continue;
+            double rgb[3];
+            mfm_plot_method_rgb(m, rgb);
+            cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+            hist_line(cr, e->hist + f * nb, x0, y0, PW, PH, ymax);
+        }
+        double dash[2] = {4, 3}; /* control on top: identity draws the same line */
+        cairo_set_dash(cr, dash, 2, 0);
+        cairo_set_line_width(cr, 2.0);
+        cairo_set_source_rgb(cr, 0.55, 0.0, 0.35);
+        hist_line(cr, pp->control_hist + f * nb, x0, y0, PW, PH, ymax);
+        cairo_set_dash(cr, NULL, 0, 0);
+        double lim[4] = {pp->hist_lo[f], pp->hist_hi[f], 0, ymax};
+        axis_ticks(cr, x0, y0, PW, PH, lim);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        char title[160];
+        snprintf(title, sizeof title, "%.60s (rank %zu)", r->features[pp->changed[f]], f + 1);
+        text(cr, x0 + PW / 2.0, y0 - 6, 12, 0.5, title);
+    }
+    return finish(s, cr, out, "feature distributions");
 }

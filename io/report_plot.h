@@ -40,4 +40,16 @@ char *mfm_base64(const unsigned char *data, size_t len);
 /* RGB colour of method m (a fixed qualitative palette, cycled). */
 void mfm_plot_method_rgb(size_t m, double rgb[3]);
 
+/* Loss curve of the model's training log (r->n_loss rows): the loss in
+ * light grey and its moving average in blue, log-scaled y when every value
+ * is positive.  An empty png when there is no log.  Errors as
+ * mfm_plot_scatter. */
+mfm_err mfm_plot_loss(const mfm_report *r, mfm_png *out);
+
+/* Density histograms of population p's most changed features (by name):
+ * truth filled grey, control dashed, one line per non-oracle method.  An
+ * empty png when the population has none (no control).  Errors as
+ * mfm_plot_scatter. */
+mfm_err mfm_plot_feature_hists(const mfm_report *r, size_t p, mfm_png *out);
+
 #endif

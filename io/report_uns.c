@@ -6,7 +6,7 @@
 
 #include <hdf5.h>
 
-#include "report_eval.h"
+#include "report_groups.h"
 
 mfm_err mfm_report_read_uns_string(const char *path, const char *key, char **out)
 {
@@ -28,6 +28,18 @@ mfm_err mfm_report_read_uns_string(const char *path, const char *key, char **out
         goto cleanup;
     ds = H5Dopen2(f, dpath, H5P_DEFAULT);
     ft = ds >= 0 ? H5Dget_type(ds) : H5I_INVALID_HID;
+    if (ft >= 0 && (H5Tget_class(ft) == H5T_INTEGER || H5Tget_class(ft) == H5T_FLOAT)) {
+        double num = 0;
+        char buf[64];
+        if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &num) < 0) {
+            err = mfm_err_set(MFM_EFORMAT, "'%s': cannot read %s", path, dpath);
+            goto cleanup;
+        }
+        snprintf(buf, sizeof buf, "%.17g", num);
+        if (!(*out = strdup(buf)))
+            err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
     if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
         err = mfm_err_set(MFM_EFORMAT, "'%s': %s is not a string", path, dpath);
         goto cleanup;

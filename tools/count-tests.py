@@ -14,7 +14,13 @@ CHECK = re.compile(r"\d+%: Checks: (\d+), Failures: (\d+), Errors: (\d+)")
 
 passed = failed = 0
 for builddir in sys.argv[1:]:
-    with open(f"{builddir}/meson-logs/testlog.json") as f:
+    try:
+        f = open(f"{builddir}/meson-logs/testlog.json")
+    except OSError:
+        failed += 1  # the build or its test run did not happen
+        print(f"FAILED: {builddir}: no test log (build or test run failed)", file=sys.stderr)
+        continue
+    with f:
         for line in f:
             rec = json.loads(line)
             ok = rec["result"] in ("OK", "EXPECTEDFAIL")  # a skip is not a pass

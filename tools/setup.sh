@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(gcc pkg-config meson ninja-build
+packages=(gcc clang pkg-config meson ninja-build
           libhdf5-dev libigraph-dev libopenblas-dev libgsl-dev
           check libsubunit-dev libjansson-dev libcairo2-dev libfreetype-dev
           fonts-dejavu-core

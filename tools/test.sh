@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 builddir=${1:-build}
 bash tools/setup.sh "$@" || exit 1
-meson test -C "$builddir" --print-errorlogs --num-processes 2 >"$builddir/test-output.txt" 2>&1
+meson test -C "$builddir" --print-errorlogs --num-processes 2 --timeout-multiplier "${MFM_TIMEOUT_MULTIPLIER:-3}" >"$builddir/test-output.txt" 2>&1
 rc=$?
 grep -E "^ *[0-9]+/[0-9]+ " "$builddir/test-output.txt" || true
 [ $rc -eq 0 ] || cat "$builddir/test-output.txt" | tail -100

@@ -96,9 +96,9 @@ START_TEST(test_eval_matches_reference)
                      json_string_value(json_object_get(want, "population")));
     ck_assert_int_eq(json_integer_value(json_object_get(pop, "n_control")), 120);
     json_t *res = json_object_get(pop, "results");
-    static const char *const methods[] = {"handmade", "identity", "oracle_mean_shift",
-                                          "train_mean_shift"};
-    for (size_t m = 0; m < 4; m++) {
+    static const char *const methods[] = {"handmade", "identity", "average_effect",
+                                          "oracle_mean_shift", "train_mean_shift"};
+    for (size_t m = 0; m < 5; m++) {
         json_t *g = json_object_get(res, methods[m]), *w = json_object_get(want, methods[m]);
         ck_assert_msg(g != NULL, "no results for %s", methods[m]);
         char what[128];
@@ -114,6 +114,27 @@ START_TEST(test_eval_matches_reference)
         snprintf(what, sizeof what, "%s mean_L2", methods[m]);
         close_rel(json_number_value(json_object_get(g, "mean_L2")),
                   json_number_value(json_object_get(w, "mean_L2")), 1e-5, 1e-5, what);
+        /* E-distance (scipy cdist) and the mean-change metrics (numpy). */
+        static const char *const more[] = {"E_distance", "pearson_delta", "pearson_delta_top20",
+                                           "R2_delta_top20", "direction_top20"};
+        for (size_t k = 0; k < 5; k++) {
+            json_t *gv = json_object_get(g, more[k]), *wv = json_object_get(w, more[k]);
+            snprintf(what, sizeof what, "%s %s", methods[m], more[k]);
+            ck_assert_msg(gv && wv, "%s missing", what);
+            if (json_is_null(wv)) {
+                ck_assert_msg(json_is_null(gv), "%s: want null (undefined)", what);
+                continue;
+            }
+            close_rel(json_number_value(gv), json_number_value(wv), 1e-5, 1e-6, what);
+        }
+        /* A bootstrap interval for E-distance that holds the estimate. */
+        json_t *ci = json_object_get(json_object_get(g, "intervals"), "E_distance");
+        ck_assert_msg(json_array_size(ci) == 2, "%s: no E_distance interval", methods[m]);
+        double e = json_number_value(json_object_get(g, "E_distance"));
+        if (strcmp(methods[m], "oracle_mean_shift") != 0)
+            ck_assert_msg(json_number_value(json_array_get(ci, 0)) <= e &&
+                              e <= json_number_value(json_array_get(ci, 1)) * 1.5,
+                          "%s: E-distance %g outside its interval", methods[m], e);
         ck_assert_int_eq(json_integer_value(json_object_get(g, "n_true")), 120);
         ck_assert_int_eq(json_integer_value(json_object_get(g, "cap")), 5000);
     }
@@ -132,10 +153,20 @@ START_TEST(test_eval_matches_reference)
     ck_assert(json_object_get(cfg, "split_key") == NULL || !_i);
     ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_object_get(got, "libraries"),
                                                                    "hdf5")), "1."));
+    /* The top changed features by name, as numpy ranks them. */
+    json_t *top = json_object_get(pop, "top_changed_features"), *wtop = json_object_get(want, "top_changed_features");
+    for (size_t j = 0; j < 20; j++)
+        ck_assert_str_eq(json_string_value(json_array_get(top, j)),
+                         json_string_value(json_array_get(wtop, j)));
+    /* A paired comparison in words. */
+    json_t *cmp = json_object_get(got, "comparisons");
+    ck_assert_uint_gt(json_array_size(cmp), 0);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_array_get(cmp, 0), "text")),
+                                 "in 1 of 1 populations (p = 1"));
     json_decref(want);
     json_decref(got);
 
-    /* metrics.csv: header + 4 rows; report.html has its plots. */
+    /* metrics.csv: header + 5 rows; report.html has its plots. */
     snprintf(path, sizeof path, "%s/metrics.csv", dir);
     FILE *f = fopen(path, "r");
     ck_assert_ptr_nonnull(f);
@@ -144,7 +175,7 @@ START_TEST(test_eval_matches_reference)
     while ((c = fgetc(f)) != EOF)
         lines += c == '\n';
     fclose(f);
-    ck_assert_uint_eq(lines, 5);
+    ck_assert_uint_eq(lines, 6);
     snprintf(path, sizeof path, "%s/report.html", dir);
     f = fopen(path, "r");
     ck_assert_ptr_nonnull(f);
@@ -153,6 +184,8 @@ START_TEST(test_eval_matches_reference)
     html[n] = '\0';
     fclose(f);
     ck_assert_ptr_nonnull(strstr(html, "data:image/png;base64,"));
+    /* the population has a control: distributions of its top changed markers */
+    ck_assert_ptr_nonnull(strstr(html, "alt=\"per-feature distributions\""));
     ck_assert_ptr_nonnull(strstr(html, "<table id=\"summary\">"));
     remove_dir();
 }

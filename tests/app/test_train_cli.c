@@ -186,7 +186,7 @@ END_TEST
 
 /* mfm eval --model DIR takes --by, the control and the split from the model
  * and gives the same report as the options spelt out; a time-series model
- * is refused with a message. */
+ * refuses a control and is evaluated against the time-series baselines. */
 START_TEST(test_eval_model_defaults)
 {
     ck_assert_msg(run("train '%s' --out %s/m " SMALL " --steps 5", data, dir) == 0, "%s", out);
@@ -215,9 +215,15 @@ START_TEST(test_eval_model_defaults)
     ck_assert_msg(run("train '%s' --out %s/ts --task timeseries --time-key time --steps 2 --mlp-width 16 "
                       "--gcn-width 8 --embed-dim 4 --time-dim 8 --fourier 8 --embed-cells 64 --knn 5 "
                       "--cells-per-pop 32 --pops-per-step 2 --quiet --threads 1", emt, dir) == 0, "%s", out);
-    ck_assert_int_eq(run("eval --model %s/ts --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r5", dir, dir, dir, dir),
-                     1);
+    ck_assert_int_eq(run("eval --model %s/ts --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r5 --control-key c "
+                         "--control x", dir, dir, dir, dir), 1);
     ck_assert_msg(strstr(out, "time-series") && strstr(out, "--control-key"), "%s", out);
+    /* ... and evaluated with the time-series baselines when given no control */
+    ck_assert_msg(run("predict %s/ts '%s' --out %s/pts.h5ad --truth-out %s/tts.h5ad --steps 2 --quiet", dir, emt,
+                      dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("eval --model %s/ts --pred %s/pts.h5ad --truth %s/tts.h5ad --out %s/r6 --cap 200 "
+                      "--bootstrap 20 --permutations 20", dir, dir, dir, dir) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "mccann_interpolation") && strstr(out, "previous_time_point"), "%s", out);
 }
 END_TEST
 

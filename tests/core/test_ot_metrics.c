@@ -44,7 +44,7 @@ START_TEST(test_equal_inputs)
     const size_t n = 120, d = 6;
     float *x = cloud(n, d, 1.0, 0.0);
     mfm_metrics m;
-    mfm_metrics_opts o = {0, 0};
+    mfm_metrics_opts o = {0, 0, 0};
     ck_assert_int_eq(mfm_metrics_compute(&m, x, n, x, n, d, &o), MFM_OK);
     ck_assert(m.w1 == 0.0 && m.w2 == 0.0);
     ck_assert_msg(fabs(m.mmd) <= 1e-15 && fabs(m.energy) <= 1e-14, "mmd %g energy %g", m.mmd, m.energy);
@@ -168,7 +168,7 @@ START_TEST(test_subsampling)
     const size_t n = 700, m = 650, d = 5, cap = 300;
     float *x = cloud(n, d, 1.0, 0.0), *y = cloud(m, d, 1.1, 0.2);
     mfm_metrics a, b, c, full;
-    mfm_metrics_opts o = {cap, 7}, o2 = {cap, 8}, none = {0, 0};
+    mfm_metrics_opts o = {cap, 7, 0}, o2 = {cap, 8, 0}, none = {0, 0, 0};
     ck_assert_int_eq(mfm_metrics_compute(&a, x, n, y, m, d, &o), MFM_OK);
     ck_assert_int_eq(mfm_metrics_compute(&b, x, n, y, m, d, &o), MFM_OK);
     ck_assert_int_eq(mfm_metrics_compute(&c, x, n, y, m, d, &o2), MFM_OK);
@@ -200,7 +200,7 @@ START_TEST(test_subsampling)
     ck_assert(fabs(a.w2 - full.w2) < 0.25 * full.w2);
     /* only the larger cloud is cut when one is below the cap */
     mfm_metrics one;
-    mfm_metrics_opts o3 = {680, 1};
+    mfm_metrics_opts o3 = {680, 1, 0};
     ck_assert_int_eq(mfm_metrics_compute(&one, x, n, y, m, d, &o3), MFM_OK);
     ck_assert_uint_eq(one.n_pred_used, 680);
     ck_assert_uint_eq(one.n_true_used, m);

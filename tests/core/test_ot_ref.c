@@ -97,7 +97,7 @@ START_TEST(test_clouds)
     close_rel("energy distance", name, energy, num(c, "energy"), 1e-9, 1e-12);
 
     /* everything at once, no cap: the same numbers */
-    mfm_metrics_opts o = {0, 0};
+    mfm_metrics_opts o = {0, 0, 0};
     mfm_metrics all;
     ck_assert_int_eq(mfm_metrics_compute(&all, x, n, y, m, d, &o), MFM_OK);
     close_rel("metrics W1", name, all.w1, num(c, "w1"), 1e-10, 0);

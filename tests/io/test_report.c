@@ -15,6 +15,7 @@
 
 #include "mfm_test.h"
 #include "report.h"
+#include "report_write.h"
 #include "report_plot.h"
 #include "report_sha256.h"
 
@@ -134,6 +135,8 @@ static mfm_metrics planted(size_t p, size_t m)
     x.mean_l2 = q;
     x.mean_mse = q * q / D;
     x.mean_l1 = 1.5 * q;
+    x.edist = 2.0 * q;
+    x.edist_p = 0.5;
     x.n_pred = 100 + 10 * m;
     x.n_true = 200 + p;
     x.n_pred_used = x.n_pred;
@@ -265,8 +268,11 @@ START_TEST(test_means_and_best)
     /* Best W1 by mean is MFM (0.75 < 1.1); the oracle (0.15) is excluded. */
     ck_assert_uint_eq(mfm_report_best_method(&r, 0), 0);
     /* r is NaN for identity: best is MFM; R2 higher-better: MFM (0.5 > 0). */
-    ck_assert_uint_eq(mfm_report_best_method(&r, 4), 0);
-    ck_assert_uint_eq(mfm_report_best_method(&r, 5), 0);
+    ck_assert_uint_eq(mfm_report_best_method(&r, 6), 0);
+    ck_assert_uint_eq(mfm_report_best_method(&r, 7), 0);
+    /* A p-value is not a quality: no best method for it. */
+    ck_assert_str_eq(mfm_report_metrics[5].name, "E_distance_p");
+    ck_assert_uint_eq(mfm_report_best_method(&r, 5), (size_t)-1);
     mfm_report_destroy(&r);
     mfm_report_destroy(&r);
 }
@@ -411,7 +417,10 @@ START_TEST(test_csv_rows)
         lines += *c == '\n';
     ck_assert_uint_eq(lines, 1 + NPOP * NMETH);
     ck_assert_ptr_nonnull(strstr(csv, "population,patient_id,condition,method,kind,W1,W2,MMD,energy,"
-                                      "r_pairwise_corr,R2_means,mean_L2,mean_MSE,mean_L1,"
+                                      "E_distance,E_distance_p,r_pairwise_corr,R2_means,"
+                                      "pearson_delta,pearson_delta_top20,R2_delta_top20,"
+                                      "R2_delta_top50,R2_delta_top100,direction_top20,"
+                                      "direction_top50,direction_top100,mean_L2,mean_MSE,mean_L1,"
                                       "n_pred,n_true,n_pred_used,n_true_used,cap,seed\n"));
     /* The quote in Patient"2 is doubled and the field quoted. */
     ck_assert_ptr_nonnull(strstr(csv, "\n\"patient_id=Patient\"\"2, condition=BCRXL\",\"Patient\"\"2\",BCRXL,MFM,prediction,1,"));
@@ -497,9 +506,13 @@ START_TEST(test_html_tables_and_images)
     ck_assert_ptr_null(strstr(html, "<test>"));
     /* The best W1 cell (MFM 0.75) is highlighted in the summary. */
     ck_assert_ptr_nonnull(strstr(html, "<td class=\"best\">0.75</td>"));
-    /* MFM (0.75 mean W1, identity 1.1) wins W1, W2, MMD, energy, R2 and the
-     * three mean errors; r is NaN for identity, so 8 metrics compare. */
-    ck_assert_ptr_nonnull(strstr(html, "<b>MFM</b> beats identity on 8 of 8 metrics"));
+    /* MFM (0.75 mean W1, identity 1.1) wins W1, W2, MMD, energy,
+     * E-distance, R2 and the three mean errors against the only baseline;
+     * r is NaN for identity and the mean-change metrics need a control, so
+     * 9 metrics compare. */
+    ck_assert_ptr_nonnull(strstr(html, "<b>MFM</b> beats the strongest baseline on 9 of 9 metrics"));
+    /* The paired comparison in words (2 populations, exact). */
+    ck_assert_ptr_nonnull(strstr(html, "MFM is better than identity on W2 in"));
     /* bars + per population (scatter + mean shift unless no control). */
     size_t want = 1 + 2 * NPOP - (size_t)_i;
     ck_assert_uint_eq(check_pngs(html), want);
@@ -538,10 +551,10 @@ START_TEST(test_ties)
     size_t best = 0;
     for (const char *p = strstr(html, "class=\"best\""); p; p = strstr(p + 1, "class=\"best\""))
         best++;
-    /* A: all 9 metrics; base: the 8 ties (every metric but MMD). */
-    ck_assert_uint_eq(best, 9 + 8);
+    /* A: the 10 ranked metrics with values; base: the 9 ties (all but MMD). */
+    ck_assert_uint_eq(best, 10 + 9);
     *end = '<';
-    ck_assert_ptr_nonnull(strstr(html, "<b>A</b> beats base on 1 of 9 metrics"));
+    ck_assert_ptr_nonnull(strstr(html, "<b>A</b> beats the strongest baseline on 1 of 10 metrics"));
     free(html);
     free(tru);
     mfm_report_destroy(&r);
@@ -593,6 +606,36 @@ START_TEST(test_bad_use)
 }
 END_TEST
 
+/* A training log adds a loss-curve image; intervals show under the values. */
+START_TEST(test_loss_curve_and_intervals)
+{
+    make_tmpdir();
+    mfm_report r = {0};
+    build(&r, 0);
+    const double step[3] = {1, 2, 3}, loss[3] = {2.0, 1.0, 0.5}, ema[3] = {2.0, 1.8, 1.5};
+    ck_assert_int_eq(mfm_report_set_loss(&r, step, loss, ema, 3), MFM_OK);
+    mfm_metrics draws[4];
+    for (size_t b = 0; b < 4; b++) {
+        draws[b] = r.entries[0].m;
+        draws[b].w2 = 1.0 + (double)b; /* interval [1.075, 3.925] at 95 % */
+    }
+    r.ci_level = 0.95;
+    ck_assert_int_eq(mfm_report_set_intervals(&r, 0, 0, draws, 4), MFM_OK);
+    ck_assert_double_eq_tol(r.entries[0].ci_lo[1], 1.075, 1e-12);
+    ck_assert_double_eq_tol(r.entries[0].ci_hi[1], 3.925, 1e-12);
+    char path[512];
+    snprintf(path, sizeof path, "%s/report.html", tmpdir);
+    ck_assert_int_eq(mfm_report_write_html(&r, path), MFM_OK);
+    char *html = slurp(path, NULL);
+    ck_assert_ptr_nonnull(strstr(html, "alt=\"loss curve\""));
+    ck_assert_ptr_nonnull(strstr(html, "<td>1<br><small>[1.08, 3.92]</small></td>"));
+    ck_assert_uint_eq(check_pngs(html), 2 + 2 * NPOP);
+    free(html);
+    mfm_report_destroy(&r);
+    rm_tree(tmpdir);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("io-report");
@@ -607,6 +650,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, test_csv_rows);
     tcase_add_loop_test(tc, test_html_tables_and_images, 0, 2);
     tcase_add_test(tc, test_ties);
+    tcase_add_test(tc, test_loss_curve_and_intervals);
     tcase_add_test(tc, test_write_dir_failure_leaves_nothing);
     tcase_add_test(tc, test_bad_use);
     suite_add_tcase(s, tc);

@@ -1,4 +1,4 @@
-/* io/report_eval.h — what `mfm eval` does between reading files and writing
+/* app/eval_build.h — the evaluation use case: what `mfm eval` does between reading files and writing
  * the report: pair predicted and observed populations by obs keys, compute
  * the trivial baselines, call the metrics, fill an mfm_report.
  *
@@ -13,8 +13,8 @@
  * several methods (cells grouped by it); otherwise the file's string
  * uns/method names its method; otherwise the file name without ".h5ad".
  */
-#ifndef MFM_IO_REPORT_EVAL_H
-#define MFM_IO_REPORT_EVAL_H
+#ifndef MFM_APP_EVAL_BUILD_H
+#define MFM_APP_EVAL_BUILD_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -23,40 +23,18 @@
 #include "h5ad.h"
 #include "metrics.h"
 #include "report.h"
+#include "report_groups.h"
 
 /* Names of the baseline methods in reports. */
 #define MFM_BASELINE_IDENTITY "identity"
 #define MFM_BASELINE_TRAIN_MEAN "train_mean_shift"
+#define MFM_BASELINE_AVERAGE "average_effect"
+#define MFM_BASELINE_ADDITIVE "additive"
+#define MFM_BASELINE_PREVIOUS "previous_time_point"
+#define MFM_BASELINE_NEXT "next_time_point"
+#define MFM_BASELINE_MEAN_INTERP "mean_interpolation"
+#define MFM_BASELINE_MCCANN "mccann_interpolation"
 #define MFM_BASELINE_ORACLE "oracle_mean_shift"
-
-/* Cells of a file grouped by the values of n_keys obs columns; groups are
- * sorted by their value tuples (strcmp, key by key). */
-typedef struct mfm_groups {
-    size_t n_keys, n_groups;
-    char **vals;   /* (n_groups, n_keys) owned strings */
-    size_t *start; /* (n_groups + 1) offsets into rows */
-    size_t *rows;  /* cell indices grouped, ascending within each group */
-    size_t n_skipped; /* cells with a missing value in some key (not grouped) */
-} mfm_groups;
-
-/* Group the cells of f by keys.  Borrows f and keys.  g must be zeroed.
- * Errors: MFM_ENOTFOUND (unknown key: the message lists the file's obs
- * keys), MFM_EFORMAT (no cell has values for all keys), MFM_ENOMEM.
- * Complexity O(n_obs log n_obs * n_keys). */
-mfm_err mfm_groups_build(mfm_groups *g, mfm_h5ad *f, const char *const *keys, size_t n_keys);
-
-/* Index of the group whose values equal vals (n_keys strings), or
- * (size_t)-1.  O(log n_groups * n_keys). */
-size_t mfm_groups_find(const mfm_groups *g, const char *const *vals);
-
-/* Free and zero; safe on a zeroed struct. */
-void mfm_groups_destroy(mfm_groups *g);
-
-/* Read the scalar string uns/KEY of the .h5ad at path into *out (caller
- * frees); *out stays NULL when uns/KEY does not exist.  KEY must not
- * contain '/'.  Errors: MFM_EIO (file does not open as HDF5), MFM_EFORMAT
- * (uns/KEY is not a string), MFM_EINVAL (bad key), MFM_ENOMEM.  O(1). */
-mfm_err mfm_report_read_uns_string(const char *path, const char *key, char **out);
 
 /* Signature of the metrics function (mfm_metrics_compute in the tool). */
 typedef mfm_err (*mfm_eval_metrics_fn)(mfm_metrics *out, const float *pred, size_t n_pred,
@@ -71,6 +49,8 @@ typedef struct mfm_eval_opts {
     size_t n_by;
     const char *control_key;   /* NULL: no control, no baselines */
     const char *control_value;
+    const char *time_key;      /* time series (instead of control_key): populations are time
+                                * points; the control of one is the previous time point */
     const char *split_key;     /* NULL: train-mean shift is leave-one-population-out */
     const char *train_value;
     const char *rep;           /* matrix of both files: "X" (default if NULL), "obsm:KEY", ... */
@@ -78,6 +58,10 @@ typedef struct mfm_eval_opts {
     uint64_t seed;
     const double *mmd_gammas;  /* (MFM_MMD_NGAMMA) labels of the MMD gammas fn uses */
     const char *version, *command_line;
+    size_t n_boot;             /* bootstrap draws per (population, method); 0 = no intervals */
+    double ci_level;           /* interval level, e.g. 0.95 (0 means 0.95) */
+    size_t n_perm;             /* permutations of the E-distance test (0 = none) */
+    const char *train_log;     /* a model's train_log.csv to show as a loss curve, or NULL */
 } mfm_eval_opts;
 
 /* Read the files, pair populations, compute baselines and metrics, and fill

@@ -1,4 +1,4 @@
-/* tests/io/test_report_eval.c — pairing of predicted and observed
+/* tests/app/test_eval_build.c — pairing of predicted and observed
  * populations, the baselines' values, method names and bad input, on small
  * .h5ad files written with the project's writer.  The metrics function here
  * is a stand-in that records the distance between means and the sizes, so
@@ -12,14 +12,15 @@
 #include "h5ad.h"
 #include "mfm_test.h"
 #include "report.h"
-#include "report_eval.h"
+#include "eval_build.h"
 
 enum { D = 3, NPAT = 3, NCELL = 40 };
 static const char *const feats[D] = {"f0", "f1", "f2"};
 static const double gammas[MFM_MMD_NGAMMA] = {2, 1, 0.5, 0.1, 0.01, 0.005};
 static char dir[256];
 
-/* Value of feature j of cell i of patient p, condition c (0 ctrl, 1 stim):
+/* Value of feature j of cell i of patient p, condition c (0 ctrl, 1 stim,
+ * 2 A, 3 A+stim):
  * a patient offset, a stimulation shift depending on the patient, and a
  * deterministic spread. */
 static float value(size_t p, size_t c, size_t i, size_t j)
@@ -78,6 +79,8 @@ typedef struct cellspec {
 
 /* Write an .h5ad with NCELL cells per spec; feature names fn (NULL: feats);
  * uns/method if uns_method; a NaN planted in the first cell if nan. */
+static long uns_seed = -1; /* >= 0: write_file also writes uns/seed */
+
 static void write_file(const char *name, const cellspec *specs, size_t ns, const char *uns_method,
                        const char *const *fn, int nan, int with_split)
 {
@@ -111,7 +114,7 @@ static void write_file(const char *name, const cellspec *specs, size_t ns, const
     if (nan)
         x[1] = NAN;
     static const char *const pats[NPAT] = {"P1", "P2", "P3"};
-    static const char *const conds[2] = {"ctrl", "stim"};
+    static const char *const conds[4] = {"ctrl", "stim", "A", "A+stim"};
     static const char *const splits[2] = {"train", "test"};
     mfm_h5ad_writer *w = NULL;
     ck_assert_int_eq(mfm_h5ad_writer_open(&w, path, 0), MFM_OK);
@@ -119,7 +122,7 @@ static void write_file(const char *name, const cellspec *specs, size_t ns, const
     ck_assert_int_eq(mfm_h5ad_write_index(w, MFM_H5AD_AXIS_VAR, fn ? fn : feats, D), MFM_OK);
     ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "patient", pats, NPAT, pc, n),
                      MFM_OK);
-    ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "condition", conds, 2, cc, n),
+    ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "condition", conds, 4, cc, n),
                      MFM_OK);
     if (with_split)
         ck_assert_int_eq(mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, "split", splits, 2, sc, n),
@@ -129,6 +132,8 @@ static void write_file(const char *name, const cellspec *specs, size_t ns, const
                          MFM_OK);
     if (uns_method)
         ck_assert_int_eq(mfm_h5ad_write_uns_string(w, "method", uns_method), MFM_OK);
+    if (uns_seed >= 0)
+        ck_assert_int_eq(mfm_h5ad_write_uns_i64(w, "seed", uns_seed), MFM_OK);
     ck_assert_int_eq(mfm_h5ad_writer_commit(&w), MFM_OK);
     free(x);
     free(pc);
@@ -223,7 +228,7 @@ START_TEST(test_pairing_and_baselines)
     ck_assert_str_eq(r.pops[0].name, "patient=P2, condition=stim");
     ck_assert_str_eq(r.pops[1].name, "patient=P3, condition=ctrl");
     ck_assert_str_eq(r.pops[2].name, "patient=P3, condition=stim");
-    ck_assert_uint_eq(r.n_methods, 6);
+    ck_assert_uint_eq(r.n_methods, 7);
     ck_assert_str_eq(r.methods[0], "MFM");
     ck_assert_int_eq(r.kinds[method_of(&r, "oracle_mean_shift")], MFM_METHOD_ORACLE);
     ck_assert_int_eq(r.kinds[method_of(&r, "identity")], MFM_METHOD_BASELINE);
@@ -260,12 +265,107 @@ START_TEST(test_pairing_and_baselines)
         for (size_t j = 0; j < D; j++)
             pooled[j] /= (double)np;
         ck_assert_double_eq_tol(entry(&r, pop, "train_mean_shift")->m.mean_l2, dist(pooled, stim), 1e-5);
+        /* average effect: control + mean over the same training patients of
+         * [mean(stim) - mean(ctrl)]. */
+        double eff[D] = {0}, pred[D], octl[D];
+        for (size_t q = 0; q < NPAT; q++) {
+            if (_i ? q == 2 : q == p)
+                continue;
+            true_mean(q, 1, other);
+            true_mean(q, 0, octl);
+            for (size_t j = 0; j < D; j++)
+                eff[j] += (other[j] - octl[j]) / (double)np;
+        }
+        for (size_t j = 0; j < D; j++)
+            pred[j] = ctl[j] + eff[j];
+        ck_assert_double_eq_tol(entry(&r, pop, "average_effect")->m.mean_l2, dist(pred, stim), 1e-5);
     }
     /* A control population has no control: no baselines there. */
     ck_assert(!entry(&r, 1, "identity")->present);
     ck_assert_uint_eq(r.n_inputs, 3);
     ck_assert_uint_eq(r.n_notes, 1);
     ck_assert_ptr_nonnull(strstr(r.notes[0], _i ? "split=train" : "leave-one-population-out"));
+    mfm_report_destroy(&r);
+}
+END_TEST
+
+/* A combination "A+stim": additive = control + effect(A) + effect(stim),
+ * each from the patient's own measured single (_i = 0) or, with P3's A
+ * single missing from the truth, A's average over the training patients. */
+START_TEST(test_additive_combination)
+{
+    cellspec truth[NPAT * 4];
+    size_t nt = 0;
+    for (size_t p = 0; p < NPAT; p++)
+        for (size_t c = 0; c < 4; c++)
+            if (!(_i && p == 2 && c == 2))
+                truth[nt++] = (cellspec){p, c, NULL};
+    write_file("truth4.h5ad", truth, nt, NULL, NULL, 0, 1);
+    const cellspec a[] = {{2, 3, NULL}};
+    write_file("pred_combo.h5ad", a, 1, "MFM", NULL, 0, 0);
+    char tp[600], pp0[600];
+    snprintf(tp, sizeof tp, "%s/truth4.h5ad", dir);
+    snprintf(pp0, sizeof pp0, "%s/pred_combo.h5ad", dir);
+    const char *pp[1] = {pp0};
+    static const char *const by[] = {"patient"};
+    mfm_eval_opts o = {.pred_paths = pp, .n_pred = 1, .truth_path = tp, .by = by, .n_by = 1,
+                       .control_key = "condition", .control_value = "ctrl", .split_key = "split",
+                       .train_value = "train", .mmd_gammas = gammas};
+    mfm_report r = {0};
+    ck_assert_msg(mfm_eval_build(&r, &o, fake_metrics) == MFM_OK, "%s", mfm_err_msg());
+    double ctl[D], sa[D], ss[D], combo[D], pred[D], q0[D], qa[D];
+    true_mean(2, 0, ctl);
+    true_mean(2, 1, ss);
+    true_mean(2, 2, sa);
+    true_mean(2, 3, combo);
+    if (_i) { /* A's effect: mean over P1, P2 of mean(A) - mean(ctrl) */
+        for (size_t j = 0; j < D; j++)
+            sa[j] = ctl[j];
+        for (size_t q = 0; q < 2; q++) {
+            true_mean(q, 0, q0);
+            true_mean(q, 2, qa);
+            for (size_t j = 0; j < D; j++)
+                sa[j] += (qa[j] - q0[j]) / 2.0;
+        }
+    }
+    for (size_t j = 0; j < D; j++)
+        pred[j] = ctl[j] + (sa[j] - ctl[j]) + (ss[j] - ctl[j]);
+    ck_assert_uint_eq(r.n_pops, 1);
+    ck_assert_int_eq(r.kinds[method_of(&r, "additive")], MFM_METHOD_BASELINE);
+    ck_assert_double_eq_tol(entry(&r, 0, "additive")->m.mean_l2, dist(pred, combo), 1e-5);
+    ck_assert(entry(&r, 0, "identity")->present);
+    mfm_report_destroy(&r);
+}
+END_TEST
+
+/* Two files of one method with different uns/seed are seeds of it: named
+ * "MFM seed=S", grouped, averaged with their spread; equal seeds clash. */
+START_TEST(test_seed_replicates)
+{
+    /* The stand-in metrics report W1 = n_pred: 40 cells for seed 1, 80 for seed 2. */
+    const cellspec one[] = {{2, 1, NULL}}, two[] = {{2, 1, NULL}, {2, 1, NULL}};
+    uns_seed = 1;
+    write_file("seed1.h5ad", one, 1, "MFM", NULL, 0, 0);
+    uns_seed = 2;
+    write_file("seed2.h5ad", two, 2, "MFM", NULL, 0, 0);
+    write_file("seed2b.h5ad", two, 2, "MFM", NULL, 0, 0);
+    uns_seed = -1;
+    mfm_report r = {0};
+    const char *preds[] = {"seed1.h5ad", "seed2.h5ad"};
+    ck_assert_msg(run(&r, preds, 2, 1, "condition") == MFM_OK, "%s", mfm_err_msg());
+    size_t a = method_of(&r, "MFM seed=1"), b = method_of(&r, "MFM seed=2");
+    ck_assert_str_eq(r.groups[a], "MFM");
+    ck_assert_str_eq(r.groups[b], "MFM");
+    double mean, sd;
+    size_t n;
+    mfm_report_group_stats(&r, "MFM", 0, &mean, &sd, &n);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_double_eq_tol(mean, 60.0, 1e-9);
+    ck_assert_double_eq_tol(sd, 40.0 / sqrt(2.0), 1e-9);
+    mfm_report_destroy(&r);
+    const char *same[] = {"seed2.h5ad", "seed2b.h5ad"};
+    ck_assert_int_eq(run(&r, same, 2, 1, "condition"), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "does not tell them apart"));
     mfm_report_destroy(&r);
 }
 END_TEST
@@ -422,6 +522,8 @@ static Suite *eval_suite(void)
     tcase_add_test(tc, test_cells_without_key_values_are_reported);
     tcase_add_test(tc, test_no_training_targets);
     tcase_add_test(tc, test_read_uns_string);
+    tcase_add_loop_test(tc, test_additive_combination, 0, 2);
+    tcase_add_test(tc, test_seed_replicates);
     tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, test_unpaired_and_duplicate);
     suite_add_tcase(s, tc);

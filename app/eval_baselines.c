@@ -1,0 +1,302 @@
+/* app/eval_baselines.c — the baselines `mfm eval` computes itself from the
+ * truth file (formulas in docs/metrics.md, "Baselines"):
+ *   identity          x0 (the population's control cells)
+ *   average_effect    x0 + mean over training experiments e with the same
+ *                     treatment of [mean(train treated_e) - mean(control_e)]
+ *   train_mean_shift  x0 - mean(x0) + pooled mean of the training targets
+ *   additive          (treatments "A+B") x0 + effect(A) + effect(B), each
+ *                     effect from the same experiment's measured single
+ *                     treatment where it exists, else average_effect's
+ *   oracle_mean_shift x0 - mean(x0) + mean(truth)  (uses the answer)
+ * An experiment is a truth population's key values without the control key;
+ * "training" means split_key == train_value, or, without a split key, every
+ * other population (leave-one-population-out). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baselines.h"
+#include "eval_impl.h"
+
+/* Per truth group: sum (d) and count of the cells that count as training
+ * targets (split_key == train_value, or all cells without a split key;
+ * control groups have none), and the mean of all its cells. */
+static mfm_err train_sums(eval_state *s, double *sums, size_t *counts, double *amean,
+                          size_t *acount)
+{
+    mfm_err err = MFM_OK;
+    char **split = NULL;
+    float *x = NULL;
+    size_t n_obs = mfm_h5ad_n_obs(s->truth);
+    if (s->o->split_key) {
+        const mfm_h5ad_column *col;
+        if ((err = mfm_h5ad_obs_find(s->truth, s->o->split_key, &col)) ||
+            (err = mfm_h5ad_obs_strings(s->truth, s->o->split_key, &split)))
+            goto cleanup;
+        size_t hits = 0;
+        for (size_t i = 0; i < n_obs; i++)
+            hits += strcmp(split[i], s->o->train_value) == 0;
+        if (hits == 0) {
+            err = mfm_err_set(MFM_ENOTFOUND, "no cell of '%s' has %s=%s", s->o->truth_path,
+                              s->o->split_key, s->o->train_value);
+            goto cleanup;
+        }
+    }
+    for (size_t t = 0; t < s->tg.n_groups; t++) {
+        double *sum = sums + t * s->d;
+        memset(sum, 0, s->d * sizeof *sum);
+        counts[t] = 0;
+        size_t n;
+        if ((err = eval_read_group(s, s->truth, &s->tg, t, &x, &n)))
+            goto cleanup;
+        acount[t] = n;
+        if (n && (err = mfm_col_means(amean + t * s->d, x, n, s->d))) {
+            char name[512];
+            mfm_err_prefix(err, "truth '%s', population [%s]", s->o->truth_path,
+                           eval_group_name(s, &s->tg, t, 0, name, sizeof name));
+            goto cleanup;
+        }
+        if (strcmp(s->tg.vals[t * s->nk + s->ck], s->o->control_value) == 0)
+            continue; /* controls are not targets */
+        for (size_t i = 0; i < n; i++) {
+            size_t row = s->tg.rows[s->tg.start[t] + i];
+            if (split && strcmp(split[row], s->o->train_value) != 0)
+                continue;
+            if ((err = mfm_col_sums_acc(sum, x + i * s->d, 1, s->d))) {
+                char name[512];
+                mfm_err_prefix(err, "truth '%s', population [%s], cell %zu", s->o->truth_path,
+                               eval_group_name(s, &s->tg, t, 0, name, sizeof name), row);
+                goto cleanup;
+            }
+            counts[t]++;
+        }
+    }
+cleanup:
+    if (split)
+        mfm_h5ad_strings_free(split, n_obs);
+    free(x);
+    return err;
+}
+
+/* Train-mean target of truth group t: pooled training targets with the same
+ * control-key value (other populations only without a split key). */
+static bool train_target(const eval_state *s, size_t t, double *mean)
+{
+    size_t total = 0;
+    memset(mean, 0, s->d * sizeof *mean);
+    const char *treat = s->tg.vals[t * s->nk + s->ck];
+    for (size_t u = 0; u < s->tg.n_groups; u++) {
+        if ((!s->o->split_key && u == t) || s->tcount[u] == 0 ||
+            strcmp(s->tg.vals[u * s->nk + s->ck], treat) != 0)
+            continue;
+        for (size_t j = 0; j < s->d; j++)
+            mean[j] += s->tsum[u * s->d + j];
+        total += s->tcount[u];
+    }
+    for (size_t j = 0; j < s->d; j++)
+        mean[j] /= (double)(total ? total : 1);
+    return total > 0;
+}
+
+/* Truth group with the key values of t but treatment label, or (size_t)-1. */
+static size_t sibling_group(const eval_state *s, size_t t, const char *label)
+{
+    const char *vals[64];
+    if (s->nk > 64)
+        return (size_t)-1;
+    for (size_t k = 0; k < s->nk; k++)
+        vals[k] = s->tg.vals[t * s->nk + k];
+    vals[s->ck] = label;
+    return mfm_groups_find(&s->tg, vals);
+}
+
+/* eff (d) = mean over training experiments u != t (with the split: every
+ * experiment with training targets) treated with label of
+ * [mean(train targets of u) - mean(control of u)].  Returns the count. */
+static size_t average_effect(const eval_state *s, size_t t, const char *label, double *eff)
+{
+    size_t k = 0;
+    memset(eff, 0, s->d * sizeof *eff);
+    for (size_t u = 0; u < s->tg.n_groups; u++) {
+        if ((!s->o->split_key && u == t) || s->tcount[u] == 0 ||
+            strcmp(s->tg.vals[u * s->nk + s->ck], label) != 0)
+            continue;
+        size_t cu = eval_control_group(s, u);
+        if (cu == (size_t)-1 || s->acount[cu] == 0)
+            continue;
+        for (size_t j = 0; j < s->d; j++)
+            eff[j] += s->tsum[u * s->d + j] / (double)s->tcount[u] - s->amean[cu * s->d + j];
+        k++;
+    }
+    for (size_t j = 0; j < s->d; j++)
+        eff[j] /= (double)(k ? k : 1);
+    return k;
+}
+
+/* eff (d) = sum over the parts of t's label "A+B[+...]" of each part's
+ * effect: same experiment's measured single (mean(single) - mean(control))
+ * if that population exists, else the training average effect.  false if
+ * the label has no '+' or some part has neither.  work: d doubles. */
+static bool additive_effect(const eval_state *s, size_t t, size_t ct, double *eff, double *work)
+{
+    const char *label = s->tg.vals[t * s->nk + s->ck];
+    char buf[512];
+    if (!strchr(label, '+') || strlen(label) >= sizeof buf)
+        return false;
+    strcpy(buf, label);
+    memset(eff, 0, s->d * sizeof *eff);
+    for (char *part = strtok(buf, "+"); part; part = strtok(NULL, "+")) {
+        size_t g = sibling_group(s, t, part);
+        if (g != (size_t)-1 && s->acount[g] > 0) {
+            for (size_t j = 0; j < s->d; j++)
+                eff[j] += s->amean[g * s->d + j] - s->amean[ct * s->d + j];
+        } else if (average_effect(s, t, part, work) > 0) {
+            for (size_t j = 0; j < s->d; j++)
+                eff[j] += work[j];
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+mfm_err eval_baselines_add(eval_state *s)
+{
+    mfm_err err;
+    s->bl_first = s->n_methods;
+    if (s->ts) {
+        if ((err = eval_add_method(s, MFM_BASELINE_PREVIOUS, MFM_METHOD_BASELINE, "baselines")) ||
+            (err = eval_add_method(s, MFM_BASELINE_NEXT, MFM_METHOD_BASELINE, "baselines")) ||
+            (err = eval_add_method(s, MFM_BASELINE_MEAN_INTERP, MFM_METHOD_BASELINE, "baselines")) ||
+            (err = eval_add_method(s, MFM_BASELINE_MCCANN, MFM_METHOD_BASELINE, "baselines")))
+            return err;
+        return eval_add_method(s, MFM_BASELINE_ORACLE, MFM_METHOD_ORACLE, "baselines");
+    }
+    for (size_t t = 0; t < s->tg.n_groups; t++)
+        s->additive |= strchr(s->tg.vals[t * s->nk + s->ck], '+') != NULL;
+    if ((err = eval_add_method(s, MFM_BASELINE_IDENTITY, MFM_METHOD_BASELINE, "baselines")) ||
+        (err = eval_add_method(s, MFM_BASELINE_AVERAGE, MFM_METHOD_BASELINE, "baselines")) ||
+        (err = eval_add_method(s, MFM_BASELINE_TRAIN_MEAN, MFM_METHOD_BASELINE, "baselines")) ||
+        (err = eval_add_method(s, MFM_BASELINE_ORACLE, MFM_METHOD_ORACLE, "baselines")))
+        return err;
+    if (s->additive)
+        err = eval_add_method(s, MFM_BASELINE_ADDITIVE, MFM_METHOD_BASELINE, "baselines");
+    return err;
+}
+
+mfm_err eval_baselines_prepare(eval_state *s, mfm_report *r)
+{
+    size_t ng = s->tg.n_groups, d = s->d;
+    char note[1024];
+    if (s->ts)
+        return mfm_report_add_note(r, "Time series: the control of a time point t is the previous "
+                                   "observed time t0 (previous_time_point predicts its cells); "
+                                   "next_time_point predicts the next observed time t1; with "
+                                   "s = (t - t0) / (t1 - t0), mean_interpolation is "
+                                   "x0 + s (mean(x1) - mean(x0)) and mccann_interpolation moves "
+                                   "each cell of t0 to (1 - s) x0_i + s x1_j along the exact OT "
+                                   "plan (j drawn from the plan's row; seeded).");
+    s->tsum = malloc(ng * d * sizeof *s->tsum);
+    s->tcount = malloc(ng * sizeof *s->tcount);
+    s->amean = calloc(ng * d, sizeof *s->amean);
+    s->acount = malloc(ng * sizeof *s->acount);
+    if (!s->tsum || !s->tcount || !s->amean || !s->acount)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    mfm_err err = train_sums(s, s->tsum, s->tcount, s->amean, s->acount);
+    if (err)
+        return err;
+    if (s->o->split_key)
+        snprintf(note, sizeof note, "Training set of the baselines: truth cells with %s=%s "
+                 "(train_mean_shift pools them per %s; average_effect averages, over the "
+                 "experiments that have them, their mean minus the experiment's control mean).",
+                 s->o->split_key, s->o->train_value, s->o->control_key);
+    else
+        snprintf(note, sizeof note, "Training set of the baselines: no split given "
+                 "(--split-key), so train_mean_shift and average_effect use all OTHER populations "
+                 "with the same %s (leave-one-population-out).", s->o->control_key);
+    return mfm_report_add_note(r, note);
+}
+
+/* Time series: previous, next, the two interpolations and the oracle. */
+static mfm_err ts_population(eval_state *s, mfm_report *r, size_t p, const float *x0, size_t n0,
+                             const float *truth, size_t n_true, mfm_eval_metrics_fn fn)
+{
+    mfm_err err = MFM_OK;
+    size_t t = s->pop_group[p], tn = eval_neighbour_group(s, t, +1), bm = s->bl_first, n1 = 0;
+    size_t nmax = n0 > n_true ? n0 : n_true;
+    float *x1 = NULL, *base = malloc(nmax * s->d * sizeof *base);
+    double *v = malloc(2 * s->d * sizeof *v);
+    if (!base || !v) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    if ((err = mfm_baseline_identity(base, x0, n0, s->d)) ||
+        (err = eval_metric(s, r, p, bm + EVAL_TS_PREVIOUS, base, n0, truth, n_true, fn, "baseline")))
+        goto cleanup;
+    if ((err = mfm_baseline_oracle_shift(base, x0, n0, truth, n_true, s->d)) ||
+        (err = eval_metric(s, r, p, bm + EVAL_TS_ORACLE, base, n0, truth, n_true, fn, "baseline")))
+        goto cleanup;
+    if (tn == (size_t)-1)
+        goto cleanup; /* the last time point: nothing after it */
+    if ((err = eval_read_group(s, s->truth, &s->tg, tn, &x1, &n1)) ||
+        (err = eval_metric(s, r, p, bm + EVAL_TS_NEXT, x1, n1, truth, n_true, fn, "baseline")))
+        goto cleanup;
+    size_t t0 = eval_control_group(s, t);
+    double frac = (s->tval[t] - s->tval[t0]) / (s->tval[tn] - s->tval[t0]);
+    if ((err = mfm_col_means(v, x0, n0, s->d)) || (err = mfm_col_means(v + s->d, x1, n1, s->d)))
+        goto cleanup;
+    for (size_t j = 0; j < s->d; j++)
+        v[j] = frac * (v[s->d + j] - v[j]);
+    if ((err = mfm_baseline_shift(base, x0, n0, s->d, v)) ||
+        (err = eval_metric(s, r, p, bm + EVAL_TS_MEAN_INTERP, base, n0, truth, n_true, fn, "baseline")))
+        goto cleanup;
+    if ((err = mfm_baseline_mccann(base, x0, n0, x1, n1, s->d, frac, s->o->seed)) ||
+        (err = eval_metric(s, r, p, bm + EVAL_TS_MCCANN, base, n0, truth, n_true, fn, "baseline")))
+        goto cleanup;
+cleanup:
+    free(base);
+    free(v);
+    free(x1);
+    return err;
+}
+
+mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const float *ctl,
+                                  size_t n_ctl, const float *truth, size_t n_true,
+                                  mfm_eval_metrics_fn fn, size_t *no_train)
+{
+    if (s->ts)
+        return ts_population(s, r, p, ctl, n_ctl, truth, n_true, fn);
+    mfm_err err = MFM_OK;
+    size_t t = s->pop_group[p], ct = eval_control_group(s, t), bm = s->bl_first;
+    const char *label = s->tg.vals[t * s->nk + s->ck];
+    float *base = malloc(n_ctl * s->d * sizeof *base);
+    double *v = malloc(2 * s->d * sizeof *v);
+    if (!base || !v) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    if ((err = mfm_baseline_identity(base, ctl, n_ctl, s->d)) ||
+        (err = eval_metric(s, r, p, bm + EVAL_BL_IDENTITY, base, n_ctl, truth, n_true, fn, "baseline")))
+        goto cleanup;
+    if (average_effect(s, t, label, v) > 0 &&
+        ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
+         (err = eval_metric(s, r, p, bm + EVAL_BL_AVERAGE, base, n_ctl, truth, n_true, fn, "baseline"))))
+        goto cleanup;
+    if (!train_target(s, t, v))
+        (*no_train)++;
+    else if ((err = mfm_baseline_mean_shift(base, ctl, n_ctl, s->d, v)) ||
+             (err = eval_metric(s, r, p, bm + EVAL_BL_TRAIN_MEAN, base, n_ctl, truth, n_true, fn,
+                                "baseline")))
+        goto cleanup;
+    if (s->additive && additive_effect(s, t, ct, v, v + s->d) &&
+        ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
+         (err = eval_metric(s, r, p, bm + EVAL_BL_ADDITIVE, base, n_ctl, truth, n_true, fn, "baseline"))))
+        goto cleanup;
+    if ((err = mfm_baseline_oracle_shift(base, ctl, n_ctl, truth, n_true, s->d)) ||
+        (err = eval_metric(s, r, p, bm + EVAL_BL_ORACLE, base, n_ctl, truth, n_true, fn, "baseline")))
+        goto cleanup;
+cleanup:
+    free(base);
+    free(v);
+    return err;
+}

@@ -1,0 +1,583 @@
+/* app/eval_build.c — pair predictions with observed populations, compute
+ * baselines and metrics, fill an mfm_report. */
+#include "eval_build.h"
+#include "eval_impl.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+#define METHOD_COL "method"
+
+/* "k1=v1, k2=v2" of a truth group into buf. */
+const char *eval_group_name(const eval_state *s, const mfm_groups *g, size_t gi, size_t off,
+                              char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < s->nk && used < len; k++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", k ? ", " : "", s->keys[k],
+                                 g->vals[gi * g->n_keys + off + k]);
+    return buf;
+}
+
+mfm_err eval_add_method(eval_state *s, const char *name, mfm_method_kind kind, const char *file)
+{
+    for (size_t m = 0; m < s->n_methods; m++)
+        if (strcmp(s->methods[m], name) == 0)
+            return mfm_err_set(MFM_EINVAL, "method name '%s' of '%s' is used twice (by another "
+                               "prediction file or a baseline): set a distinct uns/method",
+                               name, file);
+    char **nm = realloc(s->methods, (s->n_methods + 1) * sizeof *nm);
+    if (nm)
+        s->methods = nm;
+    mfm_method_kind *nk = realloc(s->kinds, (s->n_methods + 1) * sizeof *nk);
+    if (nk)
+        s->kinds = nk;
+    char **ng = realloc(s->groups, (s->n_methods + 1) * sizeof *ng);
+    if (ng) {
+        s->groups = ng;
+        ng[s->n_methods] = NULL;
+    }
+    if (!nm || !nk || !ng || !(s->methods[s->n_methods] = strdup(name)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    s->kinds[s->n_methods++] = kind;
+    return MFM_OK;
+}
+
+static size_t method_index(const eval_state *s, const char *name)
+{
+    for (size_t m = 0; m < s->n_methods; m++)
+        if (strcmp(s->methods[m], name) == 0)
+            return m;
+    return (size_t)-1;
+}
+
+/* Register file i's method.  A name already given by an earlier file is
+ * a seed replicate when both files carry different uns/seed: both are
+ * renamed "NAME seed=S" and grouped under NAME (averaged with their spread
+ * in the report).  Otherwise a clash is an error (eval_add_method). */
+static mfm_err add_replicate(eval_state *s, size_t i)
+{
+    pred_file *p = &s->pf[i];
+    const char *path = s->o->pred_paths[i];
+    mfm_err err;
+    if ((err = mfm_report_read_uns_string(path, "seed", &p->seed)) || !(p->base = strdup(p->name)))
+        return err ? err : mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t j = 0; j < i; j++) {
+        pred_file *q = &s->pf[j];
+        if (q->method_col || strcmp(q->base, p->base) != 0)
+            continue;
+        if (!p->seed || !q->seed || strcmp(p->seed, q->seed) == 0)
+            return mfm_err_set(MFM_EINVAL, "method name '%s' of '%s' is also that of '%s', and "
+                               "uns/seed does not tell them apart (%s, %s): set a distinct "
+                               "uns/method or uns/seed", p->base, path, s->o->pred_paths[j],
+                               p->seed ? p->seed : "none", q->seed ? q->seed : "none");
+        size_t m = s->n_methods;
+        for (size_t k = 0; k < s->n_methods; k++)
+            if (strcmp(s->methods[k], q->name) == 0)
+                m = k;
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s seed=%s", q->base, q->seed);
+        if (m < s->n_methods && strcmp(q->name, buf) != 0) { /* first replicate: rename it */
+            char *a = strdup(buf), *b = strdup(buf), *g = strdup(q->base);
+            if (!a || !b || !g) {
+                free(a), free(b), free(g);
+                return mfm_err_set(MFM_ENOMEM, "out of memory");
+            }
+            free(s->methods[m]);
+            s->methods[m] = a;
+            free(q->name);
+            q->name = b;
+            free(s->groups[m]);
+            s->groups[m] = g;
+        }
+        snprintf(buf, sizeof buf, "%s seed=%s", p->base, p->seed);
+        free(p->name);
+        if (!(p->name = strdup(buf)) || (err = eval_add_method(s, p->name, MFM_METHOD_PREDICTION, path)))
+            return err ? err : mfm_err_set(MFM_ENOMEM, "out of memory");
+        if (!(s->groups[s->n_methods - 1] = strdup(p->base)))
+            return mfm_err_set(MFM_ENOMEM, "out of memory");
+        return MFM_OK;
+    }
+    return eval_add_method(s, p->name, MFM_METHOD_PREDICTION, path);
+}
+
+/* Open prediction file i, check its features, group its cells, register
+ * its method(s). */
+static mfm_err open_pred(eval_state *s, size_t i)
+{
+    mfm_err err;
+    const char *path = s->o->pred_paths[i];
+    pred_file *p = &s->pf[i];
+    char **feat = NULL;
+    size_t d = 0;
+    const char **keys = NULL;
+    if ((err = mfm_h5ad_open(&p->f, path)))
+        goto cleanup;
+    if ((err = mfm_h5ad_rep_feature_names(p->f, s->rep, &feat, &d)))
+        goto cleanup;
+    if (d != s->d) {
+        err = mfm_err_set(MFM_EINVAL, "'%s' has %zu features in %s but the truth '%s' has %zu",
+                          path, d, s->rep, s->o->truth_path, s->d);
+        goto cleanup;
+    }
+    for (size_t j = 0; j < d; j++)
+        if (strcmp(feat[j], s->tfeat[j]) != 0) {
+            err = mfm_err_set(MFM_EINVAL, "feature %zu of '%s' is '%s' but the truth's is '%s'",
+                              j, path, feat[j], s->tfeat[j]);
+            goto cleanup;
+        }
+    const mfm_h5ad_column *col;
+    p->method_col = mfm_h5ad_obs_find(p->f, METHOD_COL, &col) == MFM_OK;
+    mfm_err_clear();
+    keys = malloc((s->nk + 1) * sizeof *keys);
+    if (!keys) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    size_t off = p->method_col ? 1 : 0;
+    keys[0] = METHOD_COL;
+    memcpy(keys + off, s->keys, s->nk * sizeof *keys);
+    if ((err = mfm_groups_build(&p->g, p->f, keys, s->nk + off)))
+        goto cleanup; /* the reader's messages name the file */
+    if (!p->method_col) {
+        if ((err = mfm_report_read_uns_string(path, "method", &p->name)))
+            goto cleanup;
+        if (!p->name) { /* file name without directory and .h5ad */
+            const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+            size_t len = strlen(base);
+            if (len > 5 && strcmp(base + len - 5, ".h5ad") == 0)
+                len -= 5;
+            if (!(p->name = strndup(base, len))) {
+                err = mfm_err_set(MFM_ENOMEM, "out of memory");
+                goto cleanup;
+            }
+        }
+        err = add_replicate(s, i);
+    } else {
+        for (size_t g = 0; g < p->g.n_groups && !err; g++) {
+            const char *name = p->g.vals[g * p->g.n_keys];
+            if (g == 0 || strcmp(name, p->g.vals[(g - 1) * p->g.n_keys]) != 0)
+                err = eval_add_method(s, name, MFM_METHOD_PREDICTION, path);
+        }
+    }
+cleanup:
+    mfm_h5ad_strings_free(feat, d);
+    free(keys);
+    return err;
+}
+
+/* Pair every predicted population with a truth group; list report populations. */
+static mfm_err pair(eval_state *s)
+{
+    mfm_err err = MFM_OK;
+    size_t total = 0;
+    bool *used = calloc(s->tg.n_groups, sizeof *used);
+    for (size_t i = 0; i < s->o->n_pred; i++)
+        total += s->pf[i].g.n_groups;
+    s->pp = calloc(total ? total : 1, sizeof *s->pp);
+    s->pop_group = malloc(s->tg.n_groups * sizeof *s->pop_group);
+    size_t *pop_of_group = malloc(s->tg.n_groups * sizeof *pop_of_group);
+    if (!used || !s->pp || !s->pop_group || !pop_of_group) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < s->o->n_pred; i++) {
+        const pred_file *p = &s->pf[i];
+        size_t off = p->method_col ? 1 : 0;
+        for (size_t g = 0; g < p->g.n_groups; g++) {
+            const char *const *vals = (const char *const *)(p->g.vals + g * p->g.n_keys + off);
+            size_t tgi = mfm_groups_find(&s->tg, vals);
+            if (tgi == (size_t)-1) {
+                char name[512], avail[1024];
+                size_t used_len = 0;
+                avail[0] = '\0';
+                for (size_t t = 0; t < s->tg.n_groups && t < 8; t++) {
+                    char one[256];
+                    used_len += (size_t)snprintf(avail + used_len, sizeof avail - used_len, "%s[%s]",
+                                                 t ? " " : "", eval_group_name(s, &s->tg, t, 0, one, sizeof one));
+                    if (used_len >= sizeof avail)
+                        break;
+                }
+                err = mfm_err_set(MFM_ENOTFOUND, "population [%s] of '%s' has no cells in the truth "
+                                  "'%s'; the truth has %zu populations: %s%s",
+                                  eval_group_name(s, &p->g, g, off, name, sizeof name), s->o->pred_paths[i],
+                                  s->o->truth_path, s->tg.n_groups, avail,
+                                  s->tg.n_groups > 8 ? " ..." : "");
+                goto cleanup;
+            }
+            const char *mname = p->method_col ? p->g.vals[g * p->g.n_keys] : p->name;
+            s->pp[s->n_pp++] = (pred_pop){i, g, method_index(s, mname), tgi};
+            used[tgi] = true;
+        }
+    }
+    for (size_t t = 0; t < s->tg.n_groups; t++)
+        if (used[t]) {
+            pop_of_group[t] = s->n_pops;
+            s->pop_group[s->n_pops++] = t;
+        }
+    if (s->n_pops == 0) {
+        err = mfm_err_set(MFM_EINVAL, "no predicted populations to evaluate");
+        goto cleanup;
+    }
+    for (size_t k = 0; k < s->n_pp; k++)
+        s->pp[k].pop = pop_of_group[s->pp[k].pop];
+cleanup:
+    free(used);
+    free(pop_of_group);
+    return err;
+}
+
+/* Truth group holding the control cells of truth group t, or (size_t)-1. */
+size_t eval_neighbour_group(const eval_state *s, size_t t, int dir)
+{
+    size_t best = (size_t)-1;
+    for (size_t u = 0; u < s->tg.n_groups; u++) {
+        double du = s->tval[u] - s->tval[t];
+        if (dir < 0 ? !(du < 0) : !(du > 0))
+            continue;
+        bool same = true;
+        for (size_t k = 0; k < s->nk && same; k++)
+            same = k == s->ck || strcmp(s->tg.vals[u * s->nk + k], s->tg.vals[t * s->nk + k]) == 0;
+        if (same && (best == (size_t)-1 || (dir < 0 ? s->tval[u] > s->tval[best]
+                                                    : s->tval[u] < s->tval[best])))
+            best = u;
+    }
+    return best;
+}
+
+size_t eval_control_group(const eval_state *s, size_t t)
+{
+    if (s->ck == s->nk)
+        return (size_t)-1;
+    if (s->ts)
+        return eval_neighbour_group(s, t, -1);
+    const char *vals[64];
+    if (s->nk > 64)
+        return (size_t)-1;
+    for (size_t k = 0; k < s->nk; k++)
+        vals[k] = s->tg.vals[t * s->nk + k];
+    if (strcmp(vals[s->ck], s->o->control_value) == 0)
+        return (size_t)-1; /* a control population has no control of its own */
+    vals[s->ck] = s->o->control_value;
+    return mfm_groups_find(&s->tg, vals);
+}
+
+mfm_err eval_read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
+                          size_t *n)
+{
+    size_t cols = 0;
+    *n = g->start[gi + 1] - g->start[gi];
+    free(*x);
+    *x = NULL;
+    mfm_err err = mfm_h5ad_rep_read_alloc(f, s->rep, g->rows + g->start[gi], *n, x, &cols);
+    if (!err && cols != s->d)
+        err = mfm_err_set(MFM_EFORMAT, "'%s': %s has %zu columns, expected %zu", mfm_h5ad_path(f),
+                          s->rep, cols, s->d);
+    return err;
+}
+
+/* Bootstrap stream of (p, m): distinct per pair, fixed by the seed. */
+static uint64_t boot_stream(size_t p, size_t m)
+{
+    return MFM_STATS_STREAM_BOOT ^ ((uint64_t)p << 24) ^ ((uint64_t)m << 8);
+}
+
+mfm_err eval_metric(eval_state *s, mfm_report *r, size_t p, size_t m, const float *pred,
+                    size_t n_pred, const float *truth, size_t n_true, mfm_eval_metrics_fn fn,
+                    const char *file)
+{
+    mfm_metrics out, *draws = NULL;
+    mfm_metrics_opts mo = {s->o->cap, s->o->seed, s->o->n_perm};
+    const mfm_report_pop *pp = &r->pops[p];
+    mfm_err err = fn(&out, pred, n_pred, truth, n_true, s->d, &mo);
+    if (!err)
+        err = mfm_report_set_result(r, p, m, pred, n_pred, &out);
+    if (!err && s->o->n_boot) {
+        if (!(draws = malloc(s->o->n_boot * sizeof *draws)))
+            err = mfm_err_set(MFM_ENOMEM, "out of memory for %zu bootstrap draws", s->o->n_boot);
+        if (!err)
+            err = mfm_metrics_bootstrap(draws, s->o->n_boot, pred, n_pred, truth, n_true,
+                                        pp->control_mean, pp->changed, s->d, s->o->seed,
+                                        boot_stream(p, m));
+        if (!err)
+            err = mfm_report_set_intervals(r, p, m, draws, s->o->n_boot);
+    }
+    if (err)
+        mfm_err_prefix(err, "%s, population [%s], method %s", file, r->pops[p].name,
+                       r->methods[m]);
+    free(draws);
+    return err;
+}
+
+static void state_free(eval_state *s)
+{
+    if (s->pf)
+        for (size_t i = 0; i < s->o->n_pred; i++) {
+            mfm_h5ad_close(s->pf[i].f);
+            mfm_groups_destroy(&s->pf[i].g);
+            free(s->pf[i].name);
+            free(s->pf[i].base);
+            free(s->pf[i].seed);
+        }
+    free(s->pf);
+    for (size_t m = 0; m < s->n_methods; m++) {
+        free(s->methods[m]);
+        free(s->groups ? s->groups[m] : NULL);
+    }
+    free(s->groups);
+    free(s->methods);
+    free(s->kinds);
+    free(s->pp);
+    free(s->pop_group);
+    mfm_groups_destroy(&s->tg);
+    mfm_h5ad_strings_free(s->tfeat, s->d);
+    mfm_h5ad_close(s->truth);
+    free(s->keys);
+    free(s->tsum);
+    free(s->tcount);
+    free(s->amean);
+    free(s->acount);
+    free(s->tval);
+}
+
+/* Time-series mode: the numeric value of every truth group's time label. */
+static mfm_err time_values(eval_state *s)
+{
+    if (!(s->tval = malloc(s->tg.n_groups * sizeof *s->tval)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t t = 0; t < s->tg.n_groups; t++) {
+        const char *v = s->tg.vals[t * s->nk + s->ck];
+        char *end;
+        s->tval[t] = strtod(v, &end);
+        if (end == v || *end != '\0' || !isfinite(s->tval[t]))
+            return mfm_err_set(MFM_EFORMAT, "'%s': time %s = '%s' is not a number",
+                               s->o->truth_path, s->o->time_key, v);
+    }
+    return MFM_OK;
+}
+
+/* Population p: its truth and control, the changed features, every
+ * prediction and every baseline. */
+static mfm_err eval_population(eval_state *s, mfm_report *r, size_t p, bool baselines,
+                               mfm_eval_metrics_fn fn, float **truth, float **ctl, float **pred,
+                               size_t *no_train)
+{
+    mfm_err err;
+    const mfm_eval_opts *o = s->o;
+    size_t t = s->pop_group[p], n_true, n_ctl = 0;
+    size_t cg = baselines ? eval_control_group(s, t) : (size_t)-1;
+    if ((err = eval_read_group(s, s->truth, &s->tg, t, truth, &n_true)))
+        return err;
+    if (cg != (size_t)-1 && (err = eval_read_group(s, s->truth, &s->tg, cg, ctl, &n_ctl)))
+        return err;
+    if (n_true < 2)
+        return mfm_err_set(MFM_EINVAL, "truth '%s', population [%s] has %zu cell(s); need >= 2",
+                           o->truth_path, r->pops[p].name, n_true);
+    if ((err = mfm_report_set_population(r, p, *truth, n_true, n_ctl ? *ctl : NULL, n_ctl))) {
+        mfm_err_prefix(err, "truth '%s'", o->truth_path);
+        return err;
+    }
+    if (n_ctl) {
+        size_t *order = malloc(s->d * sizeof *order);
+        if (!order)
+            return mfm_err_set(MFM_ENOMEM, "out of memory");
+        err = mfm_changed_features(order, *truth, n_true, *ctl, n_ctl, s->d);
+        if (!err)
+            err = mfm_report_set_changed(r, p, order, *truth, n_true, *ctl, n_ctl);
+        free(order);
+        if (err)
+            return err;
+    }
+    for (size_t k = 0; k < s->n_pp; k++) {
+        if (s->pp[k].pop != p)
+            continue;
+        size_t n_pred;
+        const pred_file *pf = &s->pf[s->pp[k].file];
+        if ((err = eval_read_group(s, pf->f, &pf->g, s->pp[k].group, pred, &n_pred)) ||
+            (err = eval_metric(s, r, p, s->pp[k].method, *pred, n_pred, *truth, n_true, fn,
+                               o->pred_paths[s->pp[k].file])))
+            return err;
+    }
+    if (n_ctl == 0)
+        return MFM_OK;
+    return eval_baselines_population(s, r, p, *ctl, n_ctl, *truth, n_true, fn, no_train);
+}
+
+static mfm_err eval_populations(eval_state *s, mfm_report *r, bool baselines,
+                                mfm_eval_metrics_fn fn)
+{
+    mfm_err err = MFM_OK;
+    float *truth = NULL, *ctl = NULL, *pred = NULL;
+    size_t no_train = 0; /* populations without training targets */
+    for (size_t p = 0; p < s->n_pops && !err; p++)
+        err = eval_population(s, r, p, baselines, fn, &truth, &ctl, &pred, &no_train);
+    if (!err && no_train) {
+        char note[512];
+        snprintf(note, sizeof note, "train_mean_shift and average_effect: not computed for %zu "
+                 "population(s) that have no training targets with the same %s.", no_train,
+                 s->o->control_key);
+        err = mfm_report_add_note(r, note);
+    }
+    free(truth);
+    free(ctl);
+    free(pred);
+    return err;
+}
+
+/* The resolved options (config) and the notes on cells left out. */
+static mfm_err record_run(eval_state *s, mfm_report *r)
+{
+    mfm_err err = MFM_OK;
+    char note[1024];
+    {
+        char byj[512] = "", num[32];
+        size_t used = 0;
+        for (size_t k = 0; k < s->o->n_by && used < sizeof byj; k++)
+            used += (size_t)snprintf(byj + used, sizeof byj - used, "%s%s", k ? "," : "", s->o->by[k]);
+        const char *const kv[][2] = {
+            {"by", byj}, {"control_key", s->o->control_key}, {"control", s->o->control_value},
+            {"time_key", s->o->time_key},
+            {"split_key", s->o->split_key}, {"train_value", s->o->train_value}, {"rep", s->rep}};
+        for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+            if (kv[i][1] && (err = mfm_report_add_config(r, kv[i][0], kv[i][1])))
+                return err;
+        snprintf(num, sizeof num, "%zu", s->o->cap);
+        if ((err = mfm_report_add_config(r, "cap", num)))
+            return err;
+        snprintf(num, sizeof num, "%llu", (unsigned long long)s->o->seed);
+        if ((err = mfm_report_add_config(r, "seed", num)))
+            return err;
+        snprintf(num, sizeof num, "%zu", s->o->n_boot);
+        if ((err = mfm_report_add_config(r, "bootstrap", num)))
+            return err;
+        snprintf(num, sizeof num, "%zu", s->o->n_perm);
+        if ((err = mfm_report_add_config(r, "permutations", num)))
+            return err;
+    }
+    /* Cells without a value for some key belong to no population: say so. */
+    for (size_t i = 0; i <= s->o->n_pred; i++) {
+        const mfm_groups *g = i < s->o->n_pred ? &s->pf[i].g : &s->tg;
+        if (g->n_skipped == 0)
+            continue;
+        snprintf(note, sizeof note, "%zu cell(s) of '%s' have no value for some pairing key and "
+                 "were left out.", g->n_skipped, i < s->o->n_pred ? s->o->pred_paths[i] : s->o->truth_path);
+        if ((err = mfm_report_add_note(r, note)))
+            return err;
+    }
+    return MFM_OK;
+}
+
+mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_fn fn)
+{
+    mfm_err err = MFM_OK;
+    eval_state s = {0};
+    const char **pop_keys = NULL;
+    bool baselines = false;
+    memset(r, 0, sizeof *r);
+    s.o = o;
+    s.rep = o->rep ? o->rep : "X";
+    if (o->n_pred == 0 || o->n_by == 0) {
+        err = mfm_err_set(MFM_EINVAL, "need at least one prediction file and one --by key");
+        goto cleanup;
+    }
+    /* Keys: --by, plus the control key if it is not among them. */
+    s.keys = malloc((o->n_by + 1) * sizeof *s.keys);
+    if (!s.keys) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    memcpy(s.keys, o->by, o->n_by * sizeof *s.keys);
+    s.nk = o->n_by;
+    s.ck = s.nk;
+    s.ts = o->time_key != NULL;
+    const char *ckey = s.ts ? o->time_key : o->control_key;
+    if (ckey) {
+        for (size_t k = 0; k < s.nk; k++)
+            if (strcmp(s.keys[k], ckey) == 0)
+                s.ck = k;
+        if (s.ck == s.nk)
+            s.keys[s.nk++] = ckey;
+    }
+    if ((err = mfm_h5ad_open(&s.truth, o->truth_path)) ||
+        (err = mfm_h5ad_rep_feature_names(s.truth, s.rep, &s.tfeat, &s.d)))
+        goto cleanup;
+    if ((err = mfm_groups_build(&s.tg, s.truth, s.keys, s.nk)))
+        goto cleanup; /* the reader's messages name the file */
+    s.pf = calloc(o->n_pred, sizeof *s.pf);
+    if (!s.pf) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < o->n_pred; i++)
+        if ((err = open_pred(&s, i)))
+            goto cleanup;
+    if ((err = pair(&s)))
+        goto cleanup;
+    if (s.ts) {
+        if ((err = time_values(&s)))
+            goto cleanup;
+        for (size_t p = 0; p < s.n_pops; p++)
+            baselines |= eval_control_group(&s, s.pop_group[p]) != (size_t)-1;
+    } else if (o->control_key) {
+        bool seen = false;
+        for (size_t t = 0; t < s.tg.n_groups; t++)
+            seen |= strcmp(s.tg.vals[t * s.nk + s.ck], o->control_value) == 0;
+        if (!seen) {
+            err = mfm_err_set(MFM_ENOTFOUND, "no truth population has %s=%s in '%s'",
+                              o->control_key, o->control_value, o->truth_path);
+            goto cleanup;
+        }
+        for (size_t p = 0; p < s.n_pops; p++)
+            baselines |= eval_control_group(&s, s.pop_group[p]) != (size_t)-1;
+    }
+    if (baselines && (err = eval_baselines_add(&s)))
+        goto cleanup;
+
+    pop_keys = malloc(s.n_pops * s.nk * sizeof *pop_keys);
+    if (!pop_keys) {
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t p = 0; p < s.n_pops; p++)
+        for (size_t k = 0; k < s.nk; k++)
+            pop_keys[p * s.nk + k] = s.tg.vals[s.pop_group[p] * s.nk + k];
+    if ((err = mfm_report_init(r, s.d, (const char *const *)s.tfeat, s.nk, s.keys, s.n_methods,
+                               (const char *const *)s.methods, s.kinds, s.n_pops, pop_keys)) ||
+        (err = mfm_report_set_groups(r, (const char *const *)s.groups)) ||
+        (err = mfm_report_set_provenance(r, o->version, o->command_line, o->cap, o->seed,
+                                         o->mmd_gammas)) ||
+        (err = mfm_report_add_input(r, o->truth_path)))
+        goto cleanup;
+    r->n_boot = o->n_boot;
+    r->ci_level = o->ci_level > 0 ? o->ci_level : 0.95;
+    r->n_perm = o->n_perm;
+    for (size_t i = 0; i < o->n_pred; i++)
+        if ((err = mfm_report_add_input(r, o->pred_paths[i])))
+            goto cleanup;
+
+    char note[1024];
+    if ((err = record_run(&s, r)))
+        goto cleanup;
+    if (baselines)
+        err = eval_baselines_prepare(&s, r);
+    else {
+        snprintf(note, sizeof note, "No baselines: %s.", o->time_key
+                     ? "no evaluated time point has an earlier one in the truth"
+                     : o->control_key ? "no evaluated population has a control population in the truth"
+                     : "no control given (--control-key, --control) and no --time-key");
+        err = mfm_report_add_note(r, note);
+    }
+    if (!err)
+        err = eval_populations(&s, r, baselines, fn);
+cleanup:
+    if (err && err != MFM_ENOMEM && !mfm_err_msg()[0])
+        mfm_err_set(err, "evaluation failed");
+    state_free(&s);
+    free(pop_keys);
+    return err;
+}

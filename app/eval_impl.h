@@ -1,0 +1,108 @@
+/* app/eval_impl.h — state shared by the files of the evaluation use case
+ * (eval_build.c: files, pairing, metrics; eval_baselines.c: baselines).
+ * Internal to app/eval_*.c. */
+#ifndef MFM_APP_EVAL_IMPL_H
+#define MFM_APP_EVAL_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "eval_build.h"
+
+typedef struct pred_file {
+    mfm_h5ad *f;
+    mfm_groups g;
+    bool method_col;  /* groups keyed by (method, by...) */
+    char *name;       /* method name when !method_col, owned */
+    char *base;       /* name before a seed suffix (uns/method or file name), owned */
+    char *seed;       /* uns/seed as text, or NULL; owned */
+} pred_file;
+
+typedef struct pred_pop {
+    size_t file, group; /* group within the file's groups */
+    size_t method;      /* index into the method list */
+    size_t pop;         /* report population */
+} pred_pop;
+
+typedef struct eval_state {
+    const mfm_eval_opts *o;
+    const char *rep;
+    const char **keys; /* (nk) by keys (+ control key) */
+    size_t nk, ck;     /* ck: index of the control key, nk if none */
+    mfm_h5ad *truth;
+    char **tfeat;
+    size_t d;
+    mfm_groups tg;
+    pred_file *pf;
+    char **methods;    /* (n_methods) owned */
+    mfm_method_kind *kinds;
+    char **groups;     /* (n_methods) base name of a seed replicate, or NULL; owned */
+    size_t n_methods;
+    pred_pop *pp;
+    size_t n_pp;
+    size_t *pop_group; /* (n_pops) truth group of each report population */
+    size_t n_pops;
+    /* baselines (eval_baselines.c) */
+    double *tsum;      /* (n_groups, d) sums of each truth group's training targets */
+    size_t *tcount;    /* (n_groups) their counts */
+    double *amean;     /* (n_groups, d) mean of all cells of each truth group */
+    size_t *acount;    /* (n_groups) */
+    size_t bl_first;   /* method index of the first baseline */
+    bool additive;     /* some treatment label is a combination A+B */
+    bool ts;           /* time series: the "control" of a time point is the previous one */
+    double *tval;      /* (n_groups) time of each truth group (time series) */
+} eval_state;
+
+/* "k1=v1, k2=v2" of group gi of g (values from column off) into buf. */
+const char *eval_group_name(const eval_state *s, const mfm_groups *g, size_t gi, size_t off,
+                            char *buf, size_t len);
+
+/* Time series: the truth group with the same other keys at the previous
+ * (dir < 0) or next (dir > 0) observed time, or (size_t)-1. */
+size_t eval_neighbour_group(const eval_state *s, size_t t, int dir);
+
+/* Truth group holding the control cells of truth group t (time series:
+ * the previous time point), or (size_t)-1. */
+size_t eval_control_group(const eval_state *s, size_t t);
+
+/* Cells of group gi of g in file f into *x (replaced; caller frees), *n rows. */
+mfm_err eval_read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
+                        size_t *n);
+
+/* Compute the metrics of pred against truth for (p, m) and record them in r,
+ * with bootstrap intervals when asked for. */
+mfm_err eval_metric(eval_state *s, mfm_report *r, size_t p, size_t m, const float *pred,
+                    size_t n_pred, const float *truth, size_t n_true, mfm_eval_metrics_fn fn,
+                    const char *file);
+
+/* Append a method (name copied); MFM_EINVAL if the name is taken. */
+mfm_err eval_add_method(eval_state *s, const char *name, mfm_method_kind kind, const char *file);
+
+/* Register the baseline methods (after the predictions). */
+mfm_err eval_baselines_add(eval_state *s);
+
+/* Read every truth group once: training-target sums and all-cell means.
+ * Adds notes describing the training sets to r. */
+mfm_err eval_baselines_prepare(eval_state *s, mfm_report *r);
+
+/* Run every baseline of report population p (truth group t) whose control
+ * cloud is ctl (n_ctl rows); *no_train counts populations left without
+ * training targets. */
+mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const float *ctl,
+                                  size_t n_ctl, const float *truth, size_t n_true,
+                                  mfm_eval_metrics_fn fn, size_t *no_train);
+
+/* Method names added by eval_baselines_add, in order. */
+#define EVAL_BL_IDENTITY 0
+#define EVAL_BL_AVERAGE 1
+#define EVAL_BL_TRAIN_MEAN 2
+#define EVAL_BL_ORACLE 3
+#define EVAL_BL_ADDITIVE 4 /* only when s->additive */
+/* Time series: previous (= identity), next, mean and McCann interpolation, oracle. */
+#define EVAL_TS_PREVIOUS 0
+#define EVAL_TS_NEXT 1
+#define EVAL_TS_MEAN_INTERP 2
+#define EVAL_TS_MCCANN 3
+#define EVAL_TS_ORACLE 4
+
+#endif

@@ -1,0 +1,22 @@
+/* io/report_write.h — the writers of an mfm_report: report.json,
+ * metrics.csv and report.html.  They read the model (io/report.h); the
+ * model does not know them. */
+#ifndef MFM_IO_REPORT_WRITE_H
+#define MFM_IO_REPORT_WRITE_H
+
+#include "err.h"
+#include "report.h"
+
+/* Writers.  Each writes path directly (the caller wants atomicity: use
+ * mfm_report_write_dir).  Errors: MFM_EIO (path in the message), MFM_ENOMEM. */
+mfm_err mfm_report_write_json(const mfm_report *r, const char *path);
+mfm_err mfm_report_write_csv(const mfm_report *r, const char *path);
+mfm_err mfm_report_write_html(const mfm_report *r, const char *path);
+
+/* Write dir/report.json, dir/metrics.csv and dir/report.html: each first to
+ * a temporary name in dir, renamed only when all three are complete, so a
+ * failed run leaves no half-written output.  dir is created if missing
+ * (one level).  Errors: MFM_EIO, MFM_ENOMEM. */
+mfm_err mfm_report_write_dir(const mfm_report *r, const char *dir);
+
+#endif
