@@ -10,6 +10,7 @@ typedef struct mfm_command {
     const char *name;
     mfm_cmd_fn fn;
     const char *summary;
+    int parallel; /* 1: may run on several MPI ranks (docs/scale-out.md) */
 } mfm_command;
 
 int mfm_cmd_version(int argc, char **argv);

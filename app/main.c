@@ -8,14 +8,15 @@
 #include "cli.h"
 #include "commands.h"
 #include "graph_err.h"
+#include "par.h"
 #include "h5probe.h"
 #include "io_version.h"
 #include "mfm_config.h"
 #include "versions.h"
 
 static const mfm_command commands[] = {
-    {"train", mfm_cmd_train, "train an MFM / CGFM / FM model on population pairs of an .h5ad file"},
-    {"predict", mfm_cmd_predict, "predict treated / later populations with a trained model"},
+    {"train", mfm_cmd_train, "train an MFM / CGFM / FM model on population pairs of an .h5ad file", 1},
+    {"predict", mfm_cmd_predict, "predict treated / later populations with a trained model", 1},
     {"reflow", mfm_cmd_reflow, "straighten a trained model's flow (rectified flow) for few-step prediction"},
     {"score", mfm_cmd_score, "log-likelihood of each observed cell under a trained model's flow"},
     {"demo", mfm_cmd_demo, "train MFM/CGFM/FM on the bundled CyTOF data, predict a held-out patient, report"},
@@ -65,12 +66,9 @@ static double probe_limit(void)
     return v && (end == v || *end != '\0' || !(t >= 0)) ? 20.0 : t;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
-    mfm_cli_set_command_line(argc, argv);
-    /* Library error policy: no process-global aborts, no automatic printing,
-     * no HDF5 shutdown at exit (io/io_version.h says why). */
-    mfm_io_init();
+    mfm_io_init(); /* library error policy, no HDF5 shutdown at exit (io/io_version.h) */
     gsl_set_error_handler_off();
     mfm_graph_init();
     mfm_h5probe_enable(probe_limit());
@@ -95,11 +93,39 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0)
         return mfm_cmd_version(0, NULL);
     for (size_t i = 0; i < ncommands; i++)
-        if (strcmp(commands[i].name, cmd) == 0)
+        if (strcmp(commands[i].name, cmd) == 0) {
+            if (mfm_par_world()->size > 1 && !commands[i].parallel) {
+                fprintf(stderr, "mfm %s: runs as one process; start it without mpirun "
+                        "(train and predict run on MPI ranks)\n", cmd);
+                return MFM_EXIT_USAGE;
+            }
             return commands[i].fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "mfm: unknown command '%s'. Commands:", cmd);
     for (size_t i = 0; i < ncommands; i++)
         fprintf(stderr, " %s", commands[i].name);
     fprintf(stderr, "\nTry 'mfm --help'.\n");
     return MFM_EXIT_USAGE;
+}
+
+/* In an MPI build every command runs on every rank (docs/scale-out.md):
+ * ranks other than 0 write nothing to stdout; a rank that fails takes the
+ * whole job down (MPI_Abort) so that no rank waits forever for it. */
+int main(int argc, char **argv)
+{
+    mfm_cli_set_command_line(argc, argv);
+    mfm_par *par = mfm_par_world();
+    if (mfm_par_init(par, &argc, &argv) != MFM_OK) {
+        fprintf(stderr, "mfm: %s\n", mfm_err_msg());
+        return MFM_EXIT_RUNTIME;
+    }
+    if (par->rank > 0 && !freopen("/dev/null", "w", stdout))
+        fprintf(stderr, "mfm: rank %d: cannot silence stdout\n", par->rank);
+    int rc = dispatch(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    if (rc != MFM_EXIT_OK)
+        mfm_par_abort(par, rc);
+    mfm_par_finalize(par);
+    return rc;
 }

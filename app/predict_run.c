@@ -2,6 +2,8 @@
  * a trained model's flow and write the predicted cells as .h5ad. */
 #include "predict_run.h"
 
+#include "par_predict.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +151,8 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     if ((e = select_pairs(w->want, &w->b, &w->task, a->all, data)) != MFM_OK)
         return e;
+    /* MPI ranks: each flows its share of the populations (docs/scale-out.md) */
+    mfm_par_share_pairs(mfm_par_world(), w->want, w->task.n_pairs);
     if ((e = mfm_pop_data_load(&w->pd, &w->b, w->f, &w->task, w->want, false, false, NULL)) != MFM_OK)
         return e;
     const size_t d = w->b.space.d, e_dim = w->b.model.net.cfg.embed_dim + 1;
@@ -202,6 +206,9 @@ mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const 
     mfm_err e = MFM_OK;
     predict_ws w = {0};
     mfm_predict_summary s = {0};
+    mfm_par *par = mfm_par_world();
+    if (par->rank != 0)
+        hk = NULL; /* rank 0 reports */
     if (a->threads > 0)
         openblas_set_num_threads((int)a->threads);
     if ((e = predict_prepare(&w, a, model_dir, data)) != MFM_OK)
@@ -210,6 +217,9 @@ mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const 
     s.adaptive = mfm_ode_is_adaptive(w.oo.method);
     double t0 = mfm_now();
     if ((e = predict_flow(&w, hk, &s)) != MFM_OK)
+        goto cleanup;
+    /* rank 0 gathers the cells in population order and writes the one file */
+    if ((e = mfm_par_gather_pred(par, &w.pred)) != MFM_OK || par->rank != 0)
         goto cleanup;
     mfm_pred_meta meta = {.method = a->name ? a->name : mfm_method_name(w.b.method), .model_dir = model_dir,
                           .data = data, .solver = s.solver, .clip_negative = strcmp(a->clip_negative, "yes") == 0};

@@ -93,6 +93,7 @@ static void fill_model(mfm_train_config *c, const mfm_train_args *a)
         .mlp_depth = (size_t)a->mlp_depth, .skip = !a->plain_mlp, .act = (mfm_act)a->act};
     c->knn = (size_t)a->knn;
     c->embed_cells = (size_t)a->embed_cells;
+    c->max_cells_per_pop = (size_t)a->max_cells_per_pop;
     c->embed_draws = (size_t)a->embed_draws;
     c->gcn_norm = (mfm_adj_norm)a->gcn_norm;
 }

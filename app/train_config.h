@@ -42,6 +42,7 @@ typedef struct mfm_train_config {
     mfm_method method;
     mfm_model_config net;
     size_t knn, embed_cells, embed_draws;
+    size_t max_cells_per_pop; /* 0 = all cells of a population */
     mfm_adj_norm gcn_norm;
     /* optimisation: trainer.fm is the resolved preset and source */
     mfm_trainer_opts trainer;

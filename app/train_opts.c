@@ -48,6 +48,7 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"pca", MFM_OPT_INT, "N", "0", 0, 10000, "project on N principal components fitted on training cells (0 = off)", &a->pca},
         {"standardize", MFM_OPT_ENUM, "KIND", "global", 0, -1, "none | global (centre, one scale) | feature (z-score)", &a->standardize, stds},
         {"knn", MFM_OPT_INT, "K", "15", 1, 1000, "neighbours per cell in the embedder's kNN graph", &a->knn},
+        {"max-cells-per-pop", MFM_OPT_INT, "N", "0", 0, 100000000, "use at most N cells of each population: a seeded sample (hash of seed and file row) that does not depend on read order; resident memory then grows with populations x N, not with the file (0 = all cells)", &a->max_cells_per_pop},
         {"embed-cells", MFM_OPT_INT, "N", "512", 2, 1000000, "cells of a source population fed to the embedder (seeded subsample)", &a->embed_cells},
         {"embed-draws", MFM_OPT_INT, "R", "1", 1, 1024, "independent subsamples of --embed-cells per population (when it has more cells): training uses one at random per step, predict averages their embeddings", &a->embed_draws},
         {"embed-noise", MFM_OPT_DOUBLE, "S", "0", 0, 100, "std of Gaussian noise added to the population embedding of every training row at the velocity input (a regulariser; 0 = off; embeddings have unit norm)", &a->embed_noise},

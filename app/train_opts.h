@@ -31,7 +31,8 @@ typedef struct mfm_train_args {
     double sigma_min, sigma_max; /* --fm ve */
     double sigma, libsize, lr, lr_final, embed_noise, beta1, beta2, weight_decay, clip, fourier_sigma;
     long pca, knn, embed_cells, embed_draws, lr_decay_steps, embed_dim, gcn_layers, gcn_width, mlp_width, mlp_depth, time_dim,
-        n_fourier, steps, pops_per_step, cells_per_pop, seed, threads, checkpoint_every, log_every;
+        n_fourier, steps, pops_per_step, cells_per_pop, seed, threads, checkpoint_every, log_every,
+        max_cells_per_pop;
     bool plain_mlp, resume, quiet, skip_small;
 } mfm_train_args;
 

@@ -14,6 +14,8 @@
 #include <cblas.h>
 
 #include "bundle.h"
+#include "par.h"
+#include "pop_stream.h"
 #include "progress.h"
 #include "train_data.h"
 #include "trainer.h"
@@ -142,6 +144,7 @@ typedef struct train_state {
     mfm_train_pop *pops;
     size_t n_pops;
     mfm_trainer tr;
+    mfm_chunk_reducer red; /* MPI build: chunked steps over the ranks */
     log_buf log;
 } train_state;
 
@@ -323,6 +326,11 @@ static mfm_err train_loop(train_state *s)
             return e;
         tr->step = (uint64_t)s->b.step;
     }
+    /* an MPI build always steps chunk by chunk, so 1, 2, 4, ... ranks agree bit for bit */
+    s->red = mfm_par_reducer(mfm_par_world());
+    if (mfm_par_have_mpi() && (e = mfm_trainer_set_chunked(tr, &s->red)) != MFM_OK)
+        return e;
+    const bool writer = mfm_par_world()->rank == 0;
     mfm_progress prog;
     mfm_progress_init(&prog, "train", c->steps, tr->step, c->quiet, c->log_every);
     double ema = s->b.loss_ema;
@@ -340,12 +348,12 @@ static mfm_err train_loop(train_state *s)
         if ((e = log_append(&s->log, line)) != MFM_OK)
             return e;
         mfm_progress_update(&prog, tr->step, ema);
-        if (tr->step % (uint64_t)c->checkpoint_every == 0 && tr->step < (uint64_t)c->steps &&
+        if (writer && tr->step % (uint64_t)c->checkpoint_every == 0 && tr->step < (uint64_t)c->steps &&
             (e = save_state(&s->b, tr, &s->log, c->out)) != MFM_OK)
             return e;
     }
     mfm_progress_finish(&prog, ema);
-    if ((e = save_state(&s->b, tr, &s->log, c->out)) != MFM_OK)
+    if (writer && (e = save_state(&s->b, tr, &s->log, c->out)) != MFM_OK)
         return e;
     if (!c->quiet)
         fprintf(stderr, "mfm train: wrote %s/model.ckpt and %s/train_log.csv (loss EMA %.4g)\n", c->out,
@@ -385,17 +393,37 @@ void mfm_train_clean_stale(const char *dir)
     closedir(d);
 }
 
-mfm_err mfm_train_run(const mfm_train_config *c, const char *data, const char *config_json)
+/* Every rank must train on the same populations: compare their sizes. */
+static mfm_err check_ranks_agree(const train_state *s)
 {
+    uint64_t v[6] = {mfm_h5ad_n_obs(s->f), mfm_h5ad_n_vars(s->f), s->n_pops, s->b.space.d,
+                     s->b.model.net.lay.n_params, (uint64_t)s->b.step};
+    for (size_t i = 0; i < s->n_pops; i++)
+        v[5] += 7 * s->pops[i].n0 + 13 * s->pops[i].n1;
+    return mfm_par_check_same(mfm_par_world(), v, 6,
+                              "the training input (cells, features, populations, model size, "
+                              "step, cells per population)");
+}
+
+mfm_err mfm_train_run(const mfm_train_config *c_in, const char *data, const char *config_json)
+{
+    /* ranks other than 0 train silently and write nothing */
+    mfm_train_config cq = *c_in;
+    const bool rank0 = mfm_par_world()->rank == 0;
+    cq.quiet = c_in->quiet || !rank0;
+    const mfm_train_config *c = &cq;
     train_state s = {.c = c, .data = data};
     mfm_err e;
     if (c->threads > 0)
         openblas_set_num_threads((int)c->threads);
-    if ((e = ensure_dir(c->out)) != MFM_OK)
+    /* rank 0 alone makes the directory and writes in it */
+    if (rank0 && (e = ensure_dir(c->out)) != MFM_OK)
         goto done;
-    mfm_train_clean_stale(c->out);
+    if (rank0)
+        mfm_train_clean_stale(c->out);
     if ((e = mfm_h5ad_open(&s.f, data)) ||
-        (e = mfm_task_build(&s.task, s.f, &c->task)) || (e = select_rows(&s)) ||
+        (e = mfm_task_build(&s.task, s.f, &c->task)) ||
+        (e = mfm_pop_cap_task(&s.task, c->max_cells_per_pop, c->seed)) || (e = select_rows(&s)) ||
         (e = c->resume ? bundle_resume(&s) : bundle_new(&s)))
         goto done;
     free(s.b.config_json);
@@ -403,7 +431,8 @@ mfm_err mfm_train_run(const mfm_train_config *c, const char *data, const char *c
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
         goto done;
     }
-    if ((e = pack_pops(&s)) != MFM_OK)
+    if ((e = pack_pops(&s)) != MFM_OK || (e = mfm_par_agree_ok(mfm_par_world(), e)) != MFM_OK ||
+        (e = check_ranks_agree(&s)) != MFM_OK)
         goto done;
     if (!c->quiet)
         announce(&s, config_json);

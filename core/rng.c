@@ -22,6 +22,16 @@ uint64_t mfm_rng_stream_seed(uint64_t seed, uint64_t stream)
     return splitmix64_mix(z);
 }
 
+void mfm_rng_reseed(mfm_rng *r, uint64_t seed, uint64_t stream)
+{
+    uint64_t s = mfm_rng_stream_seed(seed, stream);
+    /* mt19937 uses 32 bits of its seed: fold the high half in. */
+    unsigned long s32 = (unsigned long)((s ^ (s >> 32)) & 0xffffffffu);
+    gsl_rng_set((gsl_rng *)r->impl, s32);
+    r->seed = seed;
+    r->stream = stream;
+}
+
 mfm_err mfm_rng_init(mfm_rng *r, uint64_t seed, uint64_t stream)
 {
     memset(r, 0, sizeof *r);
@@ -29,13 +39,8 @@ mfm_err mfm_rng_init(mfm_rng *r, uint64_t seed, uint64_t stream)
     if (g == NULL)
         return mfm_err_set(MFM_ENOMEM, "rng: cannot allocate generator (seed %llu, stream %llu)",
                            (unsigned long long)seed, (unsigned long long)stream);
-    uint64_t s = mfm_rng_stream_seed(seed, stream);
-    /* mt19937 uses 32 bits of its seed: fold the high half in. */
-    unsigned long s32 = (unsigned long)((s ^ (s >> 32)) & 0xffffffffu);
-    gsl_rng_set(g, s32);
     r->impl = g;
-    r->seed = seed;
-    r->stream = stream;
+    mfm_rng_reseed(r, seed, stream);
     return MFM_OK;
 }
 

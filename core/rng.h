@@ -40,6 +40,10 @@ uint64_t mfm_rng_stream_seed(uint64_t seed, uint64_t stream);
  * mfm_rng_destroy.  Errors: MFM_ENOMEM.  On failure *r is zeroed. */
 mfm_err mfm_rng_init(mfm_rng *r, uint64_t seed, uint64_t stream);
 
+/* Re-seed an initialised generator as stream `stream` of `seed` (the state
+ * mfm_rng_init would give), without allocating.  O(state size). */
+void mfm_rng_reseed(mfm_rng *r, uint64_t seed, uint64_t stream);
+
 /* Free the generator; idempotent, safe on a zeroed struct. */
 void mfm_rng_destroy(mfm_rng *r);
 

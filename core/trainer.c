@@ -22,6 +22,7 @@ void mfm_trainer_destroy(mfm_trainer *tr)
     free(tr->row_pop);
     free(tr->pop);
     free(tr->h_noise);
+    mfm_chunk_ws_destroy(&tr->cws);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -68,6 +69,7 @@ mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *
     tr->d = d;
     tr->cond_dim = cfg->cond_dim;
     tr->rows = P * N;
+    tr->seed = seed;
     if ((e = mfm_rng_init(&tr->rng_batch, seed, MFM_STREAM_BATCH)) != MFM_OK ||
         (e = mfm_rng_init(&tr->rng_fm, seed, MFM_STREAM_COUPLING)) != MFM_OK ||
         (e = mfm_fm_batch_init(&tr->fmb, opts->fm.coupling.kind, N, N, tr->rows, d)) != MFM_OK ||
@@ -124,7 +126,54 @@ static void gather(float *out, const float *x, const size_t *idx, size_t N, size
         memcpy(out + q * d, x + idx[q] * d, d * sizeof *out);
 }
 
-mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
+/* The rows of slot p (tr->x0s, tr->x1s drawn) at rows p N .. (p + 1) N of
+ * the batch.  One-pass mode: appended, from the one coupling stream.
+ * Chunked mode: from the coupling stream of (seed, step, p), which then
+ * also draws the chunk's embedding noise. */
+static mfm_err chunk_rows(mfm_trainer *tr, size_t p)
+{
+    const size_t N = tr->opts.cells_per_pop;
+    if (tr->reducer) {
+        uint64_t id = tr->step * tr->opts.pops_per_step + p;
+        mfm_rng_reseed(&tr->rng_fm, tr->seed, mfm_rng_stream_seed(MFM_STREAM_COUPLING, id));
+        tr->fmb.N = p * N;
+    }
+    mfm_err e = mfm_fm_batch_append(&tr->fmb, &tr->opts.fm, tr->x0s, N, tr->x1s, N, N,
+                                    (gsl_rng *)tr->rng_fm.impl);
+    if (e != MFM_OK || !tr->reducer || !tr->h_noise)
+        return e;
+    const size_t ne = N * tr->model->net.cfg.embed_dim;
+    float *h = tr->h_noise + p * ne;
+    for (size_t i = 0; i < ne; i++)
+        h[i] = (float)mfm_rng_gaussian(&tr->rng_fm, tr->opts.embed_noise);
+    return MFM_OK;
+}
+
+/* The update of a chunked step (both schedules). */
+static mfm_err step_chunked(mfm_trainer *tr, const mfm_batch *b, double *loss)
+{
+    mfm_err e;
+    if (tr->opts.schedule == MFM_SCHEDULE_ALTERNATING && tr->model->net.cfg.embed_dim > 0) {
+        if ((e = mfm_model_train_step_chunked(tr->model, b, &tr->opts.adam, MFM_GROUP_VELOCITY,
+                                              tr->reducer, &tr->cws, loss)) != MFM_OK)
+            return e;
+        return mfm_model_train_step_chunked(tr->model, b, &tr->opts.adam, MFM_GROUP_EMBEDDER,
+                                            tr->reducer, &tr->cws, NULL);
+    }
+    return mfm_model_train_step_chunked(tr->model, b, &tr->opts.adam, MFM_GROUP_ALL, tr->reducer,
+                                        &tr->cws, loss);
+}
+
+mfm_err mfm_trainer_set_chunked(mfm_trainer *tr, const mfm_chunk_reducer *red)
+{
+    mfm_chunk_ws_destroy(&tr->cws);
+    mfm_err e = mfm_chunk_ws_init(&tr->cws, tr->model, tr->opts.pops_per_step, tr->rows, red);
+    tr->reducer = e == MFM_OK ? red : NULL;
+    return e;
+}
+
+mfm_err mfm_trainer_step(
+mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
                          double *loss)
 {
     mfm_err e;
@@ -138,11 +187,12 @@ mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_po
             memcpy(tr->tgt_idx, tr->src_idx, N * sizeof *tr->tgt_idx);
         else
             draw_indices(tr->tgt_idx, N, q->n1, &tr->rng_batch, tr->perm);
-        gather(tr->x0s, q->x0, tr->src_idx, N, d);
-        gather(tr->x1s, q->x1, tr->tgt_idx, N, d);
-        if ((e = mfm_fm_batch_append(&tr->fmb, &tr->opts.fm, tr->x0s, N, tr->x1s, N, N,
-                                     (gsl_rng *)tr->rng_fm.impl)) != MFM_OK)
-            return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
+        if (!tr->reducer || (p >= tr->cws.lo && p < tr->cws.hi)) {
+            gather(tr->x0s, q->x0, tr->src_idx, N, d);
+            gather(tr->x1s, q->x1, tr->tgt_idx, N, d);
+            if ((e = chunk_rows(tr, p)) != MFM_OK)
+                return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
+        }
         for (size_t r = 0; r < N; r++) {
             tr->row_pop[p * N + r] = p;
             if (tr->cond_dim)
@@ -160,18 +210,23 @@ mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_po
         .n_rows = tr->rows, .t = tr->fmb.t, .xt = tr->fmb.xt, .ut = tr->fmb.ut, .row_pop = tr->row_pop,
         .cond = tr->cond_dim ? tr->cond : NULL, .h_noise = tr->h_noise,
     };
-    if (tr->h_noise) {
+    if (tr->h_noise && !tr->reducer) {
         const size_t ne = tr->rows * tr->model->net.cfg.embed_dim;
         for (size_t i = 0; i < ne; i++)
             tr->h_noise[i] = (float)mfm_rng_gaussian(&tr->rng_fm, tr->opts.embed_noise);
     }
-    if (tr->opts.schedule == MFM_SCHEDULE_ALTERNATING && tr->model->net.cfg.embed_dim > 0) {
-        if ((e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_VELOCITY, loss)) != MFM_OK ||
-            (e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_EMBEDDER, NULL)) != MFM_OK)
-            return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
-    } else if ((e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_ALL, loss)) != MFM_OK) {
-        return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
+    if (tr->reducer) {
+        e = step_chunked(tr, &b, loss);
+        /* the per-chunk streams leave no trace: the saved state is the same for any rank count */
+        mfm_rng_reseed(&tr->rng_fm, tr->seed, MFM_STREAM_COUPLING);
+    } else if (tr->opts.schedule == MFM_SCHEDULE_ALTERNATING && tr->model->net.cfg.embed_dim > 0) {
+        if ((e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_VELOCITY, loss)) == MFM_OK)
+            e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_EMBEDDER, NULL);
+    } else {
+        e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_ALL, loss);
     }
+    if (e != MFM_OK)
+        return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
     tr->step++;
     return MFM_OK;
 }

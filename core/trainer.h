@@ -24,9 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chunk.h"
 #include "err.h"
 #include "fm_batch.h"
 #include "model.h"
+#include "model_chunk.h"
 #include "pop.h"
 #include "rng.h"
 
@@ -73,6 +75,9 @@ typedef struct mfm_trainer {
     const mfm_pop **pop;        /* (P) embedder input of each batch slot (borrowed) */
     float *h_noise;             /* (P N, embed_dim) when opts.embed_noise > 0, else NULL */
     uint64_t step;              /* steps taken */
+    uint64_t seed;
+    const mfm_chunk_reducer *reducer; /* borrowed; NULL = one-pass steps */
+    mfm_chunk_ws cws;                 /* chunked mode's buffers */
 } mfm_trainer;
 
 /* Validate opts against the populations and size every buffer (and the
@@ -88,6 +93,18 @@ mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *
  * the update.  Errors of the coupling and of the model are passed on. */
 mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
                          double *loss);
+
+/* Data-parallel (chunked) mode (core/chunk.h, docs/scale-out.md): slot p
+ * of a step is chunk p.  Every process draws the whole batch from the batch
+ * stream (the same on every process), but builds the rows (coupling, t,
+ * path noise, embedding noise) and the gradient of its own chunks [lo, hi)
+ * only, each chunk from its own coupling stream of (seed, step, chunk)
+ * instead of the one coupling stream; red sums the chunk gradients in chunk
+ * order.  The model after K steps is then bit-identical for any number of
+ * processes, and a checkpoint needs only the batch stream (rank-free).
+ * It differs from the one-pass mode by rounding and by the coupling draws.
+ * Call once after mfm_trainer_init; red is borrowed.  Errors: MFM_ENOMEM. */
+mfm_err mfm_trainer_set_chunked(mfm_trainer *tr, const mfm_chunk_reducer *red);
 
 void mfm_trainer_destroy(mfm_trainer *tr);
 

@@ -10,6 +10,11 @@ packages=(gcc clang pkg-config meson ninja-build
           fonts-dejavu-core
           python3 python3-numpy python3-scipy python3-h5py python3-anndata python3-pot
           python3-pandas python3-pip python3-setuptools)
+# Open MPI only for a build that asks for it (-Dmpi=enabled): the serial
+# build does not depend on it.
+for arg in "$@"; do
+  if [ "$arg" = "-Dmpi=enabled" ]; then packages+=(libopenmpi-dev openmpi-bin); fi
+done
 
 missing=()
 for p in "${packages[@]}"; do
