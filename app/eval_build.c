@@ -301,9 +301,9 @@ mfm_err eval_metric(eval_state *s, mfm_report *r, size_t p, size_t m, const floa
         if (!(draws = malloc(s->o->n_boot * sizeof *draws)))
             err = mfm_err_set(MFM_ENOMEM, "out of memory for %zu bootstrap draws", s->o->n_boot);
         if (!err)
-            err = mfm_metrics_bootstrap(draws, s->o->n_boot, pred, n_pred, truth, n_true,
-                                        pp->control_mean, pp->changed, s->d, s->o->seed,
-                                        boot_stream(p, m));
+            err = mfm_metrics_bootstrap_ex(draws, s->o->n_boot, pred, n_pred, truth, n_true,
+                                           pp->control_mean, pp->changed, s->d, s->o->seed,
+                                           boot_stream(p, m), &out);
         if (!err)
             err = mfm_report_set_intervals(r, p, m, draws, s->o->n_boot);
     }
