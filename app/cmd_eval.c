@@ -158,6 +158,7 @@ typedef struct eval_nums {
     long cap, seed, boot, perm;
     double level;
     const char *time_key;
+    const char *covariate_key;
     const char *model; /* --model DIR, for its train_log.csv */
 } eval_nums;
 
@@ -170,7 +171,7 @@ int mfm_cmd_eval(int argc, char **argv)
     mfm_strlist preds = {0}, by = {0};
     const char *truth = NULL, *out = NULL, *control_key = NULL, *control = NULL;
     const char *split_key = NULL, *train_value = NULL, *rep = NULL, *model = NULL;
-    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL, NULL};
+    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL, NULL, NULL};
     const mfm_opt opts[] = {
         {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, 0,
          "predicted cells, one file per method (method name: obs column 'method', else "
@@ -187,6 +188,10 @@ int mfm_cmd_eval(int argc, char **argv)
          "time series: obs key holding numeric time points (added to --by if missing); the "
          "baselines of a time point come from the previous and next observed ones",
          &nums.time_key},
+        {"covariate-key", MFM_OPT_STRING, "KEY", NULL, 0, 0,
+         "one of the --by keys (e.g. cell type): adds the baseline average_effect_same_KEY, the "
+         "average effect over the training experiments with the population's value of KEY",
+         &nums.covariate_key},
         {"split-key", MFM_OPT_STRING, "KEY", NULL, 0, 0,
          "obs key of the truth marking training cells (for the train-mean shift)", &split_key},
         {"train-value", MFM_OPT_STRING, "VALUE", NULL, 0, 0, "value of --split-key for training",
@@ -225,8 +230,9 @@ int mfm_cmd_eval(int argc, char **argv)
         "the truth.  Without --split-key the training set of the baselines is every other\n"
         "population (leave-one-population-out).  With --time-key: previous_time_point,\n"
         "next_time_point, mean_interpolation, mccann_interpolation and oracle_mean_shift.\n"
-        "Every metric of every population gets a percentile bootstrap interval where it is\n"
-        "computed from means (--bootstrap); methods are compared pairwise over populations\n"
+        "With --covariate-key KEY also average_effect_same_KEY.  Every metric of every\n"
+        "population gets a percentile bootstrap interval (--bootstrap; W1, W2, MMD and energy\n"
+        "from cheap sliced / random-feature surrogates, see docs/metrics.md); methods are compared pairwise over populations\n"
         "by Wilcoxon signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
         opts, sizeof opts / sizeof opts[0], 0, 0};
     const char *pos[1];
@@ -271,6 +277,8 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
         return mfm_cli_usage_error("eval", "--split-key and --train-value go together");
     if (split_key && !control_key)
         return mfm_cli_usage_error("eval", "--split-key needs --control-key and --control");
+    if (nums->covariate_key && !control_key)
+        return mfm_cli_usage_error("eval", "--covariate-key needs --control-key and --control");
     if (nums->time_key && control_key)
         return mfm_cli_usage_error("eval", "--time-key and --control-key exclude each other");
     char keybuf[4096];
@@ -285,6 +293,7 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
         .train_value = train_value, .rep = rep, .cap = (size_t)nums->cap,
         .seed = (uint64_t)nums->seed, .n_boot = (size_t)nums->boot, .ci_level = nums->level,
         .n_perm = (size_t)nums->perm, .time_key = nums->time_key,
+        .covariate_key = nums->covariate_key,
         .mmd_gammas = mfm_mmd_gammas, .version = MFM_VERSION,
         .command_line = mfm_cli_command_line()};
     mfm_report r = {0};

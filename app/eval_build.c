@@ -441,7 +441,7 @@ static mfm_err record_run(eval_state *s, mfm_report *r)
             used += (size_t)snprintf(byj + used, sizeof byj - used, "%s%s", k ? "," : "", s->o->by[k]);
         const char *const kv[][2] = {
             {"by", byj}, {"control_key", s->o->control_key}, {"control", s->o->control_value},
-            {"time_key", s->o->time_key},
+            {"time_key", s->o->time_key}, {"covariate_key", s->o->covariate_key},
             {"split_key", s->o->split_key}, {"train_value", s->o->train_value}, {"rep", s->rep}};
         for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
             if (kv[i][1] && (err = mfm_report_add_config(r, kv[i][0], kv[i][1])))
@@ -502,6 +502,18 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
                 s.ck = k;
         if (s.ck == s.nk)
             s.keys[s.nk++] = ckey;
+    }
+    s.cov_k = s.nk;
+    if (o->covariate_key) {
+        for (size_t k = 0; k < s.nk; k++)
+            if (k != s.ck && strcmp(s.keys[k], o->covariate_key) == 0)
+                s.cov_k = k;
+        if (s.cov_k == s.nk || s.ts) {
+            err = mfm_err_set(MFM_EINVAL, "--covariate-key %s: must be one of the --by keys other "
+                              "than the control key, in a perturbation evaluation",
+                              o->covariate_key);
+            goto cleanup;
+        }
     }
     if ((err = mfm_h5ad_open(&s.truth, o->truth_path)) ||
         (err = mfm_h5ad_rep_feature_names(s.truth, s.rep, &s.tfeat, &s.d)))
