@@ -158,7 +158,9 @@ typedef struct eval_nums {
     long cap, seed, boot, perm;
     double level;
     const char *time_key;
+    const char *covariate_key;
     const char *model; /* --model DIR, for its train_log.csv */
+    bool boot_dist;    /* --bootstrap-distances: intervals for W1, W2, MMD, energy too */
 } eval_nums;
 
 static int run_eval(const mfm_strlist *preds, const char *truth, const char *out, const mfm_strlist *by,
@@ -170,7 +172,7 @@ int mfm_cmd_eval(int argc, char **argv)
     mfm_strlist preds = {0}, by = {0};
     const char *truth = NULL, *out = NULL, *control_key = NULL, *control = NULL;
     const char *split_key = NULL, *train_value = NULL, *rep = NULL, *model = NULL;
-    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL, NULL};
+    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL, NULL, NULL, false};
     const mfm_opt opts[] = {
         {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, 0,
          "predicted cells, one file per method (method name: obs column 'method', else "
@@ -187,6 +189,10 @@ int mfm_cmd_eval(int argc, char **argv)
          "time series: obs key holding numeric time points (added to --by if missing); the "
          "baselines of a time point come from the previous and next observed ones",
          &nums.time_key},
+        {"covariate-key", MFM_OPT_STRING, "KEY", NULL, 0, 0,
+         "one of the --by keys (e.g. cell type): adds the baseline average_effect_same_KEY, the "
+         "average effect over the training experiments with the population's value of KEY",
+         &nums.covariate_key},
         {"split-key", MFM_OPT_STRING, "KEY", NULL, 0, 0,
          "obs key of the truth marking training cells (for the train-mean shift)", &split_key},
         {"train-value", MFM_OPT_STRING, "VALUE", NULL, 0, 0, "value of --split-key for training",
@@ -200,6 +206,9 @@ int mfm_cmd_eval(int argc, char **argv)
         {"bootstrap", MFM_OPT_INT, "B", "200", 0, 100000,
          "bootstrap draws over cells per population and method for the percentile intervals "
          "(0 = no intervals)", &nums.boot},
+        {"bootstrap-distances", MFM_OPT_FLAG, NULL, NULL, 0, -1,
+         "also intervals for W1, W2, MMD and energy (sliced / random-feature surrogates, "
+         "docs/metrics.md; costs about as much again as the evaluation)", &nums.boot_dist},
         {"ci-level", MFM_OPT_DOUBLE, "L", "0.95", 0.5, 0.999, "level of the bootstrap intervals",
          &nums.level},
         {"permutations", MFM_OPT_INT, "P", "200", 0, 1000000,
@@ -225,8 +234,9 @@ int mfm_cmd_eval(int argc, char **argv)
         "the truth.  Without --split-key the training set of the baselines is every other\n"
         "population (leave-one-population-out).  With --time-key: previous_time_point,\n"
         "next_time_point, mean_interpolation, mccann_interpolation and oracle_mean_shift.\n"
-        "Every metric of every population gets a percentile bootstrap interval where it is\n"
-        "computed from means (--bootstrap); methods are compared pairwise over populations\n"
+        "With --covariate-key KEY also average_effect_same_KEY.  Every metric of every\n"
+        "population gets a percentile bootstrap interval (--bootstrap; W1, W2, MMD and energy\n"
+        "from cheap sliced / random-feature surrogates, see docs/metrics.md); methods are compared pairwise over populations\n"
         "by Wilcoxon signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
         opts, sizeof opts / sizeof opts[0], 0, 0};
     const char *pos[1];
@@ -271,6 +281,8 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
         return mfm_cli_usage_error("eval", "--split-key and --train-value go together");
     if (split_key && !control_key)
         return mfm_cli_usage_error("eval", "--split-key needs --control-key and --control");
+    if (nums->covariate_key && !control_key)
+        return mfm_cli_usage_error("eval", "--covariate-key needs --control-key and --control");
     if (nums->time_key && control_key)
         return mfm_cli_usage_error("eval", "--time-key and --control-key exclude each other");
     char keybuf[4096];
@@ -283,8 +295,9 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
         .pred_paths = preds->item, .n_pred = preds->n, .truth_path = truth, .by = keys, .n_by = nk,
         .control_key = control_key, .control_value = control, .split_key = split_key,
         .train_value = train_value, .rep = rep, .cap = (size_t)nums->cap,
-        .seed = (uint64_t)nums->seed, .n_boot = (size_t)nums->boot, .ci_level = nums->level,
+        .seed = (uint64_t)nums->seed, .n_boot = (size_t)nums->boot, .boot_dist = nums->boot_dist, .ci_level = nums->level,
         .n_perm = (size_t)nums->perm, .time_key = nums->time_key,
+        .covariate_key = nums->covariate_key,
         .mmd_gammas = mfm_mmd_gammas, .version = MFM_VERSION,
         .command_line = mfm_cli_command_line()};
     mfm_report r = {0};

@@ -3,6 +3,8 @@
  *   identity          x0 (the population's control cells)
  *   average_effect    x0 + mean over training experiments e with the same
  *                     treatment of [mean(train treated_e) - mean(control_e)]
+ *   average_effect_same_KEY  (--covariate-key KEY) the same, over the
+ *                     training experiments with t's value of KEY only
  *   train_mean_shift  x0 - mean(x0) + pooled mean of the training targets
  *   additive          (treatments "A+B") x0 + effect(A) + effect(B), each
  *                     effect from the same experiment's measured single
@@ -112,14 +114,18 @@ static size_t sibling_group(const eval_state *s, size_t t, const char *label)
 
 /* eff (d) = mean over training experiments u != t (with the split: every
  * experiment with training targets) treated with label of
- * [mean(train targets of u) - mean(control of u)].  Returns the count. */
-static size_t average_effect(const eval_state *s, size_t t, const char *label, double *eff)
+ * [mean(train targets of u) - mean(control of u)]; same_cov: only the
+ * experiments with t's value of the covariate key.  Returns the count. */
+static size_t average_effect(const eval_state *s, size_t t, const char *label, bool same_cov,
+                             double *eff)
 {
-    size_t k = 0;
+    size_t k = 0, ck = s->cov_k;
     memset(eff, 0, s->d * sizeof *eff);
     for (size_t u = 0; u < s->tg.n_groups; u++) {
         if ((!s->o->split_key && u == t) || s->tcount[u] == 0 ||
             strcmp(s->tg.vals[u * s->nk + s->ck], label) != 0)
+            continue;
+        if (same_cov && strcmp(s->tg.vals[u * s->nk + ck], s->tg.vals[t * s->nk + ck]) != 0)
             continue;
         size_t cu = eval_control_group(s, u);
         if (cu == (size_t)-1 || s->acount[cu] == 0)
@@ -150,7 +156,7 @@ static bool additive_effect(const eval_state *s, size_t t, size_t ct, double *ef
         if (g != (size_t)-1 && s->acount[g] > 0) {
             for (size_t j = 0; j < s->d; j++)
                 eff[j] += s->amean[g * s->d + j] - s->amean[ct * s->d + j];
-        } else if (average_effect(s, t, part, work) > 0) {
+        } else if (average_effect(s, t, part, false, work) > 0) {
             for (size_t j = 0; j < s->d; j++)
                 eff[j] += work[j];
         } else {
@@ -179,8 +185,15 @@ mfm_err eval_baselines_add(eval_state *s)
         (err = eval_add_method(s, MFM_BASELINE_TRAIN_MEAN, MFM_METHOD_BASELINE, "baselines")) ||
         (err = eval_add_method(s, MFM_BASELINE_ORACLE, MFM_METHOD_ORACLE, "baselines")))
         return err;
-    if (s->additive)
-        err = eval_add_method(s, MFM_BASELINE_ADDITIVE, MFM_METHOD_BASELINE, "baselines");
+    if (s->additive &&
+        (err = eval_add_method(s, MFM_BASELINE_ADDITIVE, MFM_METHOD_BASELINE, "baselines")))
+        return err;
+    if (s->cov_k < s->nk) {
+        char name[256];
+        snprintf(name, sizeof name, "%s%s", MFM_BASELINE_COVARIATE, s->keys[s->cov_k]);
+        s->bl_cov = s->n_methods;
+        err = eval_add_method(s, name, MFM_METHOD_BASELINE, "baselines");
+    }
     return err;
 }
 
@@ -278,7 +291,7 @@ mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const 
     if ((err = mfm_baseline_identity(base, ctl, n_ctl, s->d)) ||
         (err = eval_metric(s, r, p, bm + EVAL_BL_IDENTITY, base, n_ctl, truth, n_true, fn, "baseline")))
         goto cleanup;
-    if (average_effect(s, t, label, v) > 0 &&
+    if (average_effect(s, t, label, false, v) > 0 &&
         ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
          (err = eval_metric(s, r, p, bm + EVAL_BL_AVERAGE, base, n_ctl, truth, n_true, fn, "baseline"))))
         goto cleanup;
@@ -287,6 +300,10 @@ mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const 
     else if ((err = mfm_baseline_mean_shift(base, ctl, n_ctl, s->d, v)) ||
              (err = eval_metric(s, r, p, bm + EVAL_BL_TRAIN_MEAN, base, n_ctl, truth, n_true, fn,
                                 "baseline")))
+        goto cleanup;
+    if (s->cov_k < s->nk && average_effect(s, t, label, true, v) > 0 &&
+        ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
+         (err = eval_metric(s, r, p, s->bl_cov, base, n_ctl, truth, n_true, fn, "baseline"))))
         goto cleanup;
     if (s->additive && additive_effect(s, t, ct, v, v + s->d) &&
         ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||

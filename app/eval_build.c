@@ -301,9 +301,9 @@ mfm_err eval_metric(eval_state *s, mfm_report *r, size_t p, size_t m, const floa
         if (!(draws = malloc(s->o->n_boot * sizeof *draws)))
             err = mfm_err_set(MFM_ENOMEM, "out of memory for %zu bootstrap draws", s->o->n_boot);
         if (!err)
-            err = mfm_metrics_bootstrap(draws, s->o->n_boot, pred, n_pred, truth, n_true,
-                                        pp->control_mean, pp->changed, s->d, s->o->seed,
-                                        boot_stream(p, m));
+            err = mfm_metrics_bootstrap_ex(draws, s->o->n_boot, pred, n_pred, truth, n_true,
+                                           pp->control_mean, pp->changed, s->d, s->o->seed,
+                                           boot_stream(p, m), s->o->boot_dist ? &out : NULL);
         if (!err)
             err = mfm_report_set_intervals(r, p, m, draws, s->o->n_boot);
     }
@@ -441,7 +441,7 @@ static mfm_err record_run(eval_state *s, mfm_report *r)
             used += (size_t)snprintf(byj + used, sizeof byj - used, "%s%s", k ? "," : "", s->o->by[k]);
         const char *const kv[][2] = {
             {"by", byj}, {"control_key", s->o->control_key}, {"control", s->o->control_value},
-            {"time_key", s->o->time_key},
+            {"time_key", s->o->time_key}, {"covariate_key", s->o->covariate_key},
             {"split_key", s->o->split_key}, {"train_value", s->o->train_value}, {"rep", s->rep}};
         for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
             if (kv[i][1] && (err = mfm_report_add_config(r, kv[i][0], kv[i][1])))
@@ -490,6 +490,15 @@ static mfm_err pairing_keys(eval_state *s)
                 s->ck = k;
         if (s->ck == s->nk)
             s->keys[s->nk++] = ckey;
+    }
+    s->cov_k = s->nk;
+    if (o->covariate_key) {
+        for (size_t k = 0; k < s->nk; k++)
+            if (k != s->ck && strcmp(s->keys[k], o->covariate_key) == 0)
+                s->cov_k = k;
+        if (s->cov_k == s->nk || s->ts)
+            return mfm_err_set(MFM_EINVAL, "--covariate-key %s: must be one of the --by keys other "
+                               "than the control key, in a perturbation evaluation", o->covariate_key);
     }
     return MFM_OK;
 }

@@ -30,6 +30,7 @@
 #define MFM_BASELINE_TRAIN_MEAN "train_mean_shift"
 #define MFM_BASELINE_AVERAGE "average_effect"
 #define MFM_BASELINE_ADDITIVE "additive"
+#define MFM_BASELINE_COVARIATE "average_effect_same_" /* + the covariate key */
 #define MFM_BASELINE_PREVIOUS "previous_time_point"
 #define MFM_BASELINE_NEXT "next_time_point"
 #define MFM_BASELINE_MEAN_INTERP "mean_interpolation"
@@ -51,6 +52,8 @@ typedef struct mfm_eval_opts {
     const char *control_value;
     const char *time_key;      /* time series (instead of control_key): populations are time
                                 * points; the control of one is the previous time point */
+    const char *covariate_key; /* one of the --by keys, or NULL: adds the per-covariate average
+                                * effect baseline (same value of this key in training) */
     const char *split_key;     /* NULL: train-mean shift is leave-one-population-out */
     const char *train_value;
     const char *rep;           /* matrix of both files: "X" (default if NULL), "obsm:KEY", ... */
@@ -59,6 +62,7 @@ typedef struct mfm_eval_opts {
     const double *mmd_gammas;  /* (MFM_MMD_NGAMMA) labels of the MMD gammas fn uses */
     const char *version, *command_line;
     size_t n_boot;             /* bootstrap draws per (population, method); 0 = no intervals */
+    bool boot_dist;            /* intervals for W1, W2, MMD and energy too (surrogates) */
     double ci_level;           /* interval level, e.g. 0.95 (0 means 0.95) */
     size_t n_perm;             /* permutations of the E-distance test (0 = none) */
     const char *train_log;     /* a model's train_log.csv to show as a loss curve, or NULL */

@@ -49,6 +49,8 @@ typedef struct eval_state {
     size_t *acount;    /* (n_groups) */
     size_t bl_first;   /* method index of the first baseline */
     bool additive;     /* some treatment label is a combination A+B */
+    size_t cov_k;      /* index of the covariate key in keys, nk if none */
+    size_t bl_cov;     /* method index of the per-covariate average effect */
     bool ts;           /* time series: the "control" of a time point is the previous one */
     double *tval;      /* (n_groups) time of each truth group (time series) */
 } eval_state;

@@ -157,6 +157,136 @@ static const char *kind_name(mfm_method_kind k)
     return "unknown";
 }
 
+/* tool, version, command line, config, libraries, inputs, subsampling and
+ * the MMD gammas, into root. */
+static void put_provenance(json_t *root, const mfm_report *r, bool *ok)
+{
+    put(root, "tool", json_string("mfm"), ok);
+    put(root, "version", json_string(r->version ? r->version : ""), ok);
+    put(root, "command_line", json_string(r->command_line ? r->command_line : ""), ok);
+    json_t *cfg = json_object();
+    for (size_t i = 0; cfg && i < r->n_config; i++)
+        put(cfg, r->config_keys[i], json_string(r->config_values[i]), ok);
+    put(root, "config", cfg, ok);
+    json_t *libs = json_object();
+    if (libs) {
+        char hdf5[64];
+        mfm_io_hdf5_version(hdf5, sizeof hdf5);
+        put(libs, "hdf5", json_string(hdf5 + (strncmp(hdf5, "hdf5 ", 5) == 0 ? 5 : 0)), ok);
+        put(libs, "jansson", json_string(JANSSON_VERSION), ok);
+        put(libs, "cairo", json_string(cairo_version_string()), ok);
+    }
+    put(root, "libraries", libs, ok);
+    json_t *inputs = json_array();
+    for (size_t i = 0; inputs && i < r->n_inputs; i++) {
+        json_t *in = json_object();
+        if (in) {
+            put(in, "path", json_string(r->input_paths[i]), ok);
+            put(in, "sha256", json_string(r->input_sha256[i]), ok);
+        }
+        push(inputs, in, ok);
+    }
+    put(root, "inputs", inputs, ok);
+    json_t *sub = json_object();
+    if (sub) {
+        put(sub, "cap", json_integer((json_int_t)r->cap), ok);
+        put(sub, "seed", json_integer((json_int_t)r->seed), ok);
+    }
+    put(root, "subsample", sub, ok);
+    json_t *mmd_g = json_array();
+    for (size_t k = 0; mmd_g && k < MFM_MMD_NGAMMA; k++)
+        push(mmd_g, json_real(r->mmd_gammas[k]), ok);
+    put(root, "mmd_gammas", mmd_g, ok);
+}
+
+/* [{name, kind}] of every method. */
+static json_t *methods_arr(const mfm_report *r, bool *ok)
+{
+    json_t *methods = json_array();
+    for (size_t m = 0; methods && m < r->n_methods; m++) {
+        json_t *mo = json_object();
+        if (mo) {
+            put(mo, "name", json_string(r->methods[m]), ok);
+            put(mo, "kind", json_string(kind_name(r->kinds[m])), ok);
+        }
+        push(methods, mo, ok);
+    }
+    return methods;
+}
+
+/* Population p: name, keys, sizes, top changed features, results. */
+static json_t *population_obj(const mfm_report *r, size_t p, bool *ok)
+{
+    const mfm_report_pop *pp = &r->pops[p];
+    json_t *po = json_object();
+    if (!po) {
+        *ok = false;
+        return NULL;
+    }
+    put(po, "name", json_string(pp->name), ok);
+    json_t *kv = json_object();
+    for (size_t k = 0; kv && k < r->n_keys; k++)
+        put(kv, r->keys[k], json_string(pp->key_values[k]), ok);
+    put(po, "keys", kv, ok);
+    put(po, "n_true", json_integer((json_int_t)pp->n_truth), ok);
+    put(po, "n_control", json_integer((json_int_t)pp->n_control), ok);
+    if (pp->changed) {
+        json_t *top = json_array();
+        size_t k = r->d < MFM_JSON_TOP_CHANGED ? r->d : MFM_JSON_TOP_CHANGED;
+        for (size_t j = 0; top && j < k; j++)
+            push(top, json_string(r->features[pp->changed[j]]), ok);
+        put(po, "top_changed_features", top, ok);
+    }
+    json_t *res = json_object();
+    for (size_t m = 0; res && m < r->n_methods; m++) {
+        const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
+        if (!e->present)
+            continue;
+        json_t *mo = metrics_obj(r, &e->m, false, ok);
+        if (mo && e->has_ci)
+            put(mo, "intervals", intervals_obj(e, ok), ok);
+        put(res, r->methods[m], mo, ok);
+    }
+    put(po, "results", res, ok);
+    return po;
+}
+
+/* method_means, best_method, comparisons, seed_groups and uncertainty. */
+static void put_summary(json_t *root, const mfm_report *r, bool *ok)
+{
+    json_t *means = json_object();
+    for (size_t m = 0; means && m < r->n_methods; m++) {
+        mfm_metrics mean;
+        size_t count;
+        mfm_report_method_mean(r, m, &mean, &count);
+        json_t *mo = metrics_obj(r, &mean, count == 0, ok);
+        if (mo)
+            put(mo, "n_populations", json_integer((json_int_t)count), ok);
+        put(means, r->methods[m], mo, ok);
+    }
+    put(root, "method_means", means, ok);
+    json_t *best = json_object();
+    for (size_t i = 0; best && i < MFM_REPORT_NMETRICS; i++) {
+        size_t b = mfm_report_best_method(r, i);
+        put(best, mfm_report_metrics[i].name,
+            b == (size_t)-1 ? json_null() : json_string(r->methods[b]), ok);
+    }
+    put(root, "best_method", best, ok);
+    put(root, "comparisons", comparisons_arr(r, ok), ok);
+    if (r->groups)
+        put(root, "seed_groups", seed_groups_obj(r, ok), ok);
+    json_t *unc = json_object();
+    if (unc) {
+        put(unc, "bootstrap_draws", json_integer((json_int_t)r->n_boot), ok);
+        put(unc, "interval", json_string("percentile, bootstrap over cells of prediction and truth "
+                                         "(control mean fixed); W1, W2, energy and MMD: the exact "
+                                         "value scaled by a sliced / random-feature surrogate"), ok);
+        put(unc, "level", json_real(r->ci_level), ok);
+        put(unc, "permutations", json_integer((json_int_t)r->n_perm), ok);
+    }
+    put(root, "uncertainty", unc, ok);
+}
+
 mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
 {
     mfm_err err = MFM_OK;
@@ -166,133 +296,16 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
         err = mfm_err_set(MFM_ENOMEM, "report.json: out of memory");
         goto cleanup;
     }
-    put(root, "tool", json_string("mfm"), &ok);
-    put(root, "version", json_string(r->version ? r->version : ""), &ok);
-    put(root, "command_line", json_string(r->command_line ? r->command_line : ""), &ok);
-
-    json_t *cfg = json_object();
-    for (size_t i = 0; cfg && i < r->n_config; i++)
-        put(cfg, r->config_keys[i], json_string(r->config_values[i]), &ok);
-    put(root, "config", cfg, &ok);
-    json_t *libs = json_object();
-    if (libs) {
-        char hdf5[64];
-        mfm_io_hdf5_version(hdf5, sizeof hdf5);
-        put(libs, "hdf5", json_string(hdf5 + (strncmp(hdf5, "hdf5 ", 5) == 0 ? 5 : 0)), &ok);
-        put(libs, "jansson", json_string(JANSSON_VERSION), &ok);
-        put(libs, "cairo", json_string(cairo_version_string()), &ok);
-    }
-    put(root, "libraries", libs, &ok);
-
-    json_t *inputs = json_array();
-    for (size_t i = 0; inputs && i < r->n_inputs; i++) {
-        json_t *in = json_object();
-        if (in) {
-            put(in, "path", json_string(r->input_paths[i]), &ok);
-            put(in, "sha256", json_string(r->input_sha256[i]), &ok);
-        }
-        push(inputs, in, &ok);
-    }
-    put(root, "inputs", inputs, &ok);
-
-    json_t *sub = json_object();
-    if (sub) {
-        put(sub, "cap", json_integer((json_int_t)r->cap), &ok);
-        put(sub, "seed", json_integer((json_int_t)r->seed), &ok);
-    }
-    put(root, "subsample", sub, &ok);
-
-    json_t *mmd_g = json_array();
-    for (size_t k = 0; mmd_g && k < MFM_MMD_NGAMMA; k++)
-        push(mmd_g, json_real(r->mmd_gammas[k]), &ok);
-    put(root, "mmd_gammas", mmd_g, &ok);
-
+    put_provenance(root, r, &ok);
     put(root, "population_keys", string_array(r->keys, r->n_keys, &ok), &ok);
-
     put(root, "features", string_array(r->features, r->d, &ok), &ok);
-
-    json_t *methods = json_array();
-    for (size_t m = 0; methods && m < r->n_methods; m++) {
-        json_t *mo = json_object();
-        if (mo) {
-            put(mo, "name", json_string(r->methods[m]), &ok);
-            put(mo, "kind", json_string(kind_name(r->kinds[m])), &ok);
-        }
-        push(methods, mo, &ok);
-    }
-    put(root, "methods", methods, &ok);
-
+    put(root, "methods", methods_arr(r, &ok), &ok);
     put(root, "notes", string_array(r->notes, r->n_notes, &ok), &ok);
-
     json_t *pops = json_array();
-    for (size_t p = 0; pops && p < r->n_pops; p++) {
-        const mfm_report_pop *pp = &r->pops[p];
-        json_t *po = json_object();
-        if (!po) {
-            ok = false;
-            break;
-        }
-        put(po, "name", json_string(pp->name), &ok);
-        json_t *kv = json_object();
-        for (size_t k = 0; kv && k < r->n_keys; k++)
-            put(kv, r->keys[k], json_string(pp->key_values[k]), &ok);
-        put(po, "keys", kv, &ok);
-        put(po, "n_true", json_integer((json_int_t)pp->n_truth), &ok);
-        put(po, "n_control", json_integer((json_int_t)pp->n_control), &ok);
-        if (pp->changed) {
-            json_t *top = json_array();
-            size_t k = r->d < MFM_JSON_TOP_CHANGED ? r->d : MFM_JSON_TOP_CHANGED;
-            for (size_t j = 0; top && j < k; j++)
-                push(top, json_string(r->features[pp->changed[j]]), &ok);
-            put(po, "top_changed_features", top, &ok);
-        }
-        json_t *res = json_object();
-        for (size_t m = 0; res && m < r->n_methods; m++) {
-            const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
-            if (!e->present)
-                continue;
-            json_t *mo = metrics_obj(r, &e->m, false, &ok);
-            if (mo && e->has_ci)
-                put(mo, "intervals", intervals_obj(e, &ok), &ok);
-            put(res, r->methods[m], mo, &ok);
-        }
-        put(po, "results", res, &ok);
-        push(pops, po, &ok);
-    }
+    for (size_t p = 0; pops && p < r->n_pops && ok; p++)
+        push(pops, population_obj(r, p, &ok), &ok);
     put(root, "populations", pops, &ok);
-
-    json_t *means = json_object();
-    for (size_t m = 0; means && m < r->n_methods; m++) {
-        mfm_metrics mean;
-        size_t count;
-        mfm_report_method_mean(r, m, &mean, &count);
-        json_t *mo = metrics_obj(r, &mean, count == 0, &ok);
-        if (mo)
-            put(mo, "n_populations", json_integer((json_int_t)count), &ok);
-        put(means, r->methods[m], mo, &ok);
-    }
-    put(root, "method_means", means, &ok);
-
-    json_t *best = json_object();
-    for (size_t i = 0; best && i < MFM_REPORT_NMETRICS; i++) {
-        size_t b = mfm_report_best_method(r, i);
-        put(best, mfm_report_metrics[i].name,
-            b == (size_t)-1 ? json_null() : json_string(r->methods[b]), &ok);
-    }
-    put(root, "best_method", best, &ok);
-    put(root, "comparisons", comparisons_arr(r, &ok), &ok);
-    if (r->groups)
-        put(root, "seed_groups", seed_groups_obj(r, &ok), &ok);
-    json_t *unc = json_object();
-    if (unc) {
-        put(unc, "bootstrap_draws", json_integer((json_int_t)r->n_boot), &ok);
-        put(unc, "interval", json_string("percentile, bootstrap over cells of prediction and truth "
-                                         "(control mean fixed); metrics from means only"), &ok);
-        put(unc, "level", json_real(r->ci_level), &ok);
-        put(unc, "permutations", json_integer((json_int_t)r->n_perm), &ok);
-    }
-    put(root, "uncertainty", unc, &ok);
-
+    put_summary(root, r, &ok);
     if (!ok) {
         err = mfm_err_set(MFM_ENOMEM, "report.json: out of memory, or a name that is not valid UTF-8");
         goto cleanup;

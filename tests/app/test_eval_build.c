@@ -274,6 +274,51 @@ START_TEST(test_pairing_and_baselines)
 }
 END_TEST
 
+/* --covariate-key cell_type: average_effect_same_cell_type averages the
+ * training effects of the same cell type only; both it and average_effect
+ * against numpy (tests/fixtures/baselines/make_covariate.py).  A key that
+ * is not a --by key is refused. */
+START_TEST(test_covariate_average_effect)
+{
+    char tp[600], pp0[600], ref[600];
+    const char *fx = mfm_test_env("MFM_FIXTURES");
+    snprintf(tp, sizeof tp, "%s/baselines/covariate_truth.h5ad", fx);
+    snprintf(pp0, sizeof pp0, "%s/baselines/covariate_pred.h5ad", fx);
+    snprintf(ref, sizeof ref, "%s/baselines/covariate_ref.txt", fx);
+    const char *pp[1] = {pp0};
+    static const char *const by[] = {"cell_type", "patient"};
+    mfm_eval_opts o = {.pred_paths = pp, .n_pred = 1, .truth_path = tp, .by = by, .n_by = 2,
+                       .control_key = "condition", .control_value = "ctrl",
+                       .covariate_key = "cell_type", .split_key = "split", .train_value = "train",
+                       .cap = 5000, .seed = 7, .mmd_gammas = gammas, .version = "test",
+                       .command_line = "test"};
+    mfm_report r;
+    ck_assert_int_eq(mfm_eval_build(&r, &o, fake_metrics), MFM_OK);
+    ck_assert_uint_eq(r.n_pops, 2);
+    FILE *f = fopen(ref, "r");
+    ck_assert_ptr_nonnull(f);
+    char ct[8];
+    double same, avg;
+    size_t lines = 0;
+    while (fscanf(f, "%7s %lf %lf", ct, &same, &avg) == 3) {
+        char want[32];
+        snprintf(want, sizeof want, "cell_type=%s", ct);
+        size_t p = strstr(r.pops[0].name, want) ? 0 : 1;
+        ck_assert_ptr_nonnull(strstr(r.pops[p].name, want));
+        ck_assert_double_eq_tol(entry(&r, p, "average_effect_same_cell_type")->m.mean_l2, same, 1e-5);
+        ck_assert_double_eq_tol(entry(&r, p, "average_effect")->m.mean_l2, avg, 1e-5);
+        lines++;
+    }
+    fclose(f);
+    ck_assert_uint_eq(lines, 2);
+    mfm_report_destroy(&r);
+    o.covariate_key = "split";
+    ck_assert_int_eq(mfm_eval_build(&r, &o, fake_metrics), MFM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mfm_err_msg(), "--covariate-key split"));
+    mfm_report_destroy(&r);
+}
+END_TEST
+
 /* A combination "A+stim": additive = control + effect(A) + effect(stim),
  * each from the patient's own measured single (_i = 0) or, with P3's A
  * single missing from the truth, A's average over the training patients. */
@@ -509,6 +554,7 @@ static Suite *eval_suite(void)
     tcase_add_test(tc, test_read_uns_string);
     tcase_add_loop_test(tc, test_additive_combination, 0, 2);
     tcase_add_test(tc, test_seed_replicates);
+    tcase_add_test(tc, test_covariate_average_effect);
     tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, test_unpaired_and_duplicate);
     suite_add_tcase(s, tc);

@@ -5,7 +5,7 @@
 # seven patients' Ref -> BCRXL pairs, predict the held-out patient's BCRXL
 # cells from its Ref cells, and evaluate beside the identity, train-mean-shift
 # and oracle-mean-shift baselines and the training mean effect
-# (delta_baseline.py) in the 24-marker arcsinh space (X).
+# (eval's average_effect) in the 24-marker arcsinh space (X).
 # Writes OUT_DIR/bodenmiller/seedSEED/PATIENT/{report/,timings.tsv,...}.
 source "$(dirname "$0")/common.sh"
 usage_check "$0" $#

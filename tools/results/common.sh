@@ -37,17 +37,18 @@ timed() {
   printf '  %-48s %7ss\n' "$label" "$s"
 }
 
-# eval_perturbation DIR EXPERIMENT_KEY TREATMENT_KEY CONTROL — the
-# train_delta_shift baseline (delta_baseline.py) and mfm eval of DIR's three
-# predictions beside all baselines, into DIR/report.
+# eval_perturbation DIR EXPERIMENT_KEY TREATMENT_KEY CONTROL — mfm eval of
+# DIR's predictions (those of pred_mfm/pred_cgfm/pred_fm.h5ad that exist)
+# beside eval's own baselines (identity, average_effect, train_mean_shift,
+# oracle_mean_shift; docs/metrics.md), with bootstrap intervals, into DIR/report.
 eval_perturbation() {
-  local d=$1 ek=$2 tk=$3 ctl=$4 tf=$1/timings.tsv
-  timed "delta baseline" "$tf" /usr/bin/python3 "$ROOT/tools/results/delta_baseline.py" \
-    "$d/observed.h5ad" "$d/pred_delta.h5ad" "$ek" "$tk" "$ctl"
-  timed "eval" "$tf" "$MFM" eval --pred "$d/pred_mfm.h5ad" --pred "$d/pred_cgfm.h5ad" \
-    --pred "$d/pred_fm.h5ad" --pred "$d/pred_delta.h5ad" --truth "$d/observed.h5ad" \
+  local d=$1 ek=$2 tk=$3 ctl=$4 tf=$1/timings.tsv preds=()
+  for m in mfm cgfm fm; do
+    [ -f "$d/pred_$m.h5ad" ] && preds+=(--pred "$d/pred_$m.h5ad")
+  done
+  timed "eval" "$tf" nice "$MFM" eval "${preds[@]}" --truth "$d/observed.h5ad" \
     --out "$d/report" --by "$ek,$tk" --control-key "$tk" --control "$ctl" \
-    --split-key split --train-value train
+    --split-key split --train-value train --bootstrap 200 --permutations 200
 }
 
 # usage_check NAME NARGS_GIVEN — the scripts take OUT_DIR SEED.

@@ -6,7 +6,7 @@
 # 30-component PCA space fitted on the training cells (X is already
 # log-normalised: --transform none), predict the held-out type's stimulated
 # cells from its control cells, and evaluate in that PCA space beside the
-# baselines and the training mean effect (delta_baseline.py).
+# baselines and the training mean effect (eval's average_effect).
 # Writes OUT_DIR/kang/seedSEED/CELL_TYPE/{report/,timings.tsv,...}.
 source "$(dirname "$0")/common.sh"
 usage_check "$0" $#

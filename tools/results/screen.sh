@@ -8,7 +8,7 @@
 # one-hot, so a combination is not built from its drugs.  Predict the
 # held-out patient's treated populations from its control cells and
 # evaluate beside the baselines and the training mean effect
-# (delta_baseline.py).  The reference for the condition design of a later
+# (eval's average_effect).  The reference for the condition design of a later
 # round.  Writes OUT_DIR/screen/seedSEED/{screen.h5ad,truth.json} and
 # OUT_DIR/screen/seedSEED/PATIENT/{report/,timings.tsv,...}.
 source "$(dirname "$0")/common.sh"
