@@ -52,6 +52,8 @@ static mfm_err resolve_solver(mfm_ode_opts *oo, const predict_args *a, const cha
     return MFM_OK;
 }
 
+static void warn_stderr(const char *msg) { fprintf(stderr, "mfm predict: warning: %s\n", msg); }
+
 static int run(const predict_args *a, const char *model_dir, const char *data)
 {
     mfm_err e = MFM_OK;
@@ -97,7 +99,7 @@ static int run(const predict_args *a, const char *model_dir, const char *data)
                         "use --all to predict them anyway", data);
         goto done;
     }
-    if ((e = mfm_pop_data_load(&pd, &b, f, &task, want, false, false, NULL)) != MFM_OK)
+    if ((e = mfm_pop_data_load(&pd, &b, f, &task, want, false, false, warn_stderr)) != MFM_OK)
         goto done;
     const size_t d = b.space.d;
     size_t n_max = 1;

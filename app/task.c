@@ -90,6 +90,76 @@ static int cmp_by_key(const void *a, const void *b)
     return c ? c : (i < j ? -1 : i > j);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* With a dose key: every non-control cell's treatment becomes
+ * "LABEL@DOSE" (in place in treat) and *levels the sorted distinct values. */
+static mfm_err dose_levels(mfm_h5ad *f, const mfm_task_opts *o, char **treat, size_t n_obs,
+                           char ***levels, size_t *n_levels)
+{
+    char **dose = NULL;
+    mfm_err e = mfm_h5ad_obs_strings(f, o->dose_key, &dose);
+    if (e)
+        return e;
+    char **all = calloc(n_obs + 1, sizeof *all);
+    for (size_t i = 0; all && i < n_obs; i++) {
+        if (strcmp(treat[i], o->control) != 0) {
+            size_t len = strlen(treat[i]) + strlen(dose[i]) + 2;
+            char *c = malloc(len);
+            if (!c) {
+                e = mfm_err_set(MFM_ENOMEM, "out of memory");
+                break;
+            }
+            snprintf(c, len, "%s%c%s", treat[i], MFM_TASK_DOSE_SEP, dose[i]);
+            free(treat[i]);
+            treat[i] = c;
+        }
+        all[i] = treat[i];
+    }
+    if (!all)
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+    size_t n = 0;
+    if (e == MFM_OK) {
+        qsort(all, n_obs, sizeof *all, cmp_str);
+        for (size_t i = 0; i < n_obs; i++)
+            if (i == 0 || strcmp(all[i], all[i - 1]) != 0)
+                all[n++] = all[i];
+        *levels = calloc(n ? n : 1, sizeof **levels);
+        for (size_t i = 0; *levels && i < n && e == MFM_OK; i++)
+            if (!((*levels)[i] = strdup(all[i])))
+                e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        if (!*levels)
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        *n_levels = n;
+    }
+    free(all);
+    mfm_h5ad_strings_free(dose, n_obs);
+    return e;
+}
+
+/* The treatments of the task: the model's (o->treatments, plus with
+ * add_file_treatments the file's others) or the file's levels, minus the control. */
+static mfm_err task_treatments(mfm_task *t, const mfm_task_opts *o, char **levels, size_t n_levels)
+{
+    size_t nm = o->treatments ? o->n_treatments : 0;
+    size_t nf = !o->treatments || o->add_file_treatments ? n_levels : 0;
+    t->treatments = calloc(nm + nf + 1, sizeof *t->treatments);
+    if (!t->treatments)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nm + nf; i++) {
+        const char *name = i < nm ? o->treatments[i] : levels[i - nm];
+        if (strcmp(name, o->control) == 0 || mfm_task_find(t->treatments, t->n_treatments, name) >= 0)
+            continue;
+        if (!(t->treatments[t->n_treatments] = strdup(name)))
+            return mfm_err_set(MFM_ENOMEM, "out of memory");
+        t->n_treatments++;
+    }
+    return MFM_OK;
+}
+
 static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o)
 {
     mfm_err e = MFM_OK;
@@ -120,7 +190,8 @@ static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts 
             goto cleanup;
     if ((e = mfm_h5ad_obs_strings(f, o->treatment_key, &treat)) != MFM_OK)
         goto cleanup;
-    if ((e = mfm_h5ad_obs_levels(f, o->treatment_key, &levels, &n_levels)) != MFM_OK)
+    if ((e = o->dose_key ? dose_levels(f, o, treat, n_obs, &levels, &n_levels)
+                         : mfm_h5ad_obs_levels(f, o->treatment_key, &levels, &n_levels)) != MFM_OK)
         goto cleanup;
     if (mfm_task_find(levels, n_levels, o->control) < 0) {
         join_levels(msg, sizeof msg, levels, n_levels);
@@ -129,24 +200,8 @@ static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts 
         goto cleanup;
     }
     /* Treatments: the model's (predict) or the file's levels minus control. */
-    {
-        size_t nt = o->treatments ? o->n_treatments : n_levels;
-        t->treatments = calloc(nt ? nt : 1, sizeof *t->treatments);
-        if (!t->treatments) {
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
-            goto cleanup;
-        }
-        for (size_t i = 0; i < nt; i++) {
-            const char *name = o->treatments ? o->treatments[i] : levels[i];
-            if (strcmp(name, o->control) == 0)
-                continue;
-            if (!(t->treatments[t->n_treatments] = strdup(name))) {
-                e = mfm_err_set(MFM_ENOMEM, "out of memory");
-                goto cleanup;
-            }
-            t->n_treatments++;
-        }
-    }
+    if ((e = task_treatments(t, o, levels, n_levels)) != MFM_OK)
+        goto cleanup;
     /* Per-cell experiment key "v1\x1fv2..." (cells with a missing value get none). */
     for (size_t i = 0; i < n_obs; i++) {
         size_t len = 1;
@@ -256,7 +311,7 @@ static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts 
             size_t *tgt = NULL, n_tgt = 0;
             if ((e = collect_rows(&tgt, &n_tgt, both, n_obs, 0)) != MFM_OK)
                 break;
-            if (n_tgt == 0 && !o->treatments) {
+            if (n_tgt == 0 && (!o->treatments || (o->add_file_treatments && tr >= o->n_treatments))) {
                 free(tgt);
                 continue;
             }
