@@ -85,6 +85,47 @@ START_TEST(test_plus_labels_switch_design)
 }
 END_TEST
 
+static double *ckpt_f64s(const char *model, const char *name, size_t *n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s/model.ckpt", dir, model);
+    mfm_ckpt *c = NULL;
+    ck_assert_msg(mfm_ckpt_open(&c, path) == MFM_OK, "%s", mfm_err_msg());
+    ck_assert_int_eq(mfm_ckpt_size(c, name, n), MFM_OK);
+    double *v = malloc(*n * sizeof *v);
+    ck_assert_int_eq(mfm_ckpt_get_f64(c, name, v, *n, 1), MFM_OK);
+    mfm_ckpt_close(&c);
+    return v;
+}
+
+START_TEST(test_heldout_cells_fit_nothing)
+{
+    /* simulate-screen keeps P01..P03 bit for bit when a fourth patient is
+     * added: a model on the 4-patient screen with P04 held out must have
+     * the standardisation and design of a model on the 3-patient screen */
+    ck_assert_msg(run("simulate-screen --out %s/s4.h5ad --patients 4 --drugs 2 --cultures 1 --cells 40 "
+                      "--markers 5 --doses 1,10 --seed 1", dir) == 0, "%s", out);
+    ck_assert_msg(run("train %s/s.h5ad --out %s/a " NET " --dose-key dose --covariate-key plate "
+                      "--standardize feature", dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("train %s/s4.h5ad --out %s/b " NET " --dose-key dose --covariate-key plate "
+                      "--standardize feature --holdout patient=P04", dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("train %s/s4.h5ad --out %s/c " NET " --dose-key dose --covariate-key plate "
+                      "--standardize feature", dir, dir) == 0, "%s", out);
+    const char *fields[] = {"space/std_mean", "space/std_scale"};
+    for (int k = 0; k < 2; k++) {
+        size_t na = 0, nb = 0, nc = 0;
+        double *a = ckpt_f64s("a", fields[k], &na), *b = ckpt_f64s("b", fields[k], &nb),
+               *c = ckpt_f64s("c", fields[k], &nc);
+        ck_assert_uint_eq(na, nb);
+        ck_assert_msg(memcmp(a, b, na * sizeof *a) == 0, "%s moved with held-out cells", fields[k]);
+        ck_assert_msg(memcmp(a, c, na * sizeof *a) != 0, "%s: P04 not in the fit", fields[k]);
+        free(a);
+        free(b);
+        free(c);
+    }
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
     /* unknown hold-out key, a value that never occurs, a bad spec, a dose transform without dose */
@@ -112,6 +153,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_design_holdout_predict);
     tcase_add_test(tc, test_plus_labels_switch_design);
     tcase_add_test(tc, test_bad_input);
+    tcase_add_test(tc, test_heldout_cells_fit_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
