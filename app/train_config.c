@@ -179,6 +179,10 @@ mfm_err mfm_train_check_resume(const char *stored_json, const char *resolved_jso
          * checkpoint, which had its default */
         if (mfm_train_opt_resumable(key) || !s || json_equal(s, v))
             continue;
+        /* --holdout was one string before it was repeatable: "x" == ["x"] */
+        if (json_is_string(s) && json_is_array(v) && json_array_size(v) == 1 &&
+            json_equal(s, json_array_get(v, 0)))
+            continue;
         char *st = json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT);
         char *gv = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
         e = mfm_err_set(MFM_EINVAL, "--resume: --%s differs from the model in '%s': stored %s, given %s "
