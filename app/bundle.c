@@ -25,7 +25,7 @@ const char *mfm_method_name(mfm_method m) { return (unsigned)m < 3 ? mfm_method_
 
 size_t mfm_bundle_cond_dim(const mfm_bundle *b)
 {
-    size_t c = b->task_kind == MFM_TASK_PERTURBATION ? b->n_treatments : 0;
+    size_t c = b->task_kind != MFM_TASK_PERTURBATION ? 0 : b->has_design ? b->design.dim : b->n_treatments;
     if (b->method == MFM_METHOD_CGFM)
         c += b->n_train_pops;
     return c;
@@ -34,7 +34,9 @@ size_t mfm_bundle_cond_dim(const mfm_bundle *b)
 void mfm_bundle_cond(const mfm_bundle *b, float *cond, size_t treatment, long pop)
 {
     size_t off = 0;
-    if (b->task_kind == MFM_TASK_PERTURBATION) {
+    if (b->task_kind == MFM_TASK_PERTURBATION && b->has_design) {
+        off = b->design.dim;
+    } else if (b->task_kind == MFM_TASK_PERTURBATION) {
         for (size_t i = 0; i < b->n_treatments; i++)
             cond[i] = i == treatment ? 1.0f : 0.0f;
         off = b->n_treatments;
@@ -59,6 +61,9 @@ void mfm_bundle_destroy(mfm_bundle *b)
     mfm_h5ad_strings_free(b->train_pops, b->n_train_pops);
     free(b->rng_state);
     free(b->config_json);
+    mfm_design_destroy(&b->design);
+    free(b->dose_key);
+    mfm_h5ad_strings_free(b->train_pairs, b->n_train_pairs);
     memset(b, 0, sizeof *b);
 }
 

@@ -8,6 +8,8 @@
  *
  * Condition vector layout (cond_dim columns):
  *   [ treatment one-hot (perturbation only) | CGFM population one-hot ]
+ * or, with a condition design (has_design; docs/screens.md),
+ *   [ design encoding (design.dim) | CGFM population one-hot ]
  * An unseen population gets the average of the training one-hots in the
  * CGFM block (as the reference implementation does).
  */
@@ -19,6 +21,7 @@
 #include <stdint.h>
 
 #include "adjacency.h"
+#include "design.h"
 #include "err.h"
 #include "model.h"
 #include "ode.h"
@@ -73,13 +76,21 @@ typedef struct mfm_bundle {
     size_t rng_state_len;
     char *config_json;   /* resolved options of mfm train */
     mfm_reflow_marker reflow; /* set on a reflow student (group reflow) */
+    /* condition design (perturbation; checkpoint task@dose_key, design@json) */
+    bool has_design;
+    mfm_design design;   /* fitted on the training populations */
+    char *dose_key;      /* NULL: no dose column */
+    char **train_pairs;  /* names of the training pairs (design only) */
+    size_t n_train_pairs;
 } mfm_bundle;
 
 /* Width of the condition vector for this method and task. */
 size_t mfm_bundle_cond_dim(const mfm_bundle *b);
 
 /* Fill cond (mfm_bundle_cond_dim floats) for treatment index `treatment`
- * and training population `pop` (index into train_pops, or -1 if unseen). */
+ * and training population `pop` (index into train_pops, or -1 if unseen).
+ * With a design the first design.dim entries are left to the caller
+ * (mfm_design_encode). */
 void mfm_bundle_cond(const mfm_bundle *b, float *cond, size_t treatment, long pop);
 
 /* The checkpoint schema this mfm writes (root field mfm_schema_version).

@@ -55,6 +55,46 @@ static mfm_err set_opt_str(mfm_ckpt *c, const char *obj, const char *name, const
     return s ? mfm_ckpt_set_str(c, obj, name, s) : MFM_OK;
 }
 
+/* The condition design: task@dose_key, task@train_pairs, design@json
+ * (mfm_design_to_json text); absent without a design. */
+static mfm_err save_design(mfm_ckpt *c, const mfm_bundle *b)
+{
+    if (!b->has_design)
+        return MFM_OK;
+    char *json = mfm_design_to_json(&b->design);
+    if (!json)
+        return mfm_err_set(MFM_ENOMEM, "out of memory for the design");
+    mfm_err e;
+    if ((e = set_opt_str(c, "task", "dose_key", b->dose_key)) == MFM_OK &&
+        (e = mfm_ckpt_set_strs(c, "task", "train_pairs", (const char *const *)b->train_pairs,
+                               b->n_train_pairs)) == MFM_OK)
+        e = mfm_ckpt_set_str(c, "design", "json", json);
+    free(json);
+    return e;
+}
+
+static mfm_err get_opt_str(mfm_ckpt *c, const char *obj, const char *name, char **out);
+
+static mfm_err load_design(mfm_ckpt *c, mfm_bundle *b)
+{
+    if (!mfm_ckpt_has(c, "design", "json"))
+        return MFM_OK;
+    char *json = NULL;
+    mfm_err e;
+    if ((e = mfm_ckpt_str(c, "design", "json", &json)) ||
+        (e = get_opt_str(c, "task", "dose_key", &b->dose_key)) ||
+        (e = mfm_ckpt_strs(c, "task", "train_pairs", &b->train_pairs, &b->n_train_pairs))) {
+        free(json);
+        return e;
+    }
+    e = mfm_design_from_json(&b->design, json);
+    free(json);
+    if (e)
+        return mfm_err_prefix(e, "checkpoint field design@json");
+    b->has_design = true;
+    return MFM_OK;
+}
+
 static mfm_err save_task(mfm_ckpt *c, const mfm_bundle *b)
 {
     mfm_err e;
@@ -66,7 +106,9 @@ static mfm_err save_task(mfm_ckpt *c, const mfm_bundle *b)
         (e = set_opt_str(c, "task", "holdout_time", b->holdout_time)) ||
         (e = mfm_ckpt_set_strs(c, "task", "treatments", (const char *const *)b->treatments, b->n_treatments)))
         return e;
-    return mfm_ckpt_set_strs(c, "task", "train_pops", (const char *const *)b->train_pops, b->n_train_pops);
+    if ((e = mfm_ckpt_set_strs(c, "task", "train_pops", (const char *const *)b->train_pops, b->n_train_pops)))
+        return e;
+    return save_design(c, b);
 }
 
 static mfm_err save_train(mfm_ckpt *c, const mfm_bundle *b)
@@ -296,7 +338,7 @@ static mfm_err load_task_v2(mfm_ckpt *c, mfm_bundle *b)
         (e = get_enum(c, "train", "source", sources, &source)) ||
         (e = mfm_ckpt_i64(c, "train", "seed", (int64_t *)&b->seed)) ||
         (e = mfm_ckpt_i64(c, "train", "step", &b->step)) ||
-        (e = mfm_ckpt_f64(c, "train", "loss_ema", &b->loss_ema)))
+        (e = mfm_ckpt_f64(c, "train", "loss_ema", &b->loss_ema)) || (e = load_design(c, b)))
         return e;
     if (mfm_ckpt_has(c, "train", "ve_sigma_max") &&
         ((e = mfm_ckpt_f64(c, "train", "ve_sigma_min", &b->ve_sigma_min)) ||

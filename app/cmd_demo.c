@@ -47,7 +47,8 @@ static int train_model(mfm_method method, const char *data, const char *dir, con
     a.exp_keys.n = 1;
     a.treatment_key = "condition";
     a.control = "Ref";
-    a.holdout = holdout;
+    a.holdout.item[0] = holdout;
+    a.holdout.n = 1;
     a.steps = steps;
     a.seed = seed;
     a.threads = threads;

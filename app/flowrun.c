@@ -17,7 +17,8 @@ mfm_err mfm_flow_task_build(mfm_task *t, const mfm_bundle *b, mfm_h5ad *f)
                         .n_exp_keys = b->n_exp_keys, .treatment_key = b->treatment_key,
                         .control = b->control, .treatments = b->treatments,
                         .n_treatments = b->n_treatments, .time_key = b->time_key,
-                        .holdout_time = b->holdout_time};
+                        .holdout_time = b->holdout_time, .dose_key = b->dose_key,
+                        .add_file_treatments = b->has_design};
     if (b->task_kind == MFM_TASK_TIMESERIES)
         to.treatments = NULL, to.n_treatments = 0;
     return mfm_task_build(t, f, &to);
@@ -25,6 +26,8 @@ mfm_err mfm_flow_task_build(mfm_task *t, const mfm_bundle *b, mfm_h5ad *f)
 
 int mfm_flow_pair_seen(const mfm_bundle *b, const mfm_task *t, const mfm_pair *p)
 {
+    if (b->has_design) /* a seen patient with an unseen combination or dose is unseen */
+        return mfm_task_find(b->train_pairs, b->n_train_pairs, p->name) >= 0;
     return mfm_task_find(b->train_pops, b->n_train_pops, mfm_pair_population(t, p)) >= 0;
 }
 

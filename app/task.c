@@ -90,174 +90,74 @@ static int cmp_by_key(const void *a, const void *b)
     return c ? c : (i < j ? -1 : i > j);
 }
 
-/* Treatments: the model's (predict) or the file's levels minus control. */
-static mfm_err pert_treatments(mfm_task *t, const mfm_task_opts *o, char *const *levels, size_t n_levels)
+static int cmp_str(const void *a, const void *b)
 {
-    size_t nt = o->treatments ? o->n_treatments : n_levels;
-    t->treatments = calloc(nt ? nt : 1, sizeof *t->treatments);
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* With a dose key: every non-control cell's treatment becomes
+ * "LABEL@DOSE" (in place in treat) and *levels the sorted distinct values. */
+static mfm_err dose_levels(mfm_h5ad *f, const mfm_task_opts *o, char **treat, size_t n_obs,
+                           char ***levels, size_t *n_levels)
+{
+    char **dose = NULL;
+    mfm_err e = mfm_h5ad_obs_strings(f, o->dose_key, &dose);
+    if (e)
+        return e;
+    char **all = calloc(n_obs + 1, sizeof *all);
+    for (size_t i = 0; all && i < n_obs; i++) {
+        if (strcmp(treat[i], o->control) != 0) {
+            size_t len = strlen(treat[i]) + strlen(dose[i]) + 2;
+            char *c = malloc(len);
+            if (!c) {
+                e = mfm_err_set(MFM_ENOMEM, "out of memory");
+                break;
+            }
+            snprintf(c, len, "%s%c%s", treat[i], MFM_TASK_DOSE_SEP, dose[i]);
+            free(treat[i]);
+            treat[i] = c;
+        }
+        all[i] = treat[i];
+    }
+    if (!all)
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+    size_t n = 0;
+    if (e == MFM_OK) {
+        qsort(all, n_obs, sizeof *all, cmp_str);
+        for (size_t i = 0; i < n_obs; i++)
+            if (i == 0 || strcmp(all[i], all[i - 1]) != 0)
+                all[n++] = all[i];
+        *levels = calloc(n ? n : 1, sizeof **levels);
+        for (size_t i = 0; *levels && i < n && e == MFM_OK; i++)
+            if (!((*levels)[i] = strdup(all[i])))
+                e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        if (!*levels)
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        *n_levels = n;
+    }
+    free(all);
+    mfm_h5ad_strings_free(dose, n_obs);
+    return e;
+}
+
+/* The treatments of the task: the model's (o->treatments, plus with
+ * add_file_treatments the file's others) or the file's levels, minus the control. */
+static mfm_err task_treatments(mfm_task *t, const mfm_task_opts *o, char **levels, size_t n_levels)
+{
+    size_t nm = o->treatments ? o->n_treatments : 0;
+    size_t nf = !o->treatments || o->add_file_treatments ? n_levels : 0;
+    t->treatments = calloc(nm + nf + 1, sizeof *t->treatments);
     if (!t->treatments)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
-    for (size_t i = 0; i < nt; i++) {
-        const char *name = o->treatments ? o->treatments[i] : levels[i];
-        if (strcmp(name, o->control) == 0)
+    for (size_t i = 0; i < nm + nf; i++) {
+        const char *name = i < nm ? o->treatments[i] : levels[i - nm];
+        if (strcmp(name, o->control) == 0 || mfm_task_find(t->treatments, t->n_treatments, name) >= 0)
             continue;
         if (!(t->treatments[t->n_treatments] = strdup(name)))
             return mfm_err_set(MFM_ENOMEM, "out of memory");
         t->n_treatments++;
     }
     return MFM_OK;
-}
-
-/* Per-cell experiment key "v1|v2..." (cells with a missing value get none). */
-static mfm_err pert_cell_keys(char **cellkey, char **const *keyvals, size_t n_keys, size_t n_obs)
-{
-    for (size_t i = 0; i < n_obs; i++) {
-        size_t len = 1;
-        bool missing = false;
-        for (size_t k = 0; k < n_keys; k++) {
-            len += strlen(keyvals[k][i]) + 1;
-            missing |= keyvals[k][i][0] == '\0';
-        }
-        if (missing) {
-            cellkey[i] = NULL;
-            continue;
-        }
-        if (!(cellkey[i] = malloc(len)))
-            return mfm_err_set(MFM_ENOMEM, "out of memory");
-        cellkey[i][0] = '\0';
-        for (size_t k = 0; k < n_keys; k++) {
-            if (k)
-                strcat(cellkey[i], "|");
-            strcat(cellkey[i], keyvals[k][i]);
-        }
-    }
-    return MFM_OK;
-}
-
-/* Unique experiments in sorted order; exp_id[i] = experiment of cell i or -1.
- * order: scratch of n_obs entries. */
-static mfm_err pert_experiments(mfm_task *t, long *exp_id, size_t *order, char **const *keyvals,
-                                char *const *cellkey, size_t n_keys, size_t n_obs)
-{
-    size_t n_keyed = 0;
-    for (size_t i = 0; i < n_obs; i++)
-        if (cellkey[i])
-            order[n_keyed++] = i;
-    sort_keys = (const char *const *)cellkey;
-    qsort(order, n_keyed, sizeof *order, cmp_by_key);
-    for (size_t i = 0; i < n_obs; i++)
-        exp_id[i] = -1;
-    t->experiments = calloc(n_keyed ? n_keyed : 1, sizeof *t->experiments);
-    t->exp_values = calloc((n_keyed ? n_keyed : 1) * n_keys, sizeof *t->exp_values);
-    if (!t->experiments || !t->exp_values)
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
-    for (size_t r = 0; r < n_keyed; r++) {
-        size_t i = order[r];
-        if (r == 0 || strcmp(cellkey[i], cellkey[order[r - 1]]) != 0) {
-            size_t x = t->n_experiments++;
-            if (!(t->experiments[x] = strdup(cellkey[i])))
-                return mfm_err_set(MFM_ENOMEM, "out of memory");
-            for (size_t k = 0; k < n_keys; k++)
-                if (!(t->exp_values[x * n_keys + k] = strdup(keyvals[k][i])))
-                    return mfm_err_set(MFM_ENOMEM, "out of memory");
-        }
-        exp_id[i] = (long)t->n_experiments - 1;
-    }
-    return MFM_OK;
-}
-
-/* Held-out experiments: *hk = index of the hold-out key among the
- * experiment keys (-1 without --holdout); every held-out value must occur. */
-static mfm_err pert_holdout_key(long *hk, const mfm_task *t, const mfm_task_opts *o, const char *path)
-{
-    *hk = -1;
-    if (!o->holdout_key)
-        return MFM_OK;
-    for (size_t k = 0; k < o->n_exp_keys; k++)
-        if (strcmp(o->exp_keys[k], o->holdout_key) == 0)
-            *hk = (long)k;
-    if (*hk < 0)
-        return mfm_err_set(MFM_EINVAL, "--holdout key '%s' is not one of the experiment keys",
-                           o->holdout_key);
-    for (size_t v = 0; v < o->n_holdout_values; v++) {
-        bool found = false;
-        for (size_t x = 0; x < t->n_experiments; x++)
-            found |= strcmp(t->exp_values[x * o->n_exp_keys + (size_t)*hk], o->holdout_values[v]) == 0;
-        if (!found)
-            return mfm_err_set(MFM_ENOTFOUND, "%s: held-out value '%s' does not occur in obs/%s",
-                               path, o->holdout_values[v], o->holdout_key);
-    }
-    return MFM_OK;
-}
-
-/* The pairs of experiment x: its control cells src (n_src > 0) -> the cells
- * of each treatment.  both: scratch of n_obs entries. */
-static mfm_err pert_experiment_pairs(mfm_task *t, size_t *cap, const mfm_task_opts *o, size_t x,
-                                     bool held, const size_t *src, size_t n_src, const long *exp_id,
-                                     const long *treat_id, long *both, size_t n_obs)
-{
-    mfm_err e = MFM_OK;
-    for (size_t tr = 0; tr < t->n_treatments; tr++) {
-        for (size_t i = 0; i < n_obs; i++)
-            both[i] = (exp_id[i] == (long)x && treat_id[i] == (long)tr) ? 0 : -1;
-        size_t *tgt = NULL, n_tgt = 0;
-        if ((e = collect_rows(&tgt, &n_tgt, both, n_obs, 0)) != MFM_OK)
-            break;
-        if (n_tgt == 0 && !o->treatments) {
-            free(tgt);
-            continue;
-        }
-        mfm_pair *p;
-        if ((e = add_pair(t, cap, &p)) != MFM_OK) {
-            free(tgt);
-            break;
-        }
-        size_t len = strlen(t->experiments[x]) + strlen(t->treatments[tr]) + 2;
-        p->name = malloc(len);
-        p->src_rows = malloc(n_src * sizeof *p->src_rows);
-        if (!p->name || !p->src_rows) {
-            free(tgt);
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
-            break;
-        }
-        snprintf(p->name, len, "%s/%s", t->experiments[x], t->treatments[tr]);
-        memcpy(p->src_rows, src, n_src * sizeof *src);
-        p->n_src = n_src;
-        p->tgt_rows = tgt;
-        p->n_tgt = n_tgt;
-        p->experiment = x;
-        p->treatment = tr;
-        p->holdout = held;
-        p->trainable = !held && n_tgt > 0;
-    }
-    return e;
-}
-
-/* Pairs: experiment x treatment, from the control cells of each experiment. */
-static mfm_err pert_pairs(mfm_task *t, const mfm_task_opts *o, long hk, const long *exp_id,
-                          const long *treat_id, size_t n_obs)
-{
-    mfm_err e = MFM_OK;
-    size_t cap = 0;
-    long *both = malloc((n_obs ? n_obs : 1) * sizeof *both);
-    if (!both)
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
-    for (size_t x = 0; x < t->n_experiments && e == MFM_OK; x++) {
-        bool held = false;
-        for (size_t v = 0; hk >= 0 && v < o->n_holdout_values; v++)
-            held |= strcmp(t->exp_values[x * o->n_exp_keys + (size_t)hk], o->holdout_values[v]) == 0;
-        /* source: control cells of experiment x */
-        for (size_t i = 0; i < n_obs; i++)
-            both[i] = (exp_id[i] == (long)x && treat_id[i] == -2) ? 0 : -1;
-        size_t *src = NULL, n_src = 0;
-        if ((e = collect_rows(&src, &n_src, both, n_obs, 0)) != MFM_OK)
-            break;
-        if (n_src > 0) /* else no control cells: nothing to predict from */
-            e = pert_experiment_pairs(t, &cap, o, x, held, src, n_src, exp_id, treat_id, both, n_obs);
-        free(src);
-    }
-    free(both);
-    return e;
 }
 
 static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o)
@@ -268,8 +168,9 @@ static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts 
     char ***keyvals = NULL;
     char **treat = NULL, **levels = NULL, **cellkey = NULL;
     size_t n_levels = 0;
-    long *exp_id = NULL, *treat_id = NULL, hk = -1;
+    long *exp_id = NULL, *treat_id = NULL;
     size_t *order = NULL;
+    size_t cap = 0;
     char msg[1024];
 
     if (o->n_exp_keys == 0 || !o->treatment_key || !o->control)
@@ -289,7 +190,8 @@ static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts 
             goto cleanup;
     if ((e = mfm_h5ad_obs_strings(f, o->treatment_key, &treat)) != MFM_OK)
         goto cleanup;
-    if ((e = mfm_h5ad_obs_levels(f, o->treatment_key, &levels, &n_levels)) != MFM_OK)
+    if ((e = o->dose_key ? dose_levels(f, o, treat, n_obs, &levels, &n_levels)
+                         : mfm_h5ad_obs_levels(f, o->treatment_key, &levels, &n_levels)) != MFM_OK)
         goto cleanup;
     if (mfm_task_find(levels, n_levels, o->control) < 0) {
         join_levels(msg, sizeof msg, levels, n_levels);
@@ -297,11 +199,85 @@ static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts 
                         path, o->control, o->treatment_key, msg);
         goto cleanup;
     }
-    if ((e = pert_treatments(t, o, levels, n_levels)) != MFM_OK ||
-        (e = pert_cell_keys(cellkey, keyvals, o->n_exp_keys, n_obs)) != MFM_OK ||
-        (e = pert_experiments(t, exp_id, order, keyvals, cellkey, o->n_exp_keys, n_obs)) != MFM_OK ||
-        (e = pert_holdout_key(&hk, t, o, path)) != MFM_OK)
+    /* Treatments: the model's (predict) or the file's levels minus control. */
+    if ((e = task_treatments(t, o, levels, n_levels)) != MFM_OK)
         goto cleanup;
+    /* Per-cell experiment key "v1\x1fv2..." (cells with a missing value get none). */
+    for (size_t i = 0; i < n_obs; i++) {
+        size_t len = 1;
+        bool missing = false;
+        for (size_t k = 0; k < o->n_exp_keys; k++) {
+            len += strlen(keyvals[k][i]) + 1;
+            missing |= keyvals[k][i][0] == '\0';
+        }
+        if (missing) {
+            cellkey[i] = NULL;
+            continue;
+        }
+        if (!(cellkey[i] = malloc(len))) {
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+            goto cleanup;
+        }
+        cellkey[i][0] = '\0';
+        for (size_t k = 0; k < o->n_exp_keys; k++) {
+            if (k)
+                strcat(cellkey[i], "|");
+            strcat(cellkey[i], keyvals[k][i]);
+        }
+    }
+    /* Unique experiments in sorted order. */
+    size_t n_keyed = 0;
+    for (size_t i = 0; i < n_obs; i++)
+        if (cellkey[i])
+            order[n_keyed++] = i;
+    sort_keys = (const char *const *)cellkey;
+    qsort(order, n_keyed, sizeof *order, cmp_by_key);
+    for (size_t i = 0; i < n_obs; i++)
+        exp_id[i] = -1;
+    t->experiments = calloc(n_keyed ? n_keyed : 1, sizeof *t->experiments);
+    t->exp_values = calloc((n_keyed ? n_keyed : 1) * o->n_exp_keys, sizeof *t->exp_values);
+    if (!t->experiments || !t->exp_values) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t r = 0; r < n_keyed; r++) {
+        size_t i = order[r];
+        if (r == 0 || strcmp(cellkey[i], cellkey[order[r - 1]]) != 0) {
+            size_t x = t->n_experiments++;
+            if (!(t->experiments[x] = strdup(cellkey[i]))) {
+                e = mfm_err_set(MFM_ENOMEM, "out of memory");
+                goto cleanup;
+            }
+            for (size_t k = 0; k < o->n_exp_keys; k++)
+                if (!(t->exp_values[x * o->n_exp_keys + k] = strdup(keyvals[k][i]))) {
+                    e = mfm_err_set(MFM_ENOMEM, "out of memory");
+                    goto cleanup;
+                }
+        }
+        exp_id[i] = (long)t->n_experiments - 1;
+    }
+    /* Held-out experiments. */
+    long hk = -1;
+    if (o->holdout_key) {
+        for (size_t k = 0; k < o->n_exp_keys; k++)
+            if (strcmp(o->exp_keys[k], o->holdout_key) == 0)
+                hk = (long)k;
+        if (hk < 0) {
+            e = mfm_err_set(MFM_EINVAL, "--holdout key '%s' is not one of the experiment keys",
+                            o->holdout_key);
+            goto cleanup;
+        }
+        for (size_t v = 0; v < o->n_holdout_values; v++) {
+            bool found = false;
+            for (size_t x = 0; x < t->n_experiments; x++)
+                found |= strcmp(t->exp_values[x * o->n_exp_keys + (size_t)hk], o->holdout_values[v]) == 0;
+            if (!found) {
+                e = mfm_err_set(MFM_ENOTFOUND, "%s: held-out value '%s' does not occur in obs/%s",
+                                path, o->holdout_values[v], o->holdout_key);
+                goto cleanup;
+            }
+        }
+    }
     /* Treatment id per cell: -2 control, index into treatments, -1 other. */
     for (size_t i = 0; i < n_obs; i++) {
         if (strcmp(treat[i], o->control) == 0)
@@ -309,7 +285,62 @@ static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts 
         else
             treat_id[i] = mfm_task_find(t->treatments, t->n_treatments, treat[i]);
     }
-    e = pert_pairs(t, o, hk, exp_id, treat_id, n_obs);
+    /* Pairs: experiment x treatment. */
+    long *both = malloc((n_obs ? n_obs : 1) * sizeof *both);
+    if (!both) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t x = 0; x < t->n_experiments && e == MFM_OK; x++) {
+        bool held = false;
+        for (size_t v = 0; hk >= 0 && v < o->n_holdout_values; v++)
+            held |= strcmp(t->exp_values[x * o->n_exp_keys + (size_t)hk], o->holdout_values[v]) == 0;
+        /* source: control cells of experiment x */
+        for (size_t i = 0; i < n_obs; i++)
+            both[i] = (exp_id[i] == (long)x && treat_id[i] == -2) ? 0 : -1;
+        size_t *src = NULL, n_src = 0;
+        if ((e = collect_rows(&src, &n_src, both, n_obs, 0)) != MFM_OK)
+            break;
+        if (n_src == 0) {
+            free(src);
+            continue; /* no control cells: nothing to predict from */
+        }
+        for (size_t tr = 0; tr < t->n_treatments; tr++) {
+            for (size_t i = 0; i < n_obs; i++)
+                both[i] = (exp_id[i] == (long)x && treat_id[i] == (long)tr) ? 0 : -1;
+            size_t *tgt = NULL, n_tgt = 0;
+            if ((e = collect_rows(&tgt, &n_tgt, both, n_obs, 0)) != MFM_OK)
+                break;
+            if (n_tgt == 0 && (!o->treatments || (o->add_file_treatments && tr >= o->n_treatments))) {
+                free(tgt);
+                continue;
+            }
+            mfm_pair *p;
+            if ((e = add_pair(t, &cap, &p)) != MFM_OK) {
+                free(tgt);
+                break;
+            }
+            size_t len = strlen(t->experiments[x]) + strlen(t->treatments[tr]) + 2;
+            p->name = malloc(len);
+            p->src_rows = malloc(n_src * sizeof *p->src_rows);
+            if (!p->name || !p->src_rows) {
+                free(tgt);
+                e = mfm_err_set(MFM_ENOMEM, "out of memory");
+                break;
+            }
+            snprintf(p->name, len, "%s/%s", t->experiments[x], t->treatments[tr]);
+            memcpy(p->src_rows, src, n_src * sizeof *src);
+            p->n_src = n_src;
+            p->tgt_rows = tgt;
+            p->n_tgt = n_tgt;
+            p->experiment = x;
+            p->treatment = tr;
+            p->holdout = held;
+            p->trainable = !held && n_tgt > 0;
+        }
+        free(src);
+    }
+    free(both);
     if (e == MFM_OK && t->n_pairs == 0)
         e = mfm_err_set(MFM_EINVAL, "%s: no (experiment, treatment) pair has control cells "
                         "('%s' in obs/%s) and treated cells", path, o->control, o->treatment_key);
@@ -356,25 +387,39 @@ static mfm_err time_key_check(mfm_h5ad *f, const char *key)
                        mfm_h5ad_coltype_name(col->type), key, key, key, key);
 }
 
-/* Time levels in increasing order into t->treatments / t->level_values:
- * numeric time values when every level parses (*numeric), else level order;
- * two levels with the same value are an error. */
-static mfm_err ts_levels(mfm_task *t, bool *numeric, char *const *levels, size_t n_levels,
-                         const char *path, const char *time_key)
+static mfm_err build_timeseries(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o)
 {
     mfm_err e = MFM_OK;
+    const size_t n_obs = mfm_h5ad_n_obs(f);
+    const char *path = mfm_h5ad_path(f);
+    char **levels = NULL, **cells = NULL;
+    size_t n_levels = 0, cap = 0;
+    long *lev = NULL;
+    size_t *ord = NULL;
+    char msg[1024];
+
+    if (!o->time_key)
+        return mfm_err_set(MFM_EINVAL, "timeseries task needs --time-key");
+    if ((e = time_key_check(f, o->time_key)) != MFM_OK)
+        return e;
+    if ((e = mfm_h5ad_obs_levels(f, o->time_key, &levels, &n_levels)) != MFM_OK)
+        goto cleanup;
+    if (n_levels < 2) {
+        e = mfm_err_set(MFM_EINVAL, "%s: obs/%s has %zu time point(s); a time series needs at least 2",
+                        path, o->time_key, n_levels);
+        goto cleanup;
+    }
+    /* Numeric time values when every level parses, else level order. */
     t->level_values = malloc(n_levels * sizeof *t->level_values);
-    size_t *ord = malloc(n_levels * sizeof *ord);
-    double *vals = malloc(n_levels * sizeof *vals);
-    t->treatments = calloc(n_levels, sizeof *t->treatments);
-    if (!t->level_values || !ord || !vals || !t->treatments) {
+    ord = malloc(n_levels * sizeof *ord);
+    if (!t->level_values || !ord) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
         goto cleanup;
     }
-    *numeric = true;
+    bool numeric = true;
     for (size_t i = 0; i < n_levels; i++)
-        *numeric &= parse_number(levels[i], &t->level_values[i]);
-    if (!*numeric)
+        numeric &= parse_number(levels[i], &t->level_values[i]);
+    if (!numeric)
         for (size_t i = 0; i < n_levels; i++)
             t->level_values[i] = (double)i;
     /* Order levels by value (stable insertion sort; few levels). */
@@ -386,62 +431,63 @@ static mfm_err ts_levels(mfm_task *t, bool *numeric, char *const *levels, size_t
             ord[j] = ord[j - 1];
             ord[j - 1] = tmp;
         }
+    t->treatments = calloc(n_levels, sizeof *t->treatments);
+    double *vals = malloc(n_levels * sizeof *vals);
+    if (!t->treatments || !vals) {
+        free(vals);
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
     for (size_t i = 0; i < n_levels; i++) {
         vals[i] = t->level_values[ord[i]];
         if (!(t->treatments[i] = strdup(levels[ord[i]]))) {
+            free(vals);
             e = mfm_err_set(MFM_ENOMEM, "out of memory");
             goto cleanup;
         }
         t->n_treatments++;
     }
     memcpy(t->level_values, vals, n_levels * sizeof *vals);
+    free(vals);
     for (size_t i = 1; i < n_levels; i++)
         if (!(t->level_values[i] > t->level_values[i - 1])) {
             e = mfm_err_set(MFM_EFORMAT, "%s: obs/%s has two time points with the same value %g",
-                            path, time_key, t->level_values[i]);
+                            path, o->time_key, t->level_values[i]);
             goto cleanup;
         }
-
-cleanup:
-    free(vals);
-    free(ord);
-    return e;
-}
-
-/* *held = index of the held-out interior time level, or -1 without one. */
-static mfm_err ts_holdout(long *held, const mfm_task *t, const mfm_task_opts *o, bool numeric,
-                          const char *path)
-{
-    const size_t n_levels = t->n_treatments;
-    char msg[1024];
-    *held = -1;
-    if (!o->holdout_time)
-        return MFM_OK;
-    double hv;
-    bool hnum = parse_number(o->holdout_time, &hv);
-    for (size_t i = 0; i < n_levels; i++)
-        if (strcmp(t->treatments[i], o->holdout_time) == 0 ||
-            (numeric && hnum && t->level_values[i] == hv))
-            *held = (long)i;
-    if (*held < 0) {
-        join_levels(msg, sizeof msg, t->treatments, n_levels);
-        return mfm_err_set(MFM_ENOTFOUND, "%s: held-out time '%s' is not a level of obs/%s (levels: %s)",
-                           path, o->holdout_time, o->time_key, msg);
+    long held = -1;
+    if (o->holdout_time) {
+        double hv;
+        bool hnum = parse_number(o->holdout_time, &hv);
+        for (size_t i = 0; i < n_levels; i++)
+            if (strcmp(t->treatments[i], o->holdout_time) == 0 ||
+                (numeric && hnum && t->level_values[i] == hv))
+                held = (long)i;
+        if (held < 0) {
+            join_levels(msg, sizeof msg, t->treatments, n_levels);
+            e = mfm_err_set(MFM_ENOTFOUND, "%s: held-out time '%s' is not a level of obs/%s (levels: %s)",
+                            path, o->holdout_time, o->time_key, msg);
+            goto cleanup;
+        }
+        if (held == 0 || held == (long)n_levels - 1) {
+            e = mfm_err_set(MFM_EINVAL, "held-out time '%s' is the first or last time point; "
+                            "only an interior time point can be predicted from its neighbours",
+                            o->holdout_time);
+            goto cleanup;
+        }
     }
-    if (*held == 0 || *held == (long)n_levels - 1)
-        return mfm_err_set(MFM_EINVAL, "held-out time '%s' is the first or last time point; "
-                           "only an interior time point can be predicted from its neighbours",
-                           o->holdout_time);
-    return MFM_OK;
-}
-
-/* Pairs between consecutive kept levels, plus the evaluation pair across
- * the held-out level.  lev[i]: level index of cell i. */
-static mfm_err ts_pairs(mfm_task *t, const long *lev, size_t n_obs, long held)
-{
-    mfm_err e = MFM_OK;
-    const size_t n_levels = t->n_treatments;
-    size_t cap = 0;
+    /* Level index per cell. */
+    if ((e = mfm_h5ad_obs_strings(f, o->time_key, &cells)) != MFM_OK)
+        goto cleanup;
+    lev = malloc((n_obs ? n_obs : 1) * sizeof *lev);
+    if (!lev) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n_obs; i++)
+        lev[i] = mfm_task_find(t->treatments, n_levels, cells[i]);
+    t->n_exp_keys = 0;
+    /* Pairs between consecutive kept levels, plus the evaluation pair. */
     for (size_t a = 0; a + 1 < n_levels; a++) {
         if ((long)a == held)
             continue;
@@ -457,16 +503,18 @@ static mfm_err ts_pairs(mfm_task *t, const long *lev, size_t n_obs, long held)
             }
             mfm_pair *p;
             if ((e = add_pair(t, &cap, &p)) != MFM_OK)
-                return e;
+                goto cleanup;
             size_t len = strlen(t->treatments[a]) + strlen(t->treatments[target]) + 8;
-            if (!(p->name = malloc(len)))
-                return mfm_err_set(MFM_ENOMEM, "out of memory");
+            if (!(p->name = malloc(len))) {
+                e = mfm_err_set(MFM_ENOMEM, "out of memory");
+                goto cleanup;
+            }
             snprintf(p->name, len, "%s->%s", t->treatments[a], t->treatments[target]);
             p->experiment = a;
             p->treatment = target;
             if ((e = collect_rows(&p->src_rows, &p->n_src, lev, n_obs, (long)a)) != MFM_OK ||
                 (e = collect_rows(&p->tgt_rows, &p->n_tgt, lev, n_obs, (long)target)) != MFM_OK)
-                return e;
+                goto cleanup;
             if (pass == 1) {
                 p->holdout = true;
                 p->trainable = false;
@@ -475,50 +523,12 @@ static mfm_err ts_pairs(mfm_task *t, const long *lev, size_t n_obs, long held)
             }
         }
     }
-    return e;
-}
-
-static mfm_err build_timeseries(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o)
-{
-    mfm_err e = MFM_OK;
-    const size_t n_obs = mfm_h5ad_n_obs(f);
-    const char *path = mfm_h5ad_path(f);
-    char **levels = NULL, **cells = NULL;
-    size_t n_levels = 0;
-    long *lev = NULL, held = -1;
-    bool numeric = true;
-
-    if (!o->time_key)
-        return mfm_err_set(MFM_EINVAL, "timeseries task needs --time-key");
-    if ((e = time_key_check(f, o->time_key)) != MFM_OK)
-        return e;
-    if ((e = mfm_h5ad_obs_levels(f, o->time_key, &levels, &n_levels)) != MFM_OK)
-        goto cleanup;
-    if (n_levels < 2) {
-        e = mfm_err_set(MFM_EINVAL, "%s: obs/%s has %zu time point(s); a time series needs at least 2",
-                        path, o->time_key, n_levels);
-        goto cleanup;
-    }
-    if ((e = ts_levels(t, &numeric, levels, n_levels, path, o->time_key)) != MFM_OK ||
-        (e = ts_holdout(&held, t, o, numeric, path)) != MFM_OK)
-        goto cleanup;
-    /* Level index per cell. */
-    if ((e = mfm_h5ad_obs_strings(f, o->time_key, &cells)) != MFM_OK)
-        goto cleanup;
-    lev = malloc((n_obs ? n_obs : 1) * sizeof *lev);
-    if (!lev) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    for (size_t i = 0; i < n_obs; i++)
-        lev[i] = mfm_task_find(t->treatments, n_levels, cells[i]);
-    t->n_exp_keys = 0;
-    e = ts_pairs(t, lev, n_obs, held);
 
 cleanup:
     mfm_h5ad_strings_free(levels, n_levels);
     mfm_h5ad_strings_free(cells, n_obs);
     free(lev);
+    free(ord);
     return e;
 }
 

@@ -36,9 +36,18 @@ typedef struct mfm_task_opts {
                                     experiment x treatment even when the file
                                     has no target cells (predict time) */
     size_t n_treatments;
+    bool add_file_treatments;    /* with treatments: also the file's other
+                                    treatments (pairs where treated cells exist) */
+    const char *dose_key;        /* perturbation: if not NULL, a treatment is
+                                    the label and the dose, "LABEL@DOSE"
+                                    (MFM_TASK_DOSE_SEP), per distinct pair */
     const char *time_key;        /* timeseries */
     const char *holdout_time;    /* timeseries: level to hold out, or NULL */
 } mfm_task_opts;
+
+/* Between a treatment label and its dose in the task's treatment names
+ * when a dose key is given ("D1+D2@1+1"; the dose follows the last one). */
+#define MFM_TASK_DOSE_SEP '@'
 
 typedef struct mfm_pair {
     char *name;          /* "Patient1/BCRXL", "t=1->t=2" */

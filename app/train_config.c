@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include "holdout_spec.h"
+
 /* Split the items of l on commas into out (pointers into *w, advanced). */
 static mfm_err split_list(const mfm_strlist *l, char **w, const char **out, size_t max, size_t *n)
 {
@@ -26,27 +28,33 @@ static mfm_err split_list(const mfm_strlist *l, char **w, const char **out, size
     return MFM_OK;
 }
 
-/* --holdout KEY=V1[,V2] into the task options (copy at *w). */
-static mfm_err split_holdout(mfm_train_config *c, const char *text, char **w)
+/* The condition design options (docs/screens.md). */
+static mfm_err fill_design(mfm_train_config *c, const mfm_train_args *a, char **w)
 {
-    const char *eq = strchr(text, '=');
-    if (!eq || eq == text || !eq[1])
-        return mfm_err_set(MFM_EINVAL, "--holdout '%s' is not KEY=V1[,V2]", text);
-    char *key = *w, *save = NULL;
-    strcpy(key, text);
-    size_t klen = (size_t)(eq - text);
-    key[klen] = '\0';
-    c->task.holdout_key = key;
-    size_t n = 0;
-    for (char *tok = strtok_r(key + klen + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (n >= MFM_TRAIN_MAX_HOLDOUT)
-            return mfm_err_set(MFM_EINVAL, "--holdout lists more than %d values", MFM_TRAIN_MAX_HOLDOUT);
-        c->holdout_values[n++] = tok;
+    mfm_design_opts_default(&c->design);
+    if (!a->combo_sep || !a->combo_sep[0])
+        return mfm_err_set(MFM_EINVAL, "--combo-sep must not be empty");
+    c->design.sep = a->combo_sep;
+    c->design.control = a->control;
+    c->design.has_dose = a->dose_key != NULL;
+    c->design.transform = (mfm_dose_transform)a->dose_transform;
+    c->design.unseen = (mfm_unseen_policy)a->unseen_covariate;
+    c->dose_key = a->dose_key;
+    c->task.dose_key = a->dose_key;
+    c->drug_features = a->drug_features;
+    c->design_given = a->dose_key || a->cov_keys.n || a->drug_features ||
+                      strcmp(a->combo_sep, "+") != 0 || a->dose_transform || a->unseen_covariate;
+    if (a->dose_transform && !a->dose_key)
+        return mfm_err_set(MFM_EINVAL, "--dose-transform %s needs --dose-key",
+                           mfm_dose_transform_name(c->design.transform));
+    for (size_t i = 0; i < a->holdout.n; i++) { /* the syntax now; the values against the data later */
+        mfm_holdout_spec h;
+        mfm_err e = mfm_holdout_spec_parse(&h, a->holdout.item[i]);
+        mfm_holdout_spec_destroy(&h);
+        if (e)
+            return mfm_err_prefix(e, "--holdout");
     }
-    c->task.holdout_values = c->holdout_values;
-    c->task.n_holdout_values = n;
-    *w += strlen(text) + 1;
-    return MFM_OK;
+    return split_list(&a->cov_keys, w, c->cov_keys, MFM_TRAIN_MAX_KEYS, &c->n_cov_keys);
 }
 
 static mfm_err check_numbers(const mfm_train_args *a)
@@ -121,9 +129,11 @@ static void fill_optim(mfm_train_config *c, const mfm_train_args *a)
 mfm_err mfm_train_config_init(mfm_train_config *c, const mfm_train_args *a)
 {
     memset(c, 0, sizeof *c);
-    size_t total = 2 + (a->holdout ? strlen(a->holdout) : 0);
+    size_t total = 2;
     for (size_t i = 0; i < a->exp_keys.n; i++)
         total += strlen(a->exp_keys.item[i]) + 1;
+    for (size_t i = 0; i < a->cov_keys.n; i++)
+        total += strlen(a->cov_keys.item[i]) + 1;
     if (!(c->buf = malloc(total)))
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     char *w = c->buf;
@@ -133,8 +143,10 @@ mfm_err mfm_train_config_init(mfm_train_config *c, const mfm_train_args *a)
                               .holdout_time = a->holdout_time, .exp_keys = c->exp_keys};
     if ((e = check_numbers(a)) || (e = resolve_fm(&c->trainer.fm, a)) ||
         (e = split_list(&a->exp_keys, &w, c->exp_keys, MFM_TRAIN_MAX_KEYS, &c->task.n_exp_keys)) ||
-        (a->holdout && (e = split_holdout(c, a->holdout, &w))))
+        (e = fill_design(c, a, &w)))
         return e;
+    c->holdout_specs = a->holdout.item;
+    c->n_holdout_specs = a->holdout.n;
     c->rep = a->rep;
     c->transform = a->transform;
     c->libsize = a->libsize;
@@ -176,6 +188,10 @@ mfm_err mfm_train_check_resume(const char *stored_json, const char *resolved_jso
         /* a key missing from the stored options: an option newer than the
          * checkpoint, which had its default */
         if (mfm_train_opt_resumable(key) || !s || json_equal(s, v))
+            continue;
+        /* --holdout was one string before it was repeatable: "x" == ["x"] */
+        if (json_is_string(s) && json_is_array(v) && json_array_size(v) == 1 &&
+            json_equal(s, json_array_get(v, 0)))
             continue;
         char *st = json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT);
         char *gv = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);

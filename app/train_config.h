@@ -17,6 +17,7 @@
 
 #include "adam.h"
 #include "bundle.h"
+#include "design.h"
 #include "err.h"
 #include "model.h"
 #include "task.h"
@@ -33,6 +34,17 @@ typedef struct mfm_train_config {
     mfm_task_opts task;
     const char *exp_keys[MFM_TRAIN_MAX_KEYS];
     const char *holdout_values[MFM_TRAIN_MAX_HOLDOUT];
+    /* --holdout specs (app/holdout_spec.h), borrowed from the args */
+    const char *const *holdout_specs;
+    size_t n_holdout_specs;
+    /* the condition design (app/design.h): used when design_given (a design
+     * option was set) or when a treatment label contains design.sep */
+    bool design_given;
+    mfm_design_opts design;     /* sep borrowed; control = task.control */
+    const char *dose_key;       /* NULL: no dose */
+    const char *cov_keys[MFM_TRAIN_MAX_KEYS];
+    size_t n_cov_keys;
+    const char *drug_features;  /* NULL: learnt drug one-hots */
     /* the feature space */
     const char *rep, *transform;
     double libsize;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "design_task.h"
+
 const char *mfm_pair_population(const mfm_task *t, const mfm_pair *p)
 {
     return t->kind == MFM_TASK_PERTURBATION ? t->experiments[p->experiment] : t->treatments[p->experiment];
@@ -52,6 +54,37 @@ static mfm_err check_sizes(mfm_pop_data *pd, const mfm_bundle *b, mfm_h5ad *f, c
     return MFM_OK;
 }
 
+/* The design part of the wanted pairs' conditions (the CGFM block is
+ * already filled by mfm_bundle_cond). */
+static mfm_err design_conds(mfm_pop_data *pd, const mfm_bundle *b, mfm_h5ad *f, const mfm_task *t,
+                            const bool *want, void (*warn)(const char *msg))
+{
+    mfm_design_pairs dp = {0};
+    size_t n_avg = 0;
+    const char *cv[64];
+    if (b->design.n_cov > 64)
+        return mfm_err_set(MFM_EINVAL, "the model's design has more than 64 covariates");
+    mfm_err e = mfm_design_pairs_init(&dp, f, t, b->treatment_key, b->dose_key != NULL,
+                                      (const char *const *)b->design.cov_key, b->design.n_cov);
+    for (size_t i = 0; i < t->n_pairs && e == MFM_OK; i++) {
+        if (!want[i] || pd[i].skipped || !pd[i].cond)
+            continue;
+        for (size_t k = 0; k < b->design.n_cov; k++)
+            cv[k] = dp.rows.cov[k][i];
+        if ((e = mfm_design_encode(&b->design, dp.rows.treatment[i], dp.rows.dose ? dp.rows.dose[i] : NULL,
+                                   cv, pd[i].cond, &n_avg)) != MFM_OK)
+            e = mfm_err_prefix(e, "%s: population '%s'", mfm_h5ad_path(f), t->pairs[i].name);
+    }
+    mfm_design_pairs_destroy(&dp);
+    if (e == MFM_OK && n_avg && warn) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%zu covariate value(s) unseen in training mapped to the average of "
+                 "the training levels (--unseen-covariate average)", n_avg);
+        warn(msg);
+    }
+    return e;
+}
+
 mfm_err mfm_pop_data_load(mfm_pop_data **out, const mfm_bundle *b, mfm_h5ad *f, const mfm_task *t,
                           const bool *want, bool read_targets, bool skip_small,
                           void (*warn)(const char *msg))
@@ -95,6 +128,8 @@ mfm_err mfm_pop_data_load(mfm_pop_data **out, const mfm_bundle *b, mfm_h5ad *f, 
                 q->n_emb = r + 1;
         }
     }
+    if (e == MFM_OK && b->has_design && t->kind == MFM_TASK_PERTURBATION)
+        e = design_conds(pd, b, f, t, want, warn);
     if (e) {
         mfm_pop_data_free(pd, t->n_pairs);
         return e;

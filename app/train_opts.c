@@ -13,6 +13,8 @@ static const char *const sources[] = {"preset", "data", "gaussian", "control", N
 static const char *const stds[] = {"none", "global", "feature", NULL};
 static const char *const scheds[] = {"joint", "alternating", NULL};
 static const char *const lr_scheds[] = {"constant", "cosine", "linear", NULL};
+static const char *const dose_transforms[] = {"none", "log1p", "log10", NULL}; /* mfm_dose_transform */
+static const char *const unseen_policies[] = {"refuse", "average", NULL};     /* mfm_unseen_policy */
 
 bool mfm_train_opt_resumable(const char *name)
 {
@@ -35,7 +37,13 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"control", MFM_OPT_STRING, "LABEL", NULL, 0, -1, "perturbation: treatment label of the control (source) cells", &a->control},
         {"time-key", MFM_OPT_STRING, "KEY", NULL, 0, -1, "timeseries: obs column of the time point", &a->time_key},
         {"holdout-time", MFM_OPT_STRING, "T", NULL, 0, -1, "timeseries: keep this interior time point out; train across the gap", &a->holdout_time},
-        {"holdout", MFM_OPT_STRING, "KEY=V1[,V2]", NULL, 0, -1, "perturbation: keep experiments whose KEY (an experiment key) is one of the values out of training", &a->holdout},
+        {"holdout", MFM_OPT_LIST, "KEY=V1[,V2][;KEY2=W]", NULL, 0, -1, "perturbation: keep the populations whose cells match out of training and of everything fitted: KEY (any obs column) is one of the values and KEY2 is W; repeatable (the union); e.g. patient=P07, treatment=D1+D2, dose=10, patient=P07;treatment=D1+D2", &a->holdout},
+        {"dose-key", MFM_OPT_STRING, "KEY", NULL, 0, -1, "perturbation: obs column of the dose (one number, or one per drug joined by --combo-sep); each drug's part of the condition is scaled by the transformed dose (docs/screens.md)", &a->dose_key},
+        {"dose-transform", MFM_OPT_ENUM, "T", "none", 0, -1, "transform of the dose: none | log1p (ln(1+x)) | log10 (log10(1+x))", &a->dose_transform, dose_transforms},
+        {"combo-sep", MFM_OPT_STRING, "S", "+", 0, -1, "separator of the drugs of a combination in treatment labels (D1+D2); labels containing it switch the condition to the drug design", &a->combo_sep},
+        {"covariate-key", MFM_OPT_LIST, "KEY[,KEY]", NULL, 0, -1, "perturbation: categorical obs columns (culture, plate, ...) added to the condition as one-hots, read from the control cells of each experiment", &a->cov_keys},
+        {"drug-features", MFM_OPT_STRING, "FILE", NULL, 0, -1, "fixed drug features (CSV name,f1,... or .h5ad: obs names = drugs) instead of learnt drug one-hots; a drug absent from training but in the table can be predicted", &a->drug_features},
+        {"unseen-covariate", MFM_OPT_ENUM, "POLICY", "refuse", 0, -1, "a covariate level never seen in training at predict time: refuse (error) | average (average of the training one-hots, with a warning)", &a->unseen_covariate, unseen_policies},
         {"model", MFM_OPT_ENUM, "NAME", "mfm", 0, -1, "mfm (GCN population embedding) | cgfm (population one-hot) | fm (none)", &a->model, mfm_method_names},
         {"fm", MFM_OPT_ENUM, "PRESET", "otcfm", 0, -1, "coupling + path preset (docs/flow-matching.md)", &a->fm, mfm_train_fm_choices},
         {"source", MFM_OPT_ENUM, "SRC", "preset", 0, -1, "start of the flow: data (the control / earlier cells) | gaussian (N(0, I) draws; the population still conditions through the embedding) | preset (lipman: gaussian, others: data)", &a->source, sources},

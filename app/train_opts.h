@@ -15,8 +15,14 @@ typedef enum mfm_train_source { MFM_TRAIN_SOURCE_PRESET = 0, MFM_TRAIN_SOURCE_DA
 extern const char *const mfm_train_fm_choices[];     /* --fm presets, NULL-terminated */
 
 typedef struct mfm_train_args {
-    const char *config, *out, *treatment_key, *control, *time_key, *holdout_time, *holdout;
+    const char *config, *out, *treatment_key, *control, *time_key, *holdout_time;
     mfm_strlist exp_keys;
+    mfm_strlist holdout;     /* repeatable KEY=V1,V2;KEY2=W specs (app/holdout_spec.h) */
+    /* the condition design of a screen (app/design.h) */
+    const char *dose_key, *combo_sep, *drug_features;
+    mfm_strlist cov_keys;
+    int dose_transform;      /* mfm_dose_transform */
+    int unseen_covariate;    /* mfm_unseen_policy */
     const char *rep, *transform;
     /* enums: index into the option's choices (= the enum's value) */
     int task;        /* mfm_task_kind */

@@ -16,6 +16,8 @@
 #include "bundle.h"
 #include "par.h"
 #include "pop_stream.h"
+#include "design_task.h"
+#include "holdout_spec.h"
 #include "progress.h"
 #include "train_data.h"
 #include "trainer.h"
@@ -195,6 +197,88 @@ static mfm_err select_rows(train_state *s)
 
 static char *dup_opt(const char *s) { return s ? strdup(s) : NULL; }
 
+/* --holdout specs: every pair with a matched source or target cell leaves
+ * training (so its cells leave everything fitted). */
+static mfm_err apply_holdouts(train_state *s)
+{
+    const mfm_train_config *c = s->c;
+    if (!c->n_holdout_specs || s->task.kind != MFM_TASK_PERTURBATION)
+        return MFM_OK;
+    size_t n_obs = mfm_h5ad_n_obs(s->f), n_held = 0;
+    mfm_holdout_spec *specs = calloc(c->n_holdout_specs, sizeof *specs);
+    uint8_t *held = calloc(n_obs ? n_obs : 1, 1);
+    mfm_err e = specs && held ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t i = 0; e == MFM_OK && i < c->n_holdout_specs; i++)
+        if ((e = mfm_holdout_spec_parse(&specs[i], c->holdout_specs[i])) != MFM_OK)
+            e = mfm_err_prefix(e, "--holdout");
+    if (e == MFM_OK)
+        e = mfm_holdout_specs_match_h5ad(specs, c->n_holdout_specs, s->f, held, &n_held);
+    for (size_t i = 0; e == MFM_OK && i < s->task.n_pairs; i++) {
+        mfm_pair *p = &s->task.pairs[i];
+        bool h = false;
+        for (size_t r = 0; r < p->n_src && !h; r++)
+            h = held[p->src_rows[r]];
+        for (size_t r = 0; r < p->n_tgt && !h; r++)
+            h = held[p->tgt_rows[r]];
+        if (h)
+            p->holdout = true, p->trainable = false;
+    }
+    if (e == MFM_OK && !c->quiet)
+        fprintf(stderr, "mfm train: --holdout: %zu cells held out\n", n_held);
+    for (size_t i = 0; specs && i < c->n_holdout_specs; i++)
+        mfm_holdout_spec_destroy(&specs[i]);
+    free(specs);
+    free(held);
+    return e;
+}
+
+/* Whether the run uses the condition design: a design option was given,
+ * or a treatment label contains the combination separator. */
+static bool wants_design(const train_state *s)
+{
+    const mfm_train_config *c = s->c;
+    if (s->task.kind != MFM_TASK_PERTURBATION)
+        return false;
+    bool use = c->design_given;
+    for (size_t i = 0; i < s->task.n_treatments && !use; i++)
+        use = !c->dose_key && mfm_design_label_has(s->task.treatments[i], c->design.sep);
+    return use;
+}
+
+/* Fit the condition design on the training pairs; keep their names. */
+static mfm_err fit_design(train_state *s)
+{
+    const mfm_train_config *c = s->c;
+    mfm_bundle *b = &s->b;
+    if (!wants_design(s))
+        return MFM_OK;
+    mfm_feature_table ft = {0};
+    mfm_design_pairs dp = {0};
+    mfm_err e = MFM_OK;
+    if (c->drug_features && (e = mfm_feature_table_load(&ft, c->drug_features)) != MFM_OK)
+        goto cleanup;
+    if ((e = mfm_design_pairs_init(&dp, s->f, &s->task, c->task.treatment_key, c->dose_key != NULL,
+                                   c->cov_keys, c->n_cov_keys)) ||
+        (e = mfm_design_fit_pairs(&b->design, &c->design, &dp, s->want, c->drug_features ? &ft : NULL)))
+        goto cleanup;
+    b->has_design = true;
+    b->dose_key = dup_opt(c->dose_key);
+    b->train_pairs = calloc(s->task.n_pairs + 1, sizeof *b->train_pairs);
+    for (size_t i = 0; b->train_pairs && i < s->task.n_pairs && e == MFM_OK; i++)
+        if (s->want[i] && !(b->train_pairs[b->n_train_pairs++] = strdup(s->task.pairs[i].name)))
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (!b->train_pairs || (c->dose_key && !b->dose_key))
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (e == MFM_OK && !c->quiet)
+        fprintf(stderr, "mfm train: condition design: %zu drugs%s, %zu covariate(s), %zu columns\n",
+                b->design.n_drugs, b->design.has_features ? " (fixed features)" : "", b->design.n_cov,
+                b->design.dim);
+cleanup:
+    mfm_design_pairs_destroy(&dp);
+    mfm_feature_table_destroy(&ft);
+    return e;
+}
+
 /* The task part of a new bundle: keys, labels, treatments, training populations. */
 static mfm_err bundle_names(mfm_bundle *b, const mfm_train_config *c, const mfm_task *task)
 {
@@ -239,7 +323,7 @@ static mfm_err bundle_new(train_state *s)
     if (c->trainer.fm.path.kind == MFM_PATH_VE)
         b->ve_sigma_min = c->trainer.fm.path.sigma_min, b->ve_sigma_max = c->trainer.fm.path.sigma;
     b->seed = c->seed;
-    if ((e = bundle_names(b, c, &s->task)) != MFM_OK)
+    if ((e = bundle_names(b, c, &s->task)) != MFM_OK || (e = fit_design(s)) != MFM_OK)
         return e;
     if (!c->quiet)
         fprintf(stderr, "mfm train: fitting the feature space on %zu training cells\n", s->n_train_rows);
@@ -422,7 +506,7 @@ mfm_err mfm_train_run(const mfm_train_config *c_in, const char *data, const char
     if (rank0)
         mfm_train_clean_stale(c->out);
     if ((e = mfm_h5ad_open(&s.f, data)) ||
-        (e = mfm_task_build(&s.task, s.f, &c->task)) ||
+        (e = mfm_task_build(&s.task, s.f, &c->task)) || (e = apply_holdouts(&s)) ||
         (e = mfm_pop_cap_task(&s.task, c->max_cells_per_pop, c->seed)) || (e = select_rows(&s)) ||
         (e = c->resume ? bundle_resume(&s) : bundle_new(&s)))
         goto done;
