@@ -215,5 +215,9 @@ int mfm_cmd_predict(int argc, char **argv)
         return mfm_cli_usage_error("predict", "--solver: %s", mfm_err_msg());
     if (strcmp(a.clip_negative, "yes") != 0 && strcmp(a.clip_negative, "no") != 0)
         return mfm_cli_usage_error("predict", "--clip-negative '%s': expected yes or no", a.clip_negative);
+    mfm_err e;
+    if ((e = mfm_cli_check_output("cannot write predictions", a.out)) != MFM_OK ||
+        (a.truth_out && (e = mfm_cli_check_output("cannot write --truth-out", a.truth_out)) != MFM_OK))
+        return mfm_cli_fail("predict", e);
     return run(&a, pos[0], pos[1]);
 }

@@ -11,6 +11,7 @@
 #include "graph_err.h"
 #include "h5probe.h"
 #include "mfm_config.h"
+#include "suggest.h"
 #include "versions.h"
 
 static const mfm_command commands[] = {
@@ -100,7 +101,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < ncommands; i++)
         if (strcmp(commands[i].name, cmd) == 0)
             return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "mfm: unknown command '%s'. Commands:", cmd);
+    const char *names[sizeof commands / sizeof commands[0]];
+    for (size_t i = 0; i < ncommands; i++)
+        names[i] = commands[i].name;
+    char hint[300];
+    fprintf(stderr, "mfm: unknown command '%s'%s. Commands:", cmd,
+            mfm_suggest_text(hint, sizeof hint, cmd, names, ncommands));
     for (size_t i = 0; i < ncommands; i++)
         fprintf(stderr, " %s", commands[i].name);
     fprintf(stderr, "\nTry 'mfm --help'.\n");

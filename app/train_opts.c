@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "space.h"
 
 #define N(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -17,7 +18,7 @@ static const char *const lr_scheds[] = {"constant", "cosine", "linear", NULL};
 bool mfm_train_opt_resumable(const char *name)
 {
     static const char *const ok[] = {"out", "config", "resume", "steps", "lr-final", "lr-decay-steps",
-                                     "checkpoint-every", "threads", "quiet", "log-every"};
+                                     "checkpoint-every", "threads", "quiet", "log-every", "verbose"};
     for (size_t i = 0; i < N(ok); i++)
         if (strcmp(name, ok[i]) == 0)
             return true;
@@ -40,10 +41,11 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"fm", MFM_OPT_ENUM, "PRESET", "otcfm", 0, -1, "coupling + path preset (docs/flow-matching.md)", &a->fm, mfm_train_fm_choices},
         {"source", MFM_OPT_ENUM, "SRC", "preset", 0, -1, "start of the flow: data (the control / earlier cells) | gaussian (N(0, I) draws; the population still conditions through the embedding) | preset (lipman: gaussian, others: data)", &a->source, sources},
         {"sigma", MFM_OPT_DOUBLE, "S", "0", 0, 10, "path noise sigma (sbcfm needs > 0; sigma_min for lipman)", &a->sigma},
-        {"rep", MFM_OPT_STRING, "REP", "X", 0, -1, "representation: X | layer:NAME | obsm:KEY", &a->rep},
+        {"rep", MFM_OPT_STRING, "REP", "X", 0, -1, "representation: X | raw (.raw/X) | layer:NAME | obsm:KEY", &a->rep},
         {"transform", MFM_OPT_STRING, "T", "none", 0, -1, "elementwise transform: none | arcsinh:C | log1p", &a->transform},
         {"libsize", MFM_OPT_DOUBLE, "TARGET", "0", 0, 1e12, "library-size normalise each cell to TARGET counts first (0 = off)", &a->libsize},
-        {"pca", MFM_OPT_INT, "N", "0", 0, 10000, "project on N principal components fitted on training cells (0 = off)", &a->pca},
+        {"pca", MFM_OPT_INT, "N", "0", 0, 10000, "project on N principal components (0 = off; see --pca-fit)", &a->pca},
+        {"pca-fit", MFM_OPT_ENUM, "CELLS", "train", 0, -1, "cells the PCA is fitted on: train (source and target cells of the training pairs) | all-controls (+ the control cells of held-out populations, which are prediction inputs: their own genes keep their axes) | all (+ held-out targets: leaks the answer; for diagnostics)", &a->pca_fit, mfm_pca_cells_names},
         {"standardize", MFM_OPT_ENUM, "KIND", "global", 0, -1, "none | global (centre, one scale) | feature (z-score)", &a->standardize, stds},
         {"knn", MFM_OPT_INT, "K", "15", 1, 1000, "neighbours per cell in the embedder's kNN graph", &a->knn},
         {"embed-cells", MFM_OPT_INT, "N", "512", 2, 1000000, "cells of a source population fed to the embedder (seeded subsample)", &a->embed_cells},
@@ -79,6 +81,7 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"resume", MFM_OPT_FLAG, NULL, NULL, 0, -1, "continue the run in --out with its stored options; only --steps (the new total), --lr-final, --lr-decay-steps, --checkpoint-every, --threads, --quiet and --log-every may change (another differing option: exit 2)", &a->resume},
         {"skip-small", MFM_OPT_FLAG, NULL, NULL, 0, -1, "skip populations too small for the kNN graph (warn) instead of failing", &a->skip_small},
         {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a->quiet},
+        {"verbose", MFM_OPT_FLAG, NULL, NULL, 0, -1, "also print the resolved options (always written to DIR/options.json)", &a->verbose},
     };
     static mfm_opt table[64];
     for (size_t i = 0; i < N(opts); i++)
@@ -91,6 +94,8 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         "      --control Ref --holdout patient_id=Patient1\n"
         "  mfm train emt.h5ad --out m --task timeseries --time-key time --holdout-time 1\n"
         "Outputs: DIR/model.ckpt (weights, Adam state, RNG state, fitted transforms,\n"
-        "config) and DIR/train_log.csv (step, loss, loss EMA, seconds).",
+        "config), DIR/train_log.csv (step, loss, loss EMA, seconds) and DIR/options.json\n"
+        "(the resolved options).  DIR is created only when training starts; a run that\n"
+        "fails before leaves nothing behind.",
         table, N(opts), 1, 1};
 }
