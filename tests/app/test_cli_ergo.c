@@ -176,6 +176,13 @@ START_TEST(test_pca_fit_option)
     ck_assert_int_eq(run("train '%s' --out %s/m --resume --steps 4 --pca-fit train --quiet", data, dir), 2);
     ck_assert_msg(strstr(out, "--pca-fit differs") && strstr(out, "\"all-controls\""), "%s", out);
     ck_assert_msg(run("train '%s' --out %s/m --resume --steps 4 --quiet", data, dir) == 0, "%s", out);
+    /* Kang: B cells held out; all-controls adds their 110 control cells to
+     * the 1753 training cells for the PCA (docs/usage.md: CD79A) */
+    ck_assert_msg(run("train '%s' --out %s/k --experiment-key cell_type --treatment-key condition "
+                      "--control control --holdout cell_type=B --pca 5 --pca-fit all-controls --model fm "
+                      "--mlp-width 8 --mlp-depth 2 --time-dim 8 --fourier 0 --cells-per-pop 8 --steps 1 "
+                      "--threads 1", kang, dir) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "on 1753 training cells") && strstr(out, "PCA fitted on 1863 cells"), "%s", out);
     ck_assert_int_eq(run("train '%s' --out %s/x " TINY " --pca-fit controls", data, dir), 2);
     ck_assert_msg(strstr(out, "not one of: train, all-controls, all"), "%s", out);
 }
