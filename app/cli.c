@@ -7,8 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
+
+#include "suggest.h"
 
 static char command_line[8192];
 
@@ -33,6 +37,38 @@ int mfm_cli_fail(const char *cmd, mfm_err err)
     fprintf(stderr, "mfm %s: error: %s\n", cmd,
             msg[0] ? msg : mfm_err_name(err));
     return MFM_EXIT_RUNTIME;
+}
+
+mfm_err mfm_cli_check_output(const char *what, const char *path)
+{
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", path);
+    size_t n = strlen(parent);
+    while (n > 1 && parent[n - 1] == '/')
+        parent[--n] = '\0';
+    char *slash = strrchr(parent, '/');
+    if (!slash)
+        snprintf(parent, sizeof parent, ".");
+    else if (slash == parent)
+        parent[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat st;
+    if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
+        return mfm_err_set(MFM_EIO, "%s '%s': directory '%s' does not exist", what, path, parent);
+    if (access(parent, W_OK | X_OK) != 0)
+        return mfm_err_set(MFM_EIO, "%s '%s': directory '%s' is not writable", what, path,
+                           parent);
+    return MFM_OK;
+}
+
+int mfm_cli_exit(const char *cmd, mfm_err err)
+{
+    if (err != MFM_EINVAL && err != MFM_ENOTFOUND)
+        return mfm_cli_fail(cmd, err);
+    mfm_cli_fail(cmd, err);
+    fprintf(stderr, "Try 'mfm %s --help'.\n", cmd);
+    return MFM_EXIT_USAGE;
 }
 
 int mfm_cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -106,6 +142,23 @@ static const char *choice_list(const mfm_opt *o, char *buf, size_t len)
         strncat(buf, o->choices[i], len - strlen(buf) - 1);
     }
     return buf;
+}
+
+/* Usage error for an unknown option name (len chars of name, without
+ * "--"), with the closest option of the table as a suggestion. */
+static int unknown_option(const mfm_cmd_spec *spec, const char *arg, const char *name, size_t len)
+{
+    const char *names[128];
+    size_t n = 0;
+    char typed[256], hint[300];
+    snprintf(typed, sizeof typed, "%.*s", (int)len, name);
+    for (size_t i = 0; i < spec->nopts && n < 127; i++)
+        names[n++] = spec->opts[i].name;
+    names[n++] = "help";
+    mfm_suggest_text(hint, sizeof hint, typed, names, n);
+    if (hint[0]) /* " (did you mean 'x'?)" -> " (did you mean '--x'?)" */
+        snprintf(hint, sizeof hint, " (did you mean '--%s'?)", mfm_suggest(typed, names, n));
+    return mfm_cli_usage_error(spec->name, "unknown option '%.*s'%s", (int)(name - arg + len), arg, hint);
 }
 
 /* Store one value; returns 0 or prints a usage error and returns 2. */
@@ -448,7 +501,7 @@ int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, 
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             const mfm_opt *o = find_opt(spec, name, len);
             if (!o)
-                return mfm_cli_usage_error(spec->name, "unknown option '%.*s'", (int)(len + 2), a);
+                return unknown_option(spec, a, name, len);
             const char *val = NULL;
             if (o->type == MFM_OPT_FLAG) {
                 if (eq)
@@ -474,7 +527,7 @@ int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, 
             continue;
         }
         if (!only_pos && a[0] == '-' && a[1] != '\0')
-            return mfm_cli_usage_error(spec->name, "unknown option '%s'", a);
+            return unknown_option(spec, a, a + 1, strlen(a + 1));
         if (*npos >= spec->max_pos)
             return mfm_cli_usage_error(spec->name, "unexpected argument '%s'", a);
         pos[(*npos)++] = a;

@@ -84,6 +84,17 @@ void mfm_cli_help(const mfm_cmd_spec *spec);
 /* Print "mfm CMD: error: <message>" for err to stderr; returns exit code 1. */
 int mfm_cli_fail(const char *cmd, mfm_err err);
 
+/* The exit of a command that failed with err: a usage error (exit 2,
+ * "mfm CMD: error: <message>" and a hint) for MFM_EINVAL (an invalid option
+ * value or combination) and MFM_ENOTFOUND (a key, label or value named by an
+ * option that the input does not have); otherwise as mfm_cli_fail (exit 1). */
+int mfm_cli_exit(const char *cmd, mfm_err err);
+
+/* Before computing anything: MFM_EIO naming path ("WHAT 'PATH': directory
+ * 'D' does not exist", WHAT e.g. "cannot write predictions") unless the directory that will hold path (its parent; "."
+ * without a '/') is an existing, writable directory.  Creates nothing. */
+mfm_err mfm_cli_check_output(const char *what, const char *path);
+
 /* Print "mfm CMD: <fmt...>" usage error and a hint; returns exit code 2. */
 int mfm_cli_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)

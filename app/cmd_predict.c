@@ -40,7 +40,11 @@ int mfm_cmd_predict(int argc, char **argv)
         return rc;
     if (mfm_predict_check(&a) != MFM_OK)
         return mfm_cli_usage_error("predict", "%s", mfm_err_msg());
+    mfm_err e;
+    if ((e = mfm_cli_check_output("cannot write predictions", a.out)) != MFM_OK ||
+        (a.truth_out && (e = mfm_cli_check_output("cannot write --truth-out", a.truth_out)) != MFM_OK))
+        return mfm_cli_fail("predict", e);
     const mfm_predict_hooks hooks = {&a, on_population, on_written, on_truth};
-    mfm_err e = mfm_predict_run(&a, pos[0], pos[1], a.quiet ? NULL : &hooks, NULL);
+    e = mfm_predict_run(&a, pos[0], pos[1], a.quiet ? NULL : &hooks, NULL);
     return e ? mfm_cli_fail("predict", e) : MFM_EXIT_OK;
 }

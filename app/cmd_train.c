@@ -64,7 +64,7 @@ int mfm_cmd_train(int argc, char **argv)
         goto done;
     }
     if ((e = mfm_train_config_init(&c, &a)) != MFM_OK || (e = mfm_train_run(&c, pos[0], resolved)) != MFM_OK)
-        rc = mfm_cli_fail("train", e);
+        rc = mfm_cli_exit("train", e);
     else
         rc = MFM_EXIT_OK;
 done:

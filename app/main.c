@@ -12,6 +12,7 @@
 #include "h5probe.h"
 #include "io_version.h"
 #include "mfm_config.h"
+#include "suggest.h"
 #include "versions.h"
 
 static const mfm_command commands[] = {
@@ -101,7 +102,12 @@ static int dispatch(int argc, char **argv)
             }
             return commands[i].fn(argc - 1, argv + 1);
         }
-    fprintf(stderr, "mfm: unknown command '%s'. Commands:", cmd);
+    const char *names[sizeof commands / sizeof commands[0]];
+    for (size_t i = 0; i < ncommands; i++)
+        names[i] = commands[i].name;
+    char hint[300];
+    fprintf(stderr, "mfm: unknown command '%s'%s. Commands:", cmd,
+            mfm_suggest_text(hint, sizeof hint, cmd, names, ncommands));
     for (size_t i = 0; i < ncommands; i++)
         fprintf(stderr, " %s", commands[i].name);
     fprintf(stderr, "\nTry 'mfm --help'.\n");

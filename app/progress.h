@@ -21,4 +21,12 @@ void mfm_progress_finish(mfm_progress *p, double loss_ema);
 double mfm_progress_elapsed(const mfm_progress *p);
 double mfm_now(void);
 
+/* Columns of the terminal on stderr (TIOCGWINSZ), else $COLUMNS, else 80. */
+size_t mfm_progress_width(void);
+
+/* The bar line "what [###...] text" fitted into width - 1 columns (bar
+ * shortened or dropped, then text cut), for a fraction frac done. */
+void mfm_progress_format(char *buf, size_t len, const char *what, double frac, const char *text,
+                         size_t width);
+
 #endif

@@ -65,7 +65,9 @@ typedef enum mfm_pca_cells {
     MFM_PCA_FIT_ALL           /* every cell of every pair, targets of held-out ones too */
 } mfm_pca_cells;
 
-/* Parse "train" | "all-controls" | "all" (MFM_EINVAL otherwise); name back. */
+/* Names of mfm_pca_cells by value, NULL-terminated (--pca-fit's choices).
+ * Parse "train" | "all-controls" | "all" (MFM_EINVAL otherwise); name back. */
+extern const char *const mfm_pca_cells_names[];
 mfm_err mfm_pca_cells_parse(mfm_pca_cells *out, const char *text);
 const char *mfm_pca_cells_name(mfm_pca_cells m);
 

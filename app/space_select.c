@@ -116,19 +116,19 @@ mfm_err mfm_space_match_columns(const mfm_space *s, mfm_h5ad *f, float **x, size
     return mfm_space_select_named(f, s->rep, (const char *const *)s->in_features, s->d_in, x, n, cols);
 }
 
-static const char *const pca_fit_names[] = {"train", "all-controls", "all"};
+const char *const mfm_pca_cells_names[] = {"train", "all-controls", "all", NULL};
 
 mfm_err mfm_pca_cells_parse(mfm_pca_cells *out, const char *text)
 {
     for (size_t i = 0; i < 3; i++)
-        if (strcmp(text, pca_fit_names[i]) == 0) {
+        if (strcmp(text, mfm_pca_cells_names[i]) == 0) {
             *out = (mfm_pca_cells)i;
             return MFM_OK;
         }
     return mfm_err_set(MFM_EINVAL, "--pca-fit '%s': expected train, all-controls or all", text);
 }
 
-const char *mfm_pca_cells_name(mfm_pca_cells m) { return pca_fit_names[m]; }
+const char *mfm_pca_cells_name(mfm_pca_cells m) { return mfm_pca_cells_names[m]; }
 
 static void mark(bool *in, const size_t *rows, size_t n)
 {

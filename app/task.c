@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
+
 long mfm_task_find(char *const *list, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
@@ -32,17 +34,22 @@ void mfm_task_destroy(mfm_task *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Join levels with ", " for messages (truncated). */
+/* The first MFM_LIST_VALUES levels joined with ", " for messages. */
 static void join_levels(char *buf, size_t len, char *const *v, size_t n)
 {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n && used + 1 < len; i++) {
-        int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", v[i]);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
+    mfm_join_values(buf, len, (const char *const *)v, n, MFM_LIST_VALUES);
+}
+
+/* MFM_ENOTFOUND: value (of option) does not occur in obs/key; lists the
+ * values (first MFM_LIST_VALUES) and suggests the closest. */
+static mfm_err value_missing(const char *path, const char *option, const char *value, const char *key,
+                             char *const *values, size_t n)
+{
+    char list[1024], hint[300];
+    join_levels(list, sizeof list, values, n);
+    mfm_suggest_text(hint, sizeof hint, value, (const char *const *)values, n);
+    return mfm_err_set(MFM_ENOTFOUND, "%s: %s '%s' does not occur in obs/%s%s; values: %s", path, option,
+                       value, key, hint, list);
 }
 
 static mfm_err add_pair(mfm_task *t, size_t *cap, mfm_pair **out)
@@ -186,17 +193,17 @@ static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts 
         goto cleanup;
     }
     for (size_t k = 0; k < o->n_exp_keys; k++)
-        if ((e = mfm_h5ad_obs_strings(f, o->exp_keys[k], &keyvals[k])) != MFM_OK)
+        if ((e = mfm_obs_key_check(f, "--experiment-key", o->exp_keys[k])) != MFM_OK ||
+            (e = mfm_h5ad_obs_strings(f, o->exp_keys[k], &keyvals[k])) != MFM_OK)
             goto cleanup;
-    if ((e = mfm_h5ad_obs_strings(f, o->treatment_key, &treat)) != MFM_OK)
+    if ((e = mfm_obs_key_check(f, "--treatment-key", o->treatment_key)) != MFM_OK ||
+        (e = mfm_h5ad_obs_strings(f, o->treatment_key, &treat)) != MFM_OK)
         goto cleanup;
     if ((e = o->dose_key ? dose_levels(f, o, treat, n_obs, &levels, &n_levels)
                          : mfm_h5ad_obs_levels(f, o->treatment_key, &levels, &n_levels)) != MFM_OK)
         goto cleanup;
     if (mfm_task_find(levels, n_levels, o->control) < 0) {
-        join_levels(msg, sizeof msg, levels, n_levels);
-        e = mfm_err_set(MFM_ENOTFOUND, "%s: control label '%s' does not occur in obs/%s (values: %s)",
-                        path, o->control, o->treatment_key, msg);
+        e = value_missing(path, "--control", o->control, o->treatment_key, levels, n_levels);
         goto cleanup;
     }
     /* Treatments: the model's (predict) or the file's levels minus control. */
@@ -263,8 +270,9 @@ static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts 
             if (strcmp(o->exp_keys[k], o->holdout_key) == 0)
                 hk = (long)k;
         if (hk < 0) {
-            e = mfm_err_set(MFM_EINVAL, "--holdout key '%s' is not one of the experiment keys",
-                            o->holdout_key);
+            mfm_suggest_text(msg, sizeof msg, o->holdout_key, o->exp_keys, o->n_exp_keys);
+            e = mfm_err_set(MFM_EINVAL, "--holdout key '%s' is not one of the experiment keys%s "
+                            "(--experiment-key %s)", o->holdout_key, msg, o->exp_keys[0]);
             goto cleanup;
         }
         for (size_t v = 0; v < o->n_holdout_values; v++) {
@@ -272,8 +280,16 @@ static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts 
             for (size_t x = 0; x < t->n_experiments; x++)
                 found |= strcmp(t->exp_values[x * o->n_exp_keys + (size_t)hk], o->holdout_values[v]) == 0;
             if (!found) {
-                e = mfm_err_set(MFM_ENOTFOUND, "%s: held-out value '%s' does not occur in obs/%s",
-                                path, o->holdout_values[v], o->holdout_key);
+                char **vals = malloc((t->n_experiments ? t->n_experiments : 1) * sizeof *vals);
+                if (!vals) {
+                    e = mfm_err_set(MFM_ENOMEM, "out of memory");
+                    goto cleanup;
+                }
+                for (size_t x = 0; x < t->n_experiments; x++)
+                    vals[x] = t->exp_values[x * o->n_exp_keys + (size_t)hk];
+                e = value_missing(path, "--holdout value", o->holdout_values[v], o->holdout_key, vals,
+                                  t->n_experiments);
+                free(vals);
                 goto cleanup;
             }
         }
@@ -400,9 +416,9 @@ static mfm_err build_timeseries(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o
 
     if (!o->time_key)
         return mfm_err_set(MFM_EINVAL, "timeseries task needs --time-key");
-    if ((e = time_key_check(f, o->time_key)) != MFM_OK)
-        return e;
-    if ((e = mfm_h5ad_obs_levels(f, o->time_key, &levels, &n_levels)) != MFM_OK)
+    if ((e = mfm_obs_key_check(f, "--time-key", o->time_key)) != MFM_OK ||
+        (e = time_key_check(f, o->time_key)) != MFM_OK ||
+        (e = mfm_h5ad_obs_levels(f, o->time_key, &levels, &n_levels)) != MFM_OK)
         goto cleanup;
     if (n_levels < 2) {
         e = mfm_err_set(MFM_EINVAL, "%s: obs/%s has %zu time point(s); a time series needs at least 2",

@@ -151,12 +151,14 @@ mfm_err mfm_train_config_init(mfm_train_config *c, const mfm_train_args *a)
     c->transform = a->transform;
     c->libsize = a->libsize;
     c->pca = (size_t)a->pca;
+    c->pca_fit = (mfm_pca_cells)a->pca_fit;
     c->standardize = (mfm_std_kind)a->standardize;
     fill_model(c, a);
     fill_optim(c, a);
     c->out = a->out;
     c->resume = a->resume;
     c->quiet = a->quiet;
+    c->verbose = a->verbose;
     c->skip_small = a->skip_small;
     c->threads = (size_t)a->threads;
     c->checkpoint_every = (size_t)a->checkpoint_every;

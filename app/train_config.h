@@ -20,6 +20,7 @@
 #include "design.h"
 #include "err.h"
 #include "model.h"
+#include "space.h"
 #include "task.h"
 #include "train_opts.h"
 #include "trainer.h"
@@ -49,6 +50,7 @@ typedef struct mfm_train_config {
     const char *rep, *transform;
     double libsize;
     size_t pca;
+    mfm_pca_cells pca_fit;
     mfm_std_kind standardize;
     /* the model: net.d and net.cond_dim are set by the run from the data */
     mfm_method method;
@@ -65,7 +67,7 @@ typedef struct mfm_train_config {
     uint64_t seed;
     /* the run */
     const char *out;
-    bool resume, quiet, skip_small;
+    bool resume, quiet, skip_small, verbose;
     size_t threads, checkpoint_every, log_every;
     char *buf; /* owned: the split lists */
 } mfm_train_config;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "space.h"
 
 #define N(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -19,7 +20,7 @@ static const char *const unseen_policies[] = {"refuse", "average", NULL};     /*
 bool mfm_train_opt_resumable(const char *name)
 {
     static const char *const ok[] = {"out", "config", "resume", "steps", "lr-final", "lr-decay-steps",
-                                     "checkpoint-every", "threads", "quiet", "log-every"};
+                                     "checkpoint-every", "threads", "quiet", "log-every", "verbose"};
     for (size_t i = 0; i < N(ok); i++)
         if (strcmp(name, ok[i]) == 0)
             return true;
@@ -50,10 +51,11 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"sigma", MFM_OPT_DOUBLE, "S", "0", 0, 10, "path noise sigma (sbcfm needs > 0; sigma_min for lipman)", &a->sigma},
         {"sigma-min", MFM_OPT_DOUBLE, "S", "0.01", 1e-6, 1e3, "ve: noise width at t = 1 (the data end); other presets ignore it", &a->sigma_min},
         {"sigma-max", MFM_OPT_DOUBLE, "S", "10", 1e-6, 1e6, "ve: noise width at t = 0, where the flow starts from sigma_max N(0, I); other presets ignore it", &a->sigma_max},
-        {"rep", MFM_OPT_STRING, "REP", "X", 0, -1, "representation: X | layer:NAME | obsm:KEY", &a->rep},
+        {"rep", MFM_OPT_STRING, "REP", "X", 0, -1, "representation: X | raw (.raw/X) | layer:NAME | obsm:KEY", &a->rep},
         {"transform", MFM_OPT_STRING, "T", "none", 0, -1, "elementwise transform: none | arcsinh:C | log1p", &a->transform},
         {"libsize", MFM_OPT_DOUBLE, "TARGET", "0", 0, 1e12, "library-size normalise each cell to TARGET counts first (0 = off)", &a->libsize},
-        {"pca", MFM_OPT_INT, "N", "0", 0, 10000, "project on N principal components fitted on training cells (0 = off)", &a->pca},
+        {"pca", MFM_OPT_INT, "N", "0", 0, 10000, "project on N principal components (0 = off; see --pca-fit)", &a->pca},
+        {"pca-fit", MFM_OPT_ENUM, "CELLS", "train", 0, -1, "cells the PCA is fitted on: train (source and target cells of the training pairs) | all-controls (+ the control cells of held-out populations, which are prediction inputs: their own genes keep their axes) | all (+ held-out targets: leaks the answer; for diagnostics)", &a->pca_fit, mfm_pca_cells_names},
         {"standardize", MFM_OPT_ENUM, "KIND", "global", 0, -1, "none | global (centre, one scale) | feature (z-score)", &a->standardize, stds},
         {"knn", MFM_OPT_INT, "K", "15", 1, 1000, "neighbours per cell in the embedder's kNN graph", &a->knn},
         {"max-cells-per-pop", MFM_OPT_INT, "N", "0", 0, 100000000, "use at most N cells of each population: a seeded sample (hash of seed and file row) that does not depend on read order; resident memory then grows with populations x N, not with the file (0 = all cells)", &a->max_cells_per_pop},
@@ -90,6 +92,7 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"resume", MFM_OPT_FLAG, NULL, NULL, 0, -1, "continue the run in --out with its stored options; only --steps (the new total), --lr-final, --lr-decay-steps, --checkpoint-every, --threads, --quiet and --log-every may change (another differing option: exit 2)", &a->resume},
         {"skip-small", MFM_OPT_FLAG, NULL, NULL, 0, -1, "skip populations too small for the kNN graph (warn) instead of failing", &a->skip_small},
         {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a->quiet},
+        {"verbose", MFM_OPT_FLAG, NULL, NULL, 0, -1, "also print the resolved options (always written to DIR/options.json)", &a->verbose},
     };
     static mfm_opt table[64];
     for (size_t i = 0; i < N(opts); i++)
@@ -102,6 +105,8 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         "      --control Ref --holdout patient_id=Patient1\n"
         "  mfm train emt.h5ad --out m --task timeseries --time-key time --holdout-time 1\n"
         "Outputs: DIR/model.ckpt (weights, Adam state, RNG state, fitted transforms,\n"
-        "config) and DIR/train_log.csv (step, loss, loss EMA, seconds).",
+        "config), DIR/train_log.csv (step, loss, loss EMA, seconds) and DIR/options.json\n"
+        "(the resolved options).  DIR is created only when training starts; a run that\n"
+        "fails before leaves nothing behind.",
         table, N(opts), 1, 1};
 }

@@ -35,11 +35,12 @@ typedef struct mfm_train_args {
     int schedule;    /* mfm_schedule */
     int lr_schedule; /* mfm_lr_schedule */
     double sigma_min, sigma_max; /* --fm ve */
+    int pca_fit;     /* mfm_pca_cells */
     double sigma, libsize, lr, lr_final, embed_noise, beta1, beta2, weight_decay, clip, fourier_sigma;
     long pca, knn, embed_cells, embed_draws, lr_decay_steps, embed_dim, gcn_layers, gcn_width, mlp_width, mlp_depth, time_dim,
         n_fourier, steps, pops_per_step, cells_per_pop, seed, threads, checkpoint_every, log_every,
         max_cells_per_pop;
-    bool plain_mlp, resume, quiet, skip_small;
+    bool plain_mlp, resume, quiet, skip_small, verbose;
 } mfm_train_args;
 
 /* The option table bound to a; *spec receives the command spec.  The table

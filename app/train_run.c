@@ -18,24 +18,41 @@
 #include "pop_stream.h"
 #include "design_task.h"
 #include "holdout_spec.h"
+#include "cli.h"
 #include "progress.h"
 #include "train_data.h"
 #include "trainer.h"
 
 static void warn_stderr(const char *msg) { fprintf(stderr, "mfm train: warning: %s\n", msg); }
 
-static mfm_err ensure_dir(const char *dir)
+/* Check, before any work, that the output directory exists and is writable
+ * or can be created (its parent is a writable directory); creates nothing.
+ * *exists: whether it exists. */
+static mfm_err check_out_dir(const char *dir, bool *exists)
 {
     struct stat st;
-    if (stat(dir, &st) == 0) {
+    *exists = stat(dir, &st) == 0;
+    if (*exists) {
         if (!S_ISDIR(st.st_mode))
             return mfm_err_set(MFM_EIO, "output '%s' exists and is not a directory", dir);
-    } else if (mkdir(dir, 0777) != 0) {
-        return mfm_err_set(MFM_EIO, "cannot create output directory '%s': %s", dir, strerror(errno));
+        if (access(dir, W_OK) != 0)
+            return mfm_err_set(MFM_EIO, "output directory '%s' is not writable", dir);
+        return MFM_OK;
     }
-    if (access(dir, W_OK) != 0)
-        return mfm_err_set(MFM_EIO, "output directory '%s' is not writable", dir);
-    return MFM_OK;
+    return mfm_cli_check_output("cannot create output directory", dir);
+}
+
+/* Create the output directory when the run is about to write into it. */
+static mfm_err make_out_dir(const char *dir, bool *created)
+{
+    *created = false;
+    if (mkdir(dir, 0777) == 0) {
+        *created = true;
+        return MFM_OK;
+    }
+    if (errno == EEXIST)
+        return MFM_OK;
+    return mfm_err_set(MFM_EIO, "cannot create output directory '%s': %s", dir, strerror(errno));
 }
 
 typedef struct log_buf {
@@ -307,6 +324,29 @@ static mfm_err bundle_names(mfm_bundle *b, const mfm_train_config *c, const mfm_
     return e;
 }
 
+/* The feature space of a new bundle: the PCA on the cells of --pca-fit,
+ * the rest on the training cells; a hint when the input is wide. */
+static mfm_err fit_space(train_state *s)
+{
+    const mfm_train_config *c = s->c;
+    size_t *pca_rows = s->train_rows, n_pca = s->n_train_rows;
+    mfm_err e = MFM_OK;
+    if (c->pca > 0 && c->pca_fit != MFM_PCA_FIT_TRAIN &&
+        (e = mfm_space_pca_rows(&pca_rows, &n_pca, &s->task, mfm_h5ad_n_obs(s->f), c->pca_fit)) != MFM_OK)
+        return e;
+    if (c->pca > 0 && !c->quiet && pca_rows != s->train_rows)
+        fprintf(stderr, "mfm train: PCA fitted on %zu cells (--pca-fit %s)\n", n_pca,
+                mfm_pca_cells_name(c->pca_fit));
+    e = mfm_space_fit_pca_rows(&s->b.space, s->f, c->rep, c->transform, c->libsize, c->pca, c->standardize,
+                               s->train_rows, s->n_train_rows, pca_rows, n_pca, s->b.seed);
+    if (pca_rows != s->train_rows)
+        free(pca_rows);
+    char hint[512];
+    if (e == MFM_OK && mfm_space_wide_hint(hint, sizeof hint, c->rep, s->b.space.d_in, c->pca))
+        fprintf(stderr, "mfm train: %s\n", hint);
+    return e;
+}
+
 /* A new bundle: task, fitted feature space, freshly initialised model. */
 static mfm_err bundle_new(train_state *s)
 {
@@ -327,8 +367,7 @@ static mfm_err bundle_new(train_state *s)
         return e;
     if (!c->quiet)
         fprintf(stderr, "mfm train: fitting the feature space on %zu training cells\n", s->n_train_rows);
-    if ((e = mfm_space_fit(&b->space, s->f, c->rep, c->transform, c->libsize, c->pca, c->standardize,
-                           s->train_rows, s->n_train_rows, b->seed)) != MFM_OK)
+    if ((e = fit_space(s)) != MFM_OK)
         return e;
     mfm_model_config net = c->net;
     net.d = b->space.d;
@@ -394,7 +433,29 @@ static void announce(const train_state *s, const char *config_json)
                 "%zu draw(s)\n", s->task.pairs[i].name, s->task.pairs[i].n_src, s->task.pairs[i].n_tgt,
                 st->n_vertices, st->n_components, s->pd[i].n_emb);
     }
-    fprintf(stderr, "mfm train: resolved options:\n%s\n", config_json);
+    if (s->c->verbose)
+        fprintf(stderr, "mfm train: resolved options:\n%s\n", config_json);
+    else
+        fprintf(stderr, "mfm train: resolved options in %s/options.json (--verbose prints them)\n", s->c->out);
+}
+
+/* The resolved options as DIR/options.json (temporary file, rename). */
+static mfm_err write_options(const char *dir, const char *config_json)
+{
+    char path[4096], tmp[4200];
+    mfm_err e = mfm_bundle_path(path, sizeof path, dir, "options.json");
+    if (e)
+        return e;
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+    FILE *fp = fopen(tmp, "w");
+    if (!fp)
+        return mfm_err_set(MFM_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+    int bad = fputs(config_json, fp) < 0 || fputc('\n', fp) == EOF;
+    if (fclose(fp) != 0 || bad || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return mfm_err_set(MFM_EIO, "cannot write '%s'", path);
+    }
+    return MFM_OK;
 }
 
 /* Train from the bundle's step to c->steps; checkpoint on the way and at the end. */
@@ -477,6 +538,18 @@ void mfm_train_clean_stale(const char *dir)
     closedir(d);
 }
 
+/* After a failed run that created dir: remove it unless it holds a
+ * checkpoint (options.json alone is removed with it). */
+static void remove_new_dir(const char *dir)
+{
+    char ckpt[4096], opts[4096];
+    if (mfm_bundle_path(ckpt, sizeof ckpt, dir, "model.ckpt") != MFM_OK ||
+        mfm_bundle_path(opts, sizeof opts, dir, "options.json") != MFM_OK || access(ckpt, F_OK) == 0)
+        return;
+    unlink(opts);
+    rmdir(dir); /* fails, harmlessly, when anything else is inside */
+}
+
 /* Every rank must train on the same populations: compare their sizes. */
 static mfm_err check_ranks_agree(const train_state *s)
 {
@@ -497,13 +570,14 @@ mfm_err mfm_train_run(const mfm_train_config *c_in, const char *data, const char
     cq.quiet = c_in->quiet || !rank0;
     const mfm_train_config *c = &cq;
     train_state s = {.c = c, .data = data};
+    bool existed = false, created = false;
     mfm_err e;
     if (c->threads > 0)
         openblas_set_num_threads((int)c->threads);
-    /* rank 0 alone makes the directory and writes in it */
-    if (rank0 && (e = ensure_dir(c->out)) != MFM_OK)
+    /* rank 0 alone checks and makes the directory and writes in it */
+    if (rank0 && (e = check_out_dir(c->out, &existed)) != MFM_OK)
         goto done;
-    if (rank0)
+    if (existed)
         mfm_train_clean_stale(c->out);
     if ((e = mfm_h5ad_open(&s.f, data)) ||
         (e = mfm_task_build(&s.task, s.f, &c->task)) || (e = apply_holdouts(&s)) ||
@@ -516,12 +590,16 @@ mfm_err mfm_train_run(const mfm_train_config *c_in, const char *data, const char
         goto done;
     }
     if ((e = pack_pops(&s)) != MFM_OK || (e = mfm_par_agree_ok(mfm_par_world(), e)) != MFM_OK ||
-        (e = check_ranks_agree(&s)) != MFM_OK)
+        (e = check_ranks_agree(&s)) != MFM_OK ||
+        (rank0 && ((e = make_out_dir(c->out, &created)) != MFM_OK ||
+                   (e = write_options(c->out, config_json)) != MFM_OK)))
         goto done;
     if (!c->quiet)
         announce(&s, config_json);
     e = train_loop(&s);
 done:
+    if (e != MFM_OK && created)
+        remove_new_dir(c->out);
     state_free(&s);
     return e;
 }

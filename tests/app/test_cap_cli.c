@@ -29,7 +29,7 @@ START_TEST(test_cap)
     int rc = mfm_test_runf(out, sizeof out, "train '%s/s.h5ad' --out '%s/m' --experiment-key patient,culture "
                            "--treatment-key treatment --control control --steps 2 --pops-per-step 2 "
                            "--cells-per-pop 16 --mlp-width 16 --gcn-width 8 --embed-dim 4 --time-dim 4 "
-                           "--fourier 4 --knn 5 --embed-cells 32 --threads 1 --max-cells-per-pop 40", dir, dir);
+                           "--fourier 4 --knn 5 --embed-cells 32 --threads 1 --max-cells-per-pop 40 --verbose", dir, dir);
     ck_assert_msg(rc == 0, "%s", out);
     /* every pair: 40 -> 40 cells (the populations have 150) */
     ck_assert_msg(strstr(out, "   40 ->    40 cells") != NULL, "%s", out);

@@ -138,15 +138,16 @@ START_TEST(test_skip_small_cli)
     ck_assert_msg(strstr(out, "warning: population 'Patient5' has 708 source cells (--embed-cells 712): "
                               "the embedder's kNN graph gets 708, fewer than --knn 710 + 1") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "Patient4") == NULL, "%s", out);
-    /* without --skip-small: refused before any graph is built, with the same message */
+    /* without --skip-small: refused before any graph is built, with the same message; an
+     * option the data cannot satisfy is a usage error (exit 2) */
     rc = mfm_test_runf(out, sizeof out, "train '%s' --out %s/m1 %.*s --knn 710 --embed-cells 712", data, dir,
                        (int)(strlen(common) - strlen(" --skip-small")), common);
-    ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, out);
     ck_assert_msg(strstr(out, "mfm train: error:") && strstr(out, "population 'Patient5' has 708 source cells "
                   "(--embed-cells 712): the embedder's kNN graph gets 708, fewer than --knn 710 + 1 (use "
                   "--skip-small to skip it, or a smaller --knn)"), "%s", out);
     rc = mfm_test_runf(out, sizeof out, "train '%s' --out %s/m2 %s --knn 8 --embed-cells 5", data, dir, common);
-    ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, out);
     ck_assert_msg(strstr(out, "mfm train: error:") && strstr(out, "(--embed-cells 5): the embedder's kNN graph "
                                                              "gets 5, fewer than --knn 8 + 1"), "%s", out);
     ck_assert_msg(strstr(out, "warning") == NULL, "%s", out);

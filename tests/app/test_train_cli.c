@@ -227,34 +227,44 @@ START_TEST(test_eval_model_defaults)
 }
 END_TEST
 
-/* The bad-input table: each case fails with exit code 1 and one message
- * naming what was wrong. */
+/* The bad-input table: each case fails with its exit code (2: an option
+ * naming what the file lacks or an invalid value; 1: the output cannot be
+ * created) and one message naming what was wrong; nothing is created. */
 START_TEST(test_bad_input)
 {
     struct {
         const char *args;
         const char *expect;
+        int rc;
     } cases[] = {
-        {"train '%s' --out %s/x --experiment-key patient --treatment-key condition --control Ref", "patient_id"},
+        {"train '%s' --out %s/x --experiment-key patient --treatment-key condition --control Ref",
+         "did you mean 'patient_id'?", 2},
         {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Control",
-         "control label 'Control'"},
+         "--control 'Control' does not occur in obs/condition", 2},
         {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref --knn 900 "
-         "--embed-cells 5000", "fewer than --knn 900"},
+         "--embed-cells 5000", "fewer than --knn 900", 2},
         {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref "
-         "--holdout patient_id=Patient9", "Patient9"},
+         "--holdout patient_id=Patient9", "patient_id 'Patient9' does not occur", 2},
         {"train '%s' --out /proc/mfm-no/x --experiment-key patient_id --treatment-key condition --control Ref",
-         "cannot create output directory"},
+         "cannot create output directory", 1},
         {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref --transform sqrt",
-         "unknown transform 'sqrt'"},
+         "unknown transform 'sqrt'", 2},
         {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref "
-         "--lr-schedule cosine --lr-decay-steps 10 --steps 20", "would train at rate 0"},
+         "--lr-schedule cosine --lr-decay-steps 10 --steps 20", "would train at rate 0", 2},
+        {"train '%s' --out %s/x --experiment-key patient_id --treatment-key condition --control Ref "
+         "--holdout Patient1", "'Patient1' is not KEY=VALUE", 2},
+        {"train '%s' --out %s/x --experiment-key patient_id", "needs --experiment-key, --treatment-key", 2},
+        {"train '%s' --out %s/x --task timeseries --time-key tim", "'tim' is not an obs column", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc = run(cases[i].args, data, dir);
-        ck_assert_msg(rc == 1, "case %zu: exit %d: %s", i, rc, out);
+        ck_assert_msg(rc == cases[i].rc, "case %zu: exit %d: %s", i, rc, out);
         ck_assert_msg(strstr(out, cases[i].expect) != NULL, "case %zu: message lacks '%s': %s", i,
                       cases[i].expect, out);
         ck_assert_msg(strstr(out, "mfm train: error:") != NULL, "case %zu: %s", i, out);
+        char x[4200];
+        snprintf(x, sizeof x, "%s/x", dir);
+        ck_assert_msg(access(x, F_OK) != 0, "case %zu: a failed run left %s", i, x);
     }
     /* usage errors exit 2: a missing required option, a range, a wrong
      * choice of an enum option (the message lists the choices) */

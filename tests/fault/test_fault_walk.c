@@ -138,7 +138,7 @@ static void teardown(void) { mfm_test_rmtree(base); }
 /* Outputs of command c (relative to its directory), and the "previous
  * outputs" placed there before each faulted run. */
 static const char *const outputs[3][4] = {
-    {"m/model.ckpt", "m/train_log.csv", NULL},
+    {"m/model.ckpt", "m/train_log.csv", "m/options.json", NULL},
     {"p.h5ad", "t.h5ad", NULL},
     {"r/report.json", "r/metrics.csv", "r/report.html", NULL},
 };

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <time.h>
+#include <unistd.h>
 
 static char out[1 << 14];
 
@@ -74,10 +75,13 @@ START_TEST(test_oversized_checkpoint)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/io/oversized_model", mfm_test_env("MFM_FIXTURES"));
+    /* the output directory must exist (predict checks it first); the
+     * checkpoint is refused before anything is written */
     int rc = mfm_test_runf(out, sizeof out, "predict '%s' '%s/fault/small_pert.h5ad' --out "
-                           "/nonexistent-dir/p.h5ad --quiet", dir, mfm_test_env("MFM_FIXTURES"));
+                           "/tmp/mfm-oversized-never.h5ad --quiet", dir, mfm_test_env("MFM_FIXTURES"));
     ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
     ck_assert_msg(strstr(out, "space/in_features: declares 1600000000 elements"), "%s", out);
+    ck_assert_msg(access("/tmp/mfm-oversized-never.h5ad", F_OK) != 0, "a refused model wrote predictions");
 }
 END_TEST
 
