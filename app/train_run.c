@@ -76,23 +76,31 @@ static mfm_err log_append(log_buf *l, const char *line)
     return MFM_OK;
 }
 
-/* Write the log atomically (temporary file, rename). */
-static mfm_err log_write(const log_buf *l, const char *dir)
+/* Write dir/name atomically (temporary file, rename): text, then suffix
+ * (may be NULL). */
+static mfm_err write_text(const char *dir, const char *name, const char *text, size_t len,
+                          const char *suffix)
 {
     char path[4096], tmp[4200];
-    mfm_err e = mfm_bundle_path(path, sizeof path, dir, "train_log.csv");
+    mfm_err e = mfm_bundle_path(path, sizeof path, dir, name);
     if (e)
         return e;
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
     FILE *fp = fopen(tmp, "w");
     if (!fp)
         return mfm_err_set(MFM_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-    size_t w = fwrite(l->text, 1, l->len, fp);
-    if (fclose(fp) != 0 || w != l->len || rename(tmp, path) != 0) {
+    int bad = fwrite(text, 1, len, fp) != len || (suffix && fputs(suffix, fp) < 0);
+    if (fclose(fp) != 0 || bad || rename(tmp, path) != 0) {
         unlink(tmp);
         return mfm_err_set(MFM_EIO, "cannot write '%s'", path);
     }
     return MFM_OK;
+}
+
+/* Write the log atomically. */
+static mfm_err log_write(const log_buf *l, const char *dir)
+{
+    return write_text(dir, "train_log.csv", l->text, l->len, NULL);
 }
 
 /* The log of the run in dir up to the checkpoint's step: rows written
@@ -442,20 +450,7 @@ static void announce(const train_state *s, const char *config_json)
 /* The resolved options as DIR/options.json (temporary file, rename). */
 static mfm_err write_options(const char *dir, const char *config_json)
 {
-    char path[4096], tmp[4200];
-    mfm_err e = mfm_bundle_path(path, sizeof path, dir, "options.json");
-    if (e)
-        return e;
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-    FILE *fp = fopen(tmp, "w");
-    if (!fp)
-        return mfm_err_set(MFM_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-    int bad = fputs(config_json, fp) < 0 || fputc('\n', fp) == EOF;
-    if (fclose(fp) != 0 || bad || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return mfm_err_set(MFM_EIO, "cannot write '%s'", path);
-    }
-    return MFM_OK;
+    return write_text(dir, "options.json", config_json, strlen(config_json), "\n");
 }
 
 /* Train from the bundle's step to c->steps; checkpoint on the way and at the end. */
