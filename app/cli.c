@@ -161,60 +161,91 @@ static int unknown_option(const mfm_cmd_spec *spec, const char *arg, const char 
     return mfm_cli_usage_error(spec->name, "unknown option '%.*s'%s", (int)(name - arg + len), arg, hint);
 }
 
-/* Store one value; returns 0 or prints a usage error and returns 2. */
-static int set_value(const mfm_cmd_spec *spec, const mfm_opt *o, const char *val)
+static mfm_err set_flag(const mfm_opt *o, const char *val)
 {
+    static const char *const yes[] = {"true", "1", "yes"}, *const no[] = {"false", "0", "no"};
+    for (size_t i = 0; val && i < 3; i++) {
+        if (strcmp(val, yes[i]) == 0)
+            return *(bool *)o->dst = true, MFM_OK;
+        if (strcmp(val, no[i]) == 0)
+            return *(bool *)o->dst = false, MFM_OK;
+    }
+    if (val)
+        return mfm_err_set(MFM_EINVAL, "--%s expects true or false, got '%s'", o->name, val);
+    *(bool *)o->dst = true;
+    return MFM_OK;
+}
+
+static mfm_err set_int(const mfm_opt *o, const char *val)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(val, &end, 10);
+    if (errno || end == val || *end != '\0')
+        return mfm_err_set(MFM_EINVAL, "--%s expects an integer, got '%s'", o->name, val);
+    if (o->lo <= o->hi && (v < o->lo || v > o->hi))
+        return mfm_err_set(MFM_EINVAL, "--%s %ld is out of range %g..%g", o->name, v, o->lo, o->hi);
+    *(long *)o->dst = v;
+    return MFM_OK;
+}
+
+static mfm_err set_double(const mfm_opt *o, const char *val)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(val, &end);
+    if (errno || end == val || *end != '\0' || !isfinite(v))
+        return mfm_err_set(MFM_EINVAL, "--%s expects a number, got '%s'", o->name, val);
+    if (o->lo <= o->hi && (v < o->lo || v > o->hi))
+        return mfm_err_set(MFM_EINVAL, "--%s %g is out of range %g..%g", o->name, v, o->lo, o->hi);
+    *(double *)o->dst = v;
+    return MFM_OK;
+}
+
+static mfm_err set_enum(const mfm_opt *o, const char *val)
+{
+    for (int i = 0; o->choices && o->choices[i]; i++)
+        if (strcmp(val, o->choices[i]) == 0) {
+            *(int *)o->dst = i;
+            return MFM_OK;
+        }
+    char list[512];
+    return mfm_err_set(MFM_EINVAL, "--%s '%s' is not one of: %s", o->name, val, choice_list(o, list, sizeof list));
+}
+
+mfm_err mfm_opt_set(const mfm_opt *o, const char *val)
+{
+    if (!val && o->type != MFM_OPT_FLAG)
+        return mfm_err_set(MFM_EINVAL, "--%s needs a value (%s)", o->name, o->metavar ? o->metavar : "VALUE");
     switch (o->type) {
     case MFM_OPT_FLAG:
-        *(bool *)o->dst = true;
-        return 0;
+        return set_flag(o, val);
     case MFM_OPT_STRING:
         *(const char **)o->dst = val;
-        return 0;
-    case MFM_OPT_INT: {
-        char *end = NULL;
-        errno = 0;
-        long v = strtol(val, &end, 10);
-        if (errno || end == val || *end != '\0')
-            return mfm_cli_usage_error(spec->name, "--%s expects an integer, got '%s'", o->name, val);
-        if (o->lo <= o->hi && (v < o->lo || v > o->hi))
-            return mfm_cli_usage_error(spec->name, "--%s %ld is out of range %g..%g",
-                                       o->name, v, o->lo, o->hi);
-        *(long *)o->dst = v;
-        return 0;
-    }
-    case MFM_OPT_DOUBLE: {
-        char *end = NULL;
-        errno = 0;
-        double v = strtod(val, &end);
-        if (errno || end == val || *end != '\0' || !isfinite(v))
-            return mfm_cli_usage_error(spec->name, "--%s expects a number, got '%s'", o->name, val);
-        if (o->lo <= o->hi && (v < o->lo || v > o->hi))
-            return mfm_cli_usage_error(spec->name, "--%s %g is out of range %g..%g",
-                                       o->name, v, o->lo, o->hi);
-        *(double *)o->dst = v;
-        return 0;
-    }
+        return MFM_OK;
+    case MFM_OPT_INT:
+        return set_int(o, val);
+    case MFM_OPT_DOUBLE:
+        return set_double(o, val);
     case MFM_OPT_LIST: {
         mfm_strlist *l = o->dst;
         if (l->n >= MFM_STRLIST_MAX)
-            return mfm_cli_usage_error(spec->name, "--%s given more than %d times",
-                                       o->name, MFM_STRLIST_MAX);
+            return mfm_err_set(MFM_EINVAL, "--%s given more than %d times", o->name, MFM_STRLIST_MAX);
         l->item[l->n++] = val;
-        return 0;
+        return MFM_OK;
     }
-    case MFM_OPT_ENUM: {
-        for (int i = 0; o->choices && o->choices[i]; i++)
-            if (strcmp(val, o->choices[i]) == 0) {
-                *(int *)o->dst = i;
-                return 0;
-            }
-        char list[512];
-        return mfm_cli_usage_error(spec->name, "--%s '%s' is not one of: %s", o->name, val,
-                                   choice_list(o, list, sizeof list));
+    case MFM_OPT_ENUM:
+        return set_enum(o, val);
     }
-    }
-    return mfm_cli_usage_error(spec->name, "internal: bad option type for --%s", o->name);
+    return mfm_err_set(MFM_EINTERNAL, "internal: bad option type for --%s", o->name);
+}
+
+/* Store one value; returns 0 or prints a usage error and returns 2. */
+static int set_value(const mfm_cmd_spec *spec, const mfm_opt *o, const char *val)
+{
+    if (mfm_opt_set(o, val) != MFM_OK)
+        return mfm_cli_usage_error(spec->name, "%s", mfm_err_msg());
+    return 0;
 }
 
 /* Values read from --config files stay alive until exit (options borrow
@@ -471,6 +502,9 @@ static int check_required(const mfm_cmd_spec *spec)
 int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, char **argv,
                      const char **pos, size_t *npos)
 {
+    size_t none = 0;
+    if (!npos) /* a command without positional arguments */
+        npos = &none;
     *npos = 0;
     int rc0 = mfm_cli_set_defaults(spec);
     if (rc0)

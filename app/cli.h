@@ -55,7 +55,8 @@ typedef struct mfm_cmd_spec {
 } mfm_cmd_spec;
 
 /* Parse argv (argv[0] is the subcommand name).  Positional arguments are
- * stored in pos (borrowed from argv), their count in *npos.
+ * stored in pos (borrowed from argv), their count in *npos (both may be NULL
+ * for a command without positional arguments, spec->max_pos 0).
  * Returns -1 on success, otherwise the exit code the command should return
  * (0 after --help was printed, 2 after a usage error was printed). */
 int mfm_cli_parse(const mfm_cmd_spec *spec, int argc, char **argv,
@@ -74,6 +75,13 @@ int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, 
 
 /* Set every option of spec to its default (no command line, no config). */
 int mfm_cli_set_defaults(const mfm_cmd_spec *spec);
+
+/* Set option o from the text val as the command line does, never printing:
+ * FLAG: val NULL (the bare flag) or true/1/yes/false/0/no; INT and DOUBLE
+ * parsed and range-checked; ENUM one of the choices; STRING and LIST borrow
+ * val.  MFM_EINVAL with the command line's message (e.g. "--steps expects an
+ * integer, got '5x'", "--model 'gan' is not one of: mfm, cgfm, fm"). */
+mfm_err mfm_opt_set(const mfm_opt *o, const char *val);
 
 /* The name of choice v of an ENUM option (or "?" when out of range). */
 const char *mfm_opt_choice(const mfm_opt *o, int v);

@@ -10,25 +10,15 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "eval_run.h"
 #include "mfm_config.h"
+#include "predict_run.h"
 #include "progress.h"
 #include "train_config.h"
 #include "train_opts.h"
 #include "train_run.h"
 
 #define DEMO_FILE "bodenmiller2012_bcrxl_pbmc_cytof_16samples.h5ad"
-
-/* Run predict or eval with a NULL-terminated list of arguments (their
- * commands have no typed entry point yet). */
-static int call(mfm_cmd_fn fn, const char *const *args)
-{
-    char *argv[64];
-    int argc = 0;
-    for (; args[argc] && argc < 63; argc++)
-        argv[argc] = (char *)args[argc];
-    argv[argc] = NULL;
-    return fn(argc, argv);
-}
 
 /* Train model `method` into dir on data with patient `holdout` held out:
  * the options of mfm train at their defaults except those set here. */
@@ -60,7 +50,65 @@ static int train_model(mfm_method method, const char *data, const char *dir, con
         e = mfm_train_run(&c, data, resolved);
     mfm_train_config_destroy(&c);
     free(resolved);
-    return e ? mfm_cli_fail("train", e) : MFM_EXIT_OK;
+    return e ? mfm_cli_exit("train", e) : MFM_EXIT_OK;
+}
+
+/* Predict the held-out populations of data with the model in dir into
+ * pred (and, truth not NULL, the observed cells into truth), printing what
+ * mfm predict prints. */
+static int predict_model(const char *dir, const char *data, const char *pred, const char *truth, long threads)
+{
+    mfm_predict_args a;
+    mfm_cmd_spec spec;
+    mfm_predict_spec(&spec, &a);
+    if (mfm_cli_set_defaults(&spec) != 0)
+        return MFM_EXIT_USAGE;
+    a.out = pred;
+    a.truth_out = truth;
+    a.threads = threads;
+    mfm_err e = mfm_predict_check(&a);
+    if (e == MFM_OK) {
+        const mfm_predict_hooks hooks = mfm_predict_print_hooks(&a);
+        e = mfm_predict_run(&a, dir, data, &hooks, NULL);
+    }
+    return e ? mfm_cli_exit("predict", e) : MFM_EXIT_OK;
+}
+
+/* Evaluate the three predictions against truth into report (populations
+ * by patient and condition, Ref the control, the truth's split column
+ * marking the training cells), printing what mfm eval prints. */
+static int evaluate(char pred[3][4096], const char *truth, const char *report)
+{
+    mfm_eval_args a;
+    mfm_cmd_spec spec;
+    mfm_eval_spec(&spec, &a);
+    if (mfm_cli_set_defaults(&spec) != 0)
+        return MFM_EXIT_USAGE;
+    for (int m = 0; m < 3; m++)
+        a.preds.item[a.preds.n++] = pred[m];
+    a.truth = truth;
+    a.out = report;
+    a.by.item[a.by.n++] = "patient_id,condition";
+    a.control_key = "condition";
+    a.control = "Ref";
+    a.split_key = "split";
+    a.train_value = "train";
+    mfm_report r = {0};
+    mfm_err e = mfm_eval_run(&r, &a, mfm_cli_command_line());
+    if (e == MFM_OK)
+        mfm_eval_print_summary(&r, report);
+    mfm_report_destroy(&r);
+    return e ? mfm_cli_exit("eval", e) : MFM_EXIT_OK;
+}
+
+/* The bundled Bodenmiller file: $MFM_DATASETS, ./datasets or the installed copy. */
+static const char *bundled_data(char *buf, size_t len)
+{
+    const char *env = getenv("MFM_DATASETS");
+    snprintf(buf, len, "%s/%s", env ? env : "datasets", DEMO_FILE);
+    if (access(buf, R_OK) != 0)
+        snprintf(buf, len, "%s/%s", MFM_DATASETS_DIR, DEMO_FILE);
+    return buf;
 }
 
 int mfm_cmd_demo(int argc, char **argv)
@@ -85,25 +133,17 @@ int mfm_cmd_demo(int argc, char **argv)
         "Writes DIR/{mfm,cgfm,fm}/ (models), DIR/pred_*.h5ad, DIR/observed.h5ad and\n"
         "DIR/report/{report.html,report.json,metrics.csv}.",
         opts, sizeof opts / sizeof opts[0], 0, 0};
-    const char *pos[1];
-    size_t npos = 0;
-    int rc = mfm_cli_parse(&spec, argc, argv, pos, &npos);
+    int rc = mfm_cli_parse(&spec, argc, argv, NULL, NULL);
     if (rc >= 0)
         return rc;
     char datapath[4096];
-    if (!data) {
-        const char *env = getenv("MFM_DATASETS");
-        snprintf(datapath, sizeof datapath, "%s/%s", env ? env : "datasets", DEMO_FILE);
-        if (access(datapath, R_OK) != 0)
-            snprintf(datapath, sizeof datapath, "%s/%s", MFM_DATASETS_DIR, DEMO_FILE);
-        data = datapath;
-    }
+    if (!data)
+        data = bundled_data(datapath, sizeof datapath);
     if (mkdir(out, 0777) != 0 && access(out, W_OK) != 0) {
         fprintf(stderr, "mfm demo: error: cannot create output directory '%s'\n", out);
         return MFM_EXIT_RUNTIME;
     }
-    char s_threads[32], hold[256];
-    snprintf(s_threads, sizeof s_threads, "%ld", threads);
+    char hold[256];
     snprintf(hold, sizeof hold, "patient_id=%s", holdout);
     const char *models[3] = {"mfm", "cgfm", "fm"};
     char model_dir[3][4096], pred[3][4096], truth[4096], report[4096];
@@ -117,16 +157,10 @@ int mfm_cmd_demo(int argc, char **argv)
                 holdout);
         if ((rc = train_model((mfm_method)m, data, model_dir[m], hold, steps, seed, threads, quiet)) != 0)
             return rc;
-        const char *predict[] = {"predict", model_dir[m], data, "--out", pred[m],
-                                 "--threads", s_threads, m == 0 ? "--truth-out" : NULL, truth, NULL};
-        if ((rc = call(mfm_cmd_predict, predict)) != 0)
+        if ((rc = predict_model(model_dir[m], data, pred[m], m == 0 ? truth : NULL, threads)) != 0)
             return rc;
     }
-    const char *eval[] = {"eval", "--pred", pred[0], "--pred", pred[1], "--pred", pred[2],
-                          "--truth", truth, "--out", report, "--by", "patient_id,condition",
-                          "--control-key", "condition", "--control", "Ref",
-                          "--split-key", "split", "--train-value", "train", NULL};
-    if ((rc = call(mfm_cmd_eval, eval)) != 0)
+    if ((rc = evaluate(pred, truth, report)) != 0)
         return rc;
     printf("\nmfm demo: done in %.0f s.  Report: %s/report.html\n", mfm_now() - t0, report);
     return MFM_EXIT_OK;

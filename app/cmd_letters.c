@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "h5ad.h"
 #include "letters.h"
+#include "versions.h"
 #include "mfm_config.h"
 
 typedef struct letters_opts {
@@ -202,9 +203,7 @@ static int generate(const letters_opts *o)
             d.n_pops, count[MFM_LETTERS_TRAIN], count[MFM_LETTERS_VAL], count[MFM_LETTERS_TEST],
             d.n_rows, d.font_name, d.freetype_version);
     if (o->out) {
-        char version[64];
-        snprintf(version, sizeof version, "mfm %s", MFM_VERSION);
-        err = mfm_letters_write_h5ad(&d, o->out, version, mfm_cli_command_line());
+        err = mfm_letters_write_h5ad(&d, o->out, mfm_version_tag(), mfm_cli_command_line());
         if (err)
             goto cleanup;
         fprintf(stderr, "mfm letters: wrote %s\n", o->out);
@@ -272,9 +271,7 @@ int mfm_cmd_letters(int argc, char **argv)
         "from L.h5ad and the predicted cells of each file (obs population) over the\n"
         "target in grey (docs/letters-experiment.md).",
         opts, sizeof opts / sizeof opts[0], 0, 0};
-    const char *pos[1];
-    size_t npos = 0;
-    int rc = mfm_cli_parse(&spec, argc, argv, pos, &npos);
+    int rc = mfm_cli_parse(&spec, argc, argv, NULL, NULL);
     if (rc >= 0)
         return rc;
     if (o.plot_pred) {

@@ -28,6 +28,11 @@ static void on_truth(void *ctx, const mfm_predict_summary *s)
     fprintf(stderr, "mfm predict: wrote %zu observed cells to %s\n", s->n_truth, a->truth_out);
 }
 
+mfm_predict_hooks mfm_predict_print_hooks(const mfm_predict_args *a)
+{
+    return (mfm_predict_hooks){(void *)a, on_population, on_written, on_truth};
+}
+
 int mfm_cmd_predict(int argc, char **argv)
 {
     mfm_predict_args a;
@@ -43,8 +48,8 @@ int mfm_cmd_predict(int argc, char **argv)
     mfm_err e;
     if ((e = mfm_cli_check_output("cannot write predictions", a.out)) != MFM_OK ||
         (a.truth_out && (e = mfm_cli_check_output("cannot write --truth-out", a.truth_out)) != MFM_OK))
-        return mfm_cli_fail("predict", e);
-    const mfm_predict_hooks hooks = {&a, on_population, on_written, on_truth};
+        return mfm_cli_exit("predict", e);
+    const mfm_predict_hooks hooks = mfm_predict_print_hooks(&a);
     e = mfm_predict_run(&a, pos[0], pos[1], a.quiet ? NULL : &hooks, NULL);
-    return e ? mfm_cli_fail("predict", e) : MFM_EXIT_OK;
+    return e ? mfm_cli_exit("predict", e) : MFM_EXIT_OK;
 }

@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "flowrun.h"
+#include "model_data.h"
 #include "progress.h"
 #include "sampler.h"
 #include "trainer.h"
@@ -294,14 +295,9 @@ static mfm_err reflow_rounds(mfm_bundle *b, reflow_set *set, const mfm_task *t, 
     return e;
 }
 
-static int run(const reflow_args *a, const char *model_dir, const char *data)
+static mfm_err run(const reflow_args *a, const char *model_dir, const char *data)
 {
-    mfm_err e = MFM_OK;
-    mfm_bundle b = {0};
-    mfm_h5ad *f = NULL;
-    mfm_task task = {0};
-    mfm_pop_data *pd = NULL;
-    bool *want = NULL;
+    mfm_model_data md = {0};
     reflow_set set = {0};
     flow_tools ft = {0};
     double *S = calloc((size_t)a->rounds + 1, sizeof *S);
@@ -309,30 +305,22 @@ static int run(const reflow_args *a, const char *model_dir, const char *data)
 
     if (a->threads > 0)
         openblas_set_num_threads((int)a->threads);
-    if (!S) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+    mfm_err e = S ? mfm_model_data_open(&md, model_dir, data) : mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (e != MFM_OK)
         goto done;
-    }
-    if ((e = mfm_bundle_load(&b, model_dir)) != MFM_OK || (e = mfm_h5ad_open(&f, data)) != MFM_OK ||
-        (e = mfm_space_check_file(&b.space, f)) != MFM_OK || (e = mfm_flow_task_build(&task, &b, f)) != MFM_OK)
+    for (size_t i = 0; i < md.task.n_pairs; i++)
+        md.want[i] = mfm_flow_pair_seen(&md.b, &md.task, &md.task.pairs[i]);
+    if ((e = mfm_pop_data_load(&md.pd, &md.b, md.f, &md.task, md.want, false, true, warn_stderr)) != MFM_OK ||
+        (e = set_build(&set, &md.b, &md.task, md.pd, md.want, md.b.seed ^ 0x7265666c6f77ull)) != MFM_OK ||
+        (e = tools_init(&ft, a, &md.b, set.n_max)) != MFM_OK || (e = prepare_out(a->out)) != MFM_OK)
         goto done;
-    if (!(want = calloc(task.n_pairs ? task.n_pairs : 1, sizeof *want))) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < task.n_pairs; i++)
-        want[i] = mfm_flow_pair_seen(&b, &task, &task.pairs[i]);
-    if ((e = mfm_pop_data_load(&pd, &b, f, &task, want, false, true, warn_stderr)) != MFM_OK ||
-        (e = set_build(&set, &b, &task, pd, want, b.seed ^ 0x7265666c6f77ull)) != MFM_OK ||
-        (e = tools_init(&ft, a, &b, set.n_max)) != MFM_OK || (e = prepare_out(a->out)) != MFM_OK)
-        goto done;
-    if ((e = reflow_rounds(&b, &set, &task, pd, &ft, a, S)) != MFM_OK)
+    if ((e = reflow_rounds(&md.b, &set, &md.task, md.pd, &ft, a, S)) != MFM_OK)
         goto done;
     /* the marker in the checkpoint (group reflow); a student of a student
      * counts the rounds of both */
-    b.reflow = (mfm_reflow_marker){1, MFM_ODE_EULER, (size_t)a->predict_steps,
-                                   a->rounds + (b.reflow.present ? b.reflow.rounds : 0), S[0], S[a->rounds]};
-    if ((e = mfm_bundle_save(&b, a->out)) != MFM_OK ||
+    md.b.reflow = (mfm_reflow_marker){1, MFM_ODE_EULER, (size_t)a->predict_steps,
+                                      a->rounds + (md.b.reflow.present ? md.b.reflow.rounds : 0), S[0], S[a->rounds]};
+    if ((e = mfm_bundle_save(&md.b, a->out)) != MFM_OK ||
         (e = write_marker(a->out, model_dir, a, S, set.n, set.n_cells, mfm_now() - t0)) != MFM_OK)
         goto done;
     if (!a->quiet)
@@ -342,19 +330,15 @@ done:
     tools_free(&ft);
     set_free(&set);
     free(S);
-    free(want);
-    mfm_pop_data_free(pd, task.n_pairs);
-    mfm_task_destroy(&task);
-    mfm_h5ad_close(f);
-    mfm_bundle_destroy(&b);
-    return e ? mfm_cli_fail("reflow", e) : MFM_EXIT_OK;
+    mfm_model_data_close(&md);
+    return e;
 }
 
 int mfm_cmd_reflow(int argc, char **argv)
 {
     reflow_args a;
     const mfm_opt opts[] = {
-        {"out", MFM_OPT_STRING, "DIR", NULL, 0, -1, "directory of the student model (required; must not hold a model)", &a.out},
+        {"out", MFM_OPT_STRING, "DIR", NULL, 0, -1, "directory of the student model (must not hold a model)", &a.out, NULL, true},
         {"rounds", MFM_OPT_INT, "K", "1", 1, 10, "reflow rounds (each regenerates the pairs with the current model)", &a.rounds},
         {"steps", MFM_OPT_INT, "N", "1000", 1, 100000000, "fine-tuning steps per round", &a.steps},
         {"lr", MFM_OPT_DOUBLE, "LR", "5e-4", 1e-12, 10, "Adam learning rate of the fine-tuning", &a.lr},
@@ -387,10 +371,9 @@ int mfm_cmd_reflow(int argc, char **argv)
     int rc = mfm_cli_parse(&spec, argc, argv, pos, &npos);
     if (rc >= 0)
         return rc;
-    if (!a.out)
-        return mfm_cli_usage_error("reflow", "--out DIR is required");
     mfm_ode_method m;
     if (mfm_ode_method_parse(&m, a.teacher_solver) != MFM_OK)
         return mfm_cli_usage_error("reflow", "--teacher-solver: %s", mfm_err_msg());
-    return run(&a, pos[0], pos[1]);
+    mfm_err e = run(&a, pos[0], pos[1]);
+    return e ? mfm_cli_exit("reflow", e) : MFM_EXIT_OK;
 }

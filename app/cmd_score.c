@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "embed.h"
 #include "flowrun.h"
+#include "model_data.h"
 #include "predict_out.h"
 #include "rng.h"
 #include "task_time.h"
@@ -157,68 +158,63 @@ static mfm_err score_all(score_rows *s, mfm_bundle *b, const mfm_task *t, const 
     return e;
 }
 
-static int run(const score_args *a, const char *model_dir, const char *data)
+/* Write the scored cells (every input column plus the score columns). */
+static mfm_err write_scores(score_rows *s, const mfm_model_data *md, const score_args *a, const char *model_dir,
+                            const char *data, size_t probes)
 {
-    mfm_bundle b = {0};
-    mfm_h5ad *f = NULL;
-    mfm_task task = {0};
-    mfm_pop_data *pd = NULL;
-    bool *want = NULL;
+    const mfm_bundle *b = &md->b;
+    s->cols[0] = mfm_bundle_added_col(b, "log_likelihood", s->buf[0], sizeof s->buf[0]);
+    s->cols[1] = mfm_bundle_added_col(b, "log_p_source", s->buf[1], sizeof s->buf[1]);
+    s->cols[2] = mfm_bundle_added_col(b, "log_det", s->buf[2], sizeof s->buf[2]);
+    s->cols[3] = mfm_bundle_added_col(b, "population", s->buf[3], sizeof s->buf[3]);
+    char div[64];
+    snprintf(div, sizeof div, probes ? "hutchinson (%zu probes)" : "exact", probes);
+    mfm_pred_meta meta = {.method = mfm_method_name(b->method), .model_dir = model_dir, .data = data, .solver = "rk4"};
+    mfm_err e = mfm_cells_write(a->out, md->f, b, &meta, s->rows, s->n, s->cols, 4, write_cols, s);
+    if (e == MFM_OK && !a->quiet)
+        fprintf(stderr, "mfm score: wrote %zu cells to %s (divergence %s, source %s, RK4 %ld steps)\n", s->n, a->out,
+                div, b->gaussian_source ? "N(0, I)" : "Gaussian fit", a->steps);
+    return e;
+}
+
+static mfm_err run(const score_args *a, const char *model_dir, const char *data)
+{
+    mfm_model_data md = {0};
     score_rows s = {0};
     mfm_ode_opts oo = mfm_ode_opts_default();
     oo.method = MFM_ODE_RK4;
     oo.n_steps = (size_t)a->steps;
     if (a->threads > 0)
         openblas_set_num_threads((int)a->threads);
-    mfm_err e = mfm_bundle_load(&b, model_dir);
     long lev = -1;
-    if (e || (e = mfm_h5ad_open(&f, data)) || (e = mfm_space_check_file(&b.space, f)) ||
-        (e = mfm_flow_task_build(&task, &b, f)) || (e = target_level(&lev, a, &b, &task)))
+    mfm_err e = mfm_model_data_open(&md, model_dir, data);
+    if (e || (e = target_level(&lev, a, &md.b, &md.task)))
         goto done;
-    if (!(want = calloc(task.n_pairs, sizeof *want))) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto done;
-    }
     size_t n_want = 0;
-    for (size_t i = 0; i < task.n_pairs; i++)
-        n_want += want[i] = task.pairs[i].treatment == (size_t)lev && task.pairs[i].n_tgt > 0;
+    for (size_t i = 0; i < md.task.n_pairs; i++)
+        n_want += md.want[i] = md.task.pairs[i].treatment == (size_t)lev && md.task.pairs[i].n_tgt > 0;
     if (n_want == 0) {
         e = mfm_err_set(MFM_EINVAL, "%s: no cells of '%s' that the model flows into (the first time point "
-                        "or a control has no flow into it)", data, task.treatments[lev]);
+                        "or a control has no flow into it)", data, md.task.treatments[lev]);
         goto done;
     }
-    const size_t d = b.space.d;
+    const size_t d = md.b.space.d;
     size_t probes = a->probes > 0 ? (size_t)a->probes : d <= 64 ? 0 : 16;
-    if ((e = mfm_pop_data_load(&pd, &b, f, &task, want, true, false, NULL)) ||
-        (e = score_all(&s, &b, &task, pd, want, a, &oo, probes)))
+    if ((e = mfm_pop_data_load(&md.pd, &md.b, md.f, &md.task, md.want, true, false, NULL)) ||
+        (e = score_all(&s, &md.b, &md.task, md.pd, md.want, a, &oo, probes)))
         goto done;
-    s.cols[0] = mfm_bundle_added_col(&b, "log_likelihood", s.buf[0], sizeof s.buf[0]);
-    s.cols[1] = mfm_bundle_added_col(&b, "log_p_source", s.buf[1], sizeof s.buf[1]);
-    s.cols[2] = mfm_bundle_added_col(&b, "log_det", s.buf[2], sizeof s.buf[2]);
-    s.cols[3] = mfm_bundle_added_col(&b, "population", s.buf[3], sizeof s.buf[3]);
-    char div[64];
-    snprintf(div, sizeof div, probes ? "hutchinson (%zu probes)" : "exact", probes);
-    mfm_pred_meta meta = {.method = mfm_method_name(b.method), .model_dir = model_dir, .data = data, .solver = "rk4"};
-    if ((e = mfm_cells_write(a->out, f, &b, &meta, s.rows, s.n, s.cols, 4, write_cols, &s)))
-        goto done;
-    if (!a->quiet)
-        fprintf(stderr, "mfm score: wrote %zu cells to %s (divergence %s, source %s, RK4 %ld steps)\n", s.n, a->out,
-                div, b.gaussian_source ? "N(0, I)" : "Gaussian fit", a->steps);
+    e = write_scores(&s, &md, a, model_dir, data, probes);
 done:
     score_rows_free(&s);
-    free(want);
-    mfm_pop_data_free(pd, task.n_pairs);
-    mfm_task_destroy(&task);
-    mfm_h5ad_close(f);
-    mfm_bundle_destroy(&b);
-    return e ? mfm_cli_fail("score", e) : MFM_EXIT_OK;
+    mfm_model_data_close(&md);
+    return e;
 }
 
 int mfm_cmd_score(int argc, char **argv)
 {
     score_args a;
     const mfm_opt opts[] = {
-        {"out", MFM_OPT_STRING, "SCORES.h5ad", NULL, 0, -1, "the scored cells with obs log_likelihood (required)", &a.out},
+        {"out", MFM_OPT_STRING, "SCORES.h5ad", NULL, 0, -1, "the scored cells with obs log_likelihood", &a.out, NULL, true},
         {"time", MFM_OPT_STRING, "T", NULL, 0, -1, "time-series model: score the cells of this time point (a level label, or a number matching a level within float32 precision or to the decimals given)", &a.time},
         {"treatment", MFM_OPT_STRING, "T", NULL, 0, -1, "perturbation model: score the cells of this treatment", &a.treatment},
         {"probes", MFM_OPT_INT, "K", "0", 0, 1000, "Hutchinson probes for the divergence (0 = exact for d <= 64, 16 probes above)", &a.probes},
@@ -243,9 +239,8 @@ int mfm_cmd_score(int argc, char **argv)
     int rc = mfm_cli_parse(&spec, argc, argv, pos, &npos);
     if (rc >= 0)
         return rc;
-    if (!a.out)
-        return mfm_cli_usage_error("score", "--out SCORES.h5ad is required");
     if (!a.time && !a.treatment)
         return mfm_cli_usage_error("score", "give --time T (time-series model) or --treatment T (perturbation model)");
-    return run(&a, pos[0], pos[1]);
+    mfm_err e = run(&a, pos[0], pos[1]);
+    return e ? mfm_cli_exit("score", e) : MFM_EXIT_OK;
 }

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "mfm_config.h"
 #include "screen_sim.h"
+#include "versions.h"
 
 typedef struct simulate_opts {
     const char *out, *truth, *combos, *synergistic, *doses;
@@ -103,8 +104,6 @@ static int run(const simulate_opts *o, const mfm_screen_config *cfg)
         goto cleanup;
     fprintf(stderr, "mfm simulate-screen: %zu treatments x %zu doses, %zu populations, %zu cells "
             "x %zu markers\n", s.n_treatments, cfg->n_doses, s.n_pops, s.n_rows, s.d);
-    char version[64];
-    snprintf(version, sizeof version, "mfm %s", MFM_VERSION);
     if (o->truth) {
         truth = mfm_screen_truth_json(&s);
         if (!truth) {
@@ -114,7 +113,7 @@ static int run(const simulate_opts *o, const mfm_screen_config *cfg)
         if ((e = write_text_atomic(o->truth, truth)) != MFM_OK)
             goto cleanup;
     }
-    e = mfm_screen_write_h5ad(&s, o->out, o->untreated, version, mfm_cli_command_line());
+    e = mfm_screen_write_h5ad(&s, o->out, o->untreated, mfm_version_tag(), mfm_cli_command_line());
     if (e) {
         if (o->truth)
             remove(o->truth); /* no half-written outputs */
@@ -132,7 +131,8 @@ int mfm_cmd_simulate_screen(int argc, char **argv)
 {
     simulate_opts o = {0};
     const mfm_opt opts[] = {
-        {"out", MFM_OPT_STRING, "FILE.h5ad", NULL, 0, -1, "write the screen to this .h5ad file", &o.out},
+        {"out", MFM_OPT_STRING, "FILE.h5ad", NULL, 0, -1, "write the screen to this .h5ad file", &o.out, NULL,
+         true},
         {"truth", MFM_OPT_STRING, "FILE.json", NULL, 0, -1,
          "also write the ground truth (uns/ground_truth) to this JSON file", &o.truth},
         {"seed", MFM_OPT_INT, "S", "0", 0, 4294967295.0, "random seed", &o.seed},
@@ -179,13 +179,9 @@ int mfm_cmd_simulate_screen(int argc, char **argv)
         "condition ('D1+D2@1+1'), population, cell_state.  uns/ground_truth holds\n"
         "every parameter as JSON.  Same seed, same data.  See docs/screens.md.",
         opts, sizeof opts / sizeof opts[0], 0, 0};
-    const char *pos[1];
-    size_t npos = 0;
-    int rc = mfm_cli_parse(&spec, argc, argv, pos, &npos);
+    int rc = mfm_cli_parse(&spec, argc, argv, NULL, NULL);
     if (rc >= 0)
         return rc;
-    if (!o.out)
-        return mfm_cli_usage_error("simulate-screen", "--out FILE.h5ad is required");
     mfm_screen_config cfg;
     mfm_screen_config_default(&cfg);
     char msg[512];

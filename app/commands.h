@@ -4,6 +4,9 @@
 #ifndef MFM_APP_COMMANDS_H
 #define MFM_APP_COMMANDS_H
 
+#include "predict_run.h"
+#include "report.h"
+
 typedef int (*mfm_cmd_fn)(int argc, char **argv);
 
 typedef struct mfm_command {
@@ -23,5 +26,12 @@ int mfm_cmd_eval(int argc, char **argv);
 int mfm_cmd_simulate_screen(int argc, char **argv);
 int mfm_cmd_reflow(int argc, char **argv);
 int mfm_cmd_score(int argc, char **argv);
+
+/* What mfm predict prints while it runs (stderr): hooks whose ctx is a. */
+mfm_predict_hooks mfm_predict_print_hooks(const mfm_predict_args *a);
+
+/* The table of method means mfm eval prints after writing the report to
+ * the directory out (stdout). */
+void mfm_eval_print_summary(const mfm_report *r, const char *out);
 
 #endif

@@ -167,213 +167,270 @@ static mfm_err task_treatments(mfm_task *t, const mfm_task_opts *o, char **level
     return MFM_OK;
 }
 
-static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o)
-{
-    mfm_err e = MFM_OK;
-    const size_t n_obs = mfm_h5ad_n_obs(f);
-    const char *path = mfm_h5ad_path(f);
-    char ***keyvals = NULL;
-    char **treat = NULL, **levels = NULL, **cellkey = NULL;
-    size_t n_levels = 0;
-    long *exp_id = NULL, *treat_id = NULL;
-    size_t *order = NULL;
-    size_t cap = 0;
-    char msg[1024];
+/* What build_perturbation reads and derives per cell (one call's state). */
+typedef struct pert_state {
+    mfm_h5ad *f;
+    const mfm_task_opts *o;
+    size_t n_obs;
+    const char *path;
+    char ***keyvals;     /* (n_exp_keys) obs strings of each experiment key */
+    char **treat;        /* (n_obs) treatment of each cell ("LABEL@DOSE" with a dose key) */
+    char **levels;       /* (n_levels) distinct treatments */
+    size_t n_levels;
+    char **cellkey;      /* (n_obs) "v1|v2..." or NULL when a value is missing */
+    long *exp_id;        /* (n_obs) experiment of each cell, -1 none */
+    long *treat_id;      /* (n_obs) -2 control, index into treatments, -1 other */
+    size_t *order;       /* (n_obs) scratch: keyed cells sorted by key */
+    long hk;             /* index of the holdout key among the experiment keys, -1 none */
+    size_t cap;          /* capacity of t->pairs */
+} pert_state;
 
-    if (o->n_exp_keys == 0 || !o->treatment_key || !o->control)
-        return mfm_err_set(MFM_EINVAL, "perturbation task needs --experiment-key, --treatment-key and --control");
-    t->n_exp_keys = o->n_exp_keys;
-    keyvals = calloc(o->n_exp_keys, sizeof *keyvals);
-    cellkey = calloc(n_obs ? n_obs : 1, sizeof *cellkey);
-    exp_id = malloc((n_obs ? n_obs : 1) * sizeof *exp_id);
-    treat_id = malloc((n_obs ? n_obs : 1) * sizeof *treat_id);
-    order = malloc((n_obs ? n_obs : 1) * sizeof *order);
-    if (!keyvals || !cellkey || !exp_id || !treat_id || !order) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory grouping %zu cells", n_obs);
-        goto cleanup;
-    }
+static void pert_free(pert_state *s)
+{
+    for (size_t k = 0; s->keyvals && k < s->o->n_exp_keys; k++)
+        mfm_h5ad_strings_free(s->keyvals[k], s->n_obs);
+    free(s->keyvals);
+    mfm_h5ad_strings_free(s->treat, s->n_obs);
+    mfm_h5ad_strings_free(s->levels, s->n_levels);
+    if (s->cellkey)
+        for (size_t i = 0; i < s->n_obs; i++)
+            free(s->cellkey[i]);
+    free(s->cellkey);
+    free(s->exp_id);
+    free(s->treat_id);
+    free(s->order);
+}
+
+/* Read the experiment keys, the treatments and their levels; check the
+ * control label; set the task's treatments. */
+static mfm_err pert_read(pert_state *s, mfm_task *t)
+{
+    const mfm_task_opts *o = s->o;
+    const size_t n = s->n_obs ? s->n_obs : 1;
+    mfm_err e;
+    s->keyvals = calloc(o->n_exp_keys, sizeof *s->keyvals);
+    s->cellkey = calloc(n, sizeof *s->cellkey);
+    s->exp_id = malloc(n * sizeof *s->exp_id);
+    s->treat_id = malloc(n * sizeof *s->treat_id);
+    s->order = malloc(n * sizeof *s->order);
+    if (!s->keyvals || !s->cellkey || !s->exp_id || !s->treat_id || !s->order)
+        return mfm_err_set(MFM_ENOMEM, "out of memory grouping %zu cells", s->n_obs);
     for (size_t k = 0; k < o->n_exp_keys; k++)
-        if ((e = mfm_obs_key_check(f, "--experiment-key", o->exp_keys[k])) != MFM_OK ||
-            (e = mfm_h5ad_obs_strings(f, o->exp_keys[k], &keyvals[k])) != MFM_OK)
-            goto cleanup;
-    if ((e = mfm_obs_key_check(f, "--treatment-key", o->treatment_key)) != MFM_OK ||
-        (e = mfm_h5ad_obs_strings(f, o->treatment_key, &treat)) != MFM_OK)
-        goto cleanup;
-    if ((e = o->dose_key ? dose_levels(f, o, treat, n_obs, &levels, &n_levels)
-                         : mfm_h5ad_obs_levels(f, o->treatment_key, &levels, &n_levels)) != MFM_OK)
-        goto cleanup;
-    if (mfm_task_find(levels, n_levels, o->control) < 0) {
-        e = value_missing(path, "--control", o->control, o->treatment_key, levels, n_levels);
-        goto cleanup;
-    }
+        if ((e = mfm_obs_key_check(s->f, "--experiment-key", o->exp_keys[k])) != MFM_OK ||
+            (e = mfm_h5ad_obs_strings(s->f, o->exp_keys[k], &s->keyvals[k])) != MFM_OK)
+            return e;
+    if ((e = mfm_obs_key_check(s->f, "--treatment-key", o->treatment_key)) != MFM_OK ||
+        (e = mfm_h5ad_obs_strings(s->f, o->treatment_key, &s->treat)) != MFM_OK)
+        return e;
+    if ((e = o->dose_key ? dose_levels(s->f, o, s->treat, s->n_obs, &s->levels, &s->n_levels)
+                         : mfm_h5ad_obs_levels(s->f, o->treatment_key, &s->levels, &s->n_levels)) != MFM_OK)
+        return e;
+    if (mfm_task_find(s->levels, s->n_levels, o->control) < 0)
+        return value_missing(s->path, "--control", o->control, o->treatment_key, s->levels, s->n_levels);
     /* Treatments: the model's (predict) or the file's levels minus control. */
-    if ((e = task_treatments(t, o, levels, n_levels)) != MFM_OK)
-        goto cleanup;
-    /* Per-cell experiment key "v1\x1fv2..." (cells with a missing value get none). */
-    for (size_t i = 0; i < n_obs; i++) {
+    return task_treatments(t, o, s->levels, s->n_levels);
+}
+
+/* Per-cell experiment key "v1|v2..." (cells with a missing value get none). */
+static mfm_err pert_cell_keys(pert_state *s)
+{
+    const mfm_task_opts *o = s->o;
+    for (size_t i = 0; i < s->n_obs; i++) {
         size_t len = 1;
         bool missing = false;
         for (size_t k = 0; k < o->n_exp_keys; k++) {
-            len += strlen(keyvals[k][i]) + 1;
-            missing |= keyvals[k][i][0] == '\0';
+            len += strlen(s->keyvals[k][i]) + 1;
+            missing |= s->keyvals[k][i][0] == '\0';
         }
         if (missing) {
-            cellkey[i] = NULL;
+            s->cellkey[i] = NULL;
             continue;
         }
-        if (!(cellkey[i] = malloc(len))) {
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
-            goto cleanup;
-        }
-        cellkey[i][0] = '\0';
+        if (!(s->cellkey[i] = malloc(len)))
+            return mfm_err_set(MFM_ENOMEM, "out of memory");
+        s->cellkey[i][0] = '\0';
         for (size_t k = 0; k < o->n_exp_keys; k++) {
             if (k)
-                strcat(cellkey[i], "|");
-            strcat(cellkey[i], keyvals[k][i]);
+                strcat(s->cellkey[i], "|");
+            strcat(s->cellkey[i], s->keyvals[k][i]);
         }
     }
-    /* Unique experiments in sorted order. */
+    return MFM_OK;
+}
+
+/* The task's experiments (distinct cell keys in sorted order, with their
+ * values per key) and the experiment of each cell. */
+static mfm_err pert_experiments(pert_state *s, mfm_task *t)
+{
+    const size_t nk = s->o->n_exp_keys;
     size_t n_keyed = 0;
-    for (size_t i = 0; i < n_obs; i++)
-        if (cellkey[i])
-            order[n_keyed++] = i;
-    sort_keys = (const char *const *)cellkey;
-    qsort(order, n_keyed, sizeof *order, cmp_by_key);
-    for (size_t i = 0; i < n_obs; i++)
-        exp_id[i] = -1;
+    for (size_t i = 0; i < s->n_obs; i++)
+        if (s->cellkey[i])
+            s->order[n_keyed++] = i;
+    sort_keys = (const char *const *)s->cellkey;
+    qsort(s->order, n_keyed, sizeof *s->order, cmp_by_key);
+    for (size_t i = 0; i < s->n_obs; i++)
+        s->exp_id[i] = -1;
     t->experiments = calloc(n_keyed ? n_keyed : 1, sizeof *t->experiments);
-    t->exp_values = calloc((n_keyed ? n_keyed : 1) * o->n_exp_keys, sizeof *t->exp_values);
-    if (!t->experiments || !t->exp_values) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
+    t->exp_values = calloc((n_keyed ? n_keyed : 1) * nk, sizeof *t->exp_values);
+    if (!t->experiments || !t->exp_values)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
     for (size_t r = 0; r < n_keyed; r++) {
-        size_t i = order[r];
-        if (r == 0 || strcmp(cellkey[i], cellkey[order[r - 1]]) != 0) {
+        size_t i = s->order[r];
+        if (r == 0 || strcmp(s->cellkey[i], s->cellkey[s->order[r - 1]]) != 0) {
             size_t x = t->n_experiments++;
-            if (!(t->experiments[x] = strdup(cellkey[i]))) {
-                e = mfm_err_set(MFM_ENOMEM, "out of memory");
-                goto cleanup;
-            }
-            for (size_t k = 0; k < o->n_exp_keys; k++)
-                if (!(t->exp_values[x * o->n_exp_keys + k] = strdup(keyvals[k][i]))) {
-                    e = mfm_err_set(MFM_ENOMEM, "out of memory");
-                    goto cleanup;
-                }
+            if (!(t->experiments[x] = strdup(s->cellkey[i])))
+                return mfm_err_set(MFM_ENOMEM, "out of memory");
+            for (size_t k = 0; k < nk; k++)
+                if (!(t->exp_values[x * nk + k] = strdup(s->keyvals[k][i])))
+                    return mfm_err_set(MFM_ENOMEM, "out of memory");
         }
-        exp_id[i] = (long)t->n_experiments - 1;
+        s->exp_id[i] = (long)t->n_experiments - 1;
     }
-    /* Held-out experiments. */
-    long hk = -1;
-    if (o->holdout_key) {
-        for (size_t k = 0; k < o->n_exp_keys; k++)
-            if (strcmp(o->exp_keys[k], o->holdout_key) == 0)
-                hk = (long)k;
-        if (hk < 0) {
-            mfm_suggest_text(msg, sizeof msg, o->holdout_key, o->exp_keys, o->n_exp_keys);
-            e = mfm_err_set(MFM_EINVAL, "--holdout key '%s' is not one of the experiment keys%s "
-                            "(--experiment-key %s)", o->holdout_key, msg, o->exp_keys[0]);
-            goto cleanup;
-        }
-        for (size_t v = 0; v < o->n_holdout_values; v++) {
-            bool found = false;
-            for (size_t x = 0; x < t->n_experiments; x++)
-                found |= strcmp(t->exp_values[x * o->n_exp_keys + (size_t)hk], o->holdout_values[v]) == 0;
-            if (!found) {
-                char **vals = malloc((t->n_experiments ? t->n_experiments : 1) * sizeof *vals);
-                if (!vals) {
-                    e = mfm_err_set(MFM_ENOMEM, "out of memory");
-                    goto cleanup;
-                }
-                for (size_t x = 0; x < t->n_experiments; x++)
-                    vals[x] = t->exp_values[x * o->n_exp_keys + (size_t)hk];
-                e = value_missing(path, "--holdout value", o->holdout_values[v], o->holdout_key, vals,
+    return MFM_OK;
+}
+
+/* Is experiment x's value of the holdout key one of the held-out values? */
+static bool pert_held(const pert_state *s, const mfm_task *t, size_t x, const char *value)
+{
+    if (s->hk < 0)
+        return false;
+    const char *v = t->exp_values[x * s->o->n_exp_keys + (size_t)s->hk];
+    if (value)
+        return strcmp(v, value) == 0;
+    for (size_t i = 0; i < s->o->n_holdout_values; i++)
+        if (strcmp(v, s->o->holdout_values[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The holdout key must be an experiment key and every held-out value must
+ * occur (messages list the candidates). */
+static mfm_err pert_holdout(pert_state *s, const mfm_task *t)
+{
+    const mfm_task_opts *o = s->o;
+    char msg[1024];
+    if (!o->holdout_key)
+        return MFM_OK;
+    for (size_t k = 0; k < o->n_exp_keys; k++)
+        if (strcmp(o->exp_keys[k], o->holdout_key) == 0)
+            s->hk = (long)k;
+    if (s->hk < 0) {
+        mfm_suggest_text(msg, sizeof msg, o->holdout_key, o->exp_keys, o->n_exp_keys);
+        return mfm_err_set(MFM_EINVAL, "--holdout key '%s' is not one of the experiment keys%s "
+                           "(--experiment-key %s)", o->holdout_key, msg, o->exp_keys[0]);
+    }
+    for (size_t v = 0; v < o->n_holdout_values; v++) {
+        bool found = false;
+        for (size_t x = 0; x < t->n_experiments; x++)
+            found |= pert_held(s, t, x, o->holdout_values[v]);
+        if (found)
+            continue;
+        char **vals = malloc((t->n_experiments ? t->n_experiments : 1) * sizeof *vals);
+        if (!vals)
+            return mfm_err_set(MFM_ENOMEM, "out of memory");
+        for (size_t x = 0; x < t->n_experiments; x++)
+            vals[x] = t->exp_values[x * o->n_exp_keys + (size_t)s->hk];
+        mfm_err e = value_missing(s->path, "--holdout value", o->holdout_values[v], o->holdout_key, vals,
                                   t->n_experiments);
-                free(vals);
-                goto cleanup;
-            }
-        }
+        free(vals);
+        return e;
     }
-    /* Treatment id per cell: -2 control, index into treatments, -1 other. */
-    for (size_t i = 0; i < n_obs; i++) {
-        if (strcmp(treat[i], o->control) == 0)
-            treat_id[i] = -2;
-        else
-            treat_id[i] = mfm_task_find(t->treatments, t->n_treatments, treat[i]);
+    return MFM_OK;
+}
+
+/* Rows of the cells of experiment x with treatment id tid (both: scratch). */
+static mfm_err pert_rows(const pert_state *s, long *both, size_t x, long tid, size_t **rows, size_t *n)
+{
+    for (size_t i = 0; i < s->n_obs; i++)
+        both[i] = (s->exp_id[i] == (long)x && s->treat_id[i] == tid) ? 0 : -1;
+    return collect_rows(rows, n, both, s->n_obs, 0);
+}
+
+/* Append the pair (experiment x, treatment tr); takes ownership of tgt. */
+static mfm_err pert_add(pert_state *s, mfm_task *t, size_t x, size_t tr, const size_t *src, size_t n_src,
+                        size_t *tgt, size_t n_tgt)
+{
+    mfm_pair *p;
+    mfm_err e = add_pair(t, &s->cap, &p);
+    if (e != MFM_OK) {
+        free(tgt);
+        return e;
     }
-    /* Pairs: experiment x treatment. */
-    long *both = malloc((n_obs ? n_obs : 1) * sizeof *both);
-    if (!both) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
+    size_t len = strlen(t->experiments[x]) + strlen(t->treatments[tr]) + 2;
+    p->name = malloc(len);
+    p->src_rows = malloc(n_src * sizeof *p->src_rows);
+    if (!p->name || !p->src_rows) {
+        free(tgt);
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
     }
-    for (size_t x = 0; x < t->n_experiments && e == MFM_OK; x++) {
-        bool held = false;
-        for (size_t v = 0; hk >= 0 && v < o->n_holdout_values; v++)
-            held |= strcmp(t->exp_values[x * o->n_exp_keys + (size_t)hk], o->holdout_values[v]) == 0;
-        /* source: control cells of experiment x */
-        for (size_t i = 0; i < n_obs; i++)
-            both[i] = (exp_id[i] == (long)x && treat_id[i] == -2) ? 0 : -1;
-        size_t *src = NULL, n_src = 0;
-        if ((e = collect_rows(&src, &n_src, both, n_obs, 0)) != MFM_OK)
-            break;
-        if (n_src == 0) {
-            free(src);
-            continue; /* no control cells: nothing to predict from */
-        }
-        for (size_t tr = 0; tr < t->n_treatments; tr++) {
-            for (size_t i = 0; i < n_obs; i++)
-                both[i] = (exp_id[i] == (long)x && treat_id[i] == (long)tr) ? 0 : -1;
-            size_t *tgt = NULL, n_tgt = 0;
-            if ((e = collect_rows(&tgt, &n_tgt, both, n_obs, 0)) != MFM_OK)
-                break;
-            if (n_tgt == 0 && (!o->treatments || (o->add_file_treatments && tr >= o->n_treatments))) {
-                free(tgt);
-                continue;
-            }
-            mfm_pair *p;
-            if ((e = add_pair(t, &cap, &p)) != MFM_OK) {
-                free(tgt);
-                break;
-            }
-            size_t len = strlen(t->experiments[x]) + strlen(t->treatments[tr]) + 2;
-            p->name = malloc(len);
-            p->src_rows = malloc(n_src * sizeof *p->src_rows);
-            if (!p->name || !p->src_rows) {
-                free(tgt);
-                e = mfm_err_set(MFM_ENOMEM, "out of memory");
-                break;
-            }
-            snprintf(p->name, len, "%s/%s", t->experiments[x], t->treatments[tr]);
-            memcpy(p->src_rows, src, n_src * sizeof *src);
-            p->n_src = n_src;
-            p->tgt_rows = tgt;
-            p->n_tgt = n_tgt;
-            p->experiment = x;
-            p->treatment = tr;
-            p->holdout = held;
-            p->trainable = !held && n_tgt > 0;
-        }
+    snprintf(p->name, len, "%s/%s", t->experiments[x], t->treatments[tr]);
+    memcpy(p->src_rows, src, n_src * sizeof *src);
+    p->n_src = n_src;
+    p->tgt_rows = tgt;
+    p->n_tgt = n_tgt;
+    p->experiment = x;
+    p->treatment = tr;
+    p->holdout = pert_held(s, t, x, NULL);
+    p->trainable = !p->holdout && n_tgt > 0;
+    return MFM_OK;
+}
+
+/* The pairs of experiment x: its control cells -> each treatment's cells. */
+static mfm_err pert_experiment_pairs(pert_state *s, mfm_task *t, size_t x, long *both)
+{
+    const mfm_task_opts *o = s->o;
+    size_t *src = NULL, n_src = 0;
+    mfm_err e = pert_rows(s, both, x, -2, &src, &n_src);
+    if (e != MFM_OK || n_src == 0) {
         free(src);
+        return e; /* no control cells: nothing to predict from */
     }
+    for (size_t tr = 0; tr < t->n_treatments && e == MFM_OK; tr++) {
+        size_t *tgt = NULL, n_tgt = 0;
+        if ((e = pert_rows(s, both, x, (long)tr, &tgt, &n_tgt)) != MFM_OK)
+            break;
+        if (n_tgt == 0 && (!o->treatments || (o->add_file_treatments && tr >= o->n_treatments))) {
+            free(tgt);
+            continue;
+        }
+        e = pert_add(s, t, x, tr, src, n_src, tgt, n_tgt);
+    }
+    free(src);
+    return e;
+}
+
+/* Treatment ids per cell, then the pairs experiment x treatment. */
+static mfm_err pert_pairs(pert_state *s, mfm_task *t)
+{
+    const mfm_task_opts *o = s->o;
+    mfm_err e = MFM_OK;
+    for (size_t i = 0; i < s->n_obs; i++)
+        s->treat_id[i] = strcmp(s->treat[i], o->control) == 0
+                             ? -2 : mfm_task_find(t->treatments, t->n_treatments, s->treat[i]);
+    long *both = malloc((s->n_obs ? s->n_obs : 1) * sizeof *both);
+    if (!both)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t x = 0; x < t->n_experiments && e == MFM_OK; x++)
+        e = pert_experiment_pairs(s, t, x, both);
     free(both);
     if (e == MFM_OK && t->n_pairs == 0)
         e = mfm_err_set(MFM_EINVAL, "%s: no (experiment, treatment) pair has control cells "
-                        "('%s' in obs/%s) and treated cells", path, o->control, o->treatment_key);
+                        "('%s' in obs/%s) and treated cells", s->path, o->control, o->treatment_key);
+    return e;
+}
 
-cleanup:
-    for (size_t k = 0; keyvals && k < o->n_exp_keys; k++)
-        mfm_h5ad_strings_free(keyvals[k], n_obs);
-    free(keyvals);
-    mfm_h5ad_strings_free(treat, n_obs);
-    mfm_h5ad_strings_free(levels, n_levels);
-    if (cellkey)
-        for (size_t i = 0; i < n_obs; i++)
-            free(cellkey[i]);
-    free(cellkey);
-    free(exp_id);
-    free(treat_id);
-    free(order);
+static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o)
+{
+    if (o->n_exp_keys == 0 || !o->treatment_key || !o->control)
+        return mfm_err_set(MFM_EINVAL, "perturbation task needs --experiment-key, --treatment-key and --control");
+    pert_state s = {.f = f, .o = o, .n_obs = mfm_h5ad_n_obs(f), .path = mfm_h5ad_path(f), .hk = -1};
+    t->n_exp_keys = o->n_exp_keys;
+    mfm_err e;
+    if ((e = pert_read(&s, t)) == MFM_OK && (e = pert_cell_keys(&s)) == MFM_OK &&
+        (e = pert_experiments(&s, t)) == MFM_OK && (e = pert_holdout(&s, t)) == MFM_OK)
+        e = pert_pairs(&s, t);
+    pert_free(&s);
     return e;
 }
 
@@ -403,41 +460,42 @@ static mfm_err time_key_check(mfm_h5ad *f, const char *key)
                        mfm_h5ad_coltype_name(col->type), key, key, key, key);
 }
 
-static mfm_err build_timeseries(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o)
+/* The levels of the time key of f (at least 2; the key must order them). */
+static mfm_err ts_read_levels(mfm_h5ad *f, const mfm_task_opts *o, char ***levels, size_t *n_levels)
 {
-    mfm_err e = MFM_OK;
-    const size_t n_obs = mfm_h5ad_n_obs(f);
-    const char *path = mfm_h5ad_path(f);
-    char **levels = NULL, **cells = NULL;
-    size_t n_levels = 0, cap = 0;
-    long *lev = NULL;
-    size_t *ord = NULL;
-    char msg[1024];
-
+    mfm_err e;
     if (!o->time_key)
         return mfm_err_set(MFM_EINVAL, "timeseries task needs --time-key");
     if ((e = mfm_obs_key_check(f, "--time-key", o->time_key)) != MFM_OK ||
         (e = time_key_check(f, o->time_key)) != MFM_OK ||
-        (e = mfm_h5ad_obs_levels(f, o->time_key, &levels, &n_levels)) != MFM_OK)
-        goto cleanup;
-    if (n_levels < 2) {
-        e = mfm_err_set(MFM_EINVAL, "%s: obs/%s has %zu time point(s); a time series needs at least 2",
-                        path, o->time_key, n_levels);
-        goto cleanup;
-    }
-    /* Numeric time values when every level parses, else level order. */
+        (e = mfm_h5ad_obs_levels(f, o->time_key, levels, n_levels)) != MFM_OK)
+        return e;
+    if (*n_levels < 2)
+        return mfm_err_set(MFM_EINVAL, "%s: obs/%s has %zu time point(s); a time series needs at least 2",
+                           mfm_h5ad_path(f), o->time_key, *n_levels);
+    return MFM_OK;
+}
+
+/* t->treatments = the levels in increasing order of time, t->level_values
+ * their times: numeric when every level parses (*numeric), else the level
+ * order.  Two levels with the same time are an error. */
+static mfm_err ts_order_levels(mfm_task *t, const char *path, const char *key, char *const *levels,
+                               size_t n_levels, bool *numeric)
+{
+    mfm_err e = MFM_OK;
     t->level_values = malloc(n_levels * sizeof *t->level_values);
-    ord = malloc(n_levels * sizeof *ord);
-    if (!t->level_values || !ord) {
+    t->treatments = calloc(n_levels, sizeof *t->treatments);
+    size_t *ord = malloc(n_levels * sizeof *ord);
+    double *vals = malloc(n_levels * sizeof *vals);
+    if (!t->level_values || !t->treatments || !ord || !vals) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
         goto cleanup;
     }
-    bool numeric = true;
+    *numeric = true;
     for (size_t i = 0; i < n_levels; i++)
-        numeric &= parse_number(levels[i], &t->level_values[i]);
-    if (!numeric)
-        for (size_t i = 0; i < n_levels; i++)
-            t->level_values[i] = (double)i;
+        *numeric &= parse_number(levels[i], &t->level_values[i]);
+    for (size_t i = 0; !*numeric && i < n_levels; i++)
+        t->level_values[i] = (double)i;
     /* Order levels by value (stable insertion sort; few levels). */
     for (size_t i = 0; i < n_levels; i++)
         ord[i] = i;
@@ -447,104 +505,119 @@ static mfm_err build_timeseries(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o
             ord[j] = ord[j - 1];
             ord[j - 1] = tmp;
         }
-    t->treatments = calloc(n_levels, sizeof *t->treatments);
-    double *vals = malloc(n_levels * sizeof *vals);
-    if (!t->treatments || !vals) {
-        free(vals);
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
     for (size_t i = 0; i < n_levels; i++) {
         vals[i] = t->level_values[ord[i]];
         if (!(t->treatments[i] = strdup(levels[ord[i]]))) {
-            free(vals);
             e = mfm_err_set(MFM_ENOMEM, "out of memory");
             goto cleanup;
         }
         t->n_treatments++;
     }
     memcpy(t->level_values, vals, n_levels * sizeof *vals);
+    for (size_t i = 1; i < n_levels && e == MFM_OK; i++)
+        if (!(t->level_values[i] > t->level_values[i - 1]))
+            e = mfm_err_set(MFM_EFORMAT, "%s: obs/%s has two time points with the same value %g", path, key,
+                            t->level_values[i]);
+cleanup:
+    free(ord);
     free(vals);
-    for (size_t i = 1; i < n_levels; i++)
-        if (!(t->level_values[i] > t->level_values[i - 1])) {
-            e = mfm_err_set(MFM_EFORMAT, "%s: obs/%s has two time points with the same value %g",
-                            path, o->time_key, t->level_values[i]);
-            goto cleanup;
-        }
-    long held = -1;
-    if (o->holdout_time) {
-        double hv;
-        bool hnum = parse_number(o->holdout_time, &hv);
-        for (size_t i = 0; i < n_levels; i++)
-            if (strcmp(t->treatments[i], o->holdout_time) == 0 ||
-                (numeric && hnum && t->level_values[i] == hv))
-                held = (long)i;
-        if (held < 0) {
-            join_levels(msg, sizeof msg, t->treatments, n_levels);
-            e = mfm_err_set(MFM_ENOTFOUND, "%s: held-out time '%s' is not a level of obs/%s (levels: %s)",
-                            path, o->holdout_time, o->time_key, msg);
-            goto cleanup;
-        }
-        if (held == 0 || held == (long)n_levels - 1) {
-            e = mfm_err_set(MFM_EINVAL, "held-out time '%s' is the first or last time point; "
-                            "only an interior time point can be predicted from its neighbours",
-                            o->holdout_time);
-            goto cleanup;
-        }
+    return e;
+}
+
+/* *held = the level of o->holdout_time (an interior one), or -1 without one. */
+static mfm_err ts_holdout(long *held, const mfm_task *t, const mfm_task_opts *o, const char *path, bool numeric)
+{
+    const size_t n_levels = t->n_treatments;
+    char msg[1024];
+    *held = -1;
+    if (!o->holdout_time)
+        return MFM_OK;
+    double hv;
+    bool hnum = parse_number(o->holdout_time, &hv);
+    for (size_t i = 0; i < n_levels; i++)
+        if (strcmp(t->treatments[i], o->holdout_time) == 0 || (numeric && hnum && t->level_values[i] == hv))
+            *held = (long)i;
+    if (*held < 0) {
+        join_levels(msg, sizeof msg, t->treatments, n_levels);
+        return mfm_err_set(MFM_ENOTFOUND, "%s: held-out time '%s' is not a level of obs/%s (levels: %s)", path,
+                           o->holdout_time, o->time_key, msg);
     }
-    /* Level index per cell. */
-    if ((e = mfm_h5ad_obs_strings(f, o->time_key, &cells)) != MFM_OK)
+    if (*held == 0 || *held == (long)n_levels - 1)
+        return mfm_err_set(MFM_EINVAL, "held-out time '%s' is the first or last time point; "
+                           "only an interior time point can be predicted from its neighbours", o->holdout_time);
+    return MFM_OK;
+}
+
+/* Append the pair level a -> level target (lev: level of each cell).  With
+ * b != target it is the evaluation pair across a held-out gap: integrated
+ * over the gap pair a -> b to the fraction of the way to target. */
+static mfm_err ts_add_pair(mfm_task *t, size_t *cap, const long *lev, size_t n_obs, size_t a, size_t target,
+                           size_t b)
+{
+    mfm_pair *p;
+    mfm_err e = add_pair(t, cap, &p);
+    if (e != MFM_OK)
+        return e;
+    size_t len = strlen(t->treatments[a]) + strlen(t->treatments[target]) + 8;
+    if (!(p->name = malloc(len)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    snprintf(p->name, len, "%s->%s", t->treatments[a], t->treatments[target]);
+    p->experiment = a;
+    p->treatment = target;
+    if ((e = collect_rows(&p->src_rows, &p->n_src, lev, n_obs, (long)a)) != MFM_OK ||
+        (e = collect_rows(&p->tgt_rows, &p->n_tgt, lev, n_obs, (long)target)) != MFM_OK)
+        return e;
+    if (b != target) {
+        p->holdout = true;
+        p->trainable = false;
+        p->t_end = (t->level_values[target] - t->level_values[a]) / (t->level_values[b] - t->level_values[a]);
+    }
+    return MFM_OK;
+}
+
+/* Pairs between consecutive kept levels, plus the evaluation pair across
+ * the held-out level. */
+static mfm_err ts_pairs(mfm_task *t, mfm_h5ad *f, const char *key, long held)
+{
+    const size_t n_obs = mfm_h5ad_n_obs(f), n_levels = t->n_treatments;
+    char **cells = NULL;
+    size_t cap = 0;
+    long *lev = NULL;
+    mfm_err e = mfm_h5ad_obs_strings(f, key, &cells);
+    if (e != MFM_OK)
         goto cleanup;
-    lev = malloc((n_obs ? n_obs : 1) * sizeof *lev);
-    if (!lev) {
+    if (!(lev = malloc((n_obs ? n_obs : 1) * sizeof *lev))) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
         goto cleanup;
     }
     for (size_t i = 0; i < n_obs; i++)
         lev[i] = mfm_task_find(t->treatments, n_levels, cells[i]);
     t->n_exp_keys = 0;
-    /* Pairs between consecutive kept levels, plus the evaluation pair. */
-    for (size_t a = 0; a + 1 < n_levels; a++) {
+    for (size_t a = 0; a + 1 < n_levels && e == MFM_OK; a++) {
         if ((long)a == held)
             continue;
-        size_t b = a + 1;
-        if ((long)b == held)
-            b++;
-        for (int pass = 0; pass < 2; pass++) {
-            size_t target = b;
-            if (pass == 1) {
-                if ((long)(a + 1) != held)
-                    break;
-                target = a + 1; /* evaluation pair across the gap */
-            }
-            mfm_pair *p;
-            if ((e = add_pair(t, &cap, &p)) != MFM_OK)
-                goto cleanup;
-            size_t len = strlen(t->treatments[a]) + strlen(t->treatments[target]) + 8;
-            if (!(p->name = malloc(len))) {
-                e = mfm_err_set(MFM_ENOMEM, "out of memory");
-                goto cleanup;
-            }
-            snprintf(p->name, len, "%s->%s", t->treatments[a], t->treatments[target]);
-            p->experiment = a;
-            p->treatment = target;
-            if ((e = collect_rows(&p->src_rows, &p->n_src, lev, n_obs, (long)a)) != MFM_OK ||
-                (e = collect_rows(&p->tgt_rows, &p->n_tgt, lev, n_obs, (long)target)) != MFM_OK)
-                goto cleanup;
-            if (pass == 1) {
-                p->holdout = true;
-                p->trainable = false;
-                p->t_end = (t->level_values[target] - t->level_values[a]) /
-                           (t->level_values[b] - t->level_values[a]);
-            }
-        }
+        size_t b = (long)(a + 1) == held ? a + 2 : a + 1;
+        e = ts_add_pair(t, &cap, lev, n_obs, a, b, b);
+        if (e == MFM_OK && b != a + 1)
+            e = ts_add_pair(t, &cap, lev, n_obs, a, a + 1, b);
     }
-
 cleanup:
-    mfm_h5ad_strings_free(levels, n_levels);
     mfm_h5ad_strings_free(cells, n_obs);
     free(lev);
-    free(ord);
+    return e;
+}
+
+static mfm_err build_timeseries(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o)
+{
+    char **levels = NULL;
+    size_t n_levels = 0;
+    bool numeric = false;
+    long held = -1;
+    mfm_err e = ts_read_levels(f, o, &levels, &n_levels);
+    if (e == MFM_OK && (e = ts_order_levels(t, mfm_h5ad_path(f), o->time_key, levels, n_levels, &numeric)) == MFM_OK &&
+        (e = ts_holdout(&held, t, o, mfm_h5ad_path(f), numeric)) == MFM_OK)
+        e = ts_pairs(t, f, o->time_key, held);
+    mfm_h5ad_strings_free(levels, n_levels);
     return e;
 }
 

@@ -12,6 +12,8 @@
 #include "io_version.h"
 #include "mfm_config.h"
 
+const char *mfm_version_tag(void) { return "mfm " MFM_VERSION; }
+
 void mfm_versions_string(char *buf, size_t len, const char *sep)
 {
     char hdf5[64], igraph[64];

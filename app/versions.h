@@ -9,4 +9,7 @@
  * sep, written into buf (truncated to len). */
 void mfm_versions_string(char *buf, size_t len, const char *sep);
 
+/* "mfm VERSION": the creator recorded in the files the generators write. */
+const char *mfm_version_tag(void);
+
 #endif

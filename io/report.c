@@ -425,15 +425,13 @@ void mfm_report_method_mean(const mfm_report *r, size_t m, mfm_metrics *out, siz
     out->n_true_used = (size_t)llround(nsum[3] / k);
 }
 
-size_t mfm_report_best_method(const mfm_report *r, size_t metric)
+size_t mfm_report_best_among(const mfm_report *r, size_t metric, mfm_method_kind kind, bool of_kind)
 {
     size_t best = (size_t)-1;
     double bestv = 0.0;
     bool higher = mfm_report_metrics[metric].higher_better;
-    if (!mfm_report_metrics[metric].ranked)
-        return best;
     for (size_t m = 0; m < r->n_methods; m++) {
-        if (r->kinds[m] == MFM_METHOD_ORACLE)
+        if ((r->kinds[m] == kind) != of_kind)
             continue;
         mfm_metrics mean;
         size_t c;
@@ -447,5 +445,12 @@ size_t mfm_report_best_method(const mfm_report *r, size_t metric)
         }
     }
     return best;
+}
+
+size_t mfm_report_best_method(const mfm_report *r, size_t metric)
+{
+    if (!mfm_report_metrics[metric].ranked)
+        return (size_t)-1;
+    return mfm_report_best_among(r, metric, MFM_METHOD_ORACLE, false);
 }
 _Static_assert(MFM_REPORT_NMETRICS <= MFM_REPORT_NMETRICS_MAX, "raise MFM_REPORT_NMETRICS_MAX");

@@ -220,6 +220,11 @@ mfm_err mfm_report_add_note(mfm_report *r, const char *text);
  * (null in report.json, n/a in the HTML) and the sizes are 0. */
 void mfm_report_method_mean(const mfm_report *r, size_t m, mfm_metrics *out, size_t *count);
 
+/* Index of the method with the best mean of metric over the populations
+ * among those whose kind is kind (of_kind) or is not kind (!of_kind) and
+ * that have a finite mean; (size_t)-1 if none. */
+size_t mfm_report_best_among(const mfm_report *r, size_t metric, mfm_method_kind kind, bool of_kind);
+
 /* Index of the best method for metric i over the per-method means, among
  * methods that are not MFM_METHOD_ORACLE and have a finite value; or
  * (size_t)-1 if none or the metric is not ranked. */

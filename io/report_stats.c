@@ -112,24 +112,7 @@ mfm_err mfm_report_compare(const mfm_report *r, size_t i, size_t a, size_t b, mf
 
 size_t mfm_report_strongest_baseline(const mfm_report *r, size_t i)
 {
-    size_t best = (size_t)-1;
-    double bestv = 0.0;
-    bool higher = mfm_report_metrics[i].higher_better;
-    for (size_t m = 0; m < r->n_methods; m++) {
-        if (r->kinds[m] != MFM_METHOD_BASELINE)
-            continue;
-        mfm_metrics mean;
-        size_t c;
-        mfm_report_method_mean(r, m, &mean, &c);
-        double v = mfm_report_metric_value(&mean, i);
-        if (c == 0 || !isfinite(v))
-            continue;
-        if (best == (size_t)-1 || (higher ? v > bestv : v < bestv)) {
-            best = m;
-            bestv = v;
-        }
-    }
-    return best;
+    return mfm_report_best_among(r, i, MFM_METHOD_BASELINE, true);
 }
 
 int mfm_report_compare_text(const mfm_report *r, size_t i, size_t a, size_t b, char *buf,

@@ -183,14 +183,15 @@ static const struct bad_case {
     int code;
     const char *msg1, *msg2;
 } bad[] = {
-    {"bad_features.h5ad", NULL, "--by patient_id,condition --control-key condition --control Ref", 1,
+    /* files that do not fit together, unknown keys and values: usage errors */
+    {"bad_features.h5ad", NULL, "--by patient_id,condition --control-key condition --control Ref", 2,
      "feature 5 of", "_renamed"},
     {"bad_nan.h5ad", NULL, "--by patient_id,condition --control-key condition --control Ref", 1,
      "bad_nan.h5ad", "Patient3"},
-    {"bad_pop.h5ad", NULL, "--by patient_id,condition --control-key condition --control Ref", 1,
+    {"bad_pop.h5ad", NULL, "--by patient_id,condition --control-key condition --control Ref", 2,
      "patient_id=Patient9", "the truth has 6 populations"},
-    {"pred_handmade.h5ad", NULL, "--by patient,condition", 1, "patient", "patient_id"},
-    {"pred_handmade.h5ad", NULL, "--by patient_id --control-key condition --control DMSO", 1,
+    {"pred_handmade.h5ad", NULL, "--by patient,condition", 2, "'patient'", "did you mean 'patient_id'"},
+    {"pred_handmade.h5ad", NULL, "--by patient_id --control-key condition --control DMSO", 2,
      "condition=DMSO", "truth.h5ad"},
     {"missing.h5ad", NULL, "--by patient_id", 1, "missing.h5ad", ""},
     {"pred_handmade.h5ad", NULL, "--by patient_id --control-key condition", 2, "go together", ""},
@@ -211,6 +212,8 @@ START_TEST(test_eval_bad_input)
     if (rc == 1) /* one line: "mfm eval: error: ..." */
         ck_assert_msg(strncmp(out, "mfm eval: error: ", 17) == 0 && strchr(out, '\n') == out + strlen(out) - 1,
                       "case %d: not one error line: %s", _i, out);
+    if (rc == 2) /* the message, then where to look */
+        ck_assert_msg(strstr(out, "Try 'mfm eval --help'."), "case %d: no hint: %s", _i, out);
     ck_assert_uint_eq(n_entries(), 0);
     mfm_test_rmtree(dir);
 }

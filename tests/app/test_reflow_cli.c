@@ -91,11 +91,14 @@ END_TEST
 START_TEST(test_reflow_bad_input)
 {
     ck_assert_msg(run("train '%s' --out %s/t " SMALL " --steps 4", data, dir) == 0, "%s", out);
-    ck_assert_int_eq(run("reflow %s/t '%s' --out %s/t --steps 2 --quiet", dir, data, dir), 1);
-    ck_assert_msg(strstr(out, "already holds a model"), "%s", out);
+    /* usage errors found while running exit 2 too, with the message and the hint */
+    ck_assert_int_eq(run("reflow %s/t '%s' --out %s/t --steps 2 --quiet", dir, data, dir), 2);
+    ck_assert_msg(strstr(out, "mfm reflow: error: ") && strstr(out, "already holds a model") &&
+                  strstr(out, "Try 'mfm reflow --help'."), "%s", out);
     ck_assert_int_eq(run("reflow %s/t '%s' --out %s/s --teacher-solver dopri5", dir, data, dir), 2);
     ck_assert_msg(strstr(out, "'dopri5'"), "%s", out);
     ck_assert_int_eq(run("reflow %s/t '%s' --steps 2", dir, data), 2);
+    ck_assert_msg(strstr(out, "--out DIR is required"), "%s", out);
     ck_assert_int_eq(run("reflow %s/none '%s' --out %s/s --steps 2 --quiet", dir, data, dir), 1);
     ck_assert_int_eq(run("predict %s/t '%s' --out %s/p.h5ad --solver dopri5", dir, data, dir), 2);
     /* two rounds with an adaptive teacher solver */

@@ -94,11 +94,15 @@ START_TEST(test_score_timeseries)
     free(ld);
     free(de);
     free(dh);
-    /* bad input: not a level (levels listed), the first time point, no --time */
-    ck_assert_int_eq(run("score %s/m '%s' --time 5 --out %s/x.h5ad", dir, emt, dir), 1);
-    ck_assert_msg(strstr(out, "time '5'") && strstr(out, "0.33333334"), "%s", out);
-    ck_assert_int_eq(run("score %s/m '%s' --time 0 --out %s/x.h5ad", dir, emt, dir), 1);
+    /* bad input (usage errors, exit 2): not a level (levels listed), the
+     * first time point, a treatment for a time-series model, no --time */
+    ck_assert_int_eq(run("score %s/m '%s' --time 5 --out %s/x.h5ad", dir, emt, dir), 2);
+    ck_assert_msg(strstr(out, "time '5'") && strstr(out, "0.33333334") && strstr(out, "Try 'mfm score --help'."),
+                  "%s", out);
+    ck_assert_int_eq(run("score %s/m '%s' --time 0 --out %s/x.h5ad", dir, emt, dir), 2);
     ck_assert_msg(strstr(out, "no cells of '0'"), "%s", out);
+    ck_assert_int_eq(run("score %s/m '%s' --treatment TGFB1 --out %s/x.h5ad", dir, emt, dir), 2);
+    ck_assert_msg(strstr(out, "give --time T"), "%s", out);
     ck_assert_int_eq(run("score %s/m '%s' --out %s/x.h5ad", dir, emt, dir), 2);
     snprintf(path, sizeof path, "%s/x.h5ad", dir);
     ck_assert_int_ne(access(path, F_OK), 0);

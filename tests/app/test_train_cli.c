@@ -216,7 +216,7 @@ START_TEST(test_eval_model_defaults)
                       "--gcn-width 8 --embed-dim 4 --time-dim 8 --fourier 8 --embed-cells 64 --knn 5 "
                       "--cells-per-pop 32 --pops-per-step 2 --quiet --threads 1", emt, dir) == 0, "%s", out);
     ck_assert_int_eq(run("eval --model %s/ts --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r5 --control-key c "
-                         "--control x", dir, dir, dir, dir), 1);
+                         "--control x", dir, dir, dir, dir), 2); /* a usage error */
     ck_assert_msg(strstr(out, "time-series") && strstr(out, "--control-key"), "%s", out);
     /* ... and evaluated with the time-series baselines when given no control */
     ck_assert_msg(run("predict %s/ts '%s' --out %s/pts.h5ad --truth-out %s/tts.h5ad --steps 2 --quiet", dir, emt,

@@ -63,6 +63,19 @@ START_TEST(config_checks_like_the_cli)
     ck_assert_str_eq(mfm_last_error(), "--out DIR is required");
     ck_assert_int_eq(mfm_predict("m", data, c), MFM_EINVAL); /* a train config */
     mfm_config_free(c);
+    /* eval: mfm eval's own table (every option, e.g. --covariate-key and
+     * --model) and its messages */
+    c = mfm_config_new("eval");
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(mfm_config_set(c, "cap", "-1"), MFM_EINVAL);
+    ck_assert_str_eq(mfm_last_error(), "--cap -1 is out of range 0..1e+07");
+    set(c, "covariate-key", "cell_type");
+    set(c, "model", "m");
+    json = mfm_config_json(c);
+    ck_assert_ptr_nonnull(strstr(json, "\"covariate-key\": \"cell_type\""));
+    mfm_free(json);
+    ck_assert_int_eq(mfm_evaluate(c), MFM_EIO); /* no model m */
+    mfm_config_free(c);
     mfm_config_free(NULL);
 }
 END_TEST
