@@ -228,49 +228,68 @@ cleanup:
 }
 
 /* Rows of every pair's source and target cells in file order, each with the
- * split of the first pair (in task order) it occurs in. */
+ * split of the first pair (in task order) it occurs in; with a dose key
+ * also each row's treatment as the predictions name it (*treat: the
+ * target's "LABEL@DOSE", the control label for source cells; else NULL). */
 static mfm_err truth_rows(const mfm_task *t, const mfm_bundle *b, size_t n_obs, size_t **rows,
-                          const char ***split, size_t *n)
+                          const char ***split, const char ***treat, size_t *n)
 {
     signed char *lab = malloc(n_obs ? n_obs : 1);
+    const char **name = b->dose_key ? calloc(n_obs ? n_obs : 1, sizeof *name) : NULL;
+    mfm_err e = MFM_OK;
     *rows = NULL;
-    *split = NULL;
+    *split = *treat = NULL;
     *n = 0;
-    if (!lab)
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (!lab || (b->dose_key && !name)) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
     memset(lab, -1, n_obs);
     for (size_t i = 0; i < t->n_pairs; i++) {
         const mfm_pair *p = &t->pairs[i];
         bool seen = mfm_task_find(b->train_pops, b->n_train_pops, mfm_pair_population(t, p)) >= 0;
         signed char train = (b->task_kind == MFM_TASK_PERTURBATION ? seen : !p->holdout) ? 1 : 0;
         for (size_t r = 0; r < p->n_src; r++)
-            if (lab[p->src_rows[r]] < 0)
+            if (lab[p->src_rows[r]] < 0) {
                 lab[p->src_rows[r]] = train;
+                if (name)
+                    name[p->src_rows[r]] = b->control;
+            }
         for (size_t r = 0; r < p->n_tgt; r++)
-            if (lab[p->tgt_rows[r]] < 0)
+            if (lab[p->tgt_rows[r]] < 0) {
                 lab[p->tgt_rows[r]] = train;
+                if (name)
+                    name[p->tgt_rows[r]] = t->treatments[p->treatment];
+            }
     }
     for (size_t r = 0; r < n_obs; r++)
         *n += lab[r] >= 0;
     *rows = malloc((*n ? *n : 1) * sizeof **rows);
     *split = malloc((*n ? *n : 1) * sizeof **split);
-    if (!*rows || !*split) {
-        free(lab);
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (name)
+        *treat = malloc((*n ? *n : 1) * sizeof **treat);
+    if (!*rows || !*split || (name && !*treat)) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
     }
     size_t k = 0;
     for (size_t r = 0; r < n_obs; r++)
         if (lab[r] >= 0) {
             (*rows)[k] = r;
+            if (name)
+                (*treat)[k] = name[r];
             (*split)[k++] = lab[r] ? "train" : "heldout";
         }
+cleanup:
     free(lab);
-    return MFM_OK;
+    free(name);
+    return e;
 }
 
-mfm_err mfm_cells_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
-                        const size_t *rows, size_t n, const char *const *added, size_t n_added,
-                        mfm_cells_extra_fn extra, void *ctx)
+/* mfm_cells_write with per-row replacements ov (n_ov columns) of obs. */
+static mfm_err cells_write_ov(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
+                              const size_t *rows, size_t n, const mfm_h5ad_override *ov, size_t n_ov,
+                              const char *const *added, size_t n_added, mfm_cells_extra_fn extra, void *ctx)
 {
     const mfm_space *s = &b->space;
     mfm_h5ad_writer *w = NULL;
@@ -301,7 +320,7 @@ mfm_err mfm_cells_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, cons
         e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, ids, n);
     free(ids);
     if (e || (e = write_spaces(w, s, x, pcs, n)) ||
-        (e = mfm_h5ad_copy_obs(w, f, rows, n, NULL, 0, added, n_added)) || (e = extra(w, ctx)) ||
+        (e = mfm_h5ad_copy_obs(w, f, rows, n, ov, n_ov, added, n_added)) || (e = extra(w, ctx)) ||
         (e = mfm_h5ad_copy_obsm(w, f, rows, n, reserved_obsm, s->pca.k && !s->d_genes ? 1 : 0, &skipped,
                                 &n_skipped)) ||
         (e = write_provenance(w, b, m)))
@@ -316,6 +335,13 @@ cleanup:
     free(pcs);
     mfm_h5ad_strings_free(skipped, n_skipped);
     return e;
+}
+
+mfm_err mfm_cells_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
+                        const size_t *rows, size_t n, const char *const *added, size_t n_added,
+                        mfm_cells_extra_fn extra, void *ctx)
+{
+    return cells_write_ov(path, f, b, m, rows, n, NULL, 0, added, n_added, extra, ctx);
 }
 
 typedef struct truth_split {
@@ -336,11 +362,15 @@ mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const 
     size_t *rows = NULL, n = 0;
     char buf[64];
     truth_split ts = {mfm_bundle_added_col(b, "split", buf, sizeof buf), NULL, 0};
-    mfm_err e = truth_rows(t, b, mfm_h5ad_n_obs(f), &rows, &ts.split, &n);
+    const char **treat = NULL;
+    mfm_err e = truth_rows(t, b, mfm_h5ad_n_obs(f), &rows, &ts.split, &treat, &n);
+    mfm_h5ad_override ov = {b->treatment_key, treat};
     ts.n = n;
-    if (e == MFM_OK && (e = mfm_cells_write(path, f, b, m, rows, n, &ts.col, 1, write_split, &ts)) == MFM_OK)
+    if (e == MFM_OK && (e = cells_write_ov(path, f, b, m, rows, n, &ov, treat ? 1 : 0, &ts.col, 1,
+                                           write_split, &ts)) == MFM_OK)
         *n_written = n;
     free(rows);
     free(ts.split);
+    free(treat);
     return e;
 }

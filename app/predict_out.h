@@ -47,7 +47,10 @@ mfm_err mfm_pred_write(const mfm_pred_rows *o, const char *path, mfm_h5ad *f, co
 
 /* Write the observed cells of every pair of t to path, in file order, with
  * their barcodes, obs columns and obsm, and a split column (train / heldout);
- * *n_written receives the number of cells. */
+ * *n_written receives the number of cells.  With a dose key (a condition
+ * design) the treatment key holds what the predictions hold: the task's
+ * treatment "LABEL@DOSE" for treated cells (the dose column is kept), so
+ * mfm eval pairs them by the treatment key. */
 mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const mfm_bundle *b,
                         const mfm_pred_meta *m, size_t *n_written);
 

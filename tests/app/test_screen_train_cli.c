@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "h5ad.h"
 #include "mfm_test.h"
 
 static char out[1 << 16];
@@ -41,6 +42,19 @@ static char **ckpt_strs(const char *model, const char *obj, const char *name, si
     return s;
 }
 
+static char **obs_strs(const char *file, const char *key, size_t *n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    mfm_h5ad *f = NULL;
+    ck_assert_msg(mfm_h5ad_open(&f, path) == MFM_OK, "%s", mfm_err_msg());
+    char **s = NULL;
+    ck_assert_msg(mfm_h5ad_obs_strings(f, key, &s) == MFM_OK, "%s", mfm_err_msg());
+    *n = mfm_h5ad_n_obs(f);
+    mfm_h5ad_close(f);
+    return s;
+}
+
 static bool has(char **s, size_t n, const char *v)
 {
     for (size_t i = 0; i < n; i++)
@@ -61,10 +75,28 @@ START_TEST(test_design_holdout_predict)
     ck_assert(!has(tp, n, "P03/D2@1") && !has(tp, n, "P01/D1+D2@1+1"));
     mfm_ckpt_strs_free(tp, n);
     /* predict: only the held-out pairs, the unseen combination included */
-    ck_assert_msg(run("predict %s/m %s/s.h5ad --out %s/p.h5ad", dir, dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/m %s/s.h5ad --out %s/p.h5ad --truth-out %s/t.h5ad", dir, dir, dir, dir) == 0,
+                  "%s", out);
     ck_assert_msg(strstr(out, "P01/D1+D2@10+10") && strstr(out, "P03/D2@1") && !strstr(out, "P01/D1@1 "),
                   "%s", out);
     ck_assert_msg(strstr(out, "wrote 320 predicted cells"), "%s", out);
+    /* both files name a treated population's treatment LABEL@DOSE (eval pairs them by it) */
+    const char *files[] = {"p.h5ad", "t.h5ad"};
+    for (int k = 0; k < 2; k++) {
+        size_t n = 0, n_ctl = 0, n_combo = 0;
+        char **tr = obs_strs(files[k], "treatment", &n), **dose = obs_strs(files[k], "dose", &n);
+        for (size_t i = 0; i < n; i++) {
+            n_ctl += strcmp(tr[i], "control") == 0;
+            n_combo += strcmp(tr[i], "D1+D2@10+10") == 0;
+            ck_assert_msg(strcmp(tr[i], "control") == 0 || strchr(tr[i], '@'), "%s: '%s'", files[k], tr[i]);
+            if (k == 1 && strcmp(tr[i], "control") != 0) /* observed cells keep their dose */
+                ck_assert_str_eq(strchr(tr[i], '@') + 1, dose[i]);
+        }
+        ck_assert_uint_eq(n_combo, 120); /* 3 patients x 40 cells */
+        ck_assert(k == 0 ? n_ctl == 0 : n_ctl > 0);
+        mfm_h5ad_strings_free(tr, n);
+        mfm_h5ad_strings_free(dose, n);
+    }
 }
 END_TEST
 
