@@ -28,6 +28,12 @@ static void on_truth(void *ctx, const mfm_predict_summary *s)
     fprintf(stderr, "mfm predict: wrote %zu observed cells to %s\n", s->n_truth, a->truth_out);
 }
 
+static void on_warning(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "mfm predict: warning: %s\n", msg);
+}
+
 int mfm_cmd_predict(int argc, char **argv)
 {
     mfm_predict_args a;
@@ -44,7 +50,8 @@ int mfm_cmd_predict(int argc, char **argv)
     if ((e = mfm_cli_check_output("cannot write predictions", a.out)) != MFM_OK ||
         (a.truth_out && (e = mfm_cli_check_output("cannot write --truth-out", a.truth_out)) != MFM_OK))
         return mfm_cli_fail("predict", e);
-    const mfm_predict_hooks hooks = {&a, on_population, on_written, on_truth};
-    e = mfm_predict_run(&a, pos[0], pos[1], a.quiet ? NULL : &hooks, NULL);
+    const mfm_predict_hooks hooks = {&a, on_population, on_written, on_truth, on_warning};
+    const mfm_predict_hooks quiet = {&a, NULL, NULL, NULL, on_warning}; /* warnings even with --quiet */
+    e = mfm_predict_run(&a, pos[0], pos[1], a.quiet ? &quiet : &hooks, NULL);
     return e ? mfm_cli_fail("predict", e) : MFM_EXIT_OK;
 }

@@ -109,6 +109,17 @@ static mfm_err select_pairs(bool *want, const mfm_bundle *b, const mfm_task *tas
     return MFM_OK;
 }
 
+/* The warning hook of the running prediction: mfm_pop_data_load's warn
+ * callback takes no context, so the hooks of this thread's run are kept
+ * here while it loads. */
+static _Thread_local const mfm_predict_hooks *warn_hooks;
+
+static void warn_run(const char *msg)
+{
+    if (warn_hooks && warn_hooks->warning)
+        warn_hooks->warning(warn_hooks->ctx, msg);
+}
+
 /* The state of one run between loading and writing. */
 typedef struct predict_ws {
     mfm_bundle b;
@@ -138,7 +149,7 @@ static void predict_ws_destroy(predict_ws *w)
 
 /* Load the model and data, select the pairs, size the buffers. */
 static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const char *model_dir,
-                               const char *data)
+                               const char *data, const mfm_predict_hooks *hk)
 {
     mfm_err e = MFM_OK;
     if ((e = resolve_solver(&w->oo, a, model_dir)) != MFM_OK || (e = mfm_bundle_load(&w->b, model_dir)) != MFM_OK)
@@ -153,7 +164,10 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
         return e;
     /* MPI ranks: each flows its share of the populations (docs/scale-out.md) */
     mfm_par_share_pairs(mfm_par_world(), w->want, w->task.n_pairs);
-    if ((e = mfm_pop_data_load(&w->pd, &w->b, w->f, &w->task, w->want, false, false, NULL)) != MFM_OK)
+    warn_hooks = hk;
+    e = mfm_pop_data_load(&w->pd, &w->b, w->f, &w->task, w->want, false, false, warn_run);
+    warn_hooks = NULL;
+    if (e != MFM_OK)
         return e;
     const size_t d = w->b.space.d, e_dim = w->b.model.net.cfg.embed_dim + 1;
     size_t n_max = 1;
@@ -211,7 +225,7 @@ mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const 
         hk = NULL; /* rank 0 reports */
     if (a->threads > 0)
         openblas_set_num_threads((int)a->threads);
-    if ((e = predict_prepare(&w, a, model_dir, data)) != MFM_OK)
+    if ((e = predict_prepare(&w, a, model_dir, data, hk)) != MFM_OK)
         goto cleanup;
     s.solver = mfm_ode_method_name(w.oo.method);
     s.adaptive = mfm_ode_is_adaptive(w.oo.method);

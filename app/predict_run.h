@@ -47,6 +47,9 @@ typedef struct mfm_predict_hooks {
     void (*written)(void *ctx, const mfm_predict_summary *s);
     /* the observed cells were written to a->truth_out */
     void (*truth_written)(void *ctx, const mfm_predict_summary *s);
+    /* a warning, at most once per kind and run (e.g. covariate levels
+     * unseen in training mapped to the average: --unseen-covariate average) */
+    void (*warning)(void *ctx, const char *msg);
 } mfm_predict_hooks;
 
 /* Predict the populations of `data` selected by a (held-out / unseen ones,

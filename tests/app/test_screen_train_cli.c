@@ -187,6 +187,34 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* Occurrences of needle in hay. */
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+START_TEST(test_unseen_covariate_warning)
+{
+    /* the screen puts P01, P03 on plate1 and P02 on plate2: with P02 held
+     * out, plate2 is a covariate level unseen in training */
+    ck_assert_msg(run("train %s/s.h5ad --out %s/avg " NET " --dose-key dose --covariate-key plate "
+                      "--unseen-covariate average --holdout patient=P02", dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/avg %s/s.h5ad --out %s/p.h5ad", dir, dir, dir) == 0, "%s", out);
+    ck_assert_msg(count(out, "warning:") == 1 && strstr(out, "unseen in training mapped to the average"),
+                  "%s", out);
+    ck_assert_msg(run("predict %s/avg %s/s.h5ad --out %s/p.h5ad --quiet", dir, dir, dir) == 0, "%s", out);
+    ck_assert_msg(count(out, "warning:") == 1 && !strstr(out, "wrote"), "%s", out);
+    /* the refuse policy (the default): an error listing the levels, no warning */
+    ck_assert_msg(run("train %s/s.h5ad --out %s/ref " NET " --dose-key dose --covariate-key plate "
+                      "--holdout patient=P02", dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/ref %s/s.h5ad --out %s/r.h5ad", dir, dir, dir) != 0, "%s", out);
+    ck_assert_msg(strstr(out, "plate2") && strstr(out, "plate1") && !strstr(out, "warning:"), "%s", out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("screen_train_cli");
@@ -197,6 +225,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_plus_labels_switch_design);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_heldout_cells_fit_nothing);
+    tcase_add_test(tc, test_unseen_covariate_warning);
     suite_add_tcase(s, tc);
     return s;
 }
