@@ -53,5 +53,5 @@ int mfm_cmd_predict(int argc, char **argv)
     const mfm_predict_hooks hooks = {&a, on_population, on_written, on_truth, on_warning};
     const mfm_predict_hooks quiet = {&a, NULL, NULL, NULL, on_warning}; /* warnings even with --quiet */
     e = mfm_predict_run(&a, pos[0], pos[1], a.quiet ? &quiet : &hooks, NULL);
-    return e ? mfm_cli_fail("predict", e) : MFM_EXIT_OK;
+    return e ? mfm_cli_exit("predict", e) : MFM_EXIT_OK;
 }

@@ -160,14 +160,25 @@ static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5
     const char **lab = malloc((n ? n : 1) * sizeof *lab), **pop = malloc((n ? n : 1) * sizeof *pop);
     const char **meth = malloc((n ? n : 1) * sizeof *meth), **src = malloc((n ? n : 1) * sizeof *src);
     char **ids = calloc(n ? n : 1, sizeof *ids);
-    char pb[64], mb[64], sb[64];
-    const char *added[3] = {mfm_bundle_added_col(b, "population", pb, sizeof pb),
+    char pb[64], mb[64], sb[64], db[64];
+    const char *added[4] = {mfm_bundle_added_col(b, "population", pb, sizeof pb),
                             mfm_bundle_added_col(b, "method", mb, sizeof mb),
-                            mfm_bundle_added_col(b, "source_cell", sb, sizeof sb)};
+                            mfm_bundle_added_col(b, "source_cell", sb, sizeof sb),
+                            mfm_bundle_added_col(b, "design_row", db, sizeof db)};
+    const mfm_pred_design *ds = m->design;
+    mfm_h5ad_override ov[MFM_PRED_DESIGN_MAX_COLS + 1] = {{label_key(b), lab}};
+    const char **dtext = ds ? malloc((ds->n_cols + 1) * (n ? n : 1) * sizeof *dtext) : NULL;
     mfm_err e = MFM_OK;
-    if (!lab || !pop || !meth || !src || !ids) {
+    if (!lab || !pop || !meth || !src || !ids || (ds && !dtext)) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
         goto cleanup;
+    }
+    for (size_t k = 0; ds && k <= ds->n_cols; k++) { /* the design's columns, then design_row */
+        const char **col = dtext + k * (n ? n : 1);
+        for (size_t i = 0; i < n; i++)
+            col[i] = k < ds->n_cols ? ds->vals[k][o->pair[i]] : ds->row[o->pair[i]];
+        if (k < ds->n_cols)
+            ov[k + 1] = (mfm_h5ad_override){ds->cols[k], col};
     }
     for (size_t i = 0; i < n; i++) {
         const mfm_pair *p = &t->pairs[o->pair[i]];
@@ -182,13 +193,16 @@ static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5
         }
         snprintf(ids[i], len, "%s:%s:%s:%zu", m->method, p->name, src[i], i);
     }
-    mfm_h5ad_override ov = {label_key(b), lab};
     if ((e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, (const char *const *)ids, n)) ||
-        (e = mfm_h5ad_copy_obs(w, f, o->src_row, n, &ov, 1, added, 3)) ||
+        (e = mfm_h5ad_copy_obs(w, f, o->src_row, n, ov, ds ? ds->n_cols + 1 : 1, added, ds ? 4 : 3)) ||
         (e = write_cat(w, added[0], pop, n)) || (e = write_cat(w, added[1], meth, n)) ||
         (e = mfm_h5ad_write_strings(w, MFM_H5AD_AXIS_OBS, added[2], src, n)))
         goto cleanup;
+    if (ds && ((e = write_cat(w, added[3], dtext + ds->n_cols * (n ? n : 1), n)) ||
+               (e = mfm_h5ad_write_uns_string(w, "design_file", ds->path))))
+        goto cleanup;
 cleanup:
+    free(dtext);
     if (ids)
         for (size_t i = 0; i < n; i++)
             free(ids[i]);

@@ -31,8 +31,21 @@ typedef struct mfm_pred_rows {
 mfm_err mfm_pred_rows_add(mfm_pred_rows *o, const float *x, const size_t *src_rows, size_t n, size_t pair);
 void mfm_pred_rows_free(mfm_pred_rows *o);
 
+/* obs of predictions made from a design table (mfm predict --design),
+ * per task pair: input columns whose text is replaced (the dose and
+ * covariate keys the table gives) and the added column design_row. */
+#define MFM_PRED_DESIGN_MAX_COLS 65
+typedef struct mfm_pred_design {
+    const char *path;                            /* the table (uns/design_file) */
+    size_t n_cols;
+    const char *cols[MFM_PRED_DESIGN_MAX_COLS];  /* (n_cols) input obs columns */
+    const char *const *vals[MFM_PRED_DESIGN_MAX_COLS]; /* (n_cols) x (pairs) texts */
+    const char *const *row;                      /* (pairs) design_row texts */
+} mfm_pred_design;
+
 /* What the outputs record about the run (uns provenance). */
 typedef struct mfm_pred_meta {
+    const mfm_pred_design *design; /* predictions from a design table, or NULL */
     const char *method;    /* obs 'method' and uns/method */
     const char *model_dir;
     const char *data;      /* the input file */
