@@ -108,7 +108,7 @@ START_TEST(test_rep_raw)
     int rc = py("raw %s/p.h5ad %s/t.h5ad %s/pert.h5ad", dir, dir, fx);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     /* a file without .raw: the message lists what there is */
-    ck_assert_int_eq(run("predict %s/m %s/ts.h5ad --out %s/x.h5ad --quiet", dir, fx, dir), 1);
+    ck_assert_int_eq(run("predict %s/m %s/ts.h5ad --out %s/x.h5ad --quiet", dir, fx, dir), 2); /* usage: mfm_cli_exit */
     ck_assert_msg(strstr(out, "ts.h5ad") && strstr(out, "'raw'"), "%s", out);
 }
 END_TEST
