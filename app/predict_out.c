@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "flowrun.h"
 #include "mfm_config.h"
 #include "train_data.h"
 #include "versions.h"
@@ -242,7 +243,8 @@ cleanup:
 }
 
 /* Rows of every pair's source and target cells in file order, each with the
- * split of the first pair (in task order) it occurs in; with a dose key
+ * split of the first pair (in task order) it occurs in (a perturbation's
+ * control cells: train if any pair of theirs was trained on); with a dose key
  * also each row's treatment as the predictions name it (*treat: the
  * target's "LABEL@DOSE", the control label for source cells; else NULL). */
 static mfm_err truth_rows(const mfm_task *t, const mfm_bundle *b, size_t n_obs, size_t **rows,
@@ -261,10 +263,10 @@ static mfm_err truth_rows(const mfm_task *t, const mfm_bundle *b, size_t n_obs, 
     memset(lab, -1, n_obs);
     for (size_t i = 0; i < t->n_pairs; i++) {
         const mfm_pair *p = &t->pairs[i];
-        bool seen = mfm_task_find(b->train_pops, b->n_train_pops, mfm_pair_population(t, p)) >= 0;
+        bool seen = mfm_flow_pair_seen(b, t, p); /* with a design: the pair (experiment, treatment, dose) */
         signed char train = (b->task_kind == MFM_TASK_PERTURBATION ? seen : !p->holdout) ? 1 : 0;
-        for (size_t r = 0; r < p->n_src; r++)
-            if (lab[p->src_rows[r]] < 0) {
+        for (size_t r = 0; r < p->n_src; r++) /* a control population is train if any of its pairs is */
+            if (lab[p->src_rows[r]] < 0 || (b->task_kind == MFM_TASK_PERTURBATION && train > lab[p->src_rows[r]])) {
                 lab[p->src_rows[r]] = train;
                 if (name)
                     name[p->src_rows[r]] = b->control;

@@ -93,6 +93,20 @@ START_TEST(test_design_holdout_predict)
                 ck_assert_str_eq(strchr(tr[i], '@') + 1, dose[i]);
         }
         ck_assert_uint_eq(n_combo, 120); /* 3 patients x 40 cells */
+        if (k == 1) { /* the split is the pair's: a held-out combination of a seen patient is heldout */
+            size_t ns = 0, held = 0;
+            char **split = obs_strs(files[k], "split", &ns), **pat = obs_strs(files[k], "patient", &ns);
+            for (size_t i = 0; i < n; i++) {
+                bool out_pair = strncmp(tr[i], "D1+D2@", 6) == 0 ||
+                                (strcmp(pat[i], "P03") == 0 && strncmp(tr[i], "D2@", 3) == 0);
+                ck_assert_msg(strcmp(split[i], out_pair ? "heldout" : "train") == 0, "%s %s: %s", pat[i],
+                              tr[i], split[i]);
+                held += out_pair;
+            }
+            ck_assert_uint_eq(held, 320);
+            mfm_h5ad_strings_free(split, ns);
+            mfm_h5ad_strings_free(pat, ns);
+        }
         ck_assert(k == 0 ? n_ctl == 0 : n_ctl > 0);
         mfm_h5ad_strings_free(tr, n);
         mfm_h5ad_strings_free(dose, n);
