@@ -28,9 +28,18 @@ static void on_truth(void *ctx, const mfm_predict_summary *s)
     fprintf(stderr, "mfm predict: wrote %zu observed cells to %s\n", s->n_truth, a->truth_out);
 }
 
+static void on_warning(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "mfm predict: warning: %s\n", msg);
+}
+
+/* Warnings are printed even with --quiet. */
 mfm_predict_hooks mfm_predict_print_hooks(const mfm_predict_args *a)
 {
-    return (mfm_predict_hooks){(void *)a, on_population, on_written, on_truth};
+    if (a->quiet)
+        return (mfm_predict_hooks){(void *)a, NULL, NULL, NULL, on_warning};
+    return (mfm_predict_hooks){(void *)a, on_population, on_written, on_truth, on_warning};
 }
 
 int mfm_cmd_predict(int argc, char **argv)
@@ -50,6 +59,6 @@ int mfm_cmd_predict(int argc, char **argv)
         (a.truth_out && (e = mfm_cli_check_output("cannot write --truth-out", a.truth_out)) != MFM_OK))
         return mfm_cli_exit("predict", e);
     const mfm_predict_hooks hooks = mfm_predict_print_hooks(&a);
-    e = mfm_predict_run(&a, pos[0], pos[1], a.quiet ? NULL : &hooks, NULL);
+    e = mfm_predict_run(&a, pos[0], pos[1], &hooks, NULL);
     return e ? mfm_cli_exit("predict", e) : MFM_EXIT_OK;
 }

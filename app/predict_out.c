@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "flowrun.h"
 #include "mfm_config.h"
 #include "train_data.h"
 #include "versions.h"
@@ -160,14 +161,25 @@ static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5
     const char **lab = malloc((n ? n : 1) * sizeof *lab), **pop = malloc((n ? n : 1) * sizeof *pop);
     const char **meth = malloc((n ? n : 1) * sizeof *meth), **src = malloc((n ? n : 1) * sizeof *src);
     char **ids = calloc(n ? n : 1, sizeof *ids);
-    char pb[64], mb[64], sb[64];
-    const char *added[3] = {mfm_bundle_added_col(b, "population", pb, sizeof pb),
+    char pb[64], mb[64], sb[64], db[64];
+    const char *added[4] = {mfm_bundle_added_col(b, "population", pb, sizeof pb),
                             mfm_bundle_added_col(b, "method", mb, sizeof mb),
-                            mfm_bundle_added_col(b, "source_cell", sb, sizeof sb)};
+                            mfm_bundle_added_col(b, "source_cell", sb, sizeof sb),
+                            mfm_bundle_added_col(b, "design_row", db, sizeof db)};
+    const mfm_pred_design *ds = m->design;
+    mfm_h5ad_override ov[MFM_PRED_DESIGN_MAX_COLS + 1] = {{label_key(b), lab}};
+    const char **dtext = ds ? malloc((ds->n_cols + 1) * (n ? n : 1) * sizeof *dtext) : NULL;
     mfm_err e = MFM_OK;
-    if (!lab || !pop || !meth || !src || !ids) {
+    if (!lab || !pop || !meth || !src || !ids || (ds && !dtext)) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
         goto cleanup;
+    }
+    for (size_t k = 0; ds && k <= ds->n_cols; k++) { /* the design's columns, then design_row */
+        const char **col = dtext + k * (n ? n : 1);
+        for (size_t i = 0; i < n; i++)
+            col[i] = k < ds->n_cols ? ds->vals[k][o->pair[i]] : ds->row[o->pair[i]];
+        if (k < ds->n_cols)
+            ov[k + 1] = (mfm_h5ad_override){ds->cols[k], col};
     }
     for (size_t i = 0; i < n; i++) {
         const mfm_pair *p = &t->pairs[o->pair[i]];
@@ -182,13 +194,16 @@ static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5
         }
         snprintf(ids[i], len, "%s:%s:%s:%zu", m->method, p->name, src[i], i);
     }
-    mfm_h5ad_override ov = {label_key(b), lab};
     if ((e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, (const char *const *)ids, n)) ||
-        (e = mfm_h5ad_copy_obs(w, f, o->src_row, n, &ov, 1, added, 3)) ||
+        (e = mfm_h5ad_copy_obs(w, f, o->src_row, n, ov, ds ? ds->n_cols + 1 : 1, added, ds ? 4 : 3)) ||
         (e = write_cat(w, added[0], pop, n)) || (e = write_cat(w, added[1], meth, n)) ||
         (e = mfm_h5ad_write_strings(w, MFM_H5AD_AXIS_OBS, added[2], src, n)))
         goto cleanup;
+    if (ds && ((e = write_cat(w, added[3], dtext + ds->n_cols * (n ? n : 1), n)) ||
+               (e = mfm_h5ad_write_uns_string(w, "design_file", ds->path))))
+        goto cleanup;
 cleanup:
+    free(dtext);
     if (ids)
         for (size_t i = 0; i < n; i++)
             free(ids[i]);
@@ -228,49 +243,69 @@ cleanup:
 }
 
 /* Rows of every pair's source and target cells in file order, each with the
- * split of the first pair (in task order) it occurs in. */
+ * split of the first pair (in task order) it occurs in (a perturbation's
+ * control cells: train if any pair of theirs was trained on); with a dose key
+ * also each row's treatment as the predictions name it (*treat: the
+ * target's "LABEL@DOSE", the control label for source cells; else NULL). */
 static mfm_err truth_rows(const mfm_task *t, const mfm_bundle *b, size_t n_obs, size_t **rows,
-                          const char ***split, size_t *n)
+                          const char ***split, const char ***treat, size_t *n)
 {
     signed char *lab = malloc(n_obs ? n_obs : 1);
+    const char **name = b->dose_key ? calloc(n_obs ? n_obs : 1, sizeof *name) : NULL;
+    mfm_err e = MFM_OK;
     *rows = NULL;
-    *split = NULL;
+    *split = *treat = NULL;
     *n = 0;
-    if (!lab)
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (!lab || (b->dose_key && !name)) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
     memset(lab, -1, n_obs);
     for (size_t i = 0; i < t->n_pairs; i++) {
         const mfm_pair *p = &t->pairs[i];
-        bool seen = mfm_task_find(b->train_pops, b->n_train_pops, mfm_pair_population(t, p)) >= 0;
+        bool seen = mfm_flow_pair_seen(b, t, p); /* with a design: the pair (experiment, treatment, dose) */
         signed char train = (b->task_kind == MFM_TASK_PERTURBATION ? seen : !p->holdout) ? 1 : 0;
-        for (size_t r = 0; r < p->n_src; r++)
-            if (lab[p->src_rows[r]] < 0)
+        for (size_t r = 0; r < p->n_src; r++) /* a control population is train if any of its pairs is */
+            if (lab[p->src_rows[r]] < 0 || (b->task_kind == MFM_TASK_PERTURBATION && train > lab[p->src_rows[r]])) {
                 lab[p->src_rows[r]] = train;
+                if (name)
+                    name[p->src_rows[r]] = b->control;
+            }
         for (size_t r = 0; r < p->n_tgt; r++)
-            if (lab[p->tgt_rows[r]] < 0)
+            if (lab[p->tgt_rows[r]] < 0) {
                 lab[p->tgt_rows[r]] = train;
+                if (name)
+                    name[p->tgt_rows[r]] = t->treatments[p->treatment];
+            }
     }
     for (size_t r = 0; r < n_obs; r++)
         *n += lab[r] >= 0;
     *rows = malloc((*n ? *n : 1) * sizeof **rows);
     *split = malloc((*n ? *n : 1) * sizeof **split);
-    if (!*rows || !*split) {
-        free(lab);
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (name)
+        *treat = malloc((*n ? *n : 1) * sizeof **treat);
+    if (!*rows || !*split || (name && !*treat)) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
     }
     size_t k = 0;
     for (size_t r = 0; r < n_obs; r++)
         if (lab[r] >= 0) {
             (*rows)[k] = r;
+            if (name)
+                (*treat)[k] = name[r];
             (*split)[k++] = lab[r] ? "train" : "heldout";
         }
+cleanup:
     free(lab);
-    return MFM_OK;
+    free(name);
+    return e;
 }
 
-mfm_err mfm_cells_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
-                        const size_t *rows, size_t n, const char *const *added, size_t n_added,
-                        mfm_cells_extra_fn extra, void *ctx)
+/* mfm_cells_write with per-row replacements ov (n_ov columns) of obs. */
+static mfm_err cells_write_ov(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
+                              const size_t *rows, size_t n, const mfm_h5ad_override *ov, size_t n_ov,
+                              const char *const *added, size_t n_added, mfm_cells_extra_fn extra, void *ctx)
 {
     const mfm_space *s = &b->space;
     mfm_h5ad_writer *w = NULL;
@@ -301,7 +336,7 @@ mfm_err mfm_cells_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, cons
         e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, ids, n);
     free(ids);
     if (e || (e = write_spaces(w, s, x, pcs, n)) ||
-        (e = mfm_h5ad_copy_obs(w, f, rows, n, NULL, 0, added, n_added)) || (e = extra(w, ctx)) ||
+        (e = mfm_h5ad_copy_obs(w, f, rows, n, ov, n_ov, added, n_added)) || (e = extra(w, ctx)) ||
         (e = mfm_h5ad_copy_obsm(w, f, rows, n, reserved_obsm, s->pca.k && !s->d_genes ? 1 : 0, &skipped,
                                 &n_skipped)) ||
         (e = write_provenance(w, b, m)))
@@ -316,6 +351,13 @@ cleanup:
     free(pcs);
     mfm_h5ad_strings_free(skipped, n_skipped);
     return e;
+}
+
+mfm_err mfm_cells_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
+                        const size_t *rows, size_t n, const char *const *added, size_t n_added,
+                        mfm_cells_extra_fn extra, void *ctx)
+{
+    return cells_write_ov(path, f, b, m, rows, n, NULL, 0, added, n_added, extra, ctx);
 }
 
 typedef struct truth_split {
@@ -336,11 +378,15 @@ mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const 
     size_t *rows = NULL, n = 0;
     char buf[64];
     truth_split ts = {mfm_bundle_added_col(b, "split", buf, sizeof buf), NULL, 0};
-    mfm_err e = truth_rows(t, b, mfm_h5ad_n_obs(f), &rows, &ts.split, &n);
+    const char **treat = NULL;
+    mfm_err e = truth_rows(t, b, mfm_h5ad_n_obs(f), &rows, &ts.split, &treat, &n);
+    mfm_h5ad_override ov = {b->treatment_key, treat};
     ts.n = n;
-    if (e == MFM_OK && (e = mfm_cells_write(path, f, b, m, rows, n, &ts.col, 1, write_split, &ts)) == MFM_OK)
+    if (e == MFM_OK && (e = cells_write_ov(path, f, b, m, rows, n, &ov, treat ? 1 : 0, &ts.col, 1,
+                                           write_split, &ts)) == MFM_OK)
         *n_written = n;
     free(rows);
     free(ts.split);
+    free(treat);
     return e;
 }

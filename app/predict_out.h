@@ -31,8 +31,21 @@ typedef struct mfm_pred_rows {
 mfm_err mfm_pred_rows_add(mfm_pred_rows *o, const float *x, const size_t *src_rows, size_t n, size_t pair);
 void mfm_pred_rows_free(mfm_pred_rows *o);
 
+/* obs of predictions made from a design table (mfm predict --design),
+ * per task pair: input columns whose text is replaced (the dose and
+ * covariate keys the table gives) and the added column design_row. */
+#define MFM_PRED_DESIGN_MAX_COLS 65
+typedef struct mfm_pred_design {
+    const char *path;                            /* the table (uns/design_file) */
+    size_t n_cols;
+    const char *cols[MFM_PRED_DESIGN_MAX_COLS];  /* (n_cols) input obs columns */
+    const char *const *vals[MFM_PRED_DESIGN_MAX_COLS]; /* (n_cols) x (pairs) texts */
+    const char *const *row;                      /* (pairs) design_row texts */
+} mfm_pred_design;
+
 /* What the outputs record about the run (uns provenance). */
 typedef struct mfm_pred_meta {
+    const mfm_pred_design *design; /* predictions from a design table, or NULL */
     const char *method;    /* obs 'method' and uns/method */
     const char *model_dir;
     const char *data;      /* the input file */
@@ -47,7 +60,10 @@ mfm_err mfm_pred_write(const mfm_pred_rows *o, const char *path, mfm_h5ad *f, co
 
 /* Write the observed cells of every pair of t to path, in file order, with
  * their barcodes, obs columns and obsm, and a split column (train / heldout);
- * *n_written receives the number of cells. */
+ * *n_written receives the number of cells.  With a dose key (a condition
+ * design) the treatment key holds what the predictions hold: the task's
+ * treatment "LABEL@DOSE" for treated cells (the dose column is kept), so
+ * mfm eval pairs them by the treatment key. */
 mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const mfm_bundle *b,
                         const mfm_pred_meta *m, size_t *n_written);
 

@@ -10,6 +10,7 @@
 #include <cblas.h>
 
 #include "bundle.h"
+#include "design_table.h"
 #include "flowrun.h"
 #include "predict_out.h"
 #include "progress.h"
@@ -29,6 +30,7 @@ void mfm_predict_spec(mfm_cmd_spec *spec, mfm_predict_args *a)
         {"atol", MFM_OPT_DOUBLE, "A", "1e-4", 1e-14, 1, "absolute tolerance of an adaptive solver", &a->atol},
         {"rtol", MFM_OPT_DOUBLE, "R", "1e-4", 0, 1, "relative tolerance of an adaptive solver", &a->rtol},
         {"all", MFM_OPT_FLAG, NULL, NULL, 0, -1, "predict every population, not only those unseen in training / held out", &a->all},
+        {"design", MFM_OPT_STRING, "FILE.csv", NULL, 0, -1, "predict the populations of this table instead (they need not have been measured): columns = the model's experiment keys, treatment key, dose key (if it has one) and optionally covariate keys; each row flows the control cells of its experiment in DATA under the row's treatment, dose and covariates (a model with a condition design; docs/screens.md)", &a->design},
         {"name", MFM_OPT_STRING, "NAME", NULL, 0, -1, "method name stored in the output (default: the model kind)", &a->name},
         {"threads", MFM_OPT_INT, "N", "0", 0, 256, "OpenBLAS threads (0 = library default)", &a->threads},
         {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a->quiet},
@@ -44,7 +46,9 @@ void mfm_predict_spec(mfm_cmd_spec *spec, mfm_predict_args *a)
         "input's features (after the model's transform; with PCA the reconstruction), with\n"
         "obsm['X_pca'] and varm['PCs'] when the model works in PCA space.  obs: every column of\n"
         "the source cell (the treatment or time key set to the predicted value), population,\n"
-        "method, source_cell; obs names METHOD:POPULATION:BARCODE:I.  See docs/usage.md.",
+        "method, source_cell; obs names METHOD:POPULATION:BARCODE:I.  With --design FILE.csv\n"
+        "the rows of the table are predicted instead (dose and covariate columns set to the\n"
+        "row's, and design_row = the row number).  See docs/usage.md and docs/screens.md.",
         table, N(opts), 2, 2};
 }
 
@@ -57,6 +61,9 @@ mfm_err mfm_predict_check(const mfm_predict_args *a)
         return mfm_err_set(MFM_EINVAL, "--solver: %s", mfm_err_msg());
     if (strcmp(a->clip_negative, "yes") != 0 && strcmp(a->clip_negative, "no") != 0)
         return mfm_err_set(MFM_EINVAL, "--clip-negative '%s': expected yes or no", a->clip_negative);
+    if (a->design && (a->all || a->truth_out))
+        return mfm_err_set(MFM_EINVAL, "--design predicts the rows of its table: %s cannot be combined with it",
+                           a->all ? "--all" : "--truth-out (the table's populations have no observed cells)");
     return MFM_OK;
 }
 
@@ -109,6 +116,17 @@ static mfm_err select_pairs(bool *want, const mfm_bundle *b, const mfm_task *tas
     return MFM_OK;
 }
 
+/* The warning hook of the running prediction: mfm_pop_data_load's warn
+ * callback takes no context, so the hooks of this thread's run are kept
+ * here while it loads. */
+static _Thread_local const mfm_predict_hooks *warn_hooks;
+
+static void warn_run(const char *msg)
+{
+    if (warn_hooks && warn_hooks->warning)
+        warn_hooks->warning(warn_hooks->ctx, msg);
+}
+
 /* The state of one run between loading and writing. */
 typedef struct predict_ws {
     mfm_bundle b;
@@ -120,6 +138,8 @@ typedef struct predict_ws {
     mfm_ode_ws ode;
     mfm_pred_rows pred;
     mfm_ode_opts oo;
+    mfm_design_table dt; /* --design */
+    mfm_pred_design pdes;
 } predict_ws;
 
 static void predict_ws_destroy(predict_ws *w)
@@ -133,28 +153,70 @@ static void predict_ws_destroy(predict_ws *w)
     mfm_pop_data_free(w->pd, w->task.n_pairs);
     mfm_task_destroy(&w->task);
     mfm_h5ad_close(w->f);
+    mfm_design_table_destroy(&w->dt);
     mfm_bundle_destroy(&w->b);
+}
+
+/* --design: the table's task replaces the model's task on the file; every
+ * row is predicted; the output's design obs columns point into the table. */
+static mfm_err design_task(predict_ws *w, const char *data)
+{
+    mfm_task dtask = {0};
+    mfm_err e = mfm_design_table_task(&dtask, &w->dt, &w->task, &w->b, data);
+    mfm_task_destroy(&w->task);
+    w->task = dtask;
+    if (e != MFM_OK)
+        return e;
+    for (size_t i = 0; i < w->task.n_pairs; i++)
+        w->want[i] = true;
+    mfm_pred_design *pd = &w->pdes;
+    const mfm_design_table *t = &w->dt;
+    pd->path = t->path;
+    pd->row = (const char *const *)t->row_text;
+    pd->n_cols = 0;
+    if (t->dose_col != (size_t)-1) {
+        pd->cols[pd->n_cols] = w->b.dose_key;
+        pd->vals[pd->n_cols++] = mfm_design_table_column(t, t->dose_col);
+    }
+    for (size_t k = 0; k < w->b.design.n_cov; k++)
+        if (t->cov_col[k] != (size_t)-1) {
+            pd->cols[pd->n_cols] = w->b.design.cov_key[k];
+            pd->vals[pd->n_cols++] = mfm_design_table_column(t, t->cov_col[k]);
+        }
+    return MFM_OK;
 }
 
 /* Load the model and data, select the pairs, size the buffers. */
 static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const char *model_dir,
-                               const char *data)
+                               const char *data, const mfm_predict_hooks *hk)
 {
     mfm_err e = MFM_OK;
     if ((e = resolve_solver(&w->oo, a, model_dir)) != MFM_OK || (e = mfm_bundle_load(&w->b, model_dir)) != MFM_OK)
         return e;
     if ((e = mfm_h5ad_open(&w->f, data)) != MFM_OK || (e = mfm_space_check_file(&w->b.space, w->f)) != MFM_OK)
         return e;
+    if (a->design && (e = mfm_design_table_load(&w->dt, a->design, &w->b)) != MFM_OK)
+        return e;
     if ((e = mfm_flow_task_build(&w->task, &w->b, w->f)) != MFM_OK)
         return e;
-    if (!(w->want = calloc(w->task.n_pairs, sizeof *w->want)))
+    size_t n_want = a->design ? w->dt.csv.n_rows : w->task.n_pairs;
+    if (!(w->want = calloc(n_want > w->task.n_pairs ? n_want : w->task.n_pairs, sizeof *w->want)))
         return mfm_err_set(MFM_ENOMEM, "out of memory");
-    if ((e = select_pairs(w->want, &w->b, &w->task, a->all, data)) != MFM_OK)
+    if ((e = a->design ? design_task(w, data) : select_pairs(w->want, &w->b, &w->task, a->all, data)) != MFM_OK)
         return e;
     /* MPI ranks: each flows its share of the populations (docs/scale-out.md) */
     mfm_par_share_pairs(mfm_par_world(), w->want, w->task.n_pairs);
-    if ((e = mfm_pop_data_load(&w->pd, &w->b, w->f, &w->task, w->want, false, false, NULL)) != MFM_OK)
+    warn_hooks = hk;
+    e = mfm_pop_data_load(&w->pd, &w->b, w->f, &w->task, w->want, false, false, warn_run);
+    warn_hooks = NULL;
+    if (e != MFM_OK || (a->design && (e = mfm_design_table_conds(&w->dt, &w->b, w->f, &w->task, w->pd)) != MFM_OK))
         return e;
+    if (a->design && w->dt.n_averaged && hk && hk->warning) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: %zu covariate value(s) unseen in training mapped to the average of the "
+                 "training levels (--unseen-covariate average)", a->design, w->dt.n_averaged);
+        hk->warning(hk->ctx, msg);
+    }
     const size_t d = w->b.space.d, e_dim = w->b.model.net.cfg.embed_dim + 1;
     size_t n_max = 1;
     for (size_t i = 0; i < w->task.n_pairs; i++)
@@ -211,7 +273,7 @@ mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const 
         hk = NULL; /* rank 0 reports */
     if (a->threads > 0)
         openblas_set_num_threads((int)a->threads);
-    if ((e = predict_prepare(&w, a, model_dir, data)) != MFM_OK)
+    if ((e = predict_prepare(&w, a, model_dir, data, hk)) != MFM_OK)
         goto cleanup;
     s.solver = mfm_ode_method_name(w.oo.method);
     s.adaptive = mfm_ode_is_adaptive(w.oo.method);
@@ -221,7 +283,8 @@ mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const 
     /* rank 0 gathers the cells in population order and writes the one file */
     if ((e = mfm_par_gather_pred(par, &w.pred)) != MFM_OK || par->rank != 0)
         goto cleanup;
-    mfm_pred_meta meta = {.method = a->name ? a->name : mfm_method_name(w.b.method), .model_dir = model_dir,
+    mfm_pred_meta meta = {.design = a->design ? &w.pdes : NULL,
+                          .method = a->name ? a->name : mfm_method_name(w.b.method), .model_dir = model_dir,
                           .data = data, .solver = s.solver, .clip_negative = strcmp(a->clip_negative, "yes") == 0};
     if ((e = mfm_pred_write(&w.pred, a->out, w.f, &w.task, &w.b, &meta, &s.n_clipped)) != MFM_OK)
         goto cleanup;

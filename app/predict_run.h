@@ -16,6 +16,7 @@
 
 typedef struct mfm_predict_args {
     const char *out, *truth_out, *solver, *name, *clip_negative;
+    const char *design; /* --design FILE.csv (app/design_table.h), or NULL */
     long steps, threads;
     double atol, rtol;
     bool all, quiet;
@@ -47,10 +48,15 @@ typedef struct mfm_predict_hooks {
     void (*written)(void *ctx, const mfm_predict_summary *s);
     /* the observed cells were written to a->truth_out */
     void (*truth_written)(void *ctx, const mfm_predict_summary *s);
+    /* a warning, at most once per kind and run (e.g. covariate levels
+     * unseen in training mapped to the average: --unseen-covariate average) */
+    void (*warning)(void *ctx, const char *msg);
 } mfm_predict_hooks;
 
 /* Predict the populations of `data` selected by a (held-out / unseen ones,
- * or all) with the model in model_dir, write a->out (and a->truth_out).
+ * or all; with a->design the rows of that table, each from the control
+ * cells of its experiment in data) with the model in model_dir, write
+ * a->out (and a->truth_out).
  * s (may be NULL) receives the summary; hooks may be NULL.  Errors name
  * the file, population or value; nothing half-written is left. */
 mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const char *data,

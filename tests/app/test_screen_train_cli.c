@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "h5ad.h"
 #include "mfm_test.h"
 
 static char out[1 << 16];
@@ -41,6 +42,19 @@ static char **ckpt_strs(const char *model, const char *obj, const char *name, si
     return s;
 }
 
+static char **obs_strs(const char *file, const char *key, size_t *n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    mfm_h5ad *f = NULL;
+    ck_assert_msg(mfm_h5ad_open(&f, path) == MFM_OK, "%s", mfm_err_msg());
+    char **s = NULL;
+    ck_assert_msg(mfm_h5ad_obs_strings(f, key, &s) == MFM_OK, "%s", mfm_err_msg());
+    *n = mfm_h5ad_n_obs(f);
+    mfm_h5ad_close(f);
+    return s;
+}
+
 static bool has(char **s, size_t n, const char *v)
 {
     for (size_t i = 0; i < n; i++)
@@ -61,10 +75,42 @@ START_TEST(test_design_holdout_predict)
     ck_assert(!has(tp, n, "P03/D2@1") && !has(tp, n, "P01/D1+D2@1+1"));
     mfm_ckpt_strs_free(tp, n);
     /* predict: only the held-out pairs, the unseen combination included */
-    ck_assert_msg(run("predict %s/m %s/s.h5ad --out %s/p.h5ad", dir, dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/m %s/s.h5ad --out %s/p.h5ad --truth-out %s/t.h5ad", dir, dir, dir, dir) == 0,
+                  "%s", out);
     ck_assert_msg(strstr(out, "P01/D1+D2@10+10") && strstr(out, "P03/D2@1") && !strstr(out, "P01/D1@1 "),
                   "%s", out);
     ck_assert_msg(strstr(out, "wrote 320 predicted cells"), "%s", out);
+    /* both files name a treated population's treatment LABEL@DOSE (eval pairs them by it) */
+    const char *files[] = {"p.h5ad", "t.h5ad"};
+    for (int k = 0; k < 2; k++) {
+        size_t n = 0, n_ctl = 0, n_combo = 0;
+        char **tr = obs_strs(files[k], "treatment", &n), **dose = obs_strs(files[k], "dose", &n);
+        for (size_t i = 0; i < n; i++) {
+            n_ctl += strcmp(tr[i], "control") == 0;
+            n_combo += strcmp(tr[i], "D1+D2@10+10") == 0;
+            ck_assert_msg(strcmp(tr[i], "control") == 0 || strchr(tr[i], '@'), "%s: '%s'", files[k], tr[i]);
+            if (k == 1 && strcmp(tr[i], "control") != 0) /* observed cells keep their dose */
+                ck_assert_str_eq(strchr(tr[i], '@') + 1, dose[i]);
+        }
+        ck_assert_uint_eq(n_combo, 120); /* 3 patients x 40 cells */
+        if (k == 1) { /* the split is the pair's: a held-out combination of a seen patient is heldout */
+            size_t ns = 0, held = 0;
+            char **split = obs_strs(files[k], "split", &ns), **pat = obs_strs(files[k], "patient", &ns);
+            for (size_t i = 0; i < n; i++) {
+                bool out_pair = strncmp(tr[i], "D1+D2@", 6) == 0 ||
+                                (strcmp(pat[i], "P03") == 0 && strncmp(tr[i], "D2@", 3) == 0);
+                ck_assert_msg(strcmp(split[i], out_pair ? "heldout" : "train") == 0, "%s %s: %s", pat[i],
+                              tr[i], split[i]);
+                held += out_pair;
+            }
+            ck_assert_uint_eq(held, 320);
+            mfm_h5ad_strings_free(split, ns);
+            mfm_h5ad_strings_free(pat, ns);
+        }
+        ck_assert(k == 0 ? n_ctl == 0 : n_ctl > 0);
+        mfm_h5ad_strings_free(tr, n);
+        mfm_h5ad_strings_free(dose, n);
+    }
 }
 END_TEST
 
@@ -155,6 +201,34 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* Occurrences of needle in hay. */
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+START_TEST(test_unseen_covariate_warning)
+{
+    /* the screen puts P01, P03 on plate1 and P02 on plate2: with P02 held
+     * out, plate2 is a covariate level unseen in training */
+    ck_assert_msg(run("train %s/s.h5ad --out %s/avg " NET " --dose-key dose --covariate-key plate "
+                      "--unseen-covariate average --holdout patient=P02", dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/avg %s/s.h5ad --out %s/p.h5ad", dir, dir, dir) == 0, "%s", out);
+    ck_assert_msg(count(out, "warning:") == 1 && strstr(out, "unseen in training mapped to the average"),
+                  "%s", out);
+    ck_assert_msg(run("predict %s/avg %s/s.h5ad --out %s/p.h5ad --quiet", dir, dir, dir) == 0, "%s", out);
+    ck_assert_msg(count(out, "warning:") == 1 && !strstr(out, "wrote"), "%s", out);
+    /* the refuse policy (the default): an error listing the levels, no warning */
+    ck_assert_msg(run("train %s/s.h5ad --out %s/ref " NET " --dose-key dose --covariate-key plate "
+                      "--holdout patient=P02", dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/ref %s/s.h5ad --out %s/r.h5ad", dir, dir, dir) != 0, "%s", out);
+    ck_assert_msg(strstr(out, "plate2") && strstr(out, "plate1") && !strstr(out, "warning:"), "%s", out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("screen_train_cli");
@@ -165,6 +239,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_plus_labels_switch_design);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_heldout_cells_fit_nothing);
+    tcase_add_test(tc, test_unseen_covariate_warning);
     suite_add_tcase(s, tc);
     return s;
 }
