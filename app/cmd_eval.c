@@ -14,6 +14,7 @@
 #include "report.h"
 #include "eval_build.h"
 #include "report_write.h"
+#include "par.h"
 
 #define MAX_KEYS 16
 
@@ -156,6 +157,7 @@ cleanup:
 /* Numbers of the evaluation beyond the pairing. */
 typedef struct eval_nums {
     long cap, seed, boot, perm;
+    long max_cells; /* --max-cells-per-pop */
     double level;
     const char *time_key;
     const char *covariate_key;
@@ -172,7 +174,7 @@ int mfm_cmd_eval(int argc, char **argv)
     mfm_strlist preds = {0}, by = {0};
     const char *truth = NULL, *out = NULL, *control_key = NULL, *control = NULL;
     const char *split_key = NULL, *train_value = NULL, *rep = NULL, *model = NULL;
-    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL, NULL, NULL, false};
+    eval_nums nums = {5000, 0, 200, 200, 0, 0.95, NULL, NULL, NULL, false};
     const mfm_opt opts[] = {
         {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, 0,
          "predicted cells, one file per method (method name: obs column 'method', else "
@@ -201,6 +203,11 @@ int mfm_cmd_eval(int argc, char **argv)
          "matrix compared in both files: X, layer:NAME or obsm:KEY", &rep},
         {"cap", MFM_OPT_INT, "N", "5000", 0, 1e7,
          "subsample each cloud to at most N cells for W1/W2/MMD/energy (0 = no cap)", &nums.cap},
+        {"max-cells-per-pop", MFM_OPT_INT, "N", "0", 0, 1e8,
+         "read at most N cells of each population of each file (truth, controls, predictions, "
+         "baselines' training sets): a seeded sample of its rows (hash of --seed and the row) that "
+         "does not depend on read order; memory then grows with N, not with the file (0 = all)",
+         &nums.max_cells},
         {"seed", MFM_OPT_INT, "S", "0", 0, 2147483647.0,
          "seed of the subsampling, the bootstrap and the permutations", &nums.seed},
         {"bootstrap", MFM_OPT_INT, "B", "200", 0, 100000,
@@ -294,7 +301,7 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
     mfm_eval_opts o = {
         .pred_paths = preds->item, .n_pred = preds->n, .truth_path = truth, .by = keys, .n_by = nk,
         .control_key = control_key, .control_value = control, .split_key = split_key,
-        .train_value = train_value, .rep = rep, .cap = (size_t)nums->cap,
+        .train_value = train_value, .rep = rep, .cap = (size_t)nums->cap, .max_cells_per_pop = (size_t)nums->max_cells,
         .seed = (uint64_t)nums->seed, .n_boot = (size_t)nums->boot, .boot_dist = nums->boot_dist, .ci_level = nums->level,
         .n_perm = (size_t)nums->perm, .time_key = nums->time_key,
         .covariate_key = nums->covariate_key,
@@ -304,9 +311,10 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
     mfm_err err = mfm_eval_build(&r, &o, mfm_metrics_compute);
     if (!err && nums->model)
         err = read_train_log(&r, nums->model);
-    if (!err)
+    const bool rank0 = mfm_par_world()->rank == 0; /* MPI: rank 0 gathered and writes */
+    if (!err && rank0)
         err = mfm_report_write_dir(&r, out);
-    if (!err)
+    if (!err && rank0)
         print_summary(&r, out);
     mfm_report_destroy(&r);
     if (err) {

@@ -3,6 +3,7 @@
 #include "predict_run.h"
 
 #include "par_predict.h"
+#include "pop_stream.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ void mfm_predict_spec(mfm_cmd_spec *spec, mfm_predict_args *a)
         {"all", MFM_OPT_FLAG, NULL, NULL, 0, -1, "predict every population, not only those unseen in training / held out", &a->all},
         {"name", MFM_OPT_STRING, "NAME", NULL, 0, -1, "method name stored in the output (default: the model kind)", &a->name},
         {"threads", MFM_OPT_INT, "N", "0", 0, 256, "OpenBLAS threads (0 = library default)", &a->threads},
+        {"max-cells-per-pop", MFM_OPT_INT, "N", "0", 0, 100000000, "use at most N cells of each population (predicted cells, embedder input, --truth-out): the sample mfm train --max-cells-per-pop N keeps (hash of the model's seed and the file row), independent of read order; memory then grows with populations x N (0 = all cells)", &a->max_cells_per_pop},
         {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a->quiet},
     };
     static mfm_opt table[32];
@@ -145,7 +147,8 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
         return e;
     if ((e = mfm_h5ad_open(&w->f, data)) != MFM_OK || (e = mfm_space_check_file(&w->b.space, w->f)) != MFM_OK)
         return e;
-    if ((e = mfm_flow_task_build(&w->task, &w->b, w->f)) != MFM_OK)
+    if ((e = mfm_flow_task_build(&w->task, &w->b, w->f)) != MFM_OK ||
+        (e = mfm_pop_cap_task(&w->task, (size_t)a->max_cells_per_pop, w->b.seed)) != MFM_OK)
         return e;
     if (!(w->want = calloc(w->task.n_pairs, sizeof *w->want)))
         return mfm_err_set(MFM_ENOMEM, "out of memory");
