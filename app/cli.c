@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "par.h"
+
 #include "suggest.h"
 
 static char command_line[8192];
@@ -33,6 +35,8 @@ const char *mfm_cli_command_line(void) { return command_line; }
 
 int mfm_cli_fail(const char *cmd, mfm_err err)
 {
+    if (mfm_par_error_quiet(mfm_par_world()))
+        return MFM_EXIT_RUNTIME; /* every rank had this error: rank 0 reports it */
     const char *msg = mfm_err_msg();
     fprintf(stderr, "mfm %s: error: %s\n", cmd,
             msg[0] ? msg : mfm_err_name(err));
@@ -64,7 +68,7 @@ mfm_err mfm_cli_check_output(const char *what, const char *path)
 
 int mfm_cli_exit(const char *cmd, mfm_err err)
 {
-    if (err != MFM_EINVAL && err != MFM_ENOTFOUND)
+    if ((err != MFM_EINVAL && err != MFM_ENOTFOUND) || mfm_par_error_quiet(mfm_par_world()))
         return mfm_cli_fail(cmd, err);
     mfm_cli_fail(cmd, err);
     fprintf(stderr, "Try 'mfm %s --help'.\n", cmd);

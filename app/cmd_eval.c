@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "eval_run.h"
+#include "par.h"
 #include "metrics.h"
 #include "report.h"
 
@@ -41,7 +42,7 @@ int mfm_cmd_eval(int argc, char **argv)
         return rc;
     mfm_report r = {0};
     mfm_err e = mfm_eval_run(&r, &a, mfm_cli_command_line());
-    if (e == MFM_OK)
+    if (e == MFM_OK && mfm_par_world()->rank == 0)
         mfm_eval_print_summary(&r, a.out);
     mfm_report_destroy(&r);
     return e ? mfm_cli_exit("eval", e) : MFM_EXIT_OK;

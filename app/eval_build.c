@@ -2,6 +2,8 @@
  * baselines and metrics, fill an mfm_report. */
 #include "eval_build.h"
 #include "eval_impl.h"
+#include "par_eval.h"
+#include "reservoir.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -270,14 +272,26 @@ size_t eval_control_group(const eval_state *s, size_t t)
 mfm_err eval_read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
                           size_t *n)
 {
-    size_t cols = 0;
+    size_t cols = 0, cap = s->o->max_cells_per_pop, *kept = NULL;
+    const size_t *rows = g->rows + g->start[gi];
+    mfm_err err = MFM_OK;
     *n = g->start[gi + 1] - g->start[gi];
     free(*x);
     *x = NULL;
-    mfm_err err = mfm_h5ad_rep_read_alloc(f, s->rep, g->rows + g->start[gi], *n, x, &cols);
+    if (cap && *n > cap) { /* --max-cells-per-pop: the seeded sample of the rows */
+        if (!(kept = malloc(*n * sizeof *kept)))
+            return mfm_err_set(MFM_ENOMEM, "out of memory");
+        memcpy(kept, rows, *n * sizeof *kept);
+        if ((err = mfm_reservoir_trim_rows(kept, n, cap, s->o->seed, 0)) != MFM_OK)
+            goto cleanup;
+        rows = kept;
+    }
+    err = mfm_h5ad_rep_read_alloc(f, s->rep, rows, *n, x, &cols);
     if (!err && cols != s->d)
         err = mfm_err_set(MFM_EFORMAT, "'%s': %s has %zu columns, expected %zu", mfm_h5ad_path(f),
                           s->rep, cols, s->d);
+cleanup:
+    free(kept);
     return err;
 }
 
@@ -414,8 +428,14 @@ static mfm_err eval_populations(eval_state *s, mfm_report *r, bool baselines,
     mfm_err err = MFM_OK;
     float *truth = NULL, *ctl = NULL, *pred = NULL;
     size_t no_train = 0; /* populations without training targets */
-    for (size_t p = 0; p < s->n_pops && !err; p++)
+    size_t lo, hi;       /* MPI ranks: this rank's populations (app/par_eval.h) */
+    mfm_par *par = mfm_par_world();
+    mfm_par_eval_range(par, s->n_pops, &lo, &hi);
+    for (size_t p = lo; p < hi && !err; p++)
         err = eval_population(s, r, p, baselines, fn, &truth, &ctl, &pred, &no_train);
+    if (par->size > 1 && ((err = mfm_par_agree_ok(par, err)) != MFM_OK ||
+                          (err = mfm_par_gather_report(par, r, &no_train)) != MFM_OK))
+        goto cleanup;
     if (!err && no_train) {
         char note[512];
         snprintf(note, sizeof note, "train_mean_shift and average_effect: not computed for %zu "
@@ -423,6 +443,7 @@ static mfm_err eval_populations(eval_state *s, mfm_report *r, bool baselines,
                  s->o->control_key);
         err = mfm_report_add_note(r, note);
     }
+cleanup:
     free(truth);
     free(ctl);
     free(pred);
@@ -448,6 +469,9 @@ static mfm_err record_run(eval_state *s, mfm_report *r)
                 return err;
         snprintf(num, sizeof num, "%zu", s->o->cap);
         if ((err = mfm_report_add_config(r, "cap", num)))
+            return err;
+        snprintf(num, sizeof num, "%zu", s->o->max_cells_per_pop);
+        if (s->o->max_cells_per_pop && (err = mfm_report_add_config(r, "max_cells_per_pop", num)))
             return err;
         snprintf(num, sizeof num, "%llu", (unsigned long long)s->o->seed);
         if ((err = mfm_report_add_config(r, "seed", num)))

@@ -58,6 +58,8 @@ typedef struct mfm_eval_opts {
     const char *train_value;
     const char *rep;           /* matrix of both files: "X" (default if NULL), "obsm:KEY", ... */
     size_t cap;                /* cells per cloud for the metrics (0 = all) */
+    size_t max_cells_per_pop;  /* cells read per population and file: a seeded sample of the
+                                * rows (core/reservoir.h, key 0, seed), 0 = all */
     uint64_t seed;
     const double *mmd_gammas;  /* (MFM_MMD_NGAMMA) labels of the MMD gammas fn uses */
     const char *version, *command_line;

@@ -2,6 +2,7 @@
  * defaults a model supplies, the cross-option rules, then the evaluation use
  * case (app/eval_build.h) and the report files. */
 #include "eval_run.h"
+#include "par.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,11 @@ void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
          "matrix compared in both files: X, layer:NAME or obsm:KEY", &a->rep},
         {"cap", MFM_OPT_INT, "N", "5000", 0, 1e7,
          "subsample each cloud to at most N cells for W1/W2/MMD/energy (0 = no cap)", &a->cap},
+        {"max-cells-per-pop", MFM_OPT_INT, "N", "0", 0, 1e8,
+         "read at most N cells of each population of each file (truth, controls, predictions, "
+         "baselines' training sets): a seeded sample of its rows (hash of --seed and the row) that "
+         "does not depend on read order; memory then grows with N, not with the file (0 = all)",
+         &a->max_cells},
         {"seed", MFM_OPT_INT, "S", "0", 0, 2147483647.0,
          "seed of the subsampling, the bootstrap and the permutations", &a->seed},
         {"bootstrap", MFM_OPT_INT, "B", "200", 0, 100000,
@@ -258,14 +264,15 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
     mfm_eval_opts o = {
         .pred_paths = a->preds.item, .n_pred = a->preds.n, .truth_path = a->truth, .by = keys, .n_by = nk,
         .control_key = a->control_key, .control_value = a->control, .split_key = a->split_key,
-        .train_value = a->train_value, .rep = a->rep, .cap = (size_t)a->cap, .seed = (uint64_t)a->seed,
+        .train_value = a->train_value, .rep = a->rep, .cap = (size_t)a->cap,
+        .max_cells_per_pop = (size_t)a->max_cells, .seed = (uint64_t)a->seed,
         .n_boot = (size_t)a->boot, .boot_dist = a->boot_dist, .ci_level = a->level, .n_perm = (size_t)a->perm,
         .time_key = a->time_key, .covariate_key = a->covariate_key, .mmd_gammas = mfm_mmd_gammas,
         .version = MFM_VERSION, .command_line = command_line};
     e = mfm_eval_build(r, &o, mfm_metrics_compute);
     if (!e && a->model)
         e = read_train_log(r, a->model);
-    if (!e)
+    if (!e && mfm_par_world()->rank == 0) /* MPI: rank 0 gathered and writes */
         e = mfm_report_write_dir(r, a->out);
     return e;
 }

@@ -20,6 +20,7 @@ typedef struct mfm_eval_args {
     const char *truth, *out, *control_key, *control, *time_key, *covariate_key;
     const char *split_key, *train_value, *rep, *model;
     long cap, seed, boot, perm;
+    long max_cells; /* --max-cells-per-pop */
     double level;
     bool boot_dist;
 } mfm_eval_args;

@@ -21,7 +21,7 @@ static const mfm_command commands[] = {
     {"reflow", mfm_cmd_reflow, "straighten a trained model's flow (rectified flow) for few-step prediction"},
     {"score", mfm_cmd_score, "log-likelihood of each observed cell under a trained model's flow"},
     {"demo", mfm_cmd_demo, "train MFM/CGFM/FM on the bundled CyTOF data, predict a held-out patient, report"},
-    {"eval", mfm_cmd_eval, "compare predictions with observed populations; JSON/CSV/HTML report"},
+    {"eval", mfm_cmd_eval, "compare predictions with observed populations; JSON/CSV/HTML report", 1},
     {"info", mfm_cmd_info, "describe an AnnData (.h5ad) file (--json for JSON)"},
     {"letters", mfm_cmd_letters, "generate the synthetic letters dataset (.h5ad, PNG preview)"},
     {"simulate-screen", mfm_cmd_simulate_screen,
@@ -97,7 +97,7 @@ static int dispatch(int argc, char **argv)
         if (strcmp(commands[i].name, cmd) == 0) {
             if (mfm_par_world()->size > 1 && !commands[i].parallel) {
                 fprintf(stderr, "mfm %s: runs as one process; start it without mpirun "
-                        "(train and predict run on MPI ranks)\n", cmd);
+                        "(train, predict and eval run on MPI ranks)\n", cmd);
                 return MFM_EXIT_USAGE;
             }
             return commands[i].fn(argc - 1, argv + 1);
@@ -130,7 +130,9 @@ int main(int argc, char **argv)
     int rc = dispatch(argc, argv);
     fflush(stdout);
     fflush(stderr);
-    if (rc != MFM_EXIT_OK)
+    /* an error every rank had (mfm_par_error_quiet) is ended by rank 0, after
+     * it has printed the message */
+    if (rc != MFM_EXIT_OK && !mfm_par_error_quiet(par))
         mfm_par_abort(par, rc);
     mfm_par_finalize(par);
     return rc;

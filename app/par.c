@@ -3,6 +3,7 @@
 #include "par.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,24 @@
 #endif
 
 static mfm_par world = {.rank = 0, .size = 1};
+
+/* The message of the last error that every rank returned alike. */
+static _Thread_local char shared_msg[512];
+
+#ifdef MFM_HAVE_MPI
+/* Mark the current error as shared by every rank; returns e. */
+static mfm_err mark_shared(mfm_err e)
+{
+    snprintf(shared_msg, sizeof shared_msg, "%s", mfm_err_msg());
+    return e;
+}
+#endif
+
+int mfm_par_error_quiet(const mfm_par *par)
+{
+    /* the message may have gained prefixes on its way up */
+    return par->rank > 0 && par->size > 1 && shared_msg[0] && strstr(mfm_err_msg(), shared_msg);
+}
 
 mfm_par *mfm_par_world(void)
 {
@@ -109,7 +128,7 @@ mfm_err mfm_par_agree_ok(mfm_par *par, mfm_err local)
         if (local != MFM_OK)
             return local;
         if (first < par->size)
-            return mfm_err_set(MFM_EINTERNAL, "rank %d failed (its message is on its stderr)", first);
+            return mark_shared(mfm_err_set(MFM_EINTERNAL, "rank %d failed (its message is on its stderr)", first));
         return MFM_OK;
     }
 #else
@@ -141,7 +160,7 @@ mfm_err mfm_par_check_same(mfm_par *par, const uint64_t *v, size_t n, const char
                 break;
             }
     free(all);
-    return e;
+    return e != MFM_OK ? mark_shared(e) : e;
 #else
     (void)par;
     (void)v;

@@ -47,12 +47,14 @@ mfm_chunk_reducer mfm_par_reducer(mfm_par *par);
 
 /* Status agreement: returns MFM_OK when every rank passes MFM_OK; else the
  * local error when it failed here, or MFM_EINTERNAL with "rank R failed
- * (its message is on its stderr)" naming the lowest failed rank. */
+ * (its message is on its stderr)" naming the lowest failed rank (marked
+ * shared: see mfm_par_error_quiet). */
 mfm_err mfm_par_agree_ok(mfm_par *par, mfm_err local);
 
 /* Check that every rank holds the same n values (e.g. sizes of the input
  * file); MFM_EFORMAT naming `what`, the first differing entry, rank 0's and
- * the lowest disagreeing rank's value otherwise (same result on all ranks). */
+ * the lowest disagreeing rank's value otherwise (same result on all ranks,
+ * marked shared: see mfm_par_error_quiet). */
 mfm_err mfm_par_check_same(mfm_par *par, const uint64_t *v, size_t n, const char *what);
 
 /* Gather on rank 0: rank r contributes its (count_r) floats at local; rank
@@ -76,6 +78,12 @@ mfm_err mfm_par_bcast(mfm_par *par, void *buf, size_t n);
 /* With more than one rank: stop every rank with exit code rc
  * (MPI_Abort); otherwise nothing. */
 void mfm_par_abort(mfm_par *par, int rc);
+
+/* 1 on a rank other than 0 whose current error (mfm_err_msg) is one that
+ * every rank returned alike (a disagreement of mfm_par_check_same, "rank R
+ * failed" of mfm_par_agree_ok): rank 0 reports it, the others stay silent
+ * and leave the ending of the job to rank 0.  0 otherwise. */
+int mfm_par_error_quiet(const mfm_par *par);
 
 /* Block until every rank arrives (no-op with one rank). */
 void mfm_par_barrier(mfm_par *par);

@@ -3,6 +3,7 @@
 #include "predict_run.h"
 
 #include "par_predict.h"
+#include "pop_stream.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ void mfm_predict_spec(mfm_cmd_spec *spec, mfm_predict_args *a)
         {"design", MFM_OPT_STRING, "FILE.csv", NULL, 0, -1, "predict the populations of this table instead (they need not have been measured): columns = the model's experiment keys, treatment key, dose key (if it has one) and optionally covariate keys; each row flows the control cells of its experiment in DATA under the row's treatment, dose and covariates (a model with a condition design; docs/screens.md)", &a->design},
         {"name", MFM_OPT_STRING, "NAME", NULL, 0, -1, "method name stored in the output (default: the model kind)", &a->name},
         {"threads", MFM_OPT_INT, "N", "0", 0, 256, "OpenBLAS threads (0 = library default)", &a->threads},
+        {"max-cells-per-pop", MFM_OPT_INT, "N", "0", 0, 100000000, "use at most N cells of each population (predicted cells, embedder input, --truth-out): the sample mfm train --max-cells-per-pop N keeps (hash of the model's seed and the file row), independent of read order; memory then grows with populations x N (0 = all cells)", &a->max_cells_per_pop},
         {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a->quiet},
     };
     static mfm_opt table[32];
@@ -197,7 +199,8 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
         return e;
     if (a->design && (e = mfm_design_table_load(&w->dt, a->design, &w->b)) != MFM_OK)
         return e;
-    if ((e = mfm_flow_task_build(&w->task, &w->b, w->f)) != MFM_OK)
+    if ((e = mfm_flow_task_build(&w->task, &w->b, w->f)) != MFM_OK ||
+        (e = mfm_pop_cap_task(&w->task, (size_t)a->max_cells_per_pop, w->b.seed)) != MFM_OK)
         return e;
     size_t n_want = a->design ? w->dt.csv.n_rows : w->task.n_pairs;
     if (!(w->want = calloc(n_want > w->task.n_pairs ? n_want : w->task.n_pairs, sizeof *w->want)))

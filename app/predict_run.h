@@ -18,6 +18,7 @@ typedef struct mfm_predict_args {
     const char *out, *truth_out, *solver, *name, *clip_negative;
     const char *design; /* --design FILE.csv (app/design_table.h), or NULL */
     long steps, threads;
+    long max_cells_per_pop; /* 0: all cells of a population */
     double atol, rtol;
     bool all, quiet;
 } mfm_predict_args;

@@ -139,6 +139,15 @@ START_TEST(test_resume_other_rank_count)
 }
 END_TEST
 
+/* Occurrences of needle in hay. */
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
 START_TEST(test_faults)
 {
     ck_assert_msg(run_np(2, "train s.h5ad --out f --steps 3 " TRAIN_OPTS) == 0, "%s", out);
@@ -148,13 +157,15 @@ START_TEST(test_faults)
     ck_assert_ptr_nonnull(fp);
     size_t nb = fread(before, 1, sizeof before, fp);
     fclose(fp);
-    /* ranks that read different files (121 vs 120 cells per population) */
+    /* ranks that read different files (121 vs 120 cells per population):
+     * the message comes once, from rank 0, though all three ranks see it */
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "train s.h5ad --out g --steps 3 " TRAIN_OPTS " : -np 1 '%s' train t.h5ad "
+    snprintf(cmd, sizeof cmd, "train s.h5ad --out g --steps 3 " TRAIN_OPTS " : -np 2 '%s' train t.h5ad "
              "--out g --steps 3 " TRAIN_OPTS, mfm_test_env("MFM_BIN"));
     int rc = run_np(1, "%s", cmd);
     ck_assert_msg(rc != 0, "exit %d: %s", rc, out);
-    ck_assert_msg(strstr(out, "ranks disagree about the training input") != NULL, "%s", out);
+    ck_assert_msg(count(out, "ranks disagree about the training input") == 1, "%s", out);
+    ck_assert_msg(strstr(out, "on rank 0 and") != NULL, "%s", out);
     /* a rank that fails (missing input) while resuming: non-zero exit, old checkpoint intact */
     snprintf(cmd, sizeof cmd, "train s.h5ad --out f --steps 6 --resume " TRAIN_OPTS " : -np 1 '%s' "
              "train missing.h5ad --out f --steps 6 --resume " TRAIN_OPTS, mfm_test_env("MFM_BIN"));
@@ -230,6 +241,44 @@ START_TEST(test_predict_same_over_ranks)
 }
 END_TEST
 
+/* Byte comparison of dir/a and dir/b. */
+static int same_file(const char *a, const char *b)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s/%s' '%s/%s'", dir, a, dir, b);
+    return system(cmd) == 0;
+}
+
+#define EVAL_OPTS "--model m --pred p.h5ad --truth tr.h5ad --out e --bootstrap 30 --permutations 20 --seed 2"
+
+START_TEST(test_eval_same_over_ranks)
+{
+    ck_assert_msg(run_np(2, "train s.h5ad --out m --steps 4 " TRAIN_OPTS) == 0, "%s", out);
+    ck_assert_msg(run_np(0, "predict m s.h5ad --out p.h5ad --truth-out tr.h5ad --quiet --all") == 0, "%s", out);
+    /* the same --out (the command line is in the report): 1 process, then 2, 3 and 4 ranks
+     * (uneven shares of the 18 populations); every file byte for byte */
+    const char *const files[3] = {"report.json", "metrics.csv", "report.html"};
+    ck_assert_msg(run_np(0, "eval " EVAL_OPTS) == 0, "%s", out);
+    char cmd[600], a[64], b[64];
+    snprintf(cmd, sizeof cmd, "mv '%s/e' '%s/e1'", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    for (int np = 2; np <= 4; np++) {
+        ck_assert_msg(run_np(np, "eval " EVAL_OPTS) == 0, "%d ranks: %s", np, out);
+        for (int k = 0; k < 3; k++) {
+            snprintf(a, sizeof a, "e1/%s", files[k]);
+            snprintf(b, sizeof b, "e/%s", files[k]);
+            ck_assert_msg(same_file(a, b), "%d ranks: %s differs from the 1-process run", np, files[k]);
+        }
+        ck_assert_msg(count(out, "wrote ") == 1, "%d ranks: %s", np, out);
+        snprintf(cmd, sizeof cmd, "%s/e", dir);
+        mfm_test_rmtree(cmd);
+    }
+    /* and the comparison can fail: another seed changes the intervals */
+    ck_assert_msg(run_np(2, "eval " EVAL_OPTS " --seed 3") == 0, "%s", out);
+    ck_assert(!same_file("e1/report.json", "e/report.json"));
+}
+END_TEST
+
 static Suite *mpi_suite(void)
 {
     Suite *s = suite_create("app-mpi-cli");
@@ -240,6 +289,7 @@ static Suite *mpi_suite(void)
     tcase_add_test(tc, test_resume_other_rank_count);
     tcase_add_test(tc, test_faults);
     tcase_add_test(tc, test_predict_same_over_ranks);
+    tcase_add_test(tc, test_eval_same_over_ranks);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -147,6 +147,13 @@ START_TEST(test_check_same)
         ck_assert_msg(strstr(mfm_err_msg(), "entry 1 is 43 on rank 0 and 44 on rank 1") != NULL,
                       "message: %s", mfm_err_msg());
     }
+    /* a shared error: rank 0 reports it, the others are quiet, also after a
+     * prefix; another error is not quiet */
+    ck_assert_int_eq(mfm_par_error_quiet(par), par->rank > 0);
+    mfm_err_prefix(e, "reading the input");
+    ck_assert_int_eq(mfm_par_error_quiet(par), par->rank > 0);
+    mfm_err_set(MFM_EIO, "another error");
+    ck_assert_int_eq(mfm_par_error_quiet(par), 0);
 }
 END_TEST
 
