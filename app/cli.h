@@ -54,6 +54,12 @@ typedef struct mfm_cmd_spec {
     size_t min_pos, max_pos; /* allowed number of positional arguments */
 } mfm_cmd_spec;
 
+/* Rows shared by the tables of the commands that run a model (reflow,
+ * score): --threads N into a long, --quiet into a bool. */
+#define MFM_OPT_ROW_THREADS(dst) \
+    {"threads", MFM_OPT_INT, "N", "0", 0, 256, "OpenBLAS threads (0 = library default)", (dst), NULL, false}
+#define MFM_OPT_ROW_QUIET(dst) {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", (dst), NULL, false}
+
 /* Parse argv (argv[0] is the subcommand name).  Positional arguments are
  * stored in pos (borrowed from argv), their count in *npos (both may be NULL
  * for a command without positional arguments, spec->max_pos 0).

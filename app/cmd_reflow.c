@@ -351,9 +351,9 @@ int mfm_cmd_reflow(int argc, char **argv)
         {"check-steps", MFM_OPT_INT, "N", "20", 1, 100000, "RK4 steps of the straightness measurement", &a.check_steps},
         {"predict-steps", MFM_OPT_INT, "N", "4", 1, 100000, "Euler steps mfm predict --solver auto uses for the student", &a.predict_steps},
         {"seed", MFM_OPT_INT, "S", "0", 0, 9e15, "seed of the fine-tuning streams", &a.seed},
-        {"threads", MFM_OPT_INT, "N", "0", 0, 256, "OpenBLAS threads (0 = library default)", &a.threads},
+        MFM_OPT_ROW_THREADS(&a.threads),
         {"log-every", MFM_OPT_INT, "N", "100", 1, 100000000, "progress line every N steps", &a.log_every},
-        {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a.quiet},
+        MFM_OPT_ROW_QUIET(&a.quiet),
     };
     const mfm_cmd_spec spec = {
         "reflow", "MODEL_DIR DATA.h5ad --out DIR [options]",

@@ -220,8 +220,8 @@ int mfm_cmd_score(int argc, char **argv)
         {"probes", MFM_OPT_INT, "K", "0", 0, 1000, "Hutchinson probes for the divergence (0 = exact for d <= 64, 16 probes above)", &a.probes},
         {"steps", MFM_OPT_INT, "N", "20", 1, 100000, "RK4 steps of the backward solve", &a.steps},
         {"ridge", MFM_OPT_DOUBLE, "R", "1e-3", 0, 1e6, "ridge added to the covariance of the Gaussian fitted to the source cells (model space; data-source models)", &a.ridge},
-        {"threads", MFM_OPT_INT, "N", "0", 0, 256, "OpenBLAS threads (0 = library default)", &a.threads},
-        {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a.quiet},
+        MFM_OPT_ROW_THREADS(&a.threads),
+        MFM_OPT_ROW_QUIET(&a.quiet),
     };
     const mfm_cmd_spec spec = {
         "score", "MODEL_DIR CELLS.h5ad (--time T | --treatment T) --out SCORES.h5ad [options]",

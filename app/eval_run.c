@@ -233,8 +233,9 @@ cleanup:
     return err;
 }
 
-/* Every obs key an option names must be a column of the truth (the
- * message suggests the closest and lists the columns). */
+/* Every obs key an option names must be a column of the truth, and the
+ * control label and training value must occur in theirs (the messages
+ * suggest the closest and list the columns or values). */
 static mfm_err check_keys(const mfm_eval_args *a, const char *const *keys, size_t nk)
 {
     mfm_h5ad *f = NULL;
@@ -246,6 +247,10 @@ static mfm_err check_keys(const mfm_eval_args *a, const char *const *keys, size_
     for (size_t i = 0; e == MFM_OK && i < N(opt); i++)
         if (key[i])
             e = mfm_obs_key_check(f, opt[i], key[i]);
+    if (e == MFM_OK && a->control_key)
+        e = mfm_obs_value_check(f, "--control", a->control_key, a->control);
+    if (e == MFM_OK && a->split_key)
+        e = mfm_obs_value_check(f, "--train-value", a->split_key, a->train_value);
     mfm_h5ad_close(f);
     return e;
 }

@@ -104,6 +104,30 @@ const char *mfm_join_values(char *buf, size_t len, const char *const *v, size_t 
     return buf;
 }
 
+mfm_err mfm_value_missing(const char *path, const char *option, const char *value, const char *key,
+                          const char *const *values, size_t n)
+{
+    char list[1024], hint[300];
+    mfm_join_values(list, sizeof list, values, n, MFM_LIST_VALUES);
+    mfm_suggest_text(hint, sizeof hint, value, values, n);
+    return mfm_err_set(MFM_ENOTFOUND, "%s: %s '%s' does not occur in obs/%s%s; values: %s", path, option,
+                       value, key, hint, list);
+}
+
+mfm_err mfm_obs_value_check(mfm_h5ad *f, const char *option, const char *key, const char *value)
+{
+    char **levels = NULL;
+    size_t n = 0;
+    mfm_err e = mfm_h5ad_obs_levels(f, key, &levels, &n);
+    bool found = false;
+    for (size_t i = 0; e == MFM_OK && i < n; i++)
+        found |= strcmp(levels[i], value) == 0;
+    if (e == MFM_OK && !found)
+        e = mfm_value_missing(mfm_h5ad_path(f), option, value, key, (const char *const *)levels, n);
+    mfm_h5ad_strings_free(levels, n);
+    return e;
+}
+
 mfm_err mfm_obs_key_check(mfm_h5ad *f, const char *option, const char *key)
 {
     size_t n = mfm_h5ad_obs_ncols(f);

@@ -32,4 +32,13 @@ const char *mfm_join_values(char *buf, size_t len, const char *const *v, size_t 
  * columns: ...)" unless f has an obs column named key. */
 mfm_err mfm_obs_key_check(mfm_h5ad *f, const char *option, const char *key);
 
+/* MFM_ENOTFOUND "PATH: OPTION 'VALUE' does not occur in obs/KEY (did you
+ * mean 'V'?); values: ..." listing the first MFM_LIST_VALUES of values. */
+mfm_err mfm_value_missing(const char *path, const char *option, const char *value, const char *key,
+                          const char *const *values, size_t n);
+
+/* MFM_ENOTFOUND as mfm_value_missing unless value is a level of obs column
+ * key of f (the key must exist: mfm_obs_key_check). */
+mfm_err mfm_obs_value_check(mfm_h5ad *f, const char *option, const char *key, const char *value);
+
 #endif

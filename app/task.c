@@ -40,16 +40,11 @@ static void join_levels(char *buf, size_t len, char *const *v, size_t n)
     mfm_join_values(buf, len, (const char *const *)v, n, MFM_LIST_VALUES);
 }
 
-/* MFM_ENOTFOUND: value (of option) does not occur in obs/key; lists the
- * values (first MFM_LIST_VALUES) and suggests the closest. */
+/* MFM_ENOTFOUND: value (of option) does not occur in obs/key (app/suggest.h). */
 static mfm_err value_missing(const char *path, const char *option, const char *value, const char *key,
                              char *const *values, size_t n)
 {
-    char list[1024], hint[300];
-    join_levels(list, sizeof list, values, n);
-    mfm_suggest_text(hint, sizeof hint, value, (const char *const *)values, n);
-    return mfm_err_set(MFM_ENOTFOUND, "%s: %s '%s' does not occur in obs/%s%s; values: %s", path, option,
-                       value, key, hint, list);
+    return mfm_value_missing(path, option, value, key, (const char *const *)values, n);
 }
 
 static mfm_err add_pair(mfm_task *t, size_t *cap, mfm_pair **out)

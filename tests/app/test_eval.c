@@ -192,7 +192,9 @@ static const struct bad_case {
      "patient_id=Patient9", "the truth has 6 populations"},
     {"pred_handmade.h5ad", NULL, "--by patient,condition", 2, "'patient'", "did you mean 'patient_id'"},
     {"pred_handmade.h5ad", NULL, "--by patient_id --control-key condition --control DMSO", 2,
-     "condition=DMSO", "truth.h5ad"},
+     "truth.h5ad: --control 'DMSO' does not occur in obs/condition", "values: "},
+    {"pred_handmade.h5ad", NULL, "--by patient_id,condition --control-key condition --control Ref "
+     "--split-key split --train-value trian", 2, "'trian' does not occur in obs/split", "did you mean 'train'?"},
     {"missing.h5ad", NULL, "--by patient_id", 1, "missing.h5ad", ""},
     {"pred_handmade.h5ad", NULL, "--by patient_id --control-key condition", 2, "go together", ""},
     {"pred_handmade.h5ad", NULL, "", 2, "--by is required", ""},
