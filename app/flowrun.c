@@ -4,7 +4,11 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <cblas.h>
 
 #include <jansson.h>
 
@@ -111,5 +115,94 @@ mfm_err mfm_reflow_marker_read(mfm_reflow_marker *m, const char *dir)
     m->present = 1;
 cleanup:
     json_decref(root);
+    return e;
+}
+
+size_t mfm_flow_threads(size_t n)
+{
+    if (n > 0)
+        return n;
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    return c > 0 ? (size_t)c : 1;
+}
+
+void mfm_flow_all_free(mfm_flow_all *fa)
+{
+    free(fa->x);
+    free(fa->h);
+    free(fa->seg);
+    free(fa->pair);
+    free(fa->row0);
+    free(fa->nfe);
+    memset(fa, 0, sizeof *fa);
+}
+
+/* Size fa for the wanted pairs. */
+static mfm_err flow_all_alloc(mfm_flow_all *fa, const mfm_bundle *b, const mfm_task *t, const bool *want)
+{
+    const size_t e_dim = b->model.net.cfg.embed_dim + 1;
+    fa->d = b->space.d;
+    for (size_t i = 0; i < t->n_pairs; i++)
+        if (want[i])
+            fa->n_sel++, fa->n_rows += t->pairs[i].n_src;
+    const size_t ns = fa->n_sel ? fa->n_sel : 1;
+    fa->x = malloc((fa->n_rows ? fa->n_rows : 1) * fa->d * sizeof *fa->x);
+    fa->h = calloc(ns * e_dim, sizeof *fa->h);
+    fa->seg = calloc(ns, sizeof *fa->seg);
+    fa->pair = calloc(ns, sizeof *fa->pair);
+    fa->row0 = calloc(ns, sizeof *fa->row0);
+    fa->nfe = calloc(ns, sizeof *fa->nfe);
+    if (!fa->x || !fa->h || !fa->seg || !fa->pair || !fa->row0 || !fa->nfe)
+        return mfm_err_set(MFM_ENOMEM, "out of memory (%zu cells to predict)", fa->n_rows);
+    return MFM_OK;
+}
+
+/* Starts, embeddings and condition rows of the wanted pairs. */
+static mfm_err flow_all_fill(mfm_flow_all *fa, mfm_bundle *b, const mfm_task *t, const mfm_pop_data *pd,
+                             const bool *want, float *h1)
+{
+    const size_t e_dim = b->model.net.cfg.embed_dim + 1;
+    mfm_err e = MFM_OK;
+    for (size_t i = 0, k = 0, row = 0; i < t->n_pairs; i++) {
+        if (!want[i])
+            continue;
+        const mfm_pair *p = &t->pairs[i];
+        float *h = fa->h + k * e_dim;
+        if ((e = mfm_flow_start(fa->x + row * fa->d, b, p, &pd[i], b->seed)) != MFM_OK)
+            return e;
+        if (b->method == MFM_METHOD_MFM && (e = mfm_flow_embed_mean(&b->model, h, h1, &pd[i])) != MFM_OK)
+            return mfm_err_prefix(e, "population '%s'", p->name);
+        fa->seg[k] = (mfm_flow_seg){p->n_src, b->method == MFM_METHOD_MFM ? h : NULL,
+                                    b->model.net.cfg.cond_dim ? pd[i].cond : NULL, p->t_end};
+        fa->pair[k] = i;
+        fa->row0[k] = row;
+        row += p->n_src;
+        k++;
+    }
+    return MFM_OK;
+}
+
+mfm_err mfm_flow_all_run(mfm_flow_all *fa, mfm_bundle *b, const mfm_task *t, const mfm_pop_data *pd,
+                         const bool *want, const mfm_ode_opts *oo, size_t n_threads,
+                         mfm_flow_batch_stats *st)
+{
+    mfm_err e = MFM_OK;
+    float *h1 = NULL;
+    memset(fa, 0, sizeof *fa);
+    if ((e = flow_all_alloc(fa, b, t, want)) != MFM_OK)
+        goto cleanup;
+    if (!(h1 = malloc((b->model.net.cfg.embed_dim + 1) * sizeof *h1))) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    if ((e = flow_all_fill(fa, b, t, pd, want, h1)) != MFM_OK)
+        goto cleanup;
+    const mfm_flow_batch_opts bo = {.block_rows = MFM_FLOW_BLOCK_ROWS, .n_threads = mfm_flow_threads(n_threads)};
+    const int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1); /* one BLAS thread per worker: the blocks give the parallelism */
+    e = mfm_sample_flow_batch(&b->model, fa->x, fa->seg, fa->n_sel, oo, &bo, fa->nfe, st);
+    openblas_set_num_threads(blas_threads);
+cleanup:
+    free(h1);
     return e;
 }

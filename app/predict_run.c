@@ -33,7 +33,7 @@ void mfm_predict_spec(mfm_cmd_spec *spec, mfm_predict_args *a)
         {"all", MFM_OPT_FLAG, NULL, NULL, 0, -1, "predict every population, not only those unseen in training / held out", &a->all},
         {"design", MFM_OPT_STRING, "FILE.csv", NULL, 0, -1, "predict the populations of this table instead (they need not have been measured): columns = the model's experiment keys, treatment key, dose key (if it has one) and optionally covariate keys; each row flows the control cells of its experiment in DATA under the row's treatment, dose and covariates (a model with a condition design; docs/screens.md)", &a->design},
         {"name", MFM_OPT_STRING, "NAME", NULL, 0, -1, "method name stored in the output (default: the model kind)", &a->name},
-        {"threads", MFM_OPT_INT, "N", "0", 0, 256, "OpenBLAS threads (0 = library default)", &a->threads},
+        {"threads", MFM_OPT_INT, "N", "0", 0, 256, "worker threads of the flow (0 = all processors); the output does not depend on it", &a->threads},
         {"max-cells-per-pop", MFM_OPT_INT, "N", "0", 0, 100000000, "use at most N cells of each population (predicted cells, embedder input, --truth-out): the sample mfm train --max-cells-per-pop N keeps (hash of the model's seed and the file row), independent of read order; memory then grows with populations x N (0 = all cells)", &a->max_cells_per_pop},
         {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a->quiet},
     };
@@ -136,8 +136,6 @@ typedef struct predict_ws {
     mfm_task task;
     mfm_pop_data *pd;
     bool *want;
-    float *x, *h, *h1;
-    mfm_ode_ws ode;
     mfm_pred_rows pred;
     mfm_ode_opts oo;
     mfm_design_table dt; /* --design */
@@ -146,11 +144,7 @@ typedef struct predict_ws {
 
 static void predict_ws_destroy(predict_ws *w)
 {
-    mfm_ode_ws_destroy(&w->ode);
     mfm_pred_rows_free(&w->pred);
-    free(w->x);
-    free(w->h);
-    free(w->h1);
     free(w->want);
     mfm_pop_data_free(w->pd, w->task.n_pairs);
     mfm_task_destroy(&w->task);
@@ -220,49 +214,36 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
                  "training levels (--unseen-covariate average)", a->design, w->dt.n_averaged);
         hk->warning(hk->ctx, msg);
     }
-    const size_t d = w->b.space.d, e_dim = w->b.model.net.cfg.embed_dim + 1;
-    size_t n_max = 1;
-    for (size_t i = 0; i < w->task.n_pairs; i++)
-        if (w->want[i] && w->task.pairs[i].n_src > n_max)
-            n_max = w->task.pairs[i].n_src;
-    w->x = malloc(n_max * d * sizeof *w->x);
-    w->h = malloc(e_dim * sizeof *w->h);
-    w->h1 = malloc(e_dim * sizeof *w->h1);
-    if (!w->x || !w->h || !w->h1)
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
-    w->pred.d = d;
-    return mfm_ode_ws_init(&w->ode, w->oo.method, n_max, d);
+    w->pred.d = w->b.space.d;
+    return MFM_OK;
 }
 
-/* Push every selected source population through the flow into w->pred. */
-static mfm_err predict_flow(predict_ws *w, const mfm_predict_hooks *hk, mfm_predict_summary *s)
+/* Push every selected source population through the flow into w->pred:
+ * all of them together, in blocks on --threads threads (flowrun.h). */
+static mfm_err predict_flow(predict_ws *w, const mfm_predict_args *a, const mfm_predict_hooks *hk,
+                            mfm_predict_summary *s)
 {
     mfm_err e = MFM_OK;
-    mfm_bundle *b = &w->b; /* the model's workspace is written by the flow */
-    for (size_t i = 0; i < w->task.n_pairs; i++) {
-        if (!w->want[i])
-            continue;
-        const mfm_pair *p = &w->task.pairs[i];
-        const mfm_pop_data *q = &w->pd[i];
-        if ((e = mfm_flow_start(w->x, b, p, q, b->seed)) != MFM_OK)
-            return e;
-        if (b->method == MFM_METHOD_MFM && (e = mfm_flow_embed_mean(&b->model, w->h, w->h1, q)) != MFM_OK)
-            return e;
-        mfm_ode_stats st = {0};
-        double t_pop = mfm_now();
-        if ((e = mfm_sample_flow(&b->model, w->x, p->n_src, b->method == MFM_METHOD_MFM ? w->h : NULL,
-                                 b->model.net.cfg.cond_dim ? q->cond : NULL, p->t_end, &w->oo, &w->ode, &st)) != MFM_OK)
-            return mfm_err_prefix(e, "population '%s'", p->name);
-        s->t_ode += mfm_now() - t_pop;
-        s->nfe_total += st.n_evals;
-        s->cell_evals += (double)p->n_src * (double)st.n_evals;
-        mfm_space_to_feature(&b->space, w->x, p->n_src);
-        if ((e = mfm_pred_rows_add(&w->pred, w->x, p->src_rows, p->n_src, i)) != MFM_OK)
-            return e;
+    mfm_flow_all fa = {0};
+    mfm_flow_batch_stats st = {0};
+    double t_ode = mfm_now();
+    if ((e = mfm_flow_all_run(&fa, &w->b, &w->task, w->pd, w->want, &w->oo, (size_t)a->threads, &st)) != MFM_OK)
+        goto cleanup;
+    s->t_ode += mfm_now() - t_ode;
+    s->cell_evals += st.cell_evals;
+    for (size_t k = 0; k < fa.n_sel; k++) {
+        const mfm_pair *p = &w->task.pairs[fa.pair[k]];
+        float *x = fa.x + fa.row0[k] * fa.d;
+        s->nfe_total += fa.nfe[k];
+        mfm_space_to_feature(&w->b.space, x, p->n_src);
+        if ((e = mfm_pred_rows_add(&w->pred, x, p->src_rows, p->n_src, fa.pair[k])) != MFM_OK)
+            goto cleanup;
         if (hk && hk->population)
-            hk->population(hk->ctx, p->name, p->n_src, s->solver, st.n_evals);
+            hk->population(hk->ctx, p->name, p->n_src, s->solver, fa.nfe[k]);
     }
-    return MFM_OK;
+cleanup:
+    mfm_flow_all_free(&fa);
+    return e;
 }
 
 mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const char *data,
@@ -274,14 +255,12 @@ mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const 
     mfm_par *par = mfm_par_world();
     if (par->rank != 0)
         hk = NULL; /* rank 0 reports */
-    if (a->threads > 0)
-        openblas_set_num_threads((int)a->threads);
     if ((e = predict_prepare(&w, a, model_dir, data, hk)) != MFM_OK)
         goto cleanup;
     s.solver = mfm_ode_method_name(w.oo.method);
     s.adaptive = mfm_ode_is_adaptive(w.oo.method);
     double t0 = mfm_now();
-    if ((e = predict_flow(&w, hk, &s)) != MFM_OK)
+    if ((e = predict_flow(&w, a, hk, &s)) != MFM_OK)
         goto cleanup;
     /* rank 0 gathers the cells in population order and writes the one file */
     if ((e = mfm_par_gather_pred(par, &w.pred)) != MFM_OK || par->rank != 0)

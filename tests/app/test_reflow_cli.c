@@ -60,6 +60,16 @@ START_TEST(test_reflow_end_to_end)
     ck_assert_msg(strstr(out, "solver euler") && strstr(out, "2 function evaluations"), "%s", out);
     ck_assert_msg(run("predict %s/t '%s' --out %s/pt.h5ad --all --threads 1", dir, data, dir) == 0, "%s", out);
     ck_assert_msg(strstr(out, "solver rk4") && strstr(out, "80 function evaluations"), "%s", out);
+    /* the batched flow on 2 worker threads writes the same cells, bit for bit */
+    ck_assert_msg(run("predict %s/t '%s' --out %s/pt2.h5ad --all --threads 2 --quiet", dir, data, dir) == 0,
+                  "%s", out);
+    char cmp[4096];
+    snprintf(cmp, sizeof cmp,
+             "/usr/bin/python3 -c \"import anndata as ad, numpy as np; "
+             "a, b = ad.read_h5ad('%s/pt.h5ad'), ad.read_h5ad('%s/pt2.h5ad'); "
+             "assert a.n_obs > 1000 and np.array_equal(a.X, b.X) and list(a.obs_names) == list(b.obs_names)\"",
+             dir, dir);
+    ck_assert_msg(system(cmp) == 0, "predict --threads 1 and --threads 2 differ");
     ck_assert_msg(run("predict %s/t '%s' --out %s/pte.h5ad --all --threads 1 --quiet --solver euler --steps 2",
                       dir, data, dir) == 0, "%s", out);
     ck_assert_msg(run("predict %s/t '%s' --out %s/ref.h5ad --all --threads 1 --quiet --solver rk4 --steps 40",
