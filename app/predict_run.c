@@ -14,6 +14,7 @@
 #include "predict_out.h"
 #include "progress.h"
 #include "sampler.h"
+#include "task_field.h"
 #include "train_data.h"
 
 #define N(x) (sizeof(x) / sizeof((x)[0]))
@@ -185,8 +186,8 @@ static mfm_err predict_flow(predict_ws *w, const mfm_predict_hooks *hk, mfm_pred
             return e;
         mfm_ode_stats st = {0};
         double t_pop = mfm_now();
-        if ((e = mfm_sample_flow(&b->model, w->x, p->n_src, b->method == MFM_METHOD_MFM ? w->h : NULL,
-                                 b->model.net.cfg.cond_dim ? q->cond : NULL, p->t_end, &w->oo, &w->ode, &st)) != MFM_OK)
+        if ((e = mfm_field_flow_pair(b, &w->task, p, w->x, p->n_src, b->method == MFM_METHOD_MFM ? w->h : NULL,
+                                     b->model.net.cfg.cond_dim ? q->cond : NULL, &w->oo, &w->ode, &st)) != MFM_OK)
             return mfm_err_prefix(e, "population '%s'", p->name);
         s->t_ode += mfm_now() - t_pop;
         s->nfe_total += st.n_evals;
