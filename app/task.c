@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "suggest.h"
+#include "task_time.h"
 
 long mfm_task_find(char *const *list, size_t n, const char *name)
 {
@@ -473,12 +474,10 @@ static mfm_err build_timeseries(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o
         }
     long held = -1;
     if (o->holdout_time) {
-        double hv;
-        bool hnum = parse_number(o->holdout_time, &hv);
-        for (size_t i = 0; i < n_levels; i++)
-            if (strcmp(t->treatments[i], o->holdout_time) == 0 ||
-                (numeric && hnum && t->level_values[i] == hv))
-                held = (long)i;
+        /* by label; numeric levels also by value within float32 precision (app/task_time.h) */
+        held = mfm_task_find(t->treatments, n_levels, o->holdout_time);
+        if (held < 0 && numeric && mfm_time_level_find(&held, t, o->holdout_time, o->time_key) != MFM_OK)
+            held = -1;
         if (held < 0) {
             join_levels(msg, sizeof msg, t->treatments, n_levels);
             e = mfm_err_set(MFM_ENOTFOUND, "%s: held-out time '%s' is not a level of obs/%s (levels: %s)",
