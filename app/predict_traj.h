@@ -12,8 +12,9 @@
  *                            start cell, point K - 1 the predicted cell
  *   obsm trajectory_times    (cells, K) the time of each point (data units)
  *   uns  from_time, time_model, trajectory_points (K), trajectory_space
- * anndata (0.8) reads obsm matrices of any width; the flattened (cells,
- * K d) layout is used because the writer's obsm entries are matrices.
+ * anndata (0.8) reads obsm matrices of any width, and would also accept a
+ * 3-d (cells, K, d) obsm array; the flattened layout is used because the
+ * writer's obsm entries are 2-d matrices.
  */
 #ifndef MFM_APP_PREDICT_TRAJ_H
 #define MFM_APP_PREDICT_TRAJ_H

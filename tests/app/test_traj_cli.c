@@ -188,6 +188,9 @@ START_TEST(test_field_holdout_and_checkpoint)
     ck_assert_double_eq_tol(m / (double)n, 1.0, 0.15);
     free(x);
     mfm_h5ad_close(f);
+    /* mfm score integrates pairs on [0, 1]: a field model is refused, not scored wrongly */
+    ck_assert_int_eq(run("score %s/h %s/tr3.h5ad --time 0.333 --out %s/s.h5ad --quiet", dir, dir, dir), 1);
+    ck_assert_msg(strstr(out, "mfm score does not yet integrate a --time-model field model"), "%s", out);
 }
 END_TEST
 
