@@ -27,6 +27,7 @@
 #include "ode.h"
 #include "space.h"
 #include "task.h"
+#include "time_model.h"
 
 typedef enum mfm_method { MFM_METHOD_MFM = 0, MFM_METHOD_CGFM, MFM_METHOD_FM } mfm_method;
 
@@ -82,6 +83,9 @@ typedef struct mfm_bundle {
     char *dose_key;      /* NULL: no dose column */
     char **train_pairs;  /* names of the training pairs (design only) */
     size_t n_train_pairs;
+    /* time series: pairs, one field or splines over the time range
+     * (app/time_model.h; checkpoint group time) */
+    mfm_time_axis time;
 } mfm_bundle;
 
 /* Width of the condition vector for this method and task. */

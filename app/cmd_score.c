@@ -45,6 +45,9 @@ static mfm_err target_level(long *lev, const score_args *a, const mfm_bundle *b,
     if (b->task_kind == MFM_TASK_TIMESERIES) {
         if (!a->time)
             return mfm_err_set(MFM_EINVAL, "a time-series model scores the cells of one time point: give --time T");
+        if (b->time.model != MFM_TIME_PAIRS) /* its pairs live on global times, not [0, 1] */
+            return mfm_err_set(MFM_EINVAL, "mfm score does not yet integrate a --time-model %s model (only pairs "
+                               "models)", mfm_time_model_names[b->time.model]);
         return mfm_time_level_find(lev, t, a->time, b->time_key);
     }
     if (!a->treatment)

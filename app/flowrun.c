@@ -14,6 +14,7 @@
 
 #include "embed.h"
 #include "rng.h"
+#include "task_field.h"
 
 mfm_err mfm_flow_task_build(mfm_task *t, const mfm_bundle *b, mfm_h5ad *f)
 {
@@ -172,8 +173,11 @@ static mfm_err flow_all_fill(mfm_flow_all *fa, mfm_bundle *b, const mfm_task *t,
             return e;
         if (b->method == MFM_METHOD_MFM && (e = mfm_flow_embed_mean(&b->model, h, h1, &pd[i])) != MFM_OK)
             return mfm_err_prefix(e, "population '%s'", p->name);
+        double s0 = 0.0, s1 = p->t_end; /* a time-conditioned field: global times (task_field.h) */
+        if (b->task_kind == MFM_TASK_TIMESERIES && b->time.model != MFM_TIME_PAIRS)
+            mfm_field_pair_span(b, t, p, &s0, &s1);
         fa->seg[k] = (mfm_flow_seg){p->n_src, b->method == MFM_METHOD_MFM ? h : NULL,
-                                    b->model.net.cfg.cond_dim ? pd[i].cond : NULL, p->t_end};
+                                    b->model.net.cfg.cond_dim ? pd[i].cond : NULL, s1, s0};
         fa->pair[k] = i;
         fa->row0[k] = row;
         row += p->n_src;

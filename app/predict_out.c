@@ -232,7 +232,8 @@ mfm_err mfm_pred_write(const mfm_pred_rows *o, const char *path, mfm_h5ad *f, co
                                   : m->clip_negative ? "yes" : "no";
     if ((e = write_spaces(w, s, rec, pcs, o->n)) || (e = write_pred_obs(w, o, f, t, b, m)) ||
         (e = write_provenance(w, b, m)) || (e = mfm_h5ad_write_uns_string(w, "clip_negative", clip)) ||
-        (e = mfm_h5ad_write_uns_i64(w, "n_clipped", (int64_t)*n_clipped)))
+        (e = mfm_h5ad_write_uns_i64(w, "n_clipped", (int64_t)*n_clipped)) ||
+        (m->extra && (e = m->extra(w, m->extra_ctx))))
         goto cleanup;
     e = mfm_h5ad_writer_commit(&w);
 cleanup:

@@ -51,6 +51,10 @@ typedef struct mfm_pred_meta {
     const char *data;      /* the input file */
     const char *solver;
     bool clip_negative;    /* clip negative reconstructed values (if the training values were >= 0) */
+    /* mfm_pred_write: more obs columns, obsm and uns after the standard
+     * ones (predict --at: app/predict_traj.h); NULL: none */
+    mfm_err (*extra)(mfm_h5ad_writer *w, void *ctx);
+    void *extra_ctx;
 } mfm_pred_meta;
 
 /* Write the predictions to path; *n_clipped receives the count of values set

@@ -13,9 +13,11 @@
 #include "bundle.h"
 #include "design_table.h"
 #include "flowrun.h"
+#include "predict_at.h"
 #include "predict_out.h"
 #include "progress.h"
 #include "sampler.h"
+#include "task_field.h"
 #include "train_data.h"
 
 #define N(x) (sizeof(x) / sizeof((x)[0]))
@@ -30,6 +32,10 @@ void mfm_predict_spec(mfm_cmd_spec *spec, mfm_predict_args *a)
         {"steps", MFM_OPT_INT, "N", "0", 0, 100000, "steps of a fixed-step solver (0 = the default: 20, or the reflow student's stored count)", &a->steps},
         {"atol", MFM_OPT_DOUBLE, "A", "1e-4", 1e-14, 1, "absolute tolerance of an adaptive solver", &a->atol},
         {"rtol", MFM_OPT_DOUBLE, "R", "1e-4", 0, 1, "relative tolerance of an adaptive solver", &a->rtol},
+        {"from-time", MFM_OPT_STRING, "T0", NULL, 0, -1, "with --at: the time point whose cells start the flow (the cells of DATA with this time; all cells of DATA when it has no time key column); needs a --time-model field or spline model", &a->from_time},
+        {"at", MFM_OPT_STRING, "T1[,T2...]", NULL, 0, -1, "push the --from-time cells through the field to each of these times (labels or numbers; a number within float32 precision of a time point is that point); the output has obs predicted_time and obsm velocity", &a->at},
+        {"extrapolate", MFM_OPT_FLAG, NULL, NULL, 0, -1, "allow --from-time / --at outside the observed time range (refused otherwise: the field was never trained there)", &a->extrapolate},
+        {"trajectories", MFM_OPT_INT, "K", "0", 0, 10000, "with --at: K >= 2 points of each cell's path from --from-time to its time in obsm trajectory (cells x K*d, point-major) and obsm trajectory_times (0 = none)", &a->trajectories},
         {"all", MFM_OPT_FLAG, NULL, NULL, 0, -1, "predict every population, not only those unseen in training / held out", &a->all},
         {"design", MFM_OPT_STRING, "FILE.csv", NULL, 0, -1, "predict the populations of this table instead (they need not have been measured): columns = the model's experiment keys, treatment key, dose key (if it has one) and optionally covariate keys; each row flows the control cells of its experiment in DATA under the row's treatment, dose and covariates (a model with a condition design; docs/screens.md)", &a->design},
         {"name", MFM_OPT_STRING, "NAME", NULL, 0, -1, "method name stored in the output (default: the model kind)", &a->name},
@@ -61,6 +67,16 @@ mfm_err mfm_predict_check(const mfm_predict_args *a)
     mfm_ode_method m;
     if (strcmp(a->solver, "auto") != 0 && mfm_ode_method_parse(&m, a->solver) != MFM_OK)
         return mfm_err_set(MFM_EINVAL, "--solver: %s", mfm_err_msg());
+    if ((a->at != NULL) != (a->from_time != NULL))
+        return mfm_err_set(MFM_EINVAL, "--at and --from-time go together (push the cells at --from-time to "
+                           "the --at times)");
+    if (a->trajectories && !a->at)
+        return mfm_err_set(MFM_EINVAL, "--trajectories needs --at and --from-time");
+    if (a->trajectories == 1)
+        return mfm_err_set(MFM_EINVAL, "--trajectories 1: a path needs at least 2 points (its start and end)");
+    if (a->at && (a->truth_out || a->all))
+        return mfm_err_set(MFM_EINVAL, "--at predicts from --from-time; --%s does not apply",
+                           a->truth_out ? "truth-out" : "all");
     if (strcmp(a->clip_negative, "yes") != 0 && strcmp(a->clip_negative, "no") != 0)
         return mfm_err_set(MFM_EINVAL, "--clip-negative '%s': expected yes or no", a->clip_negative);
     if (a->design && (a->all || a->truth_out))
@@ -72,7 +88,7 @@ mfm_err mfm_predict_check(const mfm_predict_args *a)
 /* The solver of this run: --solver auto picks the model's documented
  * default (a reflow student's marker, else RK4 with 20 steps); --steps 0
  * means 20 for a fixed-step solver chosen by name. */
-static mfm_err resolve_solver(mfm_ode_opts *oo, const mfm_predict_args *a, const char *model_dir)
+mfm_err mfm_predict_resolve_solver(mfm_ode_opts *oo, const mfm_predict_args *a, const char *model_dir)
 {
     mfm_err e = MFM_OK;
     *oo = mfm_ode_opts_default();
@@ -187,7 +203,7 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
                                const char *data, const mfm_predict_hooks *hk)
 {
     mfm_err e = MFM_OK;
-    if ((e = resolve_solver(&w->oo, a, model_dir)) != MFM_OK || (e = mfm_bundle_load(&w->b, model_dir)) != MFM_OK)
+    if ((e = mfm_predict_resolve_solver(&w->oo, a, model_dir)) != MFM_OK || (e = mfm_bundle_load(&w->b, model_dir)) != MFM_OK)
         return e;
     if ((e = mfm_h5ad_open(&w->f, data)) != MFM_OK || (e = mfm_space_check_file(&w->b.space, w->f)) != MFM_OK)
         return e;
@@ -255,6 +271,8 @@ mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const 
     mfm_par *par = mfm_par_world();
     if (par->rank != 0)
         hk = NULL; /* rank 0 reports */
+    if (a->at) /* one process: ranks other than 0 leave it to rank 0 */
+        return par->rank == 0 ? mfm_predict_at_run(a, model_dir, data, hk, s_out) : MFM_OK;
     if ((e = predict_prepare(&w, a, model_dir, data, hk)) != MFM_OK)
         goto cleanup;
     s.solver = mfm_ode_method_name(w.oo.method);

@@ -13,14 +13,16 @@
 
 #include "cli.h"
 #include "err.h"
+#include "ode.h"
 
 typedef struct mfm_predict_args {
     const char *out, *truth_out, *solver, *name, *clip_negative;
     const char *design; /* --design FILE.csv (app/design_table.h), or NULL */
-    long steps, threads;
+    const char *from_time, *at; /* predict at times (app/predict_at.h); NULL: held-out / unseen pairs */
+    long steps, threads, trajectories;
     long max_cells_per_pop; /* 0: all cells of a population */
     double atol, rtol;
-    bool all, quiet;
+    bool all, quiet, extrapolate;
 } mfm_predict_args;
 
 /* The option table of `mfm predict` bound to a; *spec receives the command
@@ -31,6 +33,11 @@ void mfm_predict_spec(mfm_cmd_spec *spec, mfm_predict_args *a);
 /* Cross-option checks after parsing: MFM_EINVAL with the usage message
  * ("--out PRED.h5ad is required", "--solver: ...", "--clip-negative ..."). */
 mfm_err mfm_predict_check(const mfm_predict_args *a);
+
+/* The ODE solver of a run: --solver auto picks the model's documented
+ * default (a reflow student's marker, else RK4 with 20 steps); --steps 0
+ * means 20 for a fixed-step solver chosen by name. */
+mfm_err mfm_predict_resolve_solver(mfm_ode_opts *oo, const mfm_predict_args *a, const char *model_dir);
 
 /* What a finished run did (filled as it goes). */
 typedef struct mfm_predict_summary {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "suggest.h"
+#include "task_time.h"
 
 long mfm_task_find(char *const *list, size_t n, const char *name)
 {
@@ -527,11 +528,10 @@ static mfm_err ts_holdout(long *held, const mfm_task *t, const mfm_task_opts *o,
     *held = -1;
     if (!o->holdout_time)
         return MFM_OK;
-    double hv;
-    bool hnum = parse_number(o->holdout_time, &hv);
-    for (size_t i = 0; i < n_levels; i++)
-        if (strcmp(t->treatments[i], o->holdout_time) == 0 || (numeric && hnum && t->level_values[i] == hv))
-            *held = (long)i;
+    /* by label; numeric levels also by value within float32 precision (app/task_time.h) */
+    *held = mfm_task_find(t->treatments, n_levels, o->holdout_time);
+    if (*held < 0 && numeric && mfm_time_level_find(held, t, o->holdout_time, o->time_key) != MFM_OK)
+        *held = -1;
     if (*held < 0) {
         join_levels(msg, sizeof msg, t->treatments, n_levels);
         return mfm_err_set(MFM_ENOTFOUND, "%s: held-out time '%s' is not a level of obs/%s (levels: %s)", path,

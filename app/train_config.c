@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "holdout_spec.h"
+#include "task_field.h"
 
 /* Split the items of l on commas into out (pointers into *w, advanced). */
 static mfm_err split_list(const mfm_strlist *l, char **w, const char **out, size_t max, size_t *n)
@@ -155,6 +156,8 @@ mfm_err mfm_train_config_init(mfm_train_config *c, const mfm_train_args *a)
     c->standardize = (mfm_std_kind)a->standardize;
     fill_model(c, a);
     fill_optim(c, a);
+    if ((e = mfm_time_config(c, a)) != MFM_OK)
+        return e;
     c->out = a->out;
     c->resume = a->resume;
     c->quiet = a->quiet;

@@ -60,6 +60,8 @@ typedef struct mfm_train_config {
     mfm_adj_norm gcn_norm;
     /* optimisation: trainer.fm is the resolved preset and source */
     mfm_trainer_opts trainer;
+    mfm_time_model time_model;  /* timeseries (app/time_model.h) */
+    mfm_time_units time_units;
     mfm_lr_schedule lr_schedule;
     double lr_final;
     size_t lr_decay_steps; /* 0: the decay lasts --steps */

@@ -5,6 +5,7 @@
 
 #include "bundle.h"
 #include "space.h"
+#include "time_model.h"
 
 #define N(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -38,6 +39,8 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"control", MFM_OPT_STRING, "LABEL", NULL, 0, -1, "perturbation: treatment label of the control (source) cells", &a->control},
         {"time-key", MFM_OPT_STRING, "KEY", NULL, 0, -1, "timeseries: obs column of the time point", &a->time_key},
         {"holdout-time", MFM_OPT_STRING, "T", NULL, 0, -1, "timeseries: keep this interior time point out; train across the gap", &a->holdout_time},
+        {"time-model", MFM_OPT_ENUM, "M", "pairs", 0, -1, "timeseries: pairs (one flow per consecutive pair, each on its own time [0, 1]) | field (ONE time-conditioned field v(x, t) over the whole time range, trained on every consecutive pair at its global times) | spline (field trained on natural cubic splines through OT-chained cells of all time points, MMFM; needs >= 3 time points); docs/trajectories.md", &a->time_model, mfm_time_model_names},
+        {"time-units", MFM_OPT_ENUM, "U", "unit", 0, -1, "timeseries field/spline: the field's time axis: unit (the observed range rescaled to [0, 1]) | data (the time key's own values)", &a->time_units, mfm_time_units_names},
         {"holdout", MFM_OPT_LIST, "KEY=V1[,V2][;KEY2=W]", NULL, 0, -1, "perturbation: keep the populations whose cells match out of training and of everything fitted: KEY (any obs column) is one of the values and KEY2 is W; repeatable (the union); e.g. patient=P07, treatment=D1+D2, dose=10, patient=P07;treatment=D1+D2", &a->holdout},
         {"dose-key", MFM_OPT_STRING, "KEY", NULL, 0, -1, "perturbation: obs column of the dose (one number, or one per drug joined by --combo-sep); each drug's part of the condition is scaled by the transformed dose (docs/screens.md)", &a->dose_key},
         {"dose-transform", MFM_OPT_ENUM, "T", "none", 0, -1, "transform of the dose: none | log1p (ln(1+x)) | log10 (log10(1+x))", &a->dose_transform, dose_transforms},
@@ -94,7 +97,7 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a->quiet},
         {"verbose", MFM_OPT_FLAG, NULL, NULL, 0, -1, "also print the resolved options (always written to DIR/options.json)", &a->verbose},
     };
-    static mfm_opt table[64];
+    static mfm_opt table[96];
     for (size_t i = 0; i < N(opts); i++)
         table[i] = opts[i];
     *spec = (mfm_cmd_spec){

@@ -34,6 +34,8 @@ typedef struct mfm_train_args {
     int act;         /* mfm_act */
     int schedule;    /* mfm_schedule */
     int lr_schedule; /* mfm_lr_schedule */
+    int time_model;  /* mfm_time_model */
+    int time_units;  /* mfm_time_units */
     double sigma_min, sigma_max; /* --fm ve */
     int pca_fit;     /* mfm_pca_cells */
     double sigma, libsize, lr, lr_final, embed_noise, beta1, beta2, weight_decay, clip, fourier_sigma;

@@ -20,6 +20,7 @@
 #include "holdout_spec.h"
 #include "cli.h"
 #include "progress.h"
+#include "task_field.h"
 #include "train_data.h"
 #include "trainer.h"
 
@@ -172,12 +173,14 @@ typedef struct train_state {
     size_t n_pops;
     mfm_trainer tr;
     mfm_chunk_reducer red; /* MPI build: chunked steps over the ranks */
+    mfm_field_train field; /* --time-model field / spline */
     log_buf log;
 } train_state;
 
 static void state_free(train_state *s)
 {
     mfm_trainer_destroy(&s->tr);
+    mfm_field_train_destroy(&s->field);
     free(s->pops);
     mfm_pop_data_free(s->pd, s->task.n_pairs);
     mfm_task_destroy(&s->task);
@@ -371,7 +374,8 @@ static mfm_err bundle_new(train_state *s)
     if (c->trainer.fm.path.kind == MFM_PATH_VE)
         b->ve_sigma_min = c->trainer.fm.path.sigma_min, b->ve_sigma_max = c->trainer.fm.path.sigma;
     b->seed = c->seed;
-    if ((e = bundle_names(b, c, &s->task)) != MFM_OK || (e = fit_design(s)) != MFM_OK)
+    if ((e = bundle_names(b, c, &s->task)) != MFM_OK || (e = fit_design(s)) != MFM_OK ||
+        (e = mfm_time_bundle_init(b, c, &s->task)) != MFM_OK)
         return e;
     if (!c->quiet)
         fprintf(stderr, "mfm train: fitting the feature space on %zu training cells\n", s->n_train_rows);
@@ -423,7 +427,7 @@ static mfm_err pack_pops(train_state *s)
     if (n_pops == 0)
         return mfm_err_set(MFM_EINVAL, "no training population left after skipping small ones");
     s->n_pops = n_pops;
-    return MFM_OK;
+    return mfm_field_train_setup(&s->field, &s->b, task, s->pd, want);
 }
 
 static void announce(const train_state *s, const char *config_json)
@@ -459,7 +463,8 @@ static mfm_err train_loop(train_state *s)
     const mfm_train_config *c = s->c;
     mfm_trainer *tr = &s->tr;
     mfm_err e;
-    if ((e = mfm_trainer_init(tr, &s->b.model, &c->trainer, s->pops, s->n_pops, s->b.seed)) != MFM_OK)
+    if ((e = mfm_trainer_init(tr, &s->b.model, &c->trainer, s->pops, s->n_pops, s->b.seed)) != MFM_OK ||
+        (e = mfm_field_train_attach(&s->field, tr, s->pops, s->n_pops)) != MFM_OK)
         return e;
     if (c->resume) {
         if ((e = restore_rng(tr, &s->b)) != MFM_OK)
@@ -478,7 +483,7 @@ static mfm_err train_loop(train_state *s)
         double loss = 0;
         tr->opts.adam.lr = mfm_lr_at(c->lr_schedule, c->trainer.adam.lr, c->lr_final, tr->step,
                                      (uint64_t)(c->lr_decay_steps ? c->lr_decay_steps : c->steps));
-        if ((e = mfm_trainer_step(tr, s->pops, s->n_pops, &loss)) != MFM_OK)
+        if ((e = mfm_field_train_step(&s->field, tr, s->pops, s->n_pops, &loss)) != MFM_OK)
             return e;
         ema = tr->step == 1 ? loss : 0.98 * ema + 0.02 * loss;
         s->b.loss_ema = ema;

@@ -102,7 +102,7 @@ static double batched_seconds(bench *bn, const mfm_ode_opts *o, size_t threads, 
     if (!seg)
         return -1.0;
     for (size_t p = 0; p < bn->pops; p++)
-        seg[p] = (mfm_flow_seg){bn->cells, NULL, bn->cond + p * COND, 1.0};
+        seg[p] = (mfm_flow_seg){bn->cells, NULL, bn->cond + p * COND, 1.0, 0.0};
     mfm_flow_batch_opts bo = {.block_rows = MFM_FLOW_BLOCK_ROWS, .n_threads = threads};
     memcpy(out, bn->x0, bn->pops * bn->cells * D * sizeof *out);
     double t0 = now();

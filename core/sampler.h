@@ -20,6 +20,13 @@ mfm_err mfm_sample_flow(mfm_model *m, float *x, size_t n, const float *h, const 
                         double t_end, const mfm_ode_opts *opts, mfm_ode_ws *ws,
                         mfm_ode_stats *stats);
 
+/* As mfm_sample_flow, from time t0 to t1 (t1 < t0 integrates backwards):
+ * a time-conditioned field over a whole time range (app --time-model
+ * field) is integrated between two global times. */
+mfm_err mfm_sample_flow_span(mfm_model *m, float *x, size_t n, const float *h, const float *cond,
+                             double t0, double t1, const mfm_ode_opts *opts, mfm_ode_ws *ws,
+                             mfm_ode_stats *stats);
+
 /* As mfm_sample_flow with a fixed-step method, and also the straightness of
  * each cell's path, s (n) out: integral_0^t_end |(x(t_end) - x(0)) / t_end -
  * v(x(t), t)|^2 dt (mfm_ode_solve_straightness). */

@@ -12,7 +12,7 @@
  * seg0; nfe and err are written by the worker that integrates it. */
 typedef struct flow_block {
     size_t row0, n, seg0, off0;
-    double t_end;
+    double t_start, t_end;
     size_t nfe;
 } flow_block;
 
@@ -54,14 +54,14 @@ static size_t plan_blocks(flow_block *blk, const mfm_flow_seg *seg, size_t n_seg
     int open = 0;
     for (size_t s = 0; s < n_seg; s++) {
         for (size_t off = 0; off < seg[s].n;) {
-            if (open && (cur.n == block_rows || cur.t_end != seg[s].t_end)) {
+            if (open && (cur.n == block_rows || cur.t_end != seg[s].t_end || cur.t_start != seg[s].t_start)) {
                 if (blk)
                     blk[nb] = cur;
                 nb++;
                 open = 0;
             }
             if (!open) {
-                cur = (flow_block){.row0 = row, .n = 0, .seg0 = s, .off0 = off, .t_end = seg[s].t_end};
+                cur = (flow_block){.row0 = row, .n = 0, .seg0 = s, .off0 = off, .t_start = seg[s].t_start, .t_end = seg[s].t_end};
                 open = 1;
             }
             size_t take = seg[s].n - off;
@@ -130,7 +130,7 @@ static void *flow_worker(void *arg)
         flow_block *blk = &j->blk[b];
         block_ctx c = {j->m, &iw, pieces, block_pieces(pieces, j, blk)};
         mfm_ode_stats st = {0};
-        e = mfm_ode_solve(j->x + blk->row0 * d, blk->n, d, block_rhs, &c, 0.0, blk->t_end, j->opts,
+        e = mfm_ode_solve(j->x + blk->row0 * d, blk->n, d, block_rhs, &c, blk->t_start, blk->t_end, j->opts,
                           &ow, &st);
         blk->nfe = st.n_evals;
         if (e != MFM_OK) {

@@ -29,12 +29,15 @@
 #include "ode.h"
 
 /* One population: n consecutive rows of x with embedding h, condition cond
- * (borrowed, NULL when the model has none) and end time t_end. */
+ * (borrowed, NULL when the model has none), integrated from t_start (0 for
+ * a model of one pair; a global time for a time-conditioned field) to
+ * t_end. */
 typedef struct mfm_flow_seg {
     size_t n;
     const float *h;
     const float *cond;
     double t_end;
+    double t_start;
 } mfm_flow_seg;
 
 typedef struct mfm_flow_batch_opts {

@@ -1,6 +1,7 @@
 /* core/trainer.c — minibatch assembly and training steps (Algorithm 1). */
 #include "trainer.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +121,11 @@ static void draw_indices(size_t *idx, size_t N, size_t n, mfm_rng *r, size_t *pe
     }
 }
 
+void mfm_trainer_draw_indices(size_t *idx, size_t N, size_t n, mfm_rng *r, size_t *perm)
+{
+    draw_indices(idx, N, n, r, perm);
+}
+
 static void gather(float *out, const float *x, const size_t *idx, size_t N, size_t d)
 {
     for (size_t q = 0; q < N; q++)
@@ -147,6 +153,30 @@ static mfm_err chunk_rows(mfm_trainer *tr, size_t p)
     for (size_t i = 0; i < ne; i++)
         h[i] = (float)mfm_rng_gaussian(&tr->rng_fm, tr->opts.embed_noise);
     return MFM_OK;
+}
+
+mfm_err mfm_trainer_set_spans(mfm_trainer *tr, const double *spans, size_t n_pops)
+{
+    for (size_t p = 0; spans && p < n_pops; p++)
+        if (!(isfinite(spans[2 * p]) && isfinite(spans[2 * p + 1]) && spans[2 * p] < spans[2 * p + 1]))
+            return mfm_err_set(MFM_EINVAL, "training population %zu has the time span [%g, %g]; expected "
+                               "finite t_lo < t_hi", p, spans[2 * p], spans[2 * p + 1]);
+    tr->spans = spans;
+    return MFM_OK;
+}
+
+/* Rows r0 .. r0 + N of the batch from a pair with a global time span
+ * (mfm_trainer_set_spans): path time s -> t_lo + s dt, target u -> u / dt
+ * (chain rule: d/dt x(s(t)) = x'(s) / dt). */
+static void span_rows(mfm_fm_batch *b, size_t r0, size_t N, size_t d, double t_lo, double t_hi)
+{
+    const double dt = t_hi - t_lo;
+    const float inv = (float)(1.0 / dt);
+    for (size_t r = r0; r < r0 + N; r++) {
+        b->t[r] = (float)(t_lo + (double)b->t[r] * dt);
+        for (size_t j = 0; j < d; j++)
+            b->ut[r * d + j] *= inv;
+    }
 }
 
 /* The update of a chunked step (both schedules). */
@@ -181,7 +211,8 @@ mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
     const int paired = tr->opts.fm.coupling.kind == MFM_COUPLING_PAIRED;
     tr->fmb.N = 0; /* rows of all P populations are appended to one batch */
     for (size_t p = 0; p < P; p++) {
-        const mfm_train_pop *q = &pops[mfm_rng_below(&tr->rng_batch, n_pops)];
+        const size_t pi = mfm_rng_below(&tr->rng_batch, n_pops);
+        const mfm_train_pop *q = &pops[pi];
         draw_indices(tr->src_idx, N, q->n0, &tr->rng_batch, tr->perm);
         if (paired)
             memcpy(tr->tgt_idx, tr->src_idx, N * sizeof *tr->tgt_idx);
@@ -192,6 +223,8 @@ mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
             gather(tr->x1s, q->x1, tr->tgt_idx, N, d);
             if ((e = chunk_rows(tr, p)) != MFM_OK)
                 return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
+            if (tr->spans)
+                span_rows(&tr->fmb, p * N, N, d, tr->spans[2 * pi], tr->spans[2 * pi + 1]);
         }
         for (size_t r = 0; r < N; r++) {
             tr->row_pop[p * N + r] = p;

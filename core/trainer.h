@@ -76,6 +76,7 @@ typedef struct mfm_trainer {
     float *h_noise;             /* (P N, embed_dim) when opts.embed_noise > 0, else NULL */
     uint64_t step;              /* steps taken */
     uint64_t seed;
+    const double *spans;        /* (n_pops, 2) borrowed, or NULL: mfm_trainer_set_spans */
     const mfm_chunk_reducer *reducer; /* borrowed; NULL = one-pass steps */
     mfm_chunk_ws cws;                 /* chunked mode's buffers */
 } mfm_trainer;
@@ -106,6 +107,20 @@ mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_po
  * Call once after mfm_trainer_init; red is borrowed.  Errors: MFM_ENOMEM. */
 mfm_err mfm_trainer_set_chunked(mfm_trainer *tr, const mfm_chunk_reducer *red);
 
+/* One time-conditioned field over several population pairs (app
+ * --time-model field): spans (n_pops, 2) gives pair p's interval
+ * [t_lo, t_hi] in global time.  A row of pair p drawn at path time
+ * s ~ U[0, 1) is then trained at t = t_lo + s (t_hi - t_lo) with the target
+ * u / (t_hi - t_lo) (chain rule).  Without spans (the default) every pair
+ * lives on its own time [0, 1].  Borrowed; call after mfm_trainer_init.
+ * Errors: MFM_EINVAL naming the pair when t_lo < t_hi fails or is not finite. */
+mfm_err mfm_trainer_set_spans(mfm_trainer *tr, const double *spans, size_t n_pops);
+
 void mfm_trainer_destroy(mfm_trainer *tr);
+
+/* The trainer's draw of N cell indices below n: without replacement (a
+ * partial Fisher-Yates shuffle in perm, n entries) when n >= N, else N
+ * independent uniform draws. */
+void mfm_trainer_draw_indices(size_t *idx, size_t N, size_t n, mfm_rng *r, size_t *perm);
 
 #endif

@@ -8,6 +8,8 @@
 # gap), and evaluate; the identity baseline is the previous time point itself.
 # DATASET is tigon3d and/or deepruot10d (default both).
 # Writes OUT_DIR/emt/seedSEED/DATASET/tT/{report/,timings.tsv,...}.
+# The time models (--time-model pairs / field / spline, issue 14) on the same
+# held-out times: tools/results/emt_time_models.sh.
 source "$(dirname "$0")/common.sh"
 usage_check "$0" $#
 out=$1 seed=$2; shift 2
