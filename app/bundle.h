@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "adjacency.h"
+#include "bundle_traj.h"
 #include "design.h"
 #include "err.h"
 #include "model.h"
@@ -82,6 +83,7 @@ typedef struct mfm_bundle {
     char *dose_key;      /* NULL: no dose column */
     char **train_pairs;  /* names of the training pairs (design only) */
     size_t n_train_pairs;
+    mfm_bundle_traj traj; /* entropy control and growth head (app/bundle_traj.h) */
 } mfm_bundle;
 
 /* Width of the condition vector for this method and task. */

@@ -85,6 +85,15 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"weight-decay", MFM_OPT_DOUBLE, "W", "0", 0, 10, "decoupled weight decay (AdamW)", &a->weight_decay},
         {"clip", MFM_OPT_DOUBLE, "C", "0", 0, 1e9, "clip the global gradient norm (0 = off)", &a->clip},
         {"schedule", MFM_OPT_ENUM, "S", "joint", 0, -1, "joint (one loss updates both networks) | alternating", &a->schedule, scheds},
+        {"entropy-beta", MFM_OPT_DOUBLE, "B", "0", 0, 1e6, "entropy control (ECFM): weight of the penalty beta relu(-lambda - mean div v)^2 at each of --entropy-times sampled times per step, which keeps the flow from contracting mass faster than lambda (merging modes); 0 = off (docs/trajectories.md)", &a->entropy_beta},
+        {"entropy-lambda", MFM_OPT_DOUBLE, "L", "0", -1e6, 1e6, "entropy control: allowed entropy decay rate, the constraint mean div v >= -L", &a->entropy_lambda},
+        {"entropy-probes", MFM_OPT_INT, "K", "2", 1, 64, "entropy control: Rademacher probes per row of the divergence estimate", &a->entropy_probes},
+        {"entropy-times", MFM_OPT_INT, "K", "4", 1, 64, "entropy control: times per step at which the penalty is taken (beta is shared among them)", &a->entropy_times},
+        {"growth", MFM_OPT_FLAG, NULL, NULL, 0, -1, "timeseries: unbalanced flow with growth and death: an unbalanced entropic OT plan per consecutive pair gives each source cell a log-growth rate, and a growth head g(x, t) is trained on them beside the velocity; predict then writes each cell's weight (obs 'weight'); needs --time-sizes or --sizes-from-counts (docs/trajectories.md)", &a->growth},
+        {"time-sizes", MFM_OPT_STRING, "S1,S2,...", NULL, 0, -1, "growth: relative population size at each time point, in time order (e.g. 1,1.5,2.2)", &a->time_sizes},
+        {"sizes-from-counts", MFM_OPT_FLAG, NULL, NULL, 0, -1, "growth: take the relative population sizes from the cell counts per time point (only when the counts are comparable, e.g. no per-time subsampling)", &a->sizes_from_counts},
+        {"growth-eps", MFM_OPT_DOUBLE, "E", "0.05", 1e-6, 1e3, "growth: entropic regularisation of the unbalanced plan, relative to the mean squared distance between the two time points' cells", &a->growth_eps},
+        {"growth-tau", MFM_OPT_DOUBLE, "T", "1", 1e-6, 1e6, "growth: marginal relaxation of the unbalanced plan (KL weight, relative like --growth-eps); smaller lets growth explain more of the mass change", &a->growth_tau},
         {"seed", MFM_OPT_INT, "S", "0", 0, 9e15, "seed of every random stream", &a->seed},
         {"threads", MFM_OPT_INT, "N", "0", 0, 256, "OpenBLAS threads (0 = library default)", &a->threads},
         {"checkpoint-every", MFM_OPT_INT, "N", "500", 1, 100000000, "write the checkpoint every N steps (and at the end)", &a->checkpoint_every},
@@ -94,7 +103,7 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress output", &a->quiet},
         {"verbose", MFM_OPT_FLAG, NULL, NULL, 0, -1, "also print the resolved options (always written to DIR/options.json)", &a->verbose},
     };
-    static mfm_opt table[64];
+    static mfm_opt table[96];
     for (size_t i = 0; i < N(opts); i++)
         table[i] = opts[i];
     *spec = (mfm_cmd_spec){

@@ -22,6 +22,7 @@
 #include "progress.h"
 #include "train_data.h"
 #include "trainer.h"
+#include "train_traj.h"
 
 static void warn_stderr(const char *msg) { fprintf(stderr, "mfm train: warning: %s\n", msg); }
 
@@ -171,12 +172,14 @@ typedef struct train_state {
     mfm_train_pop *pops;
     size_t n_pops;
     mfm_trainer tr;
+    mfm_train_traj traj;   /* entropy control, growth (app/train_traj.h) */
     mfm_chunk_reducer red; /* MPI build: chunked steps over the ranks */
     log_buf log;
 } train_state;
 
 static void state_free(train_state *s)
 {
+    mfm_train_traj_destroy(&s->traj);
     mfm_trainer_destroy(&s->tr);
     free(s->pops);
     mfm_pop_data_free(s->pd, s->task.n_pairs);
@@ -468,7 +471,9 @@ static mfm_err train_loop(train_state *s)
     }
     /* an MPI build always steps chunk by chunk, so 1, 2, 4, ... ranks agree bit for bit */
     s->red = mfm_par_reducer(mfm_par_world());
-    if (mfm_par_have_mpi() && (e = mfm_trainer_set_chunked(tr, &s->red)) != MFM_OK)
+    if ((mfm_par_have_mpi() && (e = mfm_trainer_set_chunked(tr, &s->red)) != MFM_OK) ||
+        (e = mfm_train_traj_start(&s->traj, c, &s->b, tr,
+                                  &(mfm_growth_inputs){s->f, &s->task, s->want, s->pd, s->pops, s->n_pops})))
         return e;
     const bool writer = mfm_par_world()->rank == 0;
     mfm_progress prog;
@@ -478,7 +483,8 @@ static mfm_err train_loop(train_state *s)
         double loss = 0;
         tr->opts.adam.lr = mfm_lr_at(c->lr_schedule, c->trainer.adam.lr, c->lr_final, tr->step,
                                      (uint64_t)(c->lr_decay_steps ? c->lr_decay_steps : c->steps));
-        if ((e = mfm_trainer_step(tr, s->pops, s->n_pops, &loss)) != MFM_OK)
+        if ((e = mfm_trainer_step(tr, s->pops, s->n_pops, &loss)) != MFM_OK ||
+            (e = mfm_train_traj_step(&s->traj, &s->b, tr)) != MFM_OK)
             return e;
         ema = tr->step == 1 ? loss : 0.98 * ema + 0.02 * loss;
         s->b.loss_ema = ema;

@@ -22,6 +22,8 @@ void mfm_trainer_destroy(mfm_trainer *tr)
     free(tr->row_pop);
     free(tr->pop);
     free(tr->h_noise);
+    free(tr->slot_pop);
+    free(tr->row_src);
     mfm_chunk_ws_destroy(&tr->cws);
     memset(tr, 0, sizeof *tr);
 }
@@ -83,13 +85,15 @@ mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *
     tr->cond = malloc((tr->rows * tr->cond_dim + 1) * sizeof *tr->cond);
     tr->row_pop = malloc(tr->rows * sizeof *tr->row_pop);
     tr->pop = calloc(P, sizeof *tr->pop);
+    tr->slot_pop = calloc(P, sizeof *tr->slot_pop);
+    tr->row_src = calloc(tr->rows, sizeof *tr->row_src);
     if (opts->embed_noise > 0.0 && cfg->embed_dim > 0 &&
         !(tr->h_noise = malloc(tr->rows * cfg->embed_dim * sizeof *tr->h_noise))) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory for embedding noise of %zu rows", tr->rows);
         goto fail;
     }
     if (!tr->perm || !tr->src_idx || !tr->tgt_idx || !tr->x0s || !tr->x1s ||
-        !tr->cond || !tr->row_pop || !tr->pop) {
+        !tr->cond || !tr->row_pop || !tr->pop || !tr->slot_pop || !tr->row_src) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory for training batches of %zu rows", tr->rows);
         goto fail;
     }
@@ -181,7 +185,9 @@ mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
     const int paired = tr->opts.fm.coupling.kind == MFM_COUPLING_PAIRED;
     tr->fmb.N = 0; /* rows of all P populations are appended to one batch */
     for (size_t p = 0; p < P; p++) {
-        const mfm_train_pop *q = &pops[mfm_rng_below(&tr->rng_batch, n_pops)];
+        const size_t pi = mfm_rng_below(&tr->rng_batch, n_pops);
+        const mfm_train_pop *q = &pops[pi];
+        tr->slot_pop[p] = pi;
         draw_indices(tr->src_idx, N, q->n0, &tr->rng_batch, tr->perm);
         if (paired)
             memcpy(tr->tgt_idx, tr->src_idx, N * sizeof *tr->tgt_idx);
@@ -192,6 +198,8 @@ mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
             gather(tr->x1s, q->x1, tr->tgt_idx, N, d);
             if ((e = chunk_rows(tr, p)) != MFM_OK)
                 return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
+            for (size_t r = p * N; r < (p + 1) * N; r++)
+                tr->row_src[r] = tr->src_idx[tr->fmb.i0[r]];
         }
         for (size_t r = 0; r < N; r++) {
             tr->row_pop[p * N + r] = p;

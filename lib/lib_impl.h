@@ -9,7 +9,7 @@
 
 #include "mfm.h" /* after err.h: mfm_err is core's enum */
 
-#define MFM_LIB_MAX_OPTS 64
+#define MFM_LIB_MAX_OPTS 96
 #define MFM_LIB_MAX_STRINGS 256
 
 /* Options of `mfm eval` that libmfm's mfm_evaluate takes. */
