@@ -160,6 +160,7 @@ typedef struct eval_nums {
     const char *time_key;
     const char *covariate_key;
     const char *model; /* --model DIR, for its train_log.csv */
+    const char *weight_key; /* --weight-key: obs column of prediction cell weights */
     bool boot_dist;    /* --bootstrap-distances: intervals for W1, W2, MMD, energy too */
 } eval_nums;
 
@@ -172,7 +173,7 @@ int mfm_cmd_eval(int argc, char **argv)
     mfm_strlist preds = {0}, by = {0};
     const char *truth = NULL, *out = NULL, *control_key = NULL, *control = NULL;
     const char *split_key = NULL, *train_value = NULL, *rep = NULL, *model = NULL;
-    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL, NULL, NULL, false};
+    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL, NULL, NULL, NULL, false};
     const mfm_opt opts[] = {
         {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, 0,
          "predicted cells, one file per method (method name: obs column 'method', else "
@@ -197,6 +198,10 @@ int mfm_cmd_eval(int argc, char **argv)
          "obs key of the truth marking training cells (for the train-mean shift)", &split_key},
         {"train-value", MFM_OPT_STRING, "VALUE", NULL, 0, 0, "value of --split-key for training",
          &train_value},
+        {"weight-key", MFM_OPT_STRING, "KEY", NULL, 0, 0,
+         "obs column of the predictions holding cell weights (mfm predict of a --growth model "
+         "writes 'weight'): W1, W2 and MMD become weighted; without this option a prediction "
+         "file's obs 'weight' is used when present (a report note says so)", &nums.weight_key},
         {"rep", MFM_OPT_STRING, "REP", "X", 0, 0,
          "matrix compared in both files: X, layer:NAME or obsm:KEY", &rep},
         {"cap", MFM_OPT_INT, "N", "5000", 0, 1e7,
@@ -297,7 +302,7 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
         .train_value = train_value, .rep = rep, .cap = (size_t)nums->cap,
         .seed = (uint64_t)nums->seed, .n_boot = (size_t)nums->boot, .boot_dist = nums->boot_dist, .ci_level = nums->level,
         .n_perm = (size_t)nums->perm, .time_key = nums->time_key,
-        .covariate_key = nums->covariate_key,
+        .covariate_key = nums->covariate_key, .weight_key = nums->weight_key,
         .mmd_gammas = mfm_mmd_gammas, .version = MFM_VERSION,
         .command_line = mfm_cli_command_line()};
     mfm_report r = {0};

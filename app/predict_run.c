@@ -12,6 +12,7 @@
 #include "bundle.h"
 #include "flowrun.h"
 #include "predict_out.h"
+#include "predict_growth.h"
 #include "progress.h"
 #include "sampler.h"
 #include "train_data.h"
@@ -117,6 +118,7 @@ typedef struct predict_ws {
     mfm_pop_data *pd;
     bool *want;
     float *x, *h, *h1;
+    double *logw; /* (n_max) log-weights of a growth model's cells */
     mfm_ode_ws ode;
     mfm_pred_rows pred;
     mfm_ode_opts oo;
@@ -127,6 +129,7 @@ static void predict_ws_destroy(predict_ws *w)
     mfm_ode_ws_destroy(&w->ode);
     mfm_pred_rows_free(&w->pred);
     free(w->x);
+    free(w->logw);
     free(w->h);
     free(w->h1);
     free(w->want);
@@ -161,6 +164,9 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
         if (w->want[i] && w->task.pairs[i].n_src > n_max)
             n_max = w->task.pairs[i].n_src;
     w->x = malloc(n_max * d * sizeof *w->x);
+    if (w->b.traj.growth && (mfm_par_world()->size > 1 || !(w->logw = malloc(n_max * sizeof *w->logw))))
+        return mfm_par_world()->size > 1 ? mfm_err_set(MFM_EINVAL, "a growth model predicts on one rank only")
+                                        : mfm_err_set(MFM_ENOMEM, "out of memory");
     w->h = malloc(e_dim * sizeof *w->h);
     w->h1 = malloc(e_dim * sizeof *w->h1);
     if (!w->x || !w->h || !w->h1)
@@ -185,14 +191,19 @@ static mfm_err predict_flow(predict_ws *w, const mfm_predict_hooks *hk, mfm_pred
             return e;
         mfm_ode_stats st = {0};
         double t_pop = mfm_now();
-        if ((e = mfm_sample_flow(&b->model, w->x, p->n_src, b->method == MFM_METHOD_MFM ? w->h : NULL,
-                                 b->model.net.cfg.cond_dim ? q->cond : NULL, p->t_end, &w->oo, &w->ode, &st)) != MFM_OK)
+        const float *hp = b->method == MFM_METHOD_MFM ? w->h : NULL, *cp = b->model.net.cfg.cond_dim ? q->cond : NULL;
+        double s0 = 0.0, ds = 0.0;
+        if (b->traj.growth) /* the flow with each cell's log-weight (app/predict_growth.h) */
+            mfm_growth_pair_time(b, &w->task, p, &s0, &ds);
+        if ((e = b->traj.growth ? mfm_growth_flow(b, w->x, w->logw, p->n_src, hp, cp, s0, ds, p->t_end, &w->oo, &st)
+                                : mfm_sample_flow(&b->model, w->x, p->n_src, hp, cp, p->t_end, &w->oo, &w->ode, &st)))
             return mfm_err_prefix(e, "population '%s'", p->name);
         s->t_ode += mfm_now() - t_pop;
         s->nfe_total += st.n_evals;
         s->cell_evals += (double)p->n_src * (double)st.n_evals;
         mfm_space_to_feature(&b->space, w->x, p->n_src);
-        if ((e = mfm_pred_rows_add(&w->pred, w->x, p->src_rows, p->n_src, i)) != MFM_OK)
+        if ((e = mfm_pred_rows_add(&w->pred, w->x, p->src_rows, p->n_src, i)) != MFM_OK ||
+            (b->traj.growth && (e = mfm_pred_rows_add_weights(&w->pred, w->logw, p->n_src)) != MFM_OK))
             return e;
         if (hk && hk->population)
             hk->population(hk->ctx, p->name, p->n_src, s->solver, st.n_evals);
