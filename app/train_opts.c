@@ -93,7 +93,7 @@ void mfm_train_spec(mfm_cmd_spec *spec, mfm_train_args *a)
         {"time-sizes", MFM_OPT_STRING, "S1,S2,...", NULL, 0, -1, "growth: relative population size at each time point, in time order (e.g. 1,1.5,2.2)", &a->time_sizes},
         {"sizes-from-counts", MFM_OPT_FLAG, NULL, NULL, 0, -1, "growth: take the relative population sizes from the cell counts per time point (only when the counts are comparable, e.g. no per-time subsampling)", &a->sizes_from_counts},
         {"growth-eps", MFM_OPT_DOUBLE, "E", "0.05", 1e-6, 1e3, "growth: entropic regularisation of the unbalanced plan, relative to the mean squared distance between the two time points' cells", &a->growth_eps},
-        {"growth-tau", MFM_OPT_DOUBLE, "T", "1", 1e-6, 1e6, "growth: marginal relaxation of the unbalanced plan (KL weight, relative like --growth-eps); smaller lets growth explain more of the mass change", &a->growth_tau},
+        {"growth-tau", MFM_OPT_DOUBLE, "T", "1", 1e-6, 1e6, "growth: marginal relaxation of the unbalanced plan (KL weight, relative like --growth-eps); smaller lets the growth differ more from cell to cell (the total follows the sizes)", &a->growth_tau},
         {"seed", MFM_OPT_INT, "S", "0", 0, 9e15, "seed of every random stream", &a->seed},
         {"threads", MFM_OPT_INT, "N", "0", 0, 256, "OpenBLAS threads (0 = library default)", &a->threads},
         {"checkpoint-every", MFM_OPT_INT, "N", "500", 1, 100000000, "write the checkpoint every N steps (and at the end)", &a->checkpoint_every},
