@@ -242,6 +242,17 @@ START_TEST(test_growth_weights)
     ck_assert_msg(e1 > 0.85 && e1 < 1.15, "equal sizes: mean weight %g", e1);
     for (size_t i = 0; i < ng; i++)
         ck_assert(wg[i] > 0 && isfinite(wg[i]));
+    /* the log-weight column is integrated by the solver with the cells: an
+     * adaptive high-order solve agrees with the default rk4 x 20 */
+    ck_assert_msg(run("predict %s/g %s/g.h5ad --out %s/pa.h5ad --solver rk8pd --atol 1e-7 --rtol 1e-7 --quiet",
+                      dir, dir, dir) == 0, "%s", out);
+    size_t na = 0;
+    double *wa = read_obs("pa.h5ad", "weight", &na), dmax = 0.0;
+    ck_assert_uint_eq(na, ng);
+    for (size_t i = 0; i < ng; i++)
+        dmax = fmax(dmax, fabs(wa[i] - wg[i]) / wg[i]);
+    ck_assert_msg(dmax < 1e-3, "rk4 and rk8pd weights differ by %g (relative)", dmax);
+    free(wa);
     free(wg);
     free(we);
 }
