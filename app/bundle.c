@@ -65,6 +65,7 @@ void mfm_bundle_destroy(mfm_bundle *b)
     free(b->dose_key);
     mfm_h5ad_strings_free(b->train_pairs, b->n_train_pairs);
     mfm_time_axis_destroy(&b->time);
+    mfm_bundle_traj_destroy(&b->traj);
     memset(b, 0, sizeof *b);
 }
 

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "adjacency.h"
+#include "bundle_traj.h"
 #include "design.h"
 #include "err.h"
 #include "model.h"
@@ -86,6 +87,7 @@ typedef struct mfm_bundle {
     /* time series: pairs, one field or splines over the time range
      * (app/time_model.h; checkpoint group time) */
     mfm_time_axis time;
+    mfm_bundle_traj traj; /* entropy control and growth head (app/bundle_traj.h) */
 } mfm_bundle;
 
 /* Width of the condition vector for this method and task. */

@@ -198,7 +198,7 @@ mfm_err mfm_bundle_save(const mfm_bundle *b, const char *dir)
         (e = mfm_ckpt_set_str(c, "/", "mfm_version", MFM_VERSION)) ||
         (e = mfm_ckpt_set_str(c, "/", "libraries", libs)) || (e = save_model(c, b)) ||
         (e = save_task(c, b)) || (e = save_train(c, b)) || (e = save_options(c, b->config_json)) ||
-        (e = save_reflow(c, &b->reflow)) ||
+        (e = save_reflow(c, &b->reflow)) || (e = mfm_bundle_traj_save(c, &b->traj)) ||
         (b->task_kind == MFM_TASK_TIMESERIES && (e = mfm_time_axis_save(c, &b->time))) ||
         (e = mfm_space_save(&b->space, c))) {
         mfm_ckpt_close(&c);
@@ -517,7 +517,8 @@ mfm_err mfm_bundle_load(mfm_bundle *b, const char *dir)
         e = load_options_v2(c, &b->config_json);
     if (e || (e = schema == 1 ? load_task_v1(c, b) : load_task_v2(c, b)) ||
         (e = load_arrays(c, b, &g, schema == 1 ? "meta/rng_state" : "train/rng_state")) ||
-        (e = load_reflow(c, &b->reflow)) || (e = mfm_time_axis_load(c, &b->time)))
+        (e = load_reflow(c, &b->reflow)) || (e = mfm_time_axis_load(c, &b->time)) ||
+        (e = mfm_bundle_traj_load(c, &b->traj, g.d)))
         goto fail;
     mfm_ckpt_close(&c);
     return MFM_OK;

@@ -310,6 +310,8 @@ mfm_err eval_metric(eval_state *s, mfm_report *r, size_t p, size_t m, const floa
     const mfm_report_pop *pp = &r->pops[p];
     mfm_err err = fn(&out, pred, n_pred, truth, n_true, s->d, &mo);
     if (!err)
+        err = eval_weights_apply(s, &out, pred, n_pred, truth, n_true);
+    if (!err)
         err = mfm_report_set_result(r, p, m, pred, n_pred, &out);
     if (!err && s->o->n_boot) {
         if (!(draws = malloc(s->o->n_boot * sizeof *draws)))
@@ -337,6 +339,7 @@ static void state_free(eval_state *s)
             free(s->pf[i].name);
             free(s->pf[i].base);
             free(s->pf[i].seed);
+            free(s->pf[i].weight);
         }
     free(s->pf);
     for (size_t m = 0; m < s->n_methods; m++) {
@@ -357,6 +360,7 @@ static void state_free(eval_state *s)
     free(s->amean);
     free(s->acount);
     free(s->tval);
+    free(s->wbuf);
 }
 
 /* Time-series mode: the numeric value of every truth group's time label. */
@@ -413,9 +417,11 @@ static mfm_err eval_population(eval_state *s, mfm_report *r, size_t p, bool base
         size_t n_pred;
         const pred_file *pf = &s->pf[s->pp[k].file];
         if ((err = eval_read_group(s, pf->f, &pf->g, s->pp[k].group, pred, &n_pred)) ||
+            (err = eval_weights_group(s, s->pp[k].file, s->pp[k].group)) ||
             (err = eval_metric(s, r, p, s->pp[k].method, *pred, n_pred, *truth, n_true, fn,
                                o->pred_paths[s->pp[k].file])))
             return err;
+        s->cur_weight = NULL; /* the baselines are unweighted */
     }
     if (n_ctl == 0)
         return MFM_OK;
@@ -607,6 +613,9 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
     char note[1024];
     if ((err = report_start(&s, r)) || (err = record_run(&s, r)))
         goto cleanup;
+    for (size_t i = 0; i < o->n_pred; i++)
+        if ((err = eval_weights_load(&s, i, r)))
+            goto cleanup;
     if (baselines)
         err = eval_baselines_prepare(&s, r);
     else {

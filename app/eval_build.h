@@ -68,6 +68,8 @@ typedef struct mfm_eval_opts {
     double ci_level;           /* interval level, e.g. 0.95 (0 means 0.95) */
     size_t n_perm;             /* permutations of the E-distance test (0 = none) */
     const char *train_log;     /* a model's train_log.csv to show as a loss curve, or NULL */
+    const char *weight_key;    /* obs column of prediction cell weights (W1/W2/MMD weighted); NULL:
+                                  'weight' when a prediction file has it (app/eval_weights.c) */
 } mfm_eval_opts;
 
 /* Read the files, pair populations, compute baselines and metrics, and fill

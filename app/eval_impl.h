@@ -16,6 +16,7 @@ typedef struct pred_file {
     char *name;       /* method name when !method_col, owned */
     char *base;       /* name before a seed suffix (uns/method or file name), owned */
     char *seed;       /* uns/seed as text, or NULL; owned */
+    double *weight;   /* (n_obs) cell weights (eval_weights.c), or NULL; owned */
 } pred_file;
 
 typedef struct pred_pop {
@@ -53,6 +54,9 @@ typedef struct eval_state {
     size_t bl_cov;     /* method index of the per-covariate average effect */
     bool ts;           /* time series: the "control" of a time point is the previous one */
     double *tval;      /* (n_groups) time of each truth group (time series) */
+    /* weights of the prediction being scored (eval_weights.c) */
+    const double *cur_weight; /* (cells of the group) or NULL: unweighted */
+    double *wbuf;
 } eval_state;
 
 /* "k1=v1, k2=v2" of group gi of g (values from column off) into buf. */
@@ -76,6 +80,15 @@ mfm_err eval_read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t 
 mfm_err eval_metric(eval_state *s, mfm_report *r, size_t p, size_t m, const float *pred,
                     size_t n_pred, const float *truth, size_t n_true, mfm_eval_metrics_fn fn,
                     const char *file);
+
+/* Weighted metrics (eval_weights.c): read prediction file i's weight
+ * column (--weight-key, or obs 'weight' if present; a note in r says so);
+ * select the weights of its group (s->cur_weight, NULL without weights);
+ * replace W1, W2 and MMD of out by the weighted ones when selected. */
+mfm_err eval_weights_load(eval_state *s, size_t i, mfm_report *r);
+mfm_err eval_weights_group(eval_state *s, size_t i, size_t group);
+mfm_err eval_weights_apply(const eval_state *s, mfm_metrics *out, const float *pred, size_t n_pred,
+                           const float *truth, size_t n_true);
 
 /* Append a method (name copied); MFM_EINVAL if the name is taken. */
 mfm_err eval_add_method(eval_state *s, const char *name, mfm_method_kind kind, const char *file);

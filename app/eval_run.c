@@ -48,6 +48,10 @@ void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
          "matrix compared in both files: X, layer:NAME or obsm:KEY", &a->rep},
         {"cap", MFM_OPT_INT, "N", "5000", 0, 1e7,
          "subsample each cloud to at most N cells for W1/W2/MMD/energy (0 = no cap)", &a->cap},
+        {"weight-key", MFM_OPT_STRING, "KEY", NULL, 0, 0,
+         "obs column of the predictions holding cell weights (mfm predict of a --growth model "
+         "writes 'weight'): W1, W2 and MMD become weighted; without this option a prediction "
+         "file's obs 'weight' is used when present (a report note says so)", &a->weight_key},
         {"max-cells-per-pop", MFM_OPT_INT, "N", "0", 0, 1e8,
          "read at most N cells of each population of each file (truth, controls, predictions, "
          "baselines' training sets): a seeded sample of its rows (hash of --seed and the row) that "
@@ -272,7 +276,7 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
         .train_value = a->train_value, .rep = a->rep, .cap = (size_t)a->cap,
         .max_cells_per_pop = (size_t)a->max_cells, .seed = (uint64_t)a->seed,
         .n_boot = (size_t)a->boot, .boot_dist = a->boot_dist, .ci_level = a->level, .n_perm = (size_t)a->perm,
-        .time_key = a->time_key, .covariate_key = a->covariate_key, .mmd_gammas = mfm_mmd_gammas,
+        .time_key = a->time_key, .covariate_key = a->covariate_key, .weight_key = a->weight_key, .mmd_gammas = mfm_mmd_gammas,
         .version = MFM_VERSION, .command_line = command_line};
     e = mfm_eval_build(r, &o, mfm_metrics_compute);
     if (!e && a->model)

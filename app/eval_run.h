@@ -19,6 +19,7 @@ typedef struct mfm_eval_args {
     mfm_strlist preds, by; /* --by items may hold several keys "a,b" */
     const char *truth, *out, *control_key, *control, *time_key, *covariate_key;
     const char *split_key, *train_value, *rep, *model;
+    const char *weight_key; /* --weight-key: obs column of prediction cell weights */
     long cap, seed, boot, perm;
     long max_cells; /* --max-cells-per-pop */
     double level;

@@ -1,6 +1,7 @@
 /* app/predict_out.c — write mfm predict's prediction and truth files. */
 #include "predict_out.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,26 @@ mfm_err mfm_pred_rows_add(mfm_pred_rows *o, const float *x, const size_t *src_ro
     return MFM_OK;
 }
 
+mfm_err mfm_pred_rows_add_weights(mfm_pred_rows *o, const double *logw, size_t n)
+{
+    if (o->n_weight + n != o->n)
+        return mfm_err_set(MFM_EINVAL, "%zu weights after %zu for %zu predicted cells", n, o->n_weight, o->n);
+    if (o->n > o->wcap) {
+        double *nw = realloc(o->weight, o->cap * sizeof *nw);
+        if (!nw)
+            return mfm_err_set(MFM_ENOMEM, "out of memory for %zu weights", o->cap);
+        o->weight = nw;
+        o->wcap = o->cap;
+    }
+    for (size_t i = 0; i < n; i++)
+        o->weight[o->n_weight + i] = exp(logw[i]);
+    o->n_weight += n;
+    return MFM_OK;
+}
+
 void mfm_pred_rows_free(mfm_pred_rows *o)
 {
+    free(o->weight);
     free(o->x);
     free(o->src_row);
     free(o->pair);
@@ -152,7 +171,8 @@ static const char *label_key(const mfm_bundle *b)
 }
 
 /* obs of the predictions: the source cells' columns (the label key set to
- * the predicted treatment / time), population, method, source_cell. */
+ * the predicted treatment / time), population, method, source_cell, and
+ * weight for a growth model. */
 static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5ad *f, const mfm_task *t,
                               const mfm_bundle *b, const mfm_pred_meta *m)
 {
@@ -161,12 +181,14 @@ static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5
     const char **lab = malloc((n ? n : 1) * sizeof *lab), **pop = malloc((n ? n : 1) * sizeof *pop);
     const char **meth = malloc((n ? n : 1) * sizeof *meth), **src = malloc((n ? n : 1) * sizeof *src);
     char **ids = calloc(n ? n : 1, sizeof *ids);
-    char pb[64], mb[64], sb[64], db[64];
-    const char *added[4] = {mfm_bundle_added_col(b, "population", pb, sizeof pb),
+    char pb[64], mb[64], sb[64], db[64], wb[64];
+    const char *added[5] = {mfm_bundle_added_col(b, "population", pb, sizeof pb),
                             mfm_bundle_added_col(b, "method", mb, sizeof mb),
-                            mfm_bundle_added_col(b, "source_cell", sb, sizeof sb),
-                            mfm_bundle_added_col(b, "design_row", db, sizeof db)};
+                            mfm_bundle_added_col(b, "source_cell", sb, sizeof sb), NULL, NULL};
+    size_t n_added = 3;
     const mfm_pred_design *ds = m->design;
+    const char *drow = ds ? (added[n_added++] = mfm_bundle_added_col(b, "design_row", db, sizeof db)) : NULL;
+    const char *wcol = o->weight ? (added[n_added++] = mfm_bundle_added_col(b, "weight", wb, sizeof wb)) : NULL;
     mfm_h5ad_override ov[MFM_PRED_DESIGN_MAX_COLS + 1] = {{label_key(b), lab}};
     const char **dtext = ds ? malloc((ds->n_cols + 1) * (n ? n : 1) * sizeof *dtext) : NULL;
     mfm_err e = MFM_OK;
@@ -180,6 +202,10 @@ static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5
             col[i] = k < ds->n_cols ? ds->vals[k][o->pair[i]] : ds->row[o->pair[i]];
         if (k < ds->n_cols)
             ov[k + 1] = (mfm_h5ad_override){ds->cols[k], col};
+    }
+    if (o->weight && o->n_weight != n) {
+        e = mfm_err_set(MFM_EINVAL, "%zu weights for %zu predicted cells", o->n_weight, n);
+        goto cleanup;
     }
     for (size_t i = 0; i < n; i++) {
         const mfm_pair *p = &t->pairs[o->pair[i]];
@@ -195,11 +221,12 @@ static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5
         snprintf(ids[i], len, "%s:%s:%s:%zu", m->method, p->name, src[i], i);
     }
     if ((e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, (const char *const *)ids, n)) ||
-        (e = mfm_h5ad_copy_obs(w, f, o->src_row, n, ov, ds ? ds->n_cols + 1 : 1, added, ds ? 4 : 3)) ||
+        (e = mfm_h5ad_copy_obs(w, f, o->src_row, n, ov, ds ? ds->n_cols + 1 : 1, added, n_added)) ||
         (e = write_cat(w, added[0], pop, n)) || (e = write_cat(w, added[1], meth, n)) ||
-        (e = mfm_h5ad_write_strings(w, MFM_H5AD_AXIS_OBS, added[2], src, n)))
+        (e = mfm_h5ad_write_strings(w, MFM_H5AD_AXIS_OBS, added[2], src, n)) ||
+        (wcol && (e = mfm_h5ad_write_f64(w, MFM_H5AD_AXIS_OBS, wcol, o->weight, n))))
         goto cleanup;
-    if (ds && ((e = write_cat(w, added[3], dtext + ds->n_cols * (n ? n : 1), n)) ||
+    if (ds && ((e = write_cat(w, drow, dtext + ds->n_cols * (n ? n : 1), n)) ||
                (e = mfm_h5ad_write_uns_string(w, "design_file", ds->path))))
         goto cleanup;
 cleanup:

@@ -25,10 +25,17 @@ typedef struct mfm_pred_rows {
     size_t *src_row; /* (n) file row of the source cell each was flowed from */
     size_t *pair;    /* (n) index of its pair in the task */
     size_t n, cap, d;
+    double *weight;  /* (n_weight) weight of each cell (growth models, obs 'weight'), or NULL */
+    size_t n_weight, wcap;
 } mfm_pred_rows;
 
 /* Append n rows x (n, o->d) flowed from the cells src_rows of pair `pair`. */
 mfm_err mfm_pred_rows_add(mfm_pred_rows *o, const float *x, const size_t *src_rows, size_t n, size_t pair);
+
+/* The weights exp(logw[i]) of the last n rows added (growth models: then
+ * every population's rows must get theirs).  Errors: MFM_EINVAL (the
+ * weights would not line up with the rows), MFM_ENOMEM. */
+mfm_err mfm_pred_rows_add_weights(mfm_pred_rows *o, const double *logw, size_t n);
 void mfm_pred_rows_free(mfm_pred_rows *o);
 
 /* obs of predictions made from a design table (mfm predict --design),

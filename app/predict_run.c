@@ -15,6 +15,7 @@
 #include "flowrun.h"
 #include "predict_at.h"
 #include "predict_out.h"
+#include "predict_growth.h"
 #include "progress.h"
 #include "sampler.h"
 #include "task_field.h"
@@ -230,8 +231,58 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
                  "training levels (--unseen-covariate average)", a->design, w->dt.n_averaged);
         hk->warning(hk->ctx, msg);
     }
+    if (w->b.traj.growth && mfm_par_world()->size > 1)
+        return mfm_err_set(MFM_EINVAL, "a growth model predicts on one rank only");
     w->pred.d = w->b.space.d;
     return MFM_OK;
+}
+
+/* A growth model: one population at a time, each cell's log-weight
+ * integrated beside it (app/predict_growth.h), weights kept with the rows. */
+static mfm_err predict_flow_growth(predict_ws *w, const mfm_predict_hooks *hk, mfm_predict_summary *s)
+{
+    mfm_bundle *b = &w->b; /* the model's workspace is written by the flow */
+    const size_t d = b->space.d, e_dim = b->model.net.cfg.embed_dim + 1;
+    size_t n_max = 1;
+    for (size_t i = 0; i < w->task.n_pairs; i++)
+        if (w->want[i] && w->task.pairs[i].n_src > n_max)
+            n_max = w->task.pairs[i].n_src;
+    float *x = malloc(n_max * d * sizeof *x), *h = malloc(e_dim * sizeof *h), *h1 = malloc(e_dim * sizeof *h1);
+    double *logw = malloc(n_max * sizeof *logw);
+    mfm_err e = MFM_OK;
+    if (!x || !h || !h1 || !logw) {
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < w->task.n_pairs && e == MFM_OK; i++) {
+        if (!w->want[i])
+            continue;
+        const mfm_pair *p = &w->task.pairs[i];
+        const mfm_pop_data *q = &w->pd[i];
+        if ((e = mfm_flow_start(x, b, p, q, b->seed)) != MFM_OK ||
+            (b->method == MFM_METHOD_MFM && (e = mfm_flow_embed_mean(&b->model, h, h1, q)) != MFM_OK))
+            break;
+        mfm_ode_stats st = {0};
+        double t_pop = mfm_now(), s0 = 0.0, ds = 0.0;
+        const float *hp = b->method == MFM_METHOD_MFM ? h : NULL, *cp = b->model.net.cfg.cond_dim ? q->cond : NULL;
+        mfm_growth_pair_time(b, &w->task, p, &s0, &ds);
+        if ((e = mfm_growth_flow(b, x, logw, p->n_src, hp, cp, s0, ds, p->t_end, &w->oo, &st)) != MFM_OK) {
+            e = mfm_err_prefix(e, "population '%s'", p->name);
+            break;
+        }
+        s->t_ode += mfm_now() - t_pop;
+        s->nfe_total += st.n_evals;
+        s->cell_evals += (double)p->n_src * (double)st.n_evals;
+        mfm_space_to_feature(&b->space, x, p->n_src);
+        if ((e = mfm_pred_rows_add(&w->pred, x, p->src_rows, p->n_src, i)) != MFM_OK ||
+            (e = mfm_pred_rows_add_weights(&w->pred, logw, p->n_src)) != MFM_OK)
+            break;
+        if (hk && hk->population)
+            hk->population(hk->ctx, p->name, p->n_src, s->solver, st.n_evals);
+    }
+cleanup:
+    free(x), free(h), free(h1), free(logw);
+    return e;
 }
 
 /* Push every selected source population through the flow into w->pred:
@@ -239,6 +290,8 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
 static mfm_err predict_flow(predict_ws *w, const mfm_predict_args *a, const mfm_predict_hooks *hk,
                             mfm_predict_summary *s)
 {
+    if (w->b.traj.growth)
+        return predict_flow_growth(w, hk, s);
     mfm_err e = MFM_OK;
     mfm_flow_all fa = {0};
     mfm_flow_batch_stats st = {0};

@@ -10,6 +10,7 @@
 
 #include "holdout_spec.h"
 #include "task_field.h"
+#include "time_model.h"
 
 /* Split the items of l on commas into out (pointers into *w, advanced). */
 static mfm_err split_list(const mfm_strlist *l, char **w, const char **out, size_t max, size_t *n)
@@ -125,6 +126,44 @@ static void fill_optim(mfm_train_config *c, const mfm_train_args *a)
     c->lr_decay_steps = (size_t)a->lr_decay_steps;
     c->steps = (size_t)a->steps;
     c->seed = (uint64_t)a->seed;
+    c->entropy = (mfm_entropy_opts){.beta = a->entropy_beta, .lambda = a->entropy_lambda,
+                                    .n_probes = (size_t)a->entropy_probes, .fd_h = MFM_TRAIN_ENTROPY_FD_H};
+    c->entropy_times = (size_t)a->entropy_times;
+    c->growth = a->growth;
+    c->sizes_from_counts = a->sizes_from_counts;
+    c->growth_eps = a->growth_eps;
+    c->growth_tau = a->growth_tau;
+    c->time_sizes = a->time_sizes;
+}
+
+/* --growth and its inputs. */
+static mfm_err check_growth(const mfm_train_args *a, const mfm_fm_opts *fm)
+{
+    if (!a->growth)
+        return a->time_sizes || a->sizes_from_counts
+                   ? mfm_err_set(MFM_EINVAL, "--%s is an input of --growth, which is not given",
+                                 a->time_sizes ? "time-sizes" : "sizes-from-counts")
+                   : MFM_OK;
+    if (a->task != MFM_TASK_TIMESERIES)
+        return mfm_err_set(MFM_EINVAL, "--growth needs --task timeseries");
+    if (!a->time_sizes == !a->sizes_from_counts)
+        return mfm_err_set(MFM_EINVAL, "--growth needs the relative population sizes: give either --time-sizes "
+                           "S1,S2,... or --sizes-from-counts (when the cell counts are comparable)");
+    if (fm->source != MFM_SOURCE_DATA)
+        return mfm_err_set(MFM_EINVAL, "--growth needs a flow that starts from the earlier cells (--source data, "
+                           "not a Gaussian source)");
+    return MFM_OK;
+}
+
+/* Growth and entropy control still work on each pair's own time [0, 1]:
+ * not with a field over global times (docs/trajectories.md). */
+static mfm_err check_time_model(const mfm_train_args *a)
+{
+    if (a->time_model == MFM_TIME_PAIRS || (!a->growth && !(a->entropy_beta > 0)))
+        return MFM_OK;
+    return mfm_err_set(MFM_EINVAL, "--%s works with --time-model pairs only (given --time-model %s): the growth "
+                       "head and the entropy penalty are not yet on the field's global time",
+                       a->growth ? "growth" : "entropy-beta", mfm_time_model_names[a->time_model]);
 }
 
 mfm_err mfm_train_config_init(mfm_train_config *c, const mfm_train_args *a)
@@ -142,7 +181,8 @@ mfm_err mfm_train_config_init(mfm_train_config *c, const mfm_train_args *a)
     c->task = (mfm_task_opts){.kind = (mfm_task_kind)a->task, .treatment_key = a->treatment_key,
                               .control = a->control, .time_key = a->time_key,
                               .holdout_time = a->holdout_time, .exp_keys = c->exp_keys};
-    if ((e = check_numbers(a)) || (e = resolve_fm(&c->trainer.fm, a)) ||
+    if ((e = check_numbers(a)) || (e = resolve_fm(&c->trainer.fm, a)) || (e = check_growth(a, &c->trainer.fm)) ||
+        (e = check_time_model(a)) ||
         (e = split_list(&a->exp_keys, &w, c->exp_keys, MFM_TRAIN_MAX_KEYS, &c->task.n_exp_keys)) ||
         (e = fill_design(c, a, &w)))
         return e;
@@ -237,6 +277,10 @@ mfm_err mfm_train_check_bundle(const mfm_train_config *c, const mfm_bundle *b)
         {"plain-mlp", (size_t)!n->skip, (size_t)!c->net.skip, NULL},
         {"act", (size_t)n->act, (size_t)c->net.act, mfm_act_names},
         {"pca", b->space.pca.k, c->pca, NULL},
+        {"entropy-probes", b->traj.entropy_beta > 0 ? b->traj.entropy_probes : 0,
+         c->entropy.beta > 0 ? c->entropy.n_probes : 0, NULL},
+        {"entropy-times", b->traj.entropy_beta > 0 ? b->traj.entropy_times : 0,
+         c->entropy.beta > 0 ? c->entropy_times : 0, NULL},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (fields[i].stored == fields[i].given)
@@ -255,6 +299,14 @@ mfm_err mfm_train_check_bundle(const mfm_train_config *c, const mfm_bundle *b)
         return mfm_err_set(MFM_EINVAL, "--resume: the VE path differs from the model in '%s': stored sigma_min %g, "
                            "sigma_max %g, given %g, %g (0: not a VE path)", c->out, b->ve_sigma_min, b->ve_sigma_max,
                            ve_min, ve_max);
+    if (b->traj.growth != c->growth)
+        return mfm_err_set(MFM_EINVAL, "--resume: --growth differs from the model in '%s': stored %s, given %s",
+                           c->out, b->traj.growth ? "on" : "off", c->growth ? "on" : "off");
+    if (b->traj.entropy_beta != c->entropy.beta ||
+        (c->entropy.beta > 0 && b->traj.entropy_lambda != c->entropy.lambda))
+        return mfm_err_set(MFM_EINVAL, "--resume: the entropy control differs from the model in '%s': stored "
+                           "--entropy-beta %g --entropy-lambda %g, given %g, %g", c->out, b->traj.entropy_beta,
+                           b->traj.entropy_lambda, c->entropy.beta, c->entropy.lambda);
     if (n->fourier_sigma != c->net.fourier_sigma)
         return mfm_err_set(MFM_EINVAL, "--resume: --fourier-sigma differs from the model in '%s': stored "
                            "%g, given %g", c->out, n->fourier_sigma, c->net.fourier_sigma);

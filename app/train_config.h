@@ -20,6 +20,7 @@
 #include "design.h"
 #include "err.h"
 #include "model.h"
+#include "nn_div.h"
 #include "space.h"
 #include "task.h"
 #include "train_opts.h"
@@ -28,6 +29,7 @@
 
 #define MFM_TRAIN_MAX_KEYS 32
 #define MFM_TRAIN_MAX_HOLDOUT 64
+#define MFM_TRAIN_ENTROPY_FD_H 1e-2 /* finite-difference step of the entropy penalty (model space) */
 
 typedef struct mfm_train_config {
     /* the task: which population pairs (strings borrowed from the args,
@@ -67,6 +69,13 @@ typedef struct mfm_train_config {
     size_t lr_decay_steps; /* 0: the decay lasts --steps */
     size_t steps;
     uint64_t seed;
+    /* entropy control (ECFM, app/train_traj.h): beta == 0 is off */
+    mfm_entropy_opts entropy;
+    size_t entropy_times;
+    /* growth (unbalanced OT, app/train_growth.h): sizes as given (NULL: from counts) */
+    bool growth, sizes_from_counts;
+    double growth_eps, growth_tau;
+    const char *time_sizes;
     /* the run */
     const char *out;
     bool resume, quiet, skip_small, verbose;

@@ -43,6 +43,12 @@ typedef struct mfm_train_args {
         n_fourier, steps, pops_per_step, cells_per_pop, seed, threads, checkpoint_every, log_every,
         max_cells_per_pop;
     bool plain_mlp, resume, quiet, skip_small, verbose;
+    /* trajectories (issue 14; app/train_traj.h) */
+    double entropy_beta, entropy_lambda;
+    long entropy_probes, entropy_times;
+    bool growth, sizes_from_counts;
+    double growth_eps, growth_tau;
+    const char *time_sizes;
 } mfm_train_args;
 
 /* The option table bound to a; *spec receives the command spec.  The table

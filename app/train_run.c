@@ -23,6 +23,7 @@
 #include "task_field.h"
 #include "train_data.h"
 #include "trainer.h"
+#include "train_traj.h"
 
 static void warn_stderr(const char *msg) { fprintf(stderr, "mfm train: warning: %s\n", msg); }
 
@@ -172,6 +173,7 @@ typedef struct train_state {
     mfm_train_pop *pops;
     size_t n_pops;
     mfm_trainer tr;
+    mfm_train_traj traj;   /* entropy control, growth (app/train_traj.h) */
     mfm_chunk_reducer red; /* MPI build: chunked steps over the ranks */
     mfm_field_train field; /* --time-model field / spline */
     log_buf log;
@@ -179,6 +181,7 @@ typedef struct train_state {
 
 static void state_free(train_state *s)
 {
+    mfm_train_traj_destroy(&s->traj);
     mfm_trainer_destroy(&s->tr);
     mfm_field_train_destroy(&s->field);
     free(s->pops);
@@ -473,7 +476,9 @@ static mfm_err train_loop(train_state *s)
     }
     /* an MPI build always steps chunk by chunk, so 1, 2, 4, ... ranks agree bit for bit */
     s->red = mfm_par_reducer(mfm_par_world());
-    if (mfm_par_have_mpi() && (e = mfm_trainer_set_chunked(tr, &s->red)) != MFM_OK)
+    if ((mfm_par_have_mpi() && (e = mfm_trainer_set_chunked(tr, &s->red)) != MFM_OK) ||
+        (e = mfm_train_traj_start(&s->traj, c, &s->b, tr,
+                                  &(mfm_growth_inputs){s->f, &s->task, s->want, s->pd, s->pops, s->n_pops})))
         return e;
     const bool writer = mfm_par_world()->rank == 0;
     mfm_progress prog;
@@ -483,7 +488,8 @@ static mfm_err train_loop(train_state *s)
         double loss = 0;
         tr->opts.adam.lr = mfm_lr_at(c->lr_schedule, c->trainer.adam.lr, c->lr_final, tr->step,
                                      (uint64_t)(c->lr_decay_steps ? c->lr_decay_steps : c->steps));
-        if ((e = mfm_field_train_step(&s->field, tr, s->pops, s->n_pops, &loss)) != MFM_OK)
+        if ((e = mfm_field_train_step(&s->field, tr, s->pops, s->n_pops, &loss)) != MFM_OK ||
+            (e = mfm_train_traj_step(&s->traj, &s->b, tr)) != MFM_OK)
             return e;
         ema = tr->step == 1 ? loss : 0.98 * ema + 0.02 * loss;
         s->b.loss_ema = ema;

@@ -90,6 +90,9 @@ mfm_err mfm_model_train_step(mfm_model *m, const mfm_batch *b, const mfm_adam_co
         return e;
     mfm_net_zero_grad_f32(net);
     mfm_net_backward_f32(net, b, update_mask);
+    if (m->grad_hook && (update_mask & MFM_GROUP_VELOCITY) &&
+        (e = m->grad_hook(m, b, m->grad_hook_ctx)) != MFM_OK)
+        return e;
 
     /* the groups to update, as [off, off + n) ranges */
     size_t off[2], len[2], k = 0;

@@ -31,6 +31,13 @@ typedef struct mfm_model {
     float *adam_v;       /* (n_params) second moments */
     uint64_t adam_step[2]; /* Adam steps taken by [velocity, embedder] group */
     double last_grad_norm; /* global grad norm (before clipping) of the last step */
+    /* Optional gradient hook (NULL: none): mfm_model_train_step calls it after
+     * the backward pass and before clipping and Adam, when update_mask has the
+     * velocity group; it may add to net.grads (the entropy penalty,
+     * core/train_entropy.h).  The chunked step (core/model_chunk.h) does not
+     * call it.  Borrowed; not saved. */
+    mfm_err (*grad_hook)(struct mfm_model *m, const mfm_batch *b, void *ctx);
+    void *grad_hook_ctx;
 } mfm_model;
 
 /* Validate cfg, allocate the blocks, initialise the weights from stream

@@ -23,6 +23,8 @@ void mfm_trainer_destroy(mfm_trainer *tr)
     free(tr->row_pop);
     free(tr->pop);
     free(tr->h_noise);
+    free(tr->slot_pop);
+    free(tr->row_src);
     mfm_chunk_ws_destroy(&tr->cws);
     memset(tr, 0, sizeof *tr);
 }
@@ -84,13 +86,15 @@ mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *
     tr->cond = malloc((tr->rows * tr->cond_dim + 1) * sizeof *tr->cond);
     tr->row_pop = malloc(tr->rows * sizeof *tr->row_pop);
     tr->pop = calloc(P, sizeof *tr->pop);
+    tr->slot_pop = calloc(P, sizeof *tr->slot_pop);
+    tr->row_src = calloc(tr->rows, sizeof *tr->row_src);
     if (opts->embed_noise > 0.0 && cfg->embed_dim > 0 &&
         !(tr->h_noise = malloc(tr->rows * cfg->embed_dim * sizeof *tr->h_noise))) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory for embedding noise of %zu rows", tr->rows);
         goto fail;
     }
     if (!tr->perm || !tr->src_idx || !tr->tgt_idx || !tr->x0s || !tr->x1s ||
-        !tr->cond || !tr->row_pop || !tr->pop) {
+        !tr->cond || !tr->row_pop || !tr->pop || !tr->slot_pop || !tr->row_src) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory for training batches of %zu rows", tr->rows);
         goto fail;
     }
@@ -213,6 +217,7 @@ mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
     for (size_t p = 0; p < P; p++) {
         const size_t pi = mfm_rng_below(&tr->rng_batch, n_pops);
         const mfm_train_pop *q = &pops[pi];
+        tr->slot_pop[p] = pi;
         draw_indices(tr->src_idx, N, q->n0, &tr->rng_batch, tr->perm);
         if (paired)
             memcpy(tr->tgt_idx, tr->src_idx, N * sizeof *tr->tgt_idx);
@@ -225,6 +230,8 @@ mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
                 return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
             if (tr->spans)
                 span_rows(&tr->fmb, p * N, N, d, tr->spans[2 * pi], tr->spans[2 * pi + 1]);
+            for (size_t r = p * N; r < (p + 1) * N; r++)
+                tr->row_src[r] = tr->src_idx[tr->fmb.i0[r]];
         }
         for (size_t r = 0; r < N; r++) {
             tr->row_pop[p * N + r] = p;

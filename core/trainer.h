@@ -77,6 +77,10 @@ typedef struct mfm_trainer {
     uint64_t step;              /* steps taken */
     uint64_t seed;
     const double *spans;        /* (n_pops, 2) borrowed, or NULL: mfm_trainer_set_spans */
+    size_t *slot_pop;           /* (P) training population of each slot of the last step */
+    size_t *row_src;            /* (P N) source cell of each row of the last step (index into
+                                   its population's x0; data source only; rows of this
+                                   process's chunks in chunked mode) */
     const mfm_chunk_reducer *reducer; /* borrowed; NULL = one-pass steps */
     mfm_chunk_ws cws;                 /* chunked mode's buffers */
 } mfm_trainer;
