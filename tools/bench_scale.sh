@@ -77,7 +77,7 @@ if [[ " $PARTS " == *" mem "* ]]; then
         run "predict $n cells" nice -n 5 "$MFM" predict "m$c" "$f" --out "p$c.h5ad" --truth-out "t$c.h5ad" \
             --max-cells-per-pop "$CAP" --threads 1 --quiet
         run "eval    $n cells" nice -n 5 "$MFM" eval --model "m$c" --pred "p$c.h5ad" --truth "t$c.h5ad" \
-            --out "e$c" --max-cells-per-pop "$CAP" >/dev/null
+            --out "e$c" --max-cells-per-pop "$CAP"
         if [ "$c" != "${CELLS##* }" ]; then # no cap: the largest screen is left out
             rm -rf "m${c}u"
             run "train   $n cells, no cap" nice -n 5 "$MFM" train "$f" --out "m${c}u" $TRAIN --steps "$MEM_STEPS"
@@ -109,7 +109,7 @@ if [[ " $PARTS " == *" pe "* ]]; then
         rm -rf "pe$np"
         run "predict np=$np" mpi "$np" "$MFM" predict ms1 "$f" --out "pp$np.h5ad" --truth-out "pt$np.h5ad" \
             --max-cells-per-pop "$CAP" --threads 1 --quiet
-        run "eval np=$np" mpi "$np" "$MFM" eval --model ms1 --pred "pp$np.h5ad" --truth "pt$np.h5ad" --out "pe$np" >/dev/null
+        run "eval np=$np" mpi "$np" "$MFM" eval --model ms1 --pred "pp$np.h5ad" --truth "pt$np.h5ad" --out "pe$np"
     done
     cmp -s pe1/metrics.csv pe2/metrics.csv && echo "  metrics.csv: identical for 1 and 2 ranks" ||
         echo "  metrics.csv: DIFFERS between 1 and 2 ranks"
