@@ -436,6 +436,10 @@ static mfm_err eval_populations(eval_state *s, mfm_report *r, bool baselines,
     size_t no_train = 0; /* populations without training targets */
     size_t lo, hi;       /* MPI ranks: this rank's populations (app/par_eval.h) */
     mfm_par *par = mfm_par_world();
+    const uint64_t v[4] = {mfm_h5ad_n_obs(s->truth), s->d, s->n_pops, s->n_pp};
+    if ((err = mfm_par_check_same(par, v, 4, "the evaluation input (truth cells, features, "
+                                  "populations, predicted populations)")) != MFM_OK)
+        goto cleanup;
     mfm_par_eval_range(par, s->n_pops, &lo, &hi);
     for (size_t p = lo; p < hi && !err; p++)
         err = eval_population(s, r, p, baselines, fn, &truth, &ctl, &pred, &no_train);

@@ -219,6 +219,13 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
     if ((e = a->design ? design_task(w, data) : select_pairs(w->want, &w->b, &w->task, a->all, data)) != MFM_OK)
         return e;
     /* MPI ranks: each flows its share of the populations (docs/scale-out.md) */
+    size_t n_want = 0;
+    for (size_t i = 0; i < w->task.n_pairs; i++)
+        n_want += w->want[i];
+    const uint64_t v[4] = {mfm_h5ad_n_obs(w->f), mfm_h5ad_n_vars(w->f), w->task.n_pairs, n_want};
+    if ((e = mfm_par_check_same(mfm_par_world(), v, 4, "the prediction input (cells, features, "
+                                "populations, populations to predict)")) != MFM_OK)
+        return e;
     mfm_par_share_pairs(mfm_par_world(), w->want, w->task.n_pairs);
     warn_hooks = hk;
     e = mfm_pop_data_load(&w->pd, &w->b, w->f, &w->task, w->want, false, false, warn_run);

@@ -42,23 +42,26 @@ screen() { # cells per population -> file name (made once)
 }
 
 # run LABEL CMD...: one line "LABEL peak_rss_MB wall_s | uptime"; under
-# mpirun every rank writes its own time file and the largest peak counts.
+# mpirun every rank writes its own time file (in a directory of this run:
+# two copies of the script may share WORK_DIR) and the largest peak counts.
+TD=$(mktemp -d)
+trap 'rm -rf "$TD"' EXIT
 run() {
     local label=$1
     shift
-    rm -f time.*
+    rm -f "$TD"/time.*
     local t0 t1
     t0=$(date +%s.%N)
     if [ "${1:-}" = mpi ]; then
         local np=$2
         shift 2
-        $MPI -np "$np" sh -c '/usr/bin/time -f %M -o time.$OMPI_COMM_WORLD_RANK "$@"' sh "$@"
+        $MPI -np "$np" sh -c 'd=$1; shift; /usr/bin/time -f %M -o "$d/time.$OMPI_COMM_WORLD_RANK" "$@"' sh "$TD" "$@"
     else
-        /usr/bin/time -f %M -o time.0 "$@"
+        /usr/bin/time -f %M -o "$TD/time.0" "$@"
     fi
     t1=$(date +%s.%N)
     local kb
-    kb=$(sort -n time.* | grep -E '^[0-9]+$' | tail -1)
+    kb=$(cat "$TD"/time.* | grep -E '^[0-9]+$' | sort -n | tail -1)
     printf '%-40s peak %6.0f MB  wall %7.1f s  | %s\n' "$label" "$(echo "$kb / 1024" | bc -l)" \
         "$(echo "$t1 - $t0" | bc -l)" "$(uptime | sed 's/.*load/load/')"
 }

@@ -176,6 +176,14 @@ START_TEST(test_faults)
     size_t na = fread(after, 1, sizeof after, fp);
     fclose(fp);
     ck_assert(na == nb && memcmp(before, after, nb) == 0);
+    /* predict on ranks that read different files: one message, no output */
+    snprintf(cmd, sizeof cmd, "predict f s.h5ad --out q.h5ad --quiet --all : -np 1 '%s' predict f "
+             "t.h5ad --out q.h5ad --quiet --all", mfm_test_env("MFM_BIN"));
+    rc = run_np(1, "%s", cmd);
+    ck_assert_msg(rc != 0, "exit %d: %s", rc, out);
+    ck_assert_msg(count(out, "ranks disagree about the prediction input") == 1, "%s", out);
+    snprintf(path, sizeof path, "%s/q.h5ad", dir);
+    ck_assert_int_ne(access(path, F_OK), 0);
     /* commands that do not run on ranks refuse mpirun */
     rc = run_np(2, "info s.h5ad");
     ck_assert_int_ne(rc, 0);
