@@ -160,7 +160,7 @@ typedef struct eval_nums {
     const char *time_key;
     const char *covariate_key;
     const char *model; /* --model DIR, for its train_log.csv */
-    bool boot_dist;    /* --bootstrap-distances: intervals for W1, W2, MMD, energy too */
+    int boot_dist;     /* --bootstrap-distances: mfm_boot_dist (none, linear, exact) */
 } eval_nums;
 
 static int run_eval(const mfm_strlist *preds, const char *truth, const char *out, const mfm_strlist *by,
@@ -172,7 +172,8 @@ int mfm_cmd_eval(int argc, char **argv)
     mfm_strlist preds = {0}, by = {0};
     const char *truth = NULL, *out = NULL, *control_key = NULL, *control = NULL;
     const char *split_key = NULL, *train_value = NULL, *rep = NULL, *model = NULL;
-    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL, NULL, NULL, false};
+    eval_nums nums = {5000, 0, 200, 200, 0.95, NULL, NULL, NULL, MFM_BOOT_DIST_LINEAR};
+    static const char *const dist_modes[] = {"none", "linear", "exact", NULL};
     const mfm_opt opts[] = {
         {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, 0,
          "predicted cells, one file per method (method name: obs column 'method', else "
@@ -206,9 +207,11 @@ int mfm_cmd_eval(int argc, char **argv)
         {"bootstrap", MFM_OPT_INT, "B", "200", 0, 100000,
          "bootstrap draws over cells per population and method for the percentile intervals "
          "(0 = no intervals)", &nums.boot},
-        {"bootstrap-distances", MFM_OPT_FLAG, NULL, NULL, 0, -1,
-         "also intervals for W1, W2, MMD and energy (sliced / random-feature surrogates, "
-         "docs/metrics.md; costs about as much again as the evaluation)", &nums.boot_dist},
+        {"bootstrap-distances", MFM_OPT_ENUM, "MODE", "linear", 0, -1,
+         "intervals of W1, W2, MMD and energy: linear (first-order reweighting of the exact "
+         "values by the draw's cell counts, OT duals and kernel row sums; a few % of eval's "
+         "time), exact (recomputed on every draw: B times the cost of the metrics), none "
+         "(docs/metrics.md)", &nums.boot_dist, dist_modes},
         {"ci-level", MFM_OPT_DOUBLE, "L", "0.95", 0.5, 0.999, "level of the bootstrap intervals",
          &nums.level},
         {"permutations", MFM_OPT_INT, "P", "200", 0, 1000000,
@@ -236,8 +239,8 @@ int mfm_cmd_eval(int argc, char **argv)
         "next_time_point, mean_interpolation, mccann_interpolation and oracle_mean_shift.\n"
         "With --covariate-key KEY also average_effect_same_KEY.  Every metric of every\n"
         "population gets a percentile bootstrap interval (--bootstrap; W1, W2, MMD and energy\n"
-        "from cheap sliced / random-feature surrogates, see docs/metrics.md); methods are compared pairwise over populations\n"
-        "by Wilcoxon signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
+        "by the linearised bootstrap, --bootstrap-distances; see docs/metrics.md); methods are\n"
+        "compared pairwise over populations by Wilcoxon signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
         opts, sizeof opts / sizeof opts[0], 0, 0};
     const char *pos[1];
     size_t npos = 0;
@@ -295,13 +298,13 @@ static int run_eval(const mfm_strlist *preds, const char *truth, const char *out
         .pred_paths = preds->item, .n_pred = preds->n, .truth_path = truth, .by = keys, .n_by = nk,
         .control_key = control_key, .control_value = control, .split_key = split_key,
         .train_value = train_value, .rep = rep, .cap = (size_t)nums->cap,
-        .seed = (uint64_t)nums->seed, .n_boot = (size_t)nums->boot, .boot_dist = nums->boot_dist, .ci_level = nums->level,
+        .seed = (uint64_t)nums->seed, .n_boot = (size_t)nums->boot, .boot_dist = (mfm_boot_dist)nums->boot_dist, .ci_level = nums->level,
         .n_perm = (size_t)nums->perm, .time_key = nums->time_key,
         .covariate_key = nums->covariate_key,
         .mmd_gammas = mfm_mmd_gammas, .version = MFM_VERSION,
         .command_line = mfm_cli_command_line()};
     mfm_report r = {0};
-    mfm_err err = mfm_eval_build(&r, &o, mfm_metrics_compute);
+    mfm_err err = mfm_eval_build(&r, &o, mfm_metrics_compute_infl);
     if (!err && nums->model)
         err = read_train_log(&r, nums->model);
     if (!err)

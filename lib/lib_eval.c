@@ -79,9 +79,10 @@ mfm_err mfm_evaluate(const mfm_config *cfg)
         .split_key = a->split_key, .train_value = a->train_value, .rep = a->rep, .cap = (size_t)a->cap,
         .seed = (uint64_t)a->seed, .n_boot = (size_t)a->boot, .ci_level = a->level,
         .n_perm = (size_t)a->perm, .time_key = a->time_key, .mmd_gammas = mfm_mmd_gammas,
-        .version = MFM_VERSION, .command_line = "libmfm mfm_evaluate"};
+        .version = MFM_VERSION, .command_line = "libmfm mfm_evaluate",
+        .boot_dist = MFM_BOOT_DIST_LINEAR};
     mfm_report r = {0};
-    e = mfm_eval_build(&r, &o, mfm_metrics_compute);
+    e = mfm_eval_build(&r, &o, mfm_metrics_compute_infl);
     if (!e)
         e = mfm_report_write_dir(&r, a->out);
     mfm_report_destroy(&r);

@@ -6,12 +6,14 @@
 #   DATASETS directory of the .h5ad files  [default: datasets/ of this tree]
 #   STEPS    training steps per model      [default: 800, as mfm demo]
 #   THREADS  OpenBLAS threads              [default: 1]
+#   MODELS   models trained per held-out item [default: "mfm cgfm fm"]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MFM=${MFM:-$ROOT/build/app/mfm}
 DATASETS=${DATASETS:-$ROOT/datasets}
 STEPS=${STEPS:-800}
 THREADS=${THREADS:-1}
+read -r -a MODELS <<<"${MODELS:-mfm cgfm fm}"
 [ -x "$MFM" ] || { echo "results: no mfm binary at $MFM (build first: meson setup build && ninja -C build)" >&2; exit 1; }
 
 now() { date +%s.%N; }

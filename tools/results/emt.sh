@@ -28,7 +28,7 @@ for s in "${sets[@]}"; do
     tf=$d/timings.tsv
     : >"$tf"
     echo "emt: $s, time $T held out (predicted from $prev), seed $seed, $STEPS steps"
-    for m in mfm cgfm fm; do
+    for m in "${MODELS[@]}"; do
       timed "train $m" "$tf" "$MFM" train "$data" --out "$d/$m" --model "$m" \
         --task timeseries --time-key time --holdout-time "$T" \
         --steps "$STEPS" --seed "$seed" --threads "$THREADS" --log-every 200

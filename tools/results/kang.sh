@@ -22,7 +22,7 @@ for c in "${types[@]}"; do
   tf=$d/timings.tsv
   : >"$tf"
   echo "kang: $c held out, seed $seed, $STEPS steps, PCA $PCA"
-  for m in mfm cgfm fm; do
+  for m in "${MODELS[@]}"; do
     timed "train $m" "$tf" "$MFM" train "$data" --out "$d/$m" --model "$m" \
       --experiment-key cell_type --treatment-key condition --control control \
       --holdout "cell_type=$c" --transform none --pca "$PCA" \
