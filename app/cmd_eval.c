@@ -65,28 +65,51 @@ static void print_summary(const mfm_report *r, const char *out)
     printf("wrote %s/report.json, %s/metrics.csv, %s/report.html\n", out, out, out);
 }
 
+/* Numbers of the evaluation beyond the pairing. */
+typedef struct eval_nums {
+    long cap, seed, boot, perm;
+    double level;
+    const char *time_key;
+    const char *covariate_key;
+    const char *model; /* --model DIR, for its train_log.csv */
+    int boot_dist;     /* --bootstrap-distances: mfm_boot_dist (none, linear, exact) */
+} eval_nums;
+
+static bool ts_model(const mfm_bundle *b) { return b->task_kind == MFM_TASK_TIMESERIES; }
+
 /* --model DIR: fill the options the user left out from the model.
  * Perturbation: --by = experiment keys + treatment key, --control-key = the
  * treatment key, --control = the control label, --split-key = the split
- * column mfm predict --truth-out writes, --train-value = train.
+ * column mfm predict --truth-out writes, --train-value = train; a model
+ * trained with --covariate-key: --covariate-key = its first covariate (added
+ * to --by when --by comes from the model too).
  * Time series: --by = experiment keys + time key, --time-key = the time key. */
 static mfm_err model_defaults(const mfm_bundle *b, const char *dir, mfm_strlist *by,
                               const char **control_key, const char **control, const char **split_key,
-                              const char **train_value, const char **time_key, char *split_buf,
+                              const char **train_value, eval_nums *nums, char *split_buf,
                               size_t split_len)
 {
-    bool ts = b->task_kind == MFM_TASK_TIMESERIES;
+    const char **time_key = &nums->time_key;
+    bool ts = ts_model(b), by_from_model = by->n == 0;
+    const char *cov = !ts && b->has_design && b->design.n_cov ? b->design.cov_key[0] : NULL;
     if (ts && (*control_key || *control))
         return mfm_err_set(MFM_EINVAL, "--model %s is a time-series model: the control of a time "
                            "point is the previous one; leave out --control-key and --control", dir);
     if (by->n == 0) {
-        if (b->n_exp_keys + 1 > MFM_STRLIST_MAX || b->n_exp_keys + 1 > MAX_KEYS)
+        if (b->n_exp_keys + 2 > MFM_STRLIST_MAX || b->n_exp_keys + 2 > MAX_KEYS)
             return mfm_err_set(MFM_EINVAL, "--model %s: %zu experiment keys are too many for --by", dir,
                                b->n_exp_keys);
         for (size_t k = 0; k < b->n_exp_keys; k++)
             by->item[by->n++] = b->exp_keys[k];
         by->item[by->n++] = ts ? b->time_key : b->treatment_key;
+        for (size_t k = 0; cov && k < b->n_exp_keys; k++)
+            if (strcmp(b->exp_keys[k], cov) == 0)
+                cov = NULL; /* already a --by key */
+        if (cov)
+            by->item[by->n++] = cov;
     }
+    if (!ts && !nums->covariate_key && by_from_model && b->has_design && b->design.n_cov)
+        nums->covariate_key = b->design.cov_key[0];
     if (ts) {
         if (!*time_key)
             *time_key = b->time_key;
@@ -153,15 +176,6 @@ cleanup:
     return err;
 }
 
-/* Numbers of the evaluation beyond the pairing. */
-typedef struct eval_nums {
-    long cap, seed, boot, perm;
-    double level;
-    const char *time_key;
-    const char *covariate_key;
-    const char *model; /* --model DIR, for its train_log.csv */
-    int boot_dist;     /* --bootstrap-distances: mfm_boot_dist (none, linear, exact) */
-} eval_nums;
 
 static int run_eval(const mfm_strlist *preds, const char *truth, const char *out, const mfm_strlist *by,
                     const char *control_key, const char *control, const char *split_key,
@@ -253,7 +267,7 @@ int mfm_cmd_eval(int argc, char **argv)
         mfm_err me = mfm_bundle_load(&b, model);
         if (!me)
             me = model_defaults(&b, model, &by, &control_key, &control, &split_key, &train_value,
-                                &nums.time_key, split_buf, sizeof split_buf);
+                                &nums, split_buf, sizeof split_buf);
         if (me) {
             mfm_bundle_destroy(&b);
             return mfm_cli_fail("eval", me);
