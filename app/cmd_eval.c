@@ -225,7 +225,7 @@ int mfm_cmd_eval(int argc, char **argv)
          "intervals of W1, W2, MMD and energy: linear (first-order reweighting of the exact "
          "values by the draw's cell counts, OT duals and kernel row sums; a few % of eval's "
          "time), exact (recomputed on every draw: B times the cost of the metrics), none "
-         "(docs/metrics.md)", &nums.boot_dist, dist_modes},
+         "(docs/reports.md)", &nums.boot_dist, dist_modes},
         {"ci-level", MFM_OPT_DOUBLE, "L", "0.95", 0.5, 0.999, "level of the bootstrap intervals",
          &nums.level},
         {"permutations", MFM_OPT_INT, "P", "200", 0, 1000000,
@@ -253,7 +253,7 @@ int mfm_cmd_eval(int argc, char **argv)
         "next_time_point, mean_interpolation, mccann_interpolation and oracle_mean_shift.\n"
         "With --covariate-key KEY also average_effect_same_KEY.  Every metric of every\n"
         "population gets a percentile bootstrap interval (--bootstrap; W1, W2, MMD and energy\n"
-        "by the linearised bootstrap, --bootstrap-distances; see docs/metrics.md); methods are\n"
+        "by the linearised bootstrap, --bootstrap-distances; see docs/reports.md); methods are\n"
         "compared pairwise over populations by Wilcoxon signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
         opts, sizeof opts / sizeof opts[0], 0, 0};
     const char *pos[1];

@@ -538,6 +538,7 @@ static mfm_err report_start(eval_state *s, mfm_report *r)
         (err = mfm_report_add_input(r, o->truth_path)))
         goto cleanup;
     r->n_boot = o->n_boot;
+    r->boot_dist = o->boot_dist;
     r->ci_level = o->ci_level > 0 ? o->ci_level : 0.95;
     r->n_perm = o->n_perm;
     for (size_t i = 0; i < o->n_pred && !err; i++)

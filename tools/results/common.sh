@@ -53,6 +53,20 @@ eval_perturbation() {
     --split-key split --train-value train --bootstrap 200 --permutations 200
 }
 
+# eval_timeseries DIR DATA — mfm eval of DIR's predictions with the
+# time-series model DIR/<first of MODELS>: the time key and the baselines
+# (previous / next time point, mean and McCann interpolation, oracle) come
+# from the model; the truth is the dataset itself (the EMT files are used
+# untransformed, so predictions and X share one space), with intervals.
+eval_timeseries() {
+  local d=$1 data=$2 tf=$1/timings.tsv preds=()
+  for m in mfm cgfm fm; do
+    [ -f "$d/pred_$m.h5ad" ] && preds+=(--pred "$d/pred_$m.h5ad")
+  done
+  timed "eval" "$tf" nice "$MFM" eval "${preds[@]}" --model "$d/${MODELS[0]}" --truth "$data" \
+    --out "$d/report" --bootstrap 200 --permutations 200
+}
+
 # usage_check NAME NARGS_GIVEN — the scripts take OUT_DIR SEED.
 usage_check() {
   if [ "$2" -lt 2 ]; then
