@@ -13,6 +13,8 @@ computed by mfm eval itself), and the wall times.  From report.json: the
 (best mean over the held-out populations) per metric, with a verdict per
 population ("better"/"worse" when the intervals are disjoint, else
 "overlap").
+Environment: REPORT names the report directory read in every run
+(default "report"; "report_pca" for Kang in the model's PCA space).
 Standard library only.
 """
 import csv
@@ -31,12 +33,13 @@ MODELS = {"mfm", "cgfm", "fm"}
 ORACLE = "oracle_mean_shift"
 LOWER = ["W1", "W2", "MMD", "energy", "E_distance", "mean_L2", "mean_MSE", "mean_L1"]
 HIGHER = ["r_pairwise_corr", "R2_means", "pearson_delta"]
+REPORT = os.environ.get("REPORT", "report")
 
 
 def load(out, task):
     """{item: {seed: {method: {metric: value}}}} for one task."""
     res = defaultdict(dict)
-    pat = os.path.join(out, task, "seed*", "**", "report", "metrics.csv")
+    pat = os.path.join(out, task, "seed*", "**", REPORT, "metrics.csv")
     for path in sorted(glob.glob(pat, recursive=True)):
         rel = os.path.relpath(path, os.path.join(out, task)).split(os.sep)
         seed = int(rel[0][4:])
@@ -53,7 +56,7 @@ def load(out, task):
 def load_intervals(out, task):
     """{item: {seed: {method: {metric: (lo, hi)}}}} from report.json."""
     res = defaultdict(dict)
-    pat = os.path.join(out, task, "seed*", "**", "report", "report.json")
+    pat = os.path.join(out, task, "seed*", "**", REPORT, "report.json")
     for path in sorted(glob.glob(pat, recursive=True)):
         rel = os.path.relpath(path, os.path.join(out, task)).split(os.sep)
         with open(path) as f:
@@ -264,7 +267,9 @@ def main():
     main_metrics = ["W1", "W2", "MMD"]
     all_metrics = LOWER + HIGHER
     for task, label, title in [("bodenmiller", "held-out patient", "Bodenmiller BCR-XL (24 arcsinh markers)"),
-                               ("kang", "held-out cell type", "Kang IFN-beta (30 PCs)")]:
+                               ("kang", "held-out cell type", "Kang IFN-beta (" + (
+                                   "the model's 30 PCs" if REPORT == "report_pca" else
+                                   "the genes of X; predictions reconstructed from 30 PCs") + ")")]:
         res = load(out, task)
         if not res:
             continue
