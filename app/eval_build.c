@@ -301,32 +301,47 @@ static uint64_t boot_stream(size_t p, size_t m)
     return MFM_STATS_STREAM_BOOT ^ ((uint64_t)p << 24) ^ ((uint64_t)m << 8);
 }
 
+/* B bootstrap draws of population p, method m into the report's intervals. */
+static mfm_err eval_intervals(eval_state *s, mfm_report *r, size_t p, size_t m, const float *pred,
+                              size_t n_pred, const float *truth, size_t n_true,
+                              const mfm_metrics *point, const mfm_metrics_infl *infl)
+{
+    const mfm_report_pop *pp = &r->pops[p];
+    mfm_metrics_opts mo = {s->o->cap, s->o->seed, 0};
+    mfm_boot_opts bo = {.B = s->o->n_boot, .seed = s->o->seed, .stream = boot_stream(p, m),
+                        .dist = s->o->boot_dist, .point = point, .infl = infl, .mopts = &mo};
+    if (bo.dist == MFM_BOOT_DIST_LINEAR && !infl->x)
+        bo.dist = MFM_BOOT_DIST_NONE; /* the metrics function gave no influence */
+    mfm_metrics *draws = malloc(s->o->n_boot * sizeof *draws);
+    if (!draws)
+        return mfm_err_set(MFM_ENOMEM, "out of memory for %zu bootstrap draws", s->o->n_boot);
+    mfm_err err = mfm_metrics_bootstrap_ex(draws, pred, n_pred, truth, n_true, pp->control_mean,
+                                           pp->changed, s->d, &bo);
+    if (!err)
+        err = mfm_report_set_intervals(r, p, m, draws, s->o->n_boot);
+    free(draws);
+    return err;
+}
+
 mfm_err eval_metric(eval_state *s, mfm_report *r, size_t p, size_t m, const float *pred,
                     size_t n_pred, const float *truth, size_t n_true, mfm_eval_metrics_fn fn,
                     const char *file)
 {
-    mfm_metrics out, *draws = NULL;
+    mfm_metrics out;
+    mfm_metrics_infl infl = {0};
     mfm_metrics_opts mo = {s->o->cap, s->o->seed, s->o->n_perm};
-    const mfm_report_pop *pp = &r->pops[p];
-    mfm_err err = fn(&out, pred, n_pred, truth, n_true, s->d, &mo);
+    bool lin = s->o->n_boot && s->o->boot_dist == MFM_BOOT_DIST_LINEAR;
+    mfm_err err = fn(&out, lin ? &infl : NULL, pred, n_pred, truth, n_true, s->d, &mo);
     if (!err)
         err = eval_weights_apply(s, &out, pred, n_pred, truth, n_true);
     if (!err)
         err = mfm_report_set_result(r, p, m, pred, n_pred, &out);
-    if (!err && s->o->n_boot) {
-        if (!(draws = malloc(s->o->n_boot * sizeof *draws)))
-            err = mfm_err_set(MFM_ENOMEM, "out of memory for %zu bootstrap draws", s->o->n_boot);
-        if (!err)
-            err = mfm_metrics_bootstrap_ex(draws, s->o->n_boot, pred, n_pred, truth, n_true,
-                                           pp->control_mean, pp->changed, s->d, s->o->seed,
-                                           boot_stream(p, m), s->o->boot_dist ? &out : NULL);
-        if (!err)
-            err = mfm_report_set_intervals(r, p, m, draws, s->o->n_boot);
-    }
+    if (!err && s->o->n_boot)
+        err = eval_intervals(s, r, p, m, pred, n_pred, truth, n_true, &out, &infl);
     if (err)
         mfm_err_prefix(err, "%s, population [%s], method %s", file, r->pops[p].name,
                        r->methods[m]);
-    free(draws);
+    mfm_metrics_infl_destroy(&infl);
     return err;
 }
 
@@ -557,6 +572,7 @@ static mfm_err report_start(eval_state *s, mfm_report *r)
         (err = mfm_report_add_input(r, o->truth_path)))
         goto cleanup;
     r->n_boot = o->n_boot;
+    r->boot_dist = o->boot_dist;
     r->ci_level = o->ci_level > 0 ? o->ci_level : 0.95;
     r->n_perm = o->n_perm;
     for (size_t i = 0; i < o->n_pred && !err; i++)

@@ -37,10 +37,12 @@
 #define MFM_BASELINE_MCCANN "mccann_interpolation"
 #define MFM_BASELINE_ORACLE "oracle_mean_shift"
 
-/* Signature of the metrics function (mfm_metrics_compute in the tool). */
-typedef mfm_err (*mfm_eval_metrics_fn)(mfm_metrics *out, const float *pred, size_t n_pred,
-                                       const float *truth, size_t n_true, size_t d,
-                                       const mfm_metrics_opts *opts);
+/* Signature of the metrics function (mfm_metrics_compute_infl in the
+ * tool): infl, when not NULL, receives the influence of the cells for the
+ * linearised bootstrap (a function may leave it empty: no such draws). */
+typedef mfm_err (*mfm_eval_metrics_fn)(mfm_metrics *out, mfm_metrics_infl *infl,
+                                       const float *pred, size_t n_pred, const float *truth,
+                                       size_t n_true, size_t d, const mfm_metrics_opts *opts);
 
 typedef struct mfm_eval_opts {
     const char *const *pred_paths; /* (n_pred) prediction .h5ad files */
@@ -64,7 +66,7 @@ typedef struct mfm_eval_opts {
     const double *mmd_gammas;  /* (MFM_MMD_NGAMMA) labels of the MMD gammas fn uses */
     const char *version, *command_line;
     size_t n_boot;             /* bootstrap draws per (population, method); 0 = no intervals */
-    bool boot_dist;            /* intervals for W1, W2, MMD and energy too (surrogates) */
+    mfm_boot_dist boot_dist;   /* how W1, W2, MMD and energy get their draws (NONE = 0) */
     double ci_level;           /* interval level, e.g. 0.95 (0 means 0.95) */
     size_t n_perm;             /* permutations of the E-distance test (0 = none) */
     const char *train_log;     /* a model's train_log.csv to show as a loss curve, or NULL */

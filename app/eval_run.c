@@ -20,6 +20,7 @@
 
 void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
 {
+    static const char *const dist_modes[] = {"none", "linear", "exact", NULL};
     const mfm_opt opts[] = {
         {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, 0,
          "predicted cells, one file per method (method name: obs column 'method', else "
@@ -62,9 +63,11 @@ void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
         {"bootstrap", MFM_OPT_INT, "B", "200", 0, 100000,
          "bootstrap draws over cells per population and method for the percentile intervals "
          "(0 = no intervals)", &a->boot},
-        {"bootstrap-distances", MFM_OPT_FLAG, NULL, NULL, 0, -1,
-         "also intervals for W1, W2, MMD and energy (sliced / random-feature surrogates, "
-         "docs/metrics.md; costs about as much again as the evaluation)", &a->boot_dist},
+        {"bootstrap-distances", MFM_OPT_ENUM, "MODE", "linear", 0, -1,
+         "intervals of W1, W2, MMD and energy: linear (first-order reweighting of the exact "
+         "values by the draw's cell counts, OT duals and kernel row sums; a few % of eval's "
+         "time), exact (recomputed on every draw: B times the cost of the metrics), none "
+         "(docs/reports.md)", &a->boot_dist, dist_modes},
         {"ci-level", MFM_OPT_DOUBLE, "L", "0.95", 0.5, 0.999, "level of the bootstrap intervals",
          &a->level},
         {"permutations", MFM_OPT_INT, "P", "200", 0, 1000000,
@@ -95,8 +98,8 @@ void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
         "next_time_point, mean_interpolation, mccann_interpolation and oracle_mean_shift.\n"
         "With --covariate-key KEY also average_effect_same_KEY.  Every metric of every\n"
         "population gets a percentile bootstrap interval (--bootstrap; W1, W2, MMD and energy\n"
-        "from cheap sliced / random-feature surrogates, see docs/metrics.md); methods are compared pairwise over populations\n"
-        "by Wilcoxon signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
+        "by the linearised bootstrap, --bootstrap-distances; see docs/reports.md); methods are\n"
+        "compared pairwise over populations by Wilcoxon signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
         table, N(opts), 0, 0};
 }
 
@@ -135,18 +138,27 @@ static size_t split_keys(const mfm_strlist *l, char *buf, size_t len, const char
  * a's strings then borrow from b (and split_buf). */
 static mfm_err model_defaults(mfm_eval_args *a, const mfm_bundle *b, char *split_buf, size_t split_len)
 {
-    bool ts = b->task_kind == MFM_TASK_TIMESERIES;
+    bool ts = b->task_kind == MFM_TASK_TIMESERIES, by_from_model = a->by.n == 0;
+    const char *cov = !ts && b->has_design && b->design.n_cov ? b->design.cov_key[0] : NULL;
     if (ts && (a->control_key || a->control))
         return mfm_err_set(MFM_EINVAL, "--model %s is a time-series model: the control of a time "
                            "point is the previous one; leave out --control-key and --control", a->model);
     if (a->by.n == 0) {
-        if (b->n_exp_keys + 1 > MFM_STRLIST_MAX || b->n_exp_keys + 1 > MAX_KEYS)
+        if (b->n_exp_keys + 2 > MFM_STRLIST_MAX || b->n_exp_keys + 2 > MAX_KEYS)
             return mfm_err_set(MFM_EINVAL, "--model %s: %zu experiment keys are too many for --by", a->model,
                                b->n_exp_keys);
         for (size_t k = 0; k < b->n_exp_keys; k++)
             a->by.item[a->by.n++] = b->exp_keys[k];
         a->by.item[a->by.n++] = ts ? b->time_key : b->treatment_key;
+        for (size_t k = 0; cov && k < b->n_exp_keys; k++)
+            if (strcmp(b->exp_keys[k], cov) == 0)
+                cov = NULL; /* already a --by key */
+        if (cov)
+            a->by.item[a->by.n++] = cov;
     }
+    /* a model trained with --covariate-key: its first covariate */
+    if (!ts && !a->covariate_key && by_from_model && b->has_design && b->design.n_cov)
+        a->covariate_key = b->design.cov_key[0];
     if (ts) {
         if (!a->time_key)
             a->time_key = b->time_key;
@@ -275,10 +287,10 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
         .control_key = a->control_key, .control_value = a->control, .split_key = a->split_key,
         .train_value = a->train_value, .rep = a->rep, .cap = (size_t)a->cap,
         .max_cells_per_pop = (size_t)a->max_cells, .seed = (uint64_t)a->seed,
-        .n_boot = (size_t)a->boot, .boot_dist = a->boot_dist, .ci_level = a->level, .n_perm = (size_t)a->perm,
+        .n_boot = (size_t)a->boot, .boot_dist = (mfm_boot_dist)a->boot_dist, .ci_level = a->level, .n_perm = (size_t)a->perm,
         .time_key = a->time_key, .covariate_key = a->covariate_key, .weight_key = a->weight_key, .mmd_gammas = mfm_mmd_gammas,
         .version = MFM_VERSION, .command_line = command_line};
-    e = mfm_eval_build(r, &o, mfm_metrics_compute);
+    e = mfm_eval_build(r, &o, mfm_metrics_compute_infl);
     if (!e && a->model)
         e = read_train_log(r, a->model);
     if (!e && mfm_par_world()->rank == 0) /* MPI: rank 0 gathered and writes */

@@ -23,7 +23,7 @@ typedef struct mfm_eval_args {
     long cap, seed, boot, perm;
     long max_cells; /* --max-cells-per-pop */
     double level;
-    bool boot_dist;
+    int boot_dist; /* --bootstrap-distances: mfm_boot_dist (none, linear, exact) */
 } mfm_eval_args;
 
 /* The option table of `mfm eval` bound to a; *spec receives the command

@@ -213,8 +213,8 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
     if ((e = mfm_flow_task_build(&w->task, &w->b, w->f)) != MFM_OK ||
         (e = mfm_pop_cap_task(&w->task, (size_t)a->max_cells_per_pop, w->b.seed)) != MFM_OK)
         return e;
-    size_t n_want = a->design ? w->dt.csv.n_rows : w->task.n_pairs;
-    if (!(w->want = calloc(n_want > w->task.n_pairs ? n_want : w->task.n_pairs, sizeof *w->want)))
+    const size_t n_rows = a->design ? w->dt.csv.n_rows : w->task.n_pairs;
+    if (!(w->want = calloc(n_rows > w->task.n_pairs ? n_rows : w->task.n_pairs, sizeof *w->want)))
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     if ((e = a->design ? design_task(w, data) : select_pairs(w->want, &w->b, &w->task, a->all, data)) != MFM_OK)
         return e;

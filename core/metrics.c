@@ -245,6 +245,32 @@ mfm_err mfm_metrics_compute(mfm_metrics *out, const float *pred, size_t n_pred,
                             const float *truth, size_t n_true, size_t d,
                             const mfm_metrics_opts *opts)
 {
+    return mfm_metrics_compute_infl(out, NULL, pred, n_pred, truth, n_true, d, opts);
+}
+
+void mfm_metrics_infl_destroy(mfm_metrics_infl *infl)
+{
+    free(infl->x);
+    free(infl->y);
+    memset(infl, 0, sizeof *infl);
+}
+
+static mfm_err infl_alloc(mfm_metrics_infl *infl, size_t n, size_t m)
+{
+    mfm_metrics_infl_destroy(infl);
+    infl->n = n;
+    infl->m = m;
+    infl->x = malloc(MFM_INFL_N * n * sizeof *infl->x);
+    infl->y = malloc(MFM_INFL_N * m * sizeof *infl->y);
+    if (infl->x == NULL || infl->y == NULL)
+        return mfm_err_set(MFM_ENOMEM, "metrics: no memory for the influence of %zu cells", n + m);
+    return MFM_OK;
+}
+
+mfm_err mfm_metrics_compute_infl(mfm_metrics *out, mfm_metrics_infl *infl, const float *pred,
+                                 size_t n_pred, const float *truth, size_t n_true, size_t d,
+                                 const mfm_metrics_opts *opts)
+{
     mfm_err rc = MFM_OK;
     float *sp = NULL, *st = NULL;
     mfm_cloud64 X = {0}, Y = {0};
@@ -300,11 +326,13 @@ mfm_err mfm_metrics_compute(mfm_metrics *out, const float *pred, size_t n_pred,
     }
     out->n_pred_used = np;
     out->n_true_used = nt;
+    if (infl != NULL && (rc = infl_alloc(infl, np, nt)) != MFM_OK)
+        goto cleanup;
     rc = clouds_shifted(&X, &Y, up, np, ut, nt, d, "metrics");
     if (rc == MFM_OK)
-        rc = mfm_mmd_energy_c64(&out->mmd, out->mmd_gamma, &out->energy, &X, &Y);
+        rc = mfm_mmd_energy_c64_infl(&out->mmd, out->mmd_gamma, &out->energy, infl, &X, &Y);
     if (rc == MFM_OK)
-        rc = mfm_wasserstein_c64(&out->w1, &out->w2, &X, &Y);
+        rc = mfm_wasserstein_c64_infl(&out->w1, &out->w2, infl, &X, &Y);
 cleanup:
     free(sp);
     free(st);

@@ -60,6 +60,28 @@ typedef struct mfm_metrics {
     size_t n_pred_used, n_true_used; /* sizes after subsampling */
 } mfm_metrics;
 
+/* First-order influence of every cell on W1, W2^2, MMD^2 and energy, from
+ * the exact computation (docs/numerics.md, "Linearised bootstrap"): a
+ * reweighting of the cells used by counts c_i (pred) and c'_j (truth),
+ * sum c = n, sum c' = m, changes metric k (W2: its square) to first order by
+ *     sum_i (c_i - 1) / n * x[k n + i]  +  sum_j (c'_j - 1) / m * y[k m + j].
+ * W1, W2^2: x, y = an optimal dual pair (f, g) of the exact OT problem
+ * (f_i + g_j <= cost_ij, equal on the plan; the linear value is then a
+ * lower bound of the reweighted problem's optimum); MMD^2 (average over the
+ * gammas) and energy: twice the gradient of the V-statistic
+ * (2 (mean_k K(x_i, x_k) - mean_j K(x_i, y_j)), energy with K = -|x - y|).
+ * Over the n_pred_used / n_true_used cells mfm_metrics_compute used (after
+ * the cap).  Owned by the struct: mfm_metrics_infl_destroy. */
+enum { MFM_INFL_W1, MFM_INFL_W2SQ, MFM_INFL_MMD, MFM_INFL_ENERGY, MFM_INFL_N };
+typedef struct mfm_metrics_infl {
+    size_t n, m; /* cells used */
+    double *x;   /* (MFM_INFL_N, n) */
+    double *y;   /* (MFM_INFL_N, m) */
+} mfm_metrics_infl;
+
+/* Idempotent; safe on a zeroed struct. */
+void mfm_metrics_infl_destroy(mfm_metrics_infl *infl);
+
 /* Compute every metric.  Borrows pred (n_pred, d) and truth (n_true, d);
  * opts NULL = mfm_metrics_default_opts().  W1/W2/MMD/energy use at most
  * opts->cap rows of each cloud (seeded subsample, see docs/metrics.md);
@@ -73,6 +95,14 @@ typedef struct mfm_metrics {
 mfm_err mfm_metrics_compute(mfm_metrics *out, const float *pred, size_t n_pred,
                             const float *truth, size_t n_true, size_t d,
                             const mfm_metrics_opts *opts);
+
+/* mfm_metrics_compute, and with infl != NULL (zeroed or destroyed; the
+ * caller destroys it, also after an error) the influence of every cell
+ * used.  Extra cost: the OT duals (O(n m) for a c-transform) and per-cell
+ * sums in the pairwise kernel pass (about 10 % more there). */
+mfm_err mfm_metrics_compute_infl(mfm_metrics *out, mfm_metrics_infl *infl, const float *pred,
+                                 size_t n_pred, const float *truth, size_t n_true, size_t d,
+                                 const mfm_metrics_opts *opts);
 
 /* {cap = MFM_METRICS_DEFAULT_CAP, seed = 0, n_perm = 0}.  opts == NULL means these. */
 mfm_metrics_opts mfm_metrics_default_opts(void);
@@ -131,19 +161,36 @@ mfm_err mfm_metrics_bootstrap(mfm_metrics *draws, size_t B, const float *pred, s
                               const float *truth, size_t n_true, const double *mc,
                               const size_t *order, size_t d, uint64_t seed, uint64_t stream);
 
-/* mfm_metrics_bootstrap, and with exact (the metrics of all cells) also
- * w1, w2, energy and mmd of every draw: exact * S(draw) / S(all cells),
- * where S is the matching cheap surrogate of metrics_boot_dist.h (sliced
- * W1 / W2 / energy on 32 fixed random directions, MMD^2 from 16 random
- * Fourier features per gamma), evaluated on the same resampled cells.  The
- * interval so obtained is the exact value times the surrogate's relative
- * bootstrap spread.  mmd_gamma and r_pairwise_corr stay NaN.  Seeded by
- * (seed, stream).  O(B (n + m) (d + 32 + 96)) after an
- * O((n + m) (32 log(n + m) + 128 d)) set-up. */
-mfm_err mfm_metrics_bootstrap_ex(mfm_metrics *draws, size_t B, const float *pred, size_t n_pred,
+/* How mfm_metrics_bootstrap_ex gives W1, W2, MMD and energy their draws. */
+typedef enum mfm_boot_dist {
+    MFM_BOOT_DIST_NONE,   /* no draws (NaN) */
+    MFM_BOOT_DIST_LINEAR, /* first-order reweighting of the exact values (infl) */
+    MFM_BOOT_DIST_EXACT   /* recomputed on every resampled pair of clouds */
+} mfm_boot_dist;
+
+typedef struct mfm_boot_opts {
+    size_t B;                      /* draws */
+    uint64_t seed, stream;         /* RNG of the resampling */
+    mfm_boot_dist dist;
+    const mfm_metrics *point;      /* LINEAR: the metrics of all cells */
+    const mfm_metrics_infl *infl;  /* LINEAR: their influence (mfm_metrics_compute_infl) */
+    const mfm_metrics_opts *mopts; /* EXACT: cap and seed of the point metrics (NULL: default) */
+} mfm_boot_opts;
+
+/* mfm_metrics_bootstrap (the same draws of the mean metrics for the same
+ * seed and stream), and W1, W2, MMD and energy of every draw by o->dist:
+ *   LINEAR  point + the first-order change of the draw's cell counts
+ *           (mfm_boot_linear_draw; the counts are those of the mean
+ *           metrics when no cap applied, else an independent draw over the
+ *           cells used); O(B (n + m)) on top.
+ *   EXACT   mfm_metrics_compute on the resampled clouds (cap and seed of
+ *           o->mopts), also giving mmd_gamma and r_pairwise_corr; B times
+ *           the cost of the point metrics.
+ * Borrows everything.  Errors: MFM_EINVAL (empty cloud; LINEAR without
+ * point or infl), MFM_ENOMEM; EXACT: those of mfm_metrics_compute. */
+mfm_err mfm_metrics_bootstrap_ex(mfm_metrics *draws, const float *pred, size_t n_pred,
                                  const float *truth, size_t n_true, const double *mc,
-                                 const size_t *order, size_t d, uint64_t seed, uint64_t stream,
-                                 const mfm_metrics *exact);
+                                 const size_t *order, size_t d, const mfm_boot_opts *o);
 
 /* Per-feature means of pred and truth and their differences
  * diff[k] = mean_pred[k] - mean_true[k] (each output d values, caller

@@ -1,30 +1,45 @@
-/* core/metrics_boot.c — bootstrap draws: the metrics that depend on the
- * clouds only through their means are recomputed (O((n + m) d) each); W1,
- * W2, energy and MMD are the exact value scaled by a cheap resampled
- * surrogate (metrics_boot_dist.c). */
+/* core/metrics_boot.c — bootstrap draws over cells.  The metrics that depend
+ * on the clouds only through their means are recomputed (O((n + m) d) each);
+ * W1, W2, energy and MMD by the linearised reweighting of their exact values
+ * (metrics_boot_lin.c) or, on request, recomputed exactly on every draw. */
 #include "metrics.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics_boot_dist.h"
+#include "metrics_impl.h"
 #include "rng.h"
 
-/* Draw n rows of x with replacement: counts c (n) and their mean (d). */
-static void resample(double *mean, uint32_t *c, const float *x, size_t n, size_t d, mfm_rng *rng)
+/* Counts c (n) of n draws with replacement. */
+static void draw_counts(uint32_t *c, size_t n, mfm_rng *rng)
+{
+    memset(c, 0, n * sizeof *c);
+    for (size_t i = 0; i < n; i++)
+        c[mfm_rng_below(rng, n)]++;
+}
+
+/* Mean (d) of the rows of x (n, d) with counts c. */
+static void counted_mean(double *mean, const uint32_t *c, const float *x, size_t n, size_t d)
 {
     memset(mean, 0, d * sizeof *mean);
-    memset(c, 0, n * sizeof *c);
     for (size_t i = 0; i < n; i++) {
-        size_t k = mfm_rng_below(rng, n);
-        const float *row = x + k * d;
-        c[k]++;
+        if (!c[i])
+            continue;
+        const float *row = x + i * d;
         for (size_t j = 0; j < d; j++)
-            mean[j] += row[j];
+            mean[j] += c[i] * (double)row[j];
     }
     for (size_t j = 0; j < d; j++)
         mean[j] /= (double)n;
+}
+
+/* The rows of x (n, d) repeated by their counts c into out (n, d). */
+static void counted_rows(float *out, const uint32_t *c, const float *x, size_t n, size_t d)
+{
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t k = 0; k < c[i]; k++, out += d)
+            memcpy(out, x + i * d, d * sizeof *out);
 }
 
 static void all_nan(mfm_metrics *m)
@@ -38,69 +53,123 @@ static void all_nan(mfm_metrics *m)
     mfm_delta_metrics_clear(m);
 }
 
-/* exact * draw / full, NaN unless both surrogates are positive and finite. */
-static double scaled(double exact, double draw, double full)
+/* Workspace of one bootstrap run. */
+typedef struct boot_ws {
+    double *mp, *mt;     /* (d) draw means */
+    uint32_t *ca, *cb;   /* (n_pred), (n_true) counts */
+    uint32_t *la, *lb;   /* LINEAR under a cap: counts over the cells used */
+    float *rp, *rt;      /* EXACT: resampled clouds */
+} boot_ws;
+
+static void ws_free(boot_ws *w)
 {
-    return full > 0.0 && isfinite(full) && isfinite(draw) ? exact * draw / full : NAN;
+    free(w->mp);
+    free(w->ca);
+    free(w->la);
+    free(w->rp);
+    memset(w, 0, sizeof *w);
 }
 
-mfm_err mfm_metrics_bootstrap_ex(mfm_metrics *draws, size_t B, const float *pred, size_t n_pred,
+static mfm_err ws_alloc(boot_ws *w, size_t n, size_t m, size_t d, const mfm_boot_opts *o)
+{
+    w->mp = malloc(2 * d * sizeof *w->mp);
+    w->ca = malloc((n + m) * sizeof *w->ca);
+    int ok = w->mp && w->ca;
+    if (o->dist == MFM_BOOT_DIST_LINEAR) {
+        size_t nu = o->infl->n, mu = o->infl->m;
+        ok = ok && (w->la = malloc((nu + mu) * sizeof *w->la));
+        w->lb = w->la ? w->la + nu : NULL;
+    }
+    if (o->dist == MFM_BOOT_DIST_EXACT) {
+        ok = ok && (w->rp = malloc((n + m) * d * sizeof *w->rp));
+        w->rt = w->rp ? w->rp + n * d : NULL;
+    }
+    if (!ok) {
+        ws_free(w);
+        return mfm_err_set(MFM_ENOMEM, "bootstrap: out of memory for %zu + %zu cells", n, m);
+    }
+    w->mt = w->mp + d;
+    w->cb = w->ca + n;
+    return MFM_OK;
+}
+
+/* W1, W2, MMD, energy (and, EXACT, mmd_gamma, r_pairwise_corr) of draw m. */
+static mfm_err dist_draw(mfm_metrics *m, boot_ws *w, const float *pred, size_t n,
+                         const float *truth, size_t nt, size_t d, const mfm_boot_opts *o,
+                         mfm_rng *rng)
+{
+    if (o->dist == MFM_BOOT_DIST_LINEAR) {
+        const mfm_metrics_infl *in = o->infl;
+        const uint32_t *ca = w->ca, *cb = w->cb;
+        if (in->n != n || in->m != nt) { /* a cap applied: redraw over the cells used */
+            draw_counts(w->la, in->n, rng);
+            draw_counts(w->lb, in->m, rng);
+            ca = w->la;
+            cb = w->lb;
+        }
+        mfm_boot_linear_draw(m, o->point, in, ca, cb);
+        return MFM_OK;
+    }
+    if (o->dist != MFM_BOOT_DIST_EXACT)
+        return MFM_OK;
+    mfm_metrics e;
+    mfm_metrics_opts mo = o->mopts ? *o->mopts : mfm_metrics_default_opts();
+    mo.n_perm = 0;
+    counted_rows(w->rp, w->ca, pred, n, d);
+    counted_rows(w->rt, w->cb, truth, nt, d);
+    mfm_err err = mfm_metrics_compute(&e, w->rp, n, w->rt, nt, d, &mo);
+    if (err)
+        return err;
+    m->w1 = e.w1;
+    m->w2 = e.w2;
+    m->mmd = e.mmd;
+    m->energy = e.energy;
+    m->r_pairwise_corr = e.r_pairwise_corr;
+    memcpy(m->mmd_gamma, e.mmd_gamma, sizeof m->mmd_gamma);
+    return MFM_OK;
+}
+
+mfm_err mfm_metrics_bootstrap_ex(mfm_metrics *draws, const float *pred, size_t n_pred,
                                  const float *truth, size_t n_true, const double *mc,
-                                 const size_t *order, size_t d, uint64_t seed, uint64_t stream,
-                                 const mfm_metrics *exact)
+                                 const size_t *order, size_t d, const mfm_boot_opts *o)
 {
     mfm_err err = MFM_OK;
-    mfm_rng rng = {0};
-    mfm_boot_dist bd = {0};
-    double *mp = NULL, full[4] = {0}, sur[4];
-    uint32_t *ca = NULL;
+    mfm_rng rng = {0}, lrng = {0};
+    boot_ws w = {0};
     if (n_pred == 0 || n_true == 0 || d == 0)
         return mfm_err_set(MFM_EINVAL, "bootstrap: empty cloud (n_pred=%zu, n_true=%zu, d=%zu)",
                            n_pred, n_true, d);
-    mp = malloc(2 * d * sizeof *mp);
-    ca = malloc((n_pred + n_true) * sizeof *ca);
-    if (!mp || !ca) {
-        err = mfm_err_set(MFM_ENOMEM, "bootstrap: out of memory");
+    if (o->dist == MFM_BOOT_DIST_LINEAR && (!o->point || !o->infl || !o->infl->x))
+        return mfm_err_set(MFM_EINVAL, "bootstrap: linearised distances need the point metrics "
+                                       "and their influence");
+    if ((err = ws_alloc(&w, n_pred, n_true, d, o)) || (err = mfm_rng_init(&rng, o->seed, o->stream)) ||
+        (err = mfm_rng_init(&lrng, o->seed, o->stream ^ 0x4c494e45ULL))) /* "LINE" */
         goto cleanup;
-    }
-    uint32_t *cb = ca + n_pred;
-    if (exact) {
-        if ((err = mfm_boot_dist_init(&bd, pred, n_pred, truth, n_true, d, seed, stream)))
-            goto cleanup;
-        for (size_t i = 0; i < n_pred + n_true; i++)
-            ca[i] = 1;
-        mfm_boot_dist_eval(&bd, ca, cb, full);
-    }
-    if ((err = mfm_rng_init(&rng, seed, stream)))
-        goto cleanup;
-    double *mt = mp + d;
-    for (size_t b = 0; b < B; b++) {
+    for (size_t b = 0; b < o->B; b++) {
         mfm_metrics *m = &draws[b];
         all_nan(m);
-        resample(mp, ca, pred, n_pred, d, &rng);
-        resample(mt, cb, truth, n_true, d, &rng);
+        draw_counts(w.ca, n_pred, &rng);
+        draw_counts(w.cb, n_true, &rng);
+        counted_mean(w.mp, w.ca, pred, n_pred, d);
+        counted_mean(w.mt, w.cb, truth, n_true, d);
         double s = 0.0;
         for (size_t j = 0; j < d; j++)
-            s += (mp[j] - mt[j]) * (mp[j] - mt[j]);
+            s += (w.mp[j] - w.mt[j]) * (w.mp[j] - w.mt[j]);
         m->edist = 2.0 * s;
-        mfm_mean_vec_metrics(&m->r2_means, &m->mean_l2, &m->mean_mse, &m->mean_l1, mp, mt, d);
+        mfm_mean_vec_metrics(&m->r2_means, &m->mean_l2, &m->mean_mse, &m->mean_l1, w.mp, w.mt, d);
         if (mc && order)
-            mfm_delta_metrics(m, mp, mt, mc, order, d);
-        if (exact) {
-            mfm_boot_dist_eval(&bd, ca, cb, sur);
-            m->w1 = scaled(exact->w1, sur[0], full[0]);
-            m->w2 = scaled(exact->w2, sur[1], full[1]);
-            m->energy = scaled(exact->energy, sur[2], full[2]);
-            m->mmd = scaled(exact->mmd, sur[3], full[3]);
+            mfm_delta_metrics(m, w.mp, w.mt, mc, order, d);
+        if ((err = dist_draw(m, &w, pred, n_pred, truth, n_true, d, o, &lrng))) {
+            mfm_err_prefix(err, "bootstrap draw %zu", b);
+            goto cleanup;
         }
         m->n_pred = m->n_pred_used = n_pred;
         m->n_true = m->n_true_used = n_true;
     }
 cleanup:
     mfm_rng_destroy(&rng);
-    mfm_boot_dist_destroy(&bd);
-    free(mp);
-    free(ca);
+    mfm_rng_destroy(&lrng);
+    ws_free(&w);
     return err;
 }
 
@@ -108,6 +177,6 @@ mfm_err mfm_metrics_bootstrap(mfm_metrics *draws, size_t B, const float *pred, s
                               const float *truth, size_t n_true, const double *mc,
                               const size_t *order, size_t d, uint64_t seed, uint64_t stream)
 {
-    return mfm_metrics_bootstrap_ex(draws, B, pred, n_pred, truth, n_true, mc, order, d, seed,
-                                    stream, NULL);
+    mfm_boot_opts o = {.B = B, .seed = seed, .stream = stream, .dist = MFM_BOOT_DIST_NONE};
+    return mfm_metrics_bootstrap_ex(draws, pred, n_pred, truth, n_true, mc, order, d, &o);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "metrics.h"
 
 /* A point cloud in float64, shifted, with squared row norms. */
 typedef struct mfm_cloud64 {
@@ -33,6 +34,29 @@ mfm_err mfm_wasserstein_c64(double *w1, double *w2, const mfm_cloud64 *X,
 /* MMD^2 (average and per gamma) and energy distance; blocked. */
 mfm_err mfm_mmd_energy_c64(double *mmd, double *mmd_gamma, double *energy,
                            const mfm_cloud64 *X, const mfm_cloud64 *Y);
+
+/* mfm_wasserstein_c64 and mfm_mmd_energy_c64 filling, when infl is not
+ * NULL, its rows of those metrics (infl->x, y allocated for X->n, Y->n). */
+mfm_err mfm_wasserstein_c64_infl(double *w1, double *w2, mfm_metrics_infl *infl,
+                                 const mfm_cloud64 *X, const mfm_cloud64 *Y);
+mfm_err mfm_mmd_energy_c64_infl(double *mmd, double *mmd_gamma, double *energy,
+                                mfm_metrics_infl *infl, const mfm_cloud64 *X,
+                                const mfm_cloud64 *Y);
+
+/* Exact OT with uniform weights and an optimal dual pair: C (n, m),
+ * f (n), g (m) with f_i + g_j <= C_ij and mean f + mean g = *cost (to
+ * rounding; f is the c-transform of the solver's g, so feasibility is
+ * exact).  Assignment when n == m, network simplex otherwise
+ * (core/metrics_boot_lin.c).  Errors: as mfm_ot_exact. */
+mfm_err mfm_ot_uniform_dual(double *cost, double *f, double *g, const double *C, size_t n,
+                            size_t m);
+
+/* Linearised bootstrap draw of W1, W2, MMD and energy into m from the
+ * point metrics, their influence and the counts ca (infl->n) and cb
+ * (infl->m) of the draw: point (W2: squared) + first-order change,
+ * clipped at 0 (W2 the root of it). */
+void mfm_boot_linear_draw(mfm_metrics *m, const mfm_metrics *point, const mfm_metrics_infl *infl,
+                          const uint32_t *ca, const uint32_t *cb);
 
 /* k rows of x (n, d) chosen uniformly without replacement, kept in their
  * original order, copied to out (k, d).  Deterministic in seed (GSL

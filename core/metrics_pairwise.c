@@ -89,6 +89,20 @@ void mfm_cloud64_destroy(mfm_cloud64 *c)
 mfm_err mfm_wasserstein_c64(double *w1, double *w2, const mfm_cloud64 *X,
                             const mfm_cloud64 *Y)
 {
+    return mfm_wasserstein_c64_infl(w1, w2, NULL, X, Y);
+}
+
+/* Exact OT cost of C (n, m), uniform weights; with infl, its duals too. */
+static mfm_err ot_cost(double *cost, double *f, double *g, const double *C, size_t n, size_t m)
+{
+    if (f != NULL)
+        return mfm_ot_uniform_dual(cost, f, g, C, n, m);
+    return mfm_ot_exact(cost, NULL, C, NULL, NULL, n, m);
+}
+
+mfm_err mfm_wasserstein_c64_infl(double *w1, double *w2, mfm_metrics_infl *infl,
+                                 const mfm_cloud64 *X, const mfm_cloud64 *Y)
+{
     mfm_err rc = MFM_OK;
     const size_t n = X->n, m = Y->n;
     double *C = malloc(n * m * sizeof *C);
@@ -101,7 +115,8 @@ mfm_err mfm_wasserstein_c64(double *w1, double *w2, const mfm_cloud64 *X,
         mfm_sqdist_block(C + r0 * m, X, r0, n - r0 < block ? n - r0 : block, Y, 0);
     double cost = 0.0;
     if (w2 != NULL) {
-        rc = mfm_ot_exact(&cost, NULL, C, NULL, NULL, n, m);
+        rc = ot_cost(&cost, infl ? infl->x + MFM_INFL_W2SQ * n : NULL,
+                     infl ? infl->y + MFM_INFL_W2SQ * m : NULL, C, n, m);
         if (rc != MFM_OK) {
             mfm_err_prefix(rc, "W2");
             goto cleanup;
@@ -111,7 +126,8 @@ mfm_err mfm_wasserstein_c64(double *w1, double *w2, const mfm_cloud64 *X,
     if (w1 != NULL) {
         for (size_t k = 0; k < n * m; k++)
             C[k] = sqrt(C[k]);
-        rc = mfm_ot_exact(&cost, NULL, C, NULL, NULL, n, m);
+        rc = ot_cost(&cost, infl ? infl->x + MFM_INFL_W1 * n : NULL,
+                     infl ? infl->y + MFM_INFL_W1 * m : NULL, C, n, m);
         if (rc != MFM_OK) {
             mfm_err_prefix(rc, "W1");
             goto cleanup;
@@ -125,9 +141,12 @@ cleanup:
 
 /* Sums over all pairs (i, j) of X x Y (or of X x X when sym, using i < j
  * twice and the diagonal once) of K_gamma for the six gammas and of the
- * Euclidean distance.  sums[0..5]: kernels, sums[6]: distances. */
+ * Euclidean distance.  sums[0..5]: kernels, sums[6]: distances.  With
+ * racc / cacc (2 values per row of X / of Y, zeroed by the caller; the
+ * same array when sym), also per cell: the sum over its partners of the
+ * gamma-averaged kernel and of the distance. */
 static mfm_err pair_sums(double sums[MFM_MMD_NGAMMA + 1], const mfm_cloud64 *X,
-                         const mfm_cloud64 *Y, int sym)
+                         const mfm_cloud64 *Y, int sym, double *racc, double *cacc)
 {
     const size_t n = X->n, m = Y->n;
     size_t block = ((size_t)1 << 18) / (m > 0 ? m : 1); /* 2 MiB blocks */
@@ -170,7 +189,17 @@ static mfm_err pair_sums(double sums[MFM_MMD_NGAMMA + 1], const mfm_cloud64 *X,
                 k05 += e05;
                 k1 += e1;
                 k2 += e2;
-                dist += sqrt(q);
+                double dq = sqrt(q);
+                dist += dq;
+                if (cacc != NULL) {
+                    cacc[2 * c] += (t + t2 + t20 + e05 + e1 + e2) / MFM_MMD_NGAMMA;
+                    cacc[2 * c + 1] += dq;
+                }
+            }
+            if (racc != NULL) {
+                size_t i = r0 + r;
+                racc[2 * i] += (k2 + k1 + k05 + k01 + k001 + k0005) / MFM_MMD_NGAMMA + (sym ? 1.0 : 0.0);
+                racc[2 * i + 1] += dist;
             }
             double w = sym ? 2.0 : 1.0;
             sums[0] += w * k2;
@@ -192,12 +221,51 @@ static mfm_err pair_sums(double sums[MFM_MMD_NGAMMA + 1], const mfm_cloud64 *X,
 mfm_err mfm_mmd_energy_c64(double *mmd, double *mmd_gamma, double *energy,
                            const mfm_cloud64 *X, const mfm_cloud64 *Y)
 {
+    return mfm_mmd_energy_c64_infl(mmd, mmd_gamma, energy, NULL, X, Y);
+}
+
+/* infl rows of MMD^2 and energy from the per-cell sums: rx / rxy (X's
+ * cells against X / Y), ry / cxy (Y's cells against Y / X), 2 values each
+ * (kernel, distance). */
+static void mmd_energy_infl(mfm_metrics_infl *infl, const double *rx, const double *rxy,
+                            const double *ry, const double *cxy)
+{
+    const size_t n = infl->n, m = infl->m;
+    double *xm = infl->x + MFM_INFL_MMD * n, *xe = infl->x + MFM_INFL_ENERGY * n;
+    double *ym = infl->y + MFM_INFL_MMD * m, *ye = infl->y + MFM_INFL_ENERGY * m;
+    for (size_t i = 0; i < n; i++) {
+        xm[i] = 2.0 * (rx[2 * i] / (double)n - rxy[2 * i] / (double)m);
+        xe[i] = 2.0 * (rxy[2 * i + 1] / (double)m - rx[2 * i + 1] / (double)n);
+    }
+    for (size_t j = 0; j < m; j++) {
+        ym[j] = 2.0 * (ry[2 * j] / (double)m - cxy[2 * j] / (double)n);
+        ye[j] = 2.0 * (cxy[2 * j + 1] / (double)n - ry[2 * j + 1] / (double)m);
+    }
+}
+
+mfm_err mfm_mmd_energy_c64_infl(double *mmd, double *mmd_gamma, double *energy,
+                                mfm_metrics_infl *infl, const mfm_cloud64 *X,
+                                const mfm_cloud64 *Y)
+{
     double sxx[MFM_MMD_NGAMMA + 1], syy[MFM_MMD_NGAMMA + 1], sxy[MFM_MMD_NGAMMA + 1];
-    mfm_err rc = pair_sums(sxx, X, X, 1);
+    double *acc = NULL, *rx = NULL, *rxy = NULL, *ry = NULL, *cxy = NULL;
+    const size_t n = X->n, m = Y->n;
+    if (infl != NULL) {
+        if (!(acc = calloc(4 * (n + m), sizeof *acc)))
+            return mfm_err_set(MFM_ENOMEM, "MMD/energy: no memory for %zu cells' sums", n + m);
+        rx = acc;
+        rxy = acc + 2 * n;
+        ry = acc + 4 * n;
+        cxy = acc + 4 * n + 2 * m;
+    }
+    mfm_err rc = pair_sums(sxx, X, X, 1, rx, rx);
     if (rc == MFM_OK)
-        rc = pair_sums(syy, Y, Y, 1);
+        rc = pair_sums(syy, Y, Y, 1, ry, ry);
     if (rc == MFM_OK)
-        rc = pair_sums(sxy, X, Y, 0);
+        rc = pair_sums(sxy, X, Y, 0, rxy, cxy);
+    if (rc == MFM_OK && infl != NULL)
+        mmd_energy_infl(infl, rx, rxy, ry, cxy);
+    free(acc);
     if (rc != MFM_OK)
         return rc;
     const double nn = (double)X->n * (double)X->n, mm = (double)Y->n * (double)Y->n;

@@ -20,4 +20,19 @@ mfm_err mfm_ot_network_simplex(double *cost_out, double *plan,
                                const double *a, const double *b, size_t n,
                                size_t m);
 
+/* mfm_ot_network_simplex, and (pot_out, n + m values, may be NULL) the
+ * optimal potentials of the final tree: f_i = pot_out[i], g_j =
+ * pot_out[n + j] with C[i][j] - f_i - g_j >= 0 (to the simplex tolerance)
+ * and = 0 where the plan carries mass, so sum a f + sum b g = the cost. */
+mfm_err mfm_ot_network_simplex_dual(double *cost_out, double *plan, size_t *pivots_out,
+                                    double *pot_out, const double *C, const double *a,
+                                    const double *b, size_t n, size_t m);
+
+/* mfm_ot_assign, and (v_out, n values, may be NULL) the final column
+ * prices of the shortest-augmenting-path solver: with
+ * u_i = min_j (C[i][j] - v_j), (u, v) is an optimal dual pair of the
+ * assignment (sum u + sum v = the minimal sum, up to rounding). */
+mfm_err mfm_ot_assign_dual(size_t *assign, double *cost_out, double *v_out, const double *C,
+                           size_t n);
+
 #endif

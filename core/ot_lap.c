@@ -8,6 +8,7 @@
  * assignment (complementary slackness), which makes the result optimal.
  */
 #include "ot.h"
+#include "ot_impl.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -202,6 +203,12 @@ static void lap_augment(size_t *restrict x, size_t *restrict y,
 mfm_err mfm_ot_assign(size_t *assign, double *cost_out, const double *C,
                       size_t n)
 {
+    return mfm_ot_assign_dual(assign, cost_out, NULL, C, n);
+}
+
+mfm_err mfm_ot_assign_dual(size_t *assign, double *cost_out, double *v_out, const double *C,
+                           size_t n)
+{
     mfm_err rc = MFM_OK;
     size_t *iw = NULL;
     double *dw = NULL;
@@ -254,6 +261,9 @@ mfm_err mfm_ot_assign(size_t *assign, double *cost_out, const double *C,
     }
     if (cost_out != NULL)
         *cost_out = total;
+    if (v_out != NULL)
+        for (size_t j = 0; j < n; j++)
+            v_out[j] = v[j];
 cleanup:
     free(iw);
     free(dw);

@@ -256,6 +256,13 @@ mfm_err mfm_ot_network_simplex(double *cost_out, double *plan,
                                const double *a, const double *b, size_t n,
                                size_t m)
 {
+    return mfm_ot_network_simplex_dual(cost_out, plan, pivots_out, NULL, C, a, b, n, m);
+}
+
+mfm_err mfm_ot_network_simplex_dual(double *cost_out, double *plan, size_t *pivots_out,
+                                    double *pot_out, const double *C, const double *a,
+                                    const double *b, size_t n, size_t m)
+{
     mfm_err rc = MFM_OK;
     ns_tree t = {0};
     const size_t N = n + m + 1;
@@ -343,6 +350,9 @@ mfm_err mfm_ot_network_simplex(double *cost_out, double *plan,
         *cost_out = total;
     if (pivots_out != NULL)
         *pivots_out = pivots;
+    if (pot_out != NULL) /* rc = C + pi[i] - pi[n+j] >= 0: f = -pi (sources), g = pi (sinks) */
+        for (size_t u = 0; u < n + m; u++)
+            pot_out[u] = u < n ? -t.pi[u] : t.pi[u];
 cleanup:
     ns_free(&t);
     return rc;

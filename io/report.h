@@ -89,6 +89,7 @@ typedef struct mfm_report {
     size_t n_config;
     char **config_keys, **config_values; /* resolved options of the run */
     size_t n_boot;        /* bootstrap draws behind the intervals (0: none) */
+    mfm_boot_dist boot_dist; /* how W1/W2/MMD/energy got their draws (NONE = 0) */
     double ci_level;      /* e.g. 0.95 */
     size_t n_perm;        /* permutations of the E-distance test */
     size_t n_loss;        /* rows of the model's training log (0: none) */

@@ -278,9 +278,15 @@ static void put_summary(json_t *root, const mfm_report *r, bool *ok)
     json_t *unc = json_object();
     if (unc) {
         put(unc, "bootstrap_draws", json_integer((json_int_t)r->n_boot), ok);
+        static const char *const dist[] = {
+            "none (no interval)",
+            "linear: the exact value plus the first-order change of the draw's cell counts (OT "
+            "duals, kernel and distance row sums; docs/reports.md)",
+            "exact: recomputed on every draw"};
         put(unc, "interval", json_string("percentile, bootstrap over cells of prediction and truth "
-                                         "(control mean fixed); W1, W2, energy and MMD: the exact "
-                                         "value scaled by a sliced / random-feature surrogate"), ok);
+                                         "(control mean fixed)"), ok);
+        put(unc, "distances", json_string(dist[r->boot_dist <= MFM_BOOT_DIST_EXACT ? r->boot_dist : 0]),
+            ok);
         put(unc, "level", json_real(r->ci_level), ok);
         put(unc, "permutations", json_integer((json_int_t)r->n_perm), ok);
     }

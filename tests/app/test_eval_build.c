@@ -48,10 +48,12 @@ static double dist(const double *a, const double *b)
 }
 
 /* Stand-in metrics: mean_l2 between means (double), w1 = n_pred. */
-static mfm_err fake_metrics(mfm_metrics *out, const float *pred, size_t n_pred, const float *truth,
-                            size_t n_true, size_t d, const mfm_metrics_opts *opts)
+static mfm_err fake_metrics(mfm_metrics *out, mfm_metrics_infl *infl, const float *pred,
+                            size_t n_pred, const float *truth, size_t n_true, size_t d,
+                            const mfm_metrics_opts *opts)
 {
     (void)opts;
+    (void)infl; /* left empty: no linearised draws */
     memset(out, 0, sizeof *out);
     double mp[8] = {0}, mt[8] = {0};
     for (size_t i = 0; i < n_pred * d; i++) {

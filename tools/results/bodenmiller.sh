@@ -20,7 +20,7 @@ for p in "${patients[@]}"; do
   tf=$d/timings.tsv
   : >"$tf"
   echo "bodenmiller: $p held out, seed $seed, $STEPS steps"
-  for m in mfm cgfm fm; do
+  for m in "${MODELS[@]}"; do
     timed "train $m" "$tf" "$MFM" train "$data" --out "$d/$m" --model "$m" \
       --experiment-key patient_id --treatment-key condition --control Ref \
       --holdout "patient_id=$p" --steps "$STEPS" --seed "$seed" --threads "$THREADS" --log-every 200

@@ -6,12 +6,14 @@
 #   DATASETS directory of the .h5ad files  [default: datasets/ of this tree]
 #   STEPS    training steps per model      [default: 800, as mfm demo]
 #   THREADS  OpenBLAS threads              [default: 1]
+#   MODELS   models trained per held-out item [default: "mfm cgfm fm"]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MFM=${MFM:-$ROOT/build/app/mfm}
 DATASETS=${DATASETS:-$ROOT/datasets}
 STEPS=${STEPS:-800}
 THREADS=${THREADS:-1}
+read -r -a MODELS <<<"${MODELS:-mfm cgfm fm}"
 [ -x "$MFM" ] || { echo "results: no mfm binary at $MFM (build first: meson setup build && ninja -C build)" >&2; exit 1; }
 
 now() { date +%s.%N; }
@@ -49,6 +51,20 @@ eval_perturbation() {
   timed "eval" "$tf" nice "$MFM" eval "${preds[@]}" --truth "$d/observed.h5ad" \
     --out "$d/report" --by "$ek,$tk" --control-key "$tk" --control "$ctl" \
     --split-key split --train-value train --bootstrap 200 --permutations 200
+}
+
+# eval_timeseries DIR DATA — mfm eval of DIR's predictions with the
+# time-series model DIR/<first of MODELS>: the time key and the baselines
+# (previous / next time point, mean and McCann interpolation, oracle) come
+# from the model; the truth is the dataset itself (the EMT files are used
+# untransformed, so predictions and X share one space), with intervals.
+eval_timeseries() {
+  local d=$1 data=$2 tf=$1/timings.tsv preds=()
+  for m in mfm cgfm fm; do
+    [ -f "$d/pred_$m.h5ad" ] && preds+=(--pred "$d/pred_$m.h5ad")
+  done
+  timed "eval" "$tf" nice "$MFM" eval "${preds[@]}" --model "$d/${MODELS[0]}" --truth "$data" \
+    --out "$d/report" --bootstrap 200 --permutations 200
 }
 
 # usage_check NAME NARGS_GIVEN — the scripts take OUT_DIR SEED.

@@ -5,7 +5,8 @@
 # DeepRUOT file (0, 1, 2, 3), train MFM, CGFM and FM on consecutive pairs with
 # T left out (the pair around it is trained across the gap), predict T from
 # the previous time point (integrating the gap flow to T's fraction of the
-# gap), and evaluate; the identity baseline is the previous time point itself.
+# gap), and evaluate beside eval's time-series baselines (previous and next
+# time point, mean and McCann interpolation of the neighbours, oracle).
 # DATASET is tigon3d and/or deepruot10d (default both).
 # Writes OUT_DIR/emt/seedSEED/DATASET/tT/{report/,timings.tsv,...}.
 # The time models (--time-model pairs / field / spline, issue 14) on the same
@@ -30,7 +31,7 @@ for s in "${sets[@]}"; do
     tf=$d/timings.tsv
     : >"$tf"
     echo "emt: $s, time $T held out (predicted from $prev), seed $seed, $STEPS steps"
-    for m in mfm cgfm fm; do
+    for m in "${MODELS[@]}"; do
       timed "train $m" "$tf" "$MFM" train "$data" --out "$d/$m" --model "$m" \
         --task timeseries --time-key time --holdout-time "$T" \
         --steps "$STEPS" --seed "$seed" --threads "$THREADS" --log-every 200
@@ -39,10 +40,7 @@ for s in "${sets[@]}"; do
       timed "predict $m" "$tf" "$MFM" predict "$d/$m" "$data" --out "$d/pred_$m.h5ad" \
         --threads "$THREADS" "${truth[@]}"
     done
-    # control = the previous time point: identity = "predict T by t(k-1)".
-    timed "eval" "$tf" "$MFM" eval --pred "$d/pred_mfm.h5ad" --pred "$d/pred_cgfm.h5ad" \
-      --pred "$d/pred_fm.h5ad" --truth "$d/observed.h5ad" --out "$d/report" \
-      --by time --control-key time --control "$prev"
+    eval_timeseries "$d" "$data"
   done
 done
 awk -v a="$t_all" -v b="$(now)" 'BEGIN { printf "emt: seed done in %.0f s wall\n", b - a }'

@@ -6,7 +6,8 @@
 # 30-component PCA space fitted on the training cells (X is already
 # log-normalised: --transform none), predict the held-out type's stimulated
 # cells from its control cells, and evaluate in that PCA space beside the
-# baselines and the training mean effect (eval's average_effect).
+# baselines and the training mean effect (eval's average_effect), in the
+# genes of X (report/) and in the model's PCA space (report_pca/).
 # Writes OUT_DIR/kang/seedSEED/CELL_TYPE/{report/,timings.tsv,...}.
 source "$(dirname "$0")/common.sh"
 usage_check "$0" $#
@@ -22,7 +23,7 @@ for c in "${types[@]}"; do
   tf=$d/timings.tsv
   : >"$tf"
   echo "kang: $c held out, seed $seed, $STEPS steps, PCA $PCA"
-  for m in mfm cgfm fm; do
+  for m in "${MODELS[@]}"; do
     timed "train $m" "$tf" "$MFM" train "$data" --out "$d/$m" --model "$m" \
       --experiment-key cell_type --treatment-key condition --control control \
       --holdout "cell_type=$c" --transform none --pca "$PCA" \
@@ -33,5 +34,9 @@ for c in "${types[@]}"; do
       --threads "$THREADS" "${truth[@]}"
   done
   eval_perturbation "$d" cell_type condition control
+  # the same in the model's 30-PC space (both files carry its obsm X_pca)
+  timed "eval pca" "$tf" nice "$MFM" eval --pred "$d/pred_mfm.h5ad" --truth "$d/observed.h5ad" \
+    --out "$d/report_pca" --by cell_type,condition --control-key condition --control control \
+    --split-key split --train-value train --rep obsm:X_pca --bootstrap 200 --permutations 200
 done
 awk -v a="$t_all" -v b="$(now)" 'BEGIN { printf "kang: seed done in %.0f s wall\n", b - a }'

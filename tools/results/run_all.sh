@@ -3,7 +3,8 @@
 # Regenerates every number of docs/results.md: for each seed, the
 # Bodenmiller leave-one-patient-out, Kang leave-one-cell-type-out and EMT
 # leave-one-time-point-out runs (bodenmiller.sh, kang.sh, emt.sh), then the
-# tables (summarize.py -> OUT_DIR/summary.md); solver_check.sh compares the
+# tables (summarize.py -> OUT_DIR/summary.md, every value and interval in
+# OUT_DIR/metrics_all.csv); solver_check.sh compares the
 # default sampler with a tight adaptive one on the first seed's Patient1.  Prints the machine and the
 # wall time of every step.  Environment: see common.sh (MFM, DATASETS,
 # STEPS, THREADS); build mfm first (meson setup build && ninja -C build).
@@ -23,5 +24,5 @@ for seed in "$@"; do
   "$here/emt.sh" "$out" "$seed"
 done
 "$here/solver_check.sh" "$out" "$1"
-/usr/bin/python3 "$here/summarize.py" "$out" >"$out/summary.md"
+/usr/bin/python3 "$here/summarize.py" "$out" --csv "$out/metrics_all.csv" >"$out/summary.md"
 echo "run_all: done in $(( $(date +%s) - t0 )) s wall; tables in $out/summary.md"

@@ -1,0 +1,103 @@
+/* tests/app/test_eval_model_cli.c — mfm eval --model on a model trained
+ * with covariates (condition design in the checkpoint): the covariate key
+ * and the per-covariate average-effect baseline come from the model; the
+ * distribution metrics get intervals by default.  Through the real binary,
+ * on a small screen made by mfm simulate-screen. */
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mfm_test.h"
+
+static char out[1 << 16];
+static char dir[64];
+
+#define run(...) mfm_test_runf(out, sizeof out, __VA_ARGS__)
+#define NET "--experiment-key patient --treatment-key treatment --control control " \
+            "--mlp-width 16 --mlp-depth 2 --gcn-width 8 --embed-dim 4 --time-dim 8 --fourier 8 " \
+            "--cells-per-pop 16 --pops-per-step 2 --embed-cells 32 --knn 5 --threads 1 --steps 6 --quiet"
+
+static void setup(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    snprintf(dir, sizeof dir, "/tmp/mfm-evalmodel-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_msg(run("simulate-screen --out %s/s.h5ad --patients 3 --drugs 2 --cultures 1 --cells 40 "
+                      "--markers 5 --doses 1 --seed 1", dir) == 0, "%s", out);
+}
+
+static void teardown(void) { mfm_test_rmtree(dir); }
+
+/* Text of DIR/NAME/FILE into out without blanks and newlines (JSON
+ * layout aside); 0 if unreadable. */
+static int slurp(const char *name, const char *file)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s/%s", dir, name, file);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (out[i] != ' ' && out[i] != '\n')
+            out[k++] = out[i];
+    out[k] = '\0';
+    fclose(f);
+    return 1;
+}
+
+START_TEST(test_covariate_from_model)
+{
+    ck_assert_msg(run("train %s/s.h5ad --out %s/m " NET " --covariate-key plate "
+                      "--holdout 'patient=P03;treatment=D2'", dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/m %s/s.h5ad --out %s/p.h5ad --truth-out %s/t.h5ad", dir, dir, dir,
+                      dir) == 0, "%s", out);
+    ck_assert_msg(run("eval --model %s/m --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r --bootstrap 30 "
+                      "--permutations 0", dir, dir, dir, dir) == 0, "%s", out);
+    ck_assert(slurp("r", "metrics.csv"));
+    ck_assert_msg(strstr(out, ",average_effect_same_plate,baseline,"), "%.600s", out);
+    ck_assert(slurp("r", "report.json"));
+    ck_assert_msg(strstr(out, "\"covariate_key\":\"plate\""), "covariate key not in report.json");
+    /* the linearised bootstrap gives W1 and W2 intervals by default ... */
+    ck_assert_msg(strstr(out, "\"intervals\":{\"W1\":[") && strstr(out, "\"W2\":["),
+                  "no W1/W2 interval in report.json");
+    /* ... none with --bootstrap-distances none; an unknown mode is a usage error */
+    ck_assert_msg(run("eval --model %s/m --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r2 --bootstrap 30 "
+                      "--permutations 0 --bootstrap-distances none", dir, dir, dir, dir) == 0, "%s", out);
+    ck_assert(slurp("r2", "report.json"));
+    ck_assert_msg(strstr(out, "\"intervals\":{\"W1\":null,\"W2\":null"), "W1/W2 intervals with none");
+    ck_assert_int_eq(run("eval --model %s/m --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r3 "
+                         "--bootstrap-distances sliced", dir, dir, dir, dir), 2);
+    ck_assert_msg(strstr(out, "bootstrap-distances"), "%s", out);
+}
+END_TEST
+
+/* Without covariates in the model: no per-covariate baseline. */
+START_TEST(test_no_covariate_model)
+{
+    ck_assert_msg(run("train %s/s.h5ad --out %s/m " NET " --holdout 'patient=P03;treatment=D2'", dir,
+                      dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/m %s/s.h5ad --out %s/p.h5ad --truth-out %s/t.h5ad", dir, dir, dir,
+                      dir) == 0, "%s", out);
+    ck_assert_msg(run("eval --model %s/m --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r --bootstrap 0 "
+                      "--permutations 0", dir, dir, dir, dir) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "average_effect") && !strstr(out, "average_effect_same"), "%s", out);
+}
+END_TEST
+
+static Suite *eval_model_suite(void)
+{
+    Suite *s = suite_create("app-eval-model-cli");
+    TCase *tc = tcase_create("eval-model");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_covariate_from_model);
+    tcase_add_test(tc, test_no_covariate_model);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+MFM_TEST_MAIN(eval_model_suite)
