@@ -54,7 +54,7 @@ static size_t plan_blocks(flow_block *blk, const mfm_flow_seg *seg, size_t n_seg
     int open = 0;
     for (size_t s = 0; s < n_seg; s++) {
         for (size_t off = 0; off < seg[s].n;) {
-            if (open && (cur.n == block_rows || cur.t_end != seg[s].t_end || cur.t_start != seg[s].t_start)) {
+            if (open && (cur.n == block_rows || off == 0)) { /* a block never spans two populations */
                 if (blk)
                     blk[nb] = cur;
                 nb++;

@@ -2,8 +2,9 @@
  * through the learned flow in fixed blocks, on several threads.
  *
  * The cells of all populations lie one after the other in x (N, d).  They
- * are cut into blocks of at most block_rows consecutive rows (a new block
- * also starts where t_end changes); each block is one ODE system integrated
+ * are cut into blocks of at most block_rows consecutive rows of one
+ * population (so a population's result does not depend on which others are
+ * flowed with it: MPI ranks give the 1-process output); each block is one ODE system integrated
  * from 0 to its t_end with mfm_infer_velocity, one network call per stage
  * for the whole block, whatever populations it spans.  Worker threads take
  * the blocks in turn, each with its own network and ODE workspaces (sized

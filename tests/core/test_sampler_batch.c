@@ -124,12 +124,12 @@ START_TEST(test_flow_threads_identical)
     mfm_ode_opts o = mfm_ode_opts_default();
     o.n_steps = 5;
     flow_batch(x1, &m, seg, 1, &o, nfe, &st);
-    ck_assert_uint_eq(st.n_blocks, 6); /* ceil(200 / 37) */
+    ck_assert_uint_eq(st.n_blocks, 7); /* per population: 2 + 1 + 0 + 4 blocks of <= 37 */
     ck_assert_uint_eq(nfe[0], 20);
     ck_assert_uint_eq(nfe[1], 20);
     ck_assert_uint_eq(nfe[2], 0); /* an empty population is not integrated */
     ck_assert_uint_eq(nfe[3], 20);
-    ck_assert_uint_eq(st.nfe_total, 6 * 20);
+    ck_assert_uint_eq(st.nfe_total, 7 * 20);
     ck_assert(fabs(st.cell_evals - NROWS * 20.0) < 1e-9);
     flow_batch(x2, &m, seg, 2, &o, NULL, NULL);
     flow_batch(x3, &m, seg, 3, &o, NULL, NULL);
@@ -213,7 +213,7 @@ START_TEST(test_flow_adaptive_and_errors)
     seg[3].h = NULL;
     o = mfm_ode_opts_default();
     ck_assert_int_eq(mfm_sample_flow_batch(&m, x1, seg, NSEG, &o, &bo, NULL, NULL), MFM_EINVAL);
-    ck_assert_msg(strstr(mfm_err_msg(), "cells 37-73") && strstr(mfm_err_msg(), "embedding"),
+    ck_assert_msg(strstr(mfm_err_msg(), "cells 71-107") && strstr(mfm_err_msg(), "embedding"),
                   "message: %s", mfm_err_msg());
     mfm_model_destroy(&m);
 }
