@@ -9,14 +9,12 @@
 
 #include "h5ad.h"
 #include "mfm_test.h"
+#include "screen_test.h"
 
 static char out[1 << 16];
 static char dir[64];
 
 #define run(...) mfm_test_runf(out, sizeof out, __VA_ARGS__)
-#define NET "--experiment-key patient --treatment-key treatment --control control " \
-            "--mlp-width 16 --mlp-depth 2 --gcn-width 8 --embed-dim 4 --time-dim 8 --fourier 8 " \
-            "--cells-per-pop 16 --pops-per-step 2 --embed-cells 32 --knn 5 --threads 1 --steps 6 --quiet"
 
 /* A 3-patient screen (P01, P03 on plate1, P02 on plate2), and a model with
  * D1+D2 held out in every patient. */
