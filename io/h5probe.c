@@ -27,7 +27,10 @@ typedef struct probe_ctx {
     int fd;
     hsize_t fsize;
     const char *obj; /* object being visited */
+    size_t nobj;     /* objects visited so far */
 } probe_ctx;
+
+enum { PROBE_MAX_DEPTH = 16, PROBE_MAX_PER_GROUP = 1 << 16, PROBE_MAX_OBJECTS = 1 << 18 };
 
 /* Tell the parent what is about to be read: "ELEMENT\n". */
 static void note(const probe_ctx *p, const char *obj, const char *attr)
@@ -61,23 +64,27 @@ static void read_values(hid_t obj, bool attr, hid_t ft, hid_t sp, hsize_t n, hsi
         H5Tclose(mt);
 }
 
-static herr_t probe_attr(hid_t loc, const char *name, const H5A_info_t *info, void *op)
+/* Every attribute of o, by index, going on past those that fail. */
+static void probe_attrs(const probe_ctx *p, hid_t o, hsize_t nattr)
 {
-    (void)info;
-    const probe_ctx *p = op;
-    note(p, p->obj, name);
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    hid_t ft = a < 0 ? -1 : H5Aget_type(a), sp = a < 0 ? -1 : H5Aget_space(a);
-    hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-    if (ft >= 0 && n > 0)
-        read_values(a, true, ft, sp, (hsize_t)n, p->fsize); /* uncompressed: <= file */
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (a >= 0)
-        H5Aclose(a);
-    return 0; /* go on whatever happened: only crashes and hangs matter here */
+    for (hsize_t i = 0; i < nattr && i < PROBE_MAX_PER_GROUP; i++) {
+        char name[256] = "";
+        if (H5Aget_name_by_idx(o, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
+                               H5P_DEFAULT) < 0)
+            snprintf(name, sizeof name, "#%llu", (unsigned long long)i);
+        note(p, p->obj, name);
+        hid_t a = H5Aopen_by_idx(o, ".", H5_INDEX_NAME, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t ft = a < 0 ? -1 : H5Aget_type(a), sp = a < 0 ? -1 : H5Aget_space(a);
+        hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+        if (ft >= 0 && n > 0)
+            read_values(a, true, ft, sp, (hsize_t)n, p->fsize); /* uncompressed: <= file */
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (ft >= 0)
+            H5Tclose(ft);
+        if (a >= 0)
+            H5Aclose(a);
+    }
 }
 
 /* Values of a dataset, unless it is a float matrix (X, layers, obsm, sparse
@@ -99,38 +106,68 @@ static void probe_dataset(hid_t d, const char *name)
 }
 
 #if H5_VERSION_GE(1, 12, 0)
-typedef H5O_info2_t probe_oinfo;
-#define probe_visit(o, cb, op) H5Ovisit3(o, H5_INDEX_NAME, H5_ITER_INC, cb, op, H5O_INFO_BASIC)
+#define probe_oinfo(o, info) H5Oget_info3(o, info, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS)
+typedef H5O_info2_t probe_info;
 #else
-typedef H5O_info_t probe_oinfo;
-#define probe_visit(o, cb, op) H5Ovisit2(o, H5_INDEX_NAME, H5_ITER_INC, cb, op, H5O_INFO_BASIC)
+#define probe_oinfo(o, info) H5Oget_info2(o, info, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS)
+typedef H5O_info_t probe_info;
 #endif
 
-static herr_t probe_object(hid_t root, const char *name, const probe_oinfo *info, void *op)
+/* Object `path` (open as o): its attributes, its values if a dataset, its
+ * members if a group.  Members are taken one by one by index, not by
+ * H5Ovisit: on a damaged file the library's own walk stops at the first
+ * broken link, and what lies behind it would reach the readers unchecked.
+ * Only hard links are followed; depth and count are bounded (a damaged file
+ * can make a group contain itself). */
+static void probe_object(probe_ctx *p, hid_t o, const char *path, int depth)
 {
-    probe_ctx *p = op;
-    note(p, name, NULL);
-    hid_t o = H5Oopen(root, name, H5P_DEFAULT);
-    if (o < 0)
-        return 0;
-    p->obj = strcmp(name, ".") == 0 ? "/" : name;
-    H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_INC, NULL, probe_attr, p);
-    if (info->type == H5O_TYPE_DATASET)
-        probe_dataset(o, name);
-    H5Oclose(o);
-    return 0;
+    probe_info info;
+    if (++p->nobj > PROBE_MAX_OBJECTS || probe_oinfo(o, &info) < 0)
+        return;
+    p->obj = path;
+    probe_attrs(p, o, info.num_attrs);
+    if (info.type == H5O_TYPE_DATASET) {
+        note(p, path, NULL); /* its values */
+        probe_dataset(o, path);
+    }
+    if (info.type != H5O_TYPE_GROUP || depth >= PROBE_MAX_DEPTH)
+        return;
+    H5G_info_t g;
+    if (H5Gget_info(o, &g) < 0)
+        return;
+    for (hsize_t i = 0; i < g.nlinks && i < PROBE_MAX_PER_GROUP; i++) {
+        char name[256];
+        if (H5Lget_name_by_idx(o, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
+                               H5P_DEFAULT) <= 0)
+            continue;
+        char child[1100];
+        snprintf(child, sizeof child, "%s%s%s", depth ? path : "", depth ? "/" : "", name);
+        note(p, child, NULL);
+        H5L_info_t li;
+        if (H5Lget_info(o, name, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_HARD)
+            continue;
+        hid_t c = H5Oopen(o, name, H5P_DEFAULT);
+        if (c < 0)
+            continue;
+        probe_object(p, c, child, depth + 1);
+        H5Oclose(c);
+    }
 }
 
 static void probe_child(const char *path, int fd)
 {
-    probe_ctx p = {fd, 0, "/"};
+    probe_ctx p = {fd, 0, "/", 0};
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     note(&p, "the superblock", NULL);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return;
     H5Fget_filesize(f, &p.fsize);
-    probe_visit(f, probe_object, &p);
+    hid_t root = H5Oopen(f, "/", H5P_DEFAULT);
+    if (root >= 0) {
+        probe_object(&p, root, "/", 0);
+        H5Oclose(root);
+    }
     note(&p, "closing the file", NULL);
     H5Fclose(f);
 }

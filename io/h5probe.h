@@ -8,7 +8,10 @@
  * floating-point values (strings, category codes, indexes, indptr/indices,
  * 1-D columns).  If the child dies or does not finish within the time
  * limit, the file is reported as damaged, naming the element being read, and
- * the parent never touches it.  Errors that HDF5 reports normally are left
+ * the parent never touches it.  The child walks every group member by index
+ * and goes on past links and attributes that fail (the library's own
+ * H5Ovisit stops at the first broken link of a damaged file, and what lay
+ * behind it used to reach the readers unchecked).  Errors that HDF5 reports normally are left
  * to the readers, which give more precise messages.
  *
  * The child shares nothing with the parent's open files and leaves with
