@@ -6,7 +6,7 @@
 # CI runs it with 60 s per target; for a real campaign run e.g.
 #   bash tools/fuzz.sh 3600
 # A crash, hang (>20 s), memory blow-up (>2 GB) or leaked HDF5 id fails the
-# run; the input is in BUILDDIR/tests/fuzz/work-TARGET/artifacts/: minimise
+# run; the message names the input (in BUILDDIR/tests/fuzz/work-TARGET/artifacts/): minimise
 # it (TARGET -minimize_crash=1 INPUT), fix the cause, and commit it to
 # tests/fuzz/regression/ so that every build checks it.
 set -uo pipefail
