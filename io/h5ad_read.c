@@ -58,6 +58,14 @@ static mfm_err list_matrices(mfm_h5ad *f, const char *path, char ***out, size_t 
     return h5ad_group_members(f->file, path, out, n, f->path);
 }
 
+/* The open below, once, in the containment child (io/h5probe.h). */
+static void probe_open(const char *path)
+{
+    mfm_h5ad *f = NULL;
+    if (mfm_h5ad_open(&f, path) == MFM_OK)
+        mfm_h5ad_close(f);
+}
+
 mfm_err mfm_h5ad_open(mfm_h5ad **out, const char *path)
 {
     mfm_err rc = MFM_OK;
@@ -75,7 +83,7 @@ mfm_err mfm_h5ad_open(mfm_h5ad **out, const char *path)
 #endif
     if (is_h5 <= 0)
         return mfm_err_set(MFM_EFORMAT, "%s: not an HDF5 file (no HDF5 signature)", path);
-    rc = mfm_h5probe_file(path); /* a libhdf5 crash or hang becomes an error */
+    rc = mfm_h5probe_file_as(path, probe_open); /* a libhdf5 crash or hang becomes an error */
     if (rc)
         return rc;
 

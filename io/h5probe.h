@@ -40,4 +40,14 @@ double mfm_h5probe_timeout(void);
  * cannot be started.  Cost: one fork and a read of the file's metadata. */
 mfm_err mfm_h5probe_file(const char *path);
 
+/* A reader's first pass (open and close, say), run in the child after the
+ * walk with probing off: a crash or hang in it is reported like the walk's.
+ * The walk reads every object it can reach, but a reader looks entries up by
+ * name, and on a file whose link storage is broken such a lookup can crash
+ * or loop where the walk's by-index enumeration simply failed. */
+typedef void (*mfm_h5probe_reader)(const char *path);
+
+/* mfm_h5probe_file, then reader(path) in the child (NULL: none). */
+mfm_err mfm_h5probe_file_as(const char *path, mfm_h5probe_reader reader);
+
 #endif
