@@ -316,6 +316,24 @@ START_TEST(test_growth_field)
                   g2);
     for (size_t i = 0; i < ng; i++)
         ck_assert(wg[i] > 0 && isfinite(wg[i]));
+    /* --at: the cells of time 0 pushed to 3 carry the weights of the pair
+     * 0 -> 3 (same flow and solver, equal), and to 6 about the size ratio 2
+     * (2.22 measured: each pair's rates are calibrated on its observed
+     * source cells, not on cells pushed there from 0) */
+    ck_assert_msg(run("predict %s/g %s/g.h5ad --out %s/pat.h5ad --from-time 0 --at 3,6 --quiet", dir, dir, dir) == 0,
+                  "%s", out);
+    size_t nat = 0;
+    double *wat = read_obs("pat.h5ad", "weight", &nat), dmax = 0.0;
+    ck_assert_ptr_nonnull(wat);
+    ck_assert_uint_eq(nat, 600);
+    for (size_t i = 0; i < 300; i++)
+        dmax = fmax(dmax, fabs(wat[i] - wg[i]) / wg[i]);
+    const double g6 = mean_of(wat + 300, 300);
+    if (getenv("MFM_TEST_VERBOSE"))
+        fprintf(stderr, "--at 3,6: weights at 3 differ from predict's by %.2g (relative), mean at 6 %.3f\n", dmax, g6);
+    ck_assert_msg(dmax < 1e-4, "--at 3 and predict weights differ by %g (relative)", dmax);
+    ck_assert_msg(fabs(g6 - 2.0) < 0.35, "mean weight at 6: %g (size ratio 2)", g6);
+    free(wat);
     free(wg);
     char path[256];
     snprintf(path, sizeof path, "%s/g/model.ckpt", dir);
