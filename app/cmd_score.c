@@ -221,7 +221,7 @@ int mfm_cmd_score(int argc, char **argv)
     score_args a;
     const mfm_opt opts[] = {
         {"out", MFM_OPT_STRING, "SCORES.h5ad", NULL, 0, -1, "the scored cells with obs log_likelihood", &a.out, NULL, true},
-        {"time", MFM_OPT_STRING, "T", NULL, 0, -1, "time-series model: score the cells of this time point (a level label, or a number matching a level within float32 precision or to the decimals given)", &a.time},
+        {"time", MFM_OPT_STRING, "T", NULL, 0, -1, "time-series model: score the cells of this time point, pulled back to the previous time point (pairs: the pair's own time; field/spline: the field's global time); a level label, or a number matching a level within float32 precision or to the decimals given", &a.time},
         {"treatment", MFM_OPT_STRING, "T", NULL, 0, -1, "perturbation model: score the cells of this treatment", &a.treatment},
         {"probes", MFM_OPT_INT, "K", "0", 0, 1000, "Hutchinson probes for the divergence (0 = exact for d <= 64, 16 probes above)", &a.probes},
         {"steps", MFM_OPT_INT, "N", "20", 1, 100000, "RK4 steps of the backward solve", &a.steps},
