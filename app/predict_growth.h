@@ -4,9 +4,10 @@
  * A cell's weight follows dw/dt = g(x, s) w along its path, so
  *     log w(t_b) = integral_t_a^t_b g(x(tau), s(tau)) ds/dtau dtau
  * (tau the flow's time: the pair's own [0, t_end], or a one-field model's
- * global time; s the scaled data time of the growth head, linear in tau).  It is integrated together with the
- * cells: the ODE state is extended by one column, log w, whose derivative
- * is g ds, so the same solver, steps and error control serve both.
+ * global time; s the scaled data time of the growth head, linear in tau).
+ * It is integrated together with the cells: the ODE state is extended by
+ * one column, log w, whose derivative is g ds/dtau, so the same solver,
+ * steps and error control serve both.
  */
 #ifndef MFM_APP_PREDICT_GROWTH_H
 #define MFM_APP_PREDICT_GROWTH_H
