@@ -18,6 +18,7 @@
 #include "model_data.h"
 #include "predict_out.h"
 #include "rng.h"
+#include "task_field.h"
 #include "task_time.h"
 #include "train_data.h"
 
@@ -45,9 +46,6 @@ static mfm_err target_level(long *lev, const score_args *a, const mfm_bundle *b,
     if (b->task_kind == MFM_TASK_TIMESERIES) {
         if (!a->time)
             return mfm_err_set(MFM_EINVAL, "a time-series model scores the cells of one time point: give --time T");
-        if (b->time.model != MFM_TIME_PAIRS) /* its pairs live on global times, not [0, 1] */
-            return mfm_err_set(MFM_EINVAL, "mfm score does not yet integrate a --time-model %s model (only pairs "
-                               "models)", mfm_time_model_names[b->time.model]);
         return mfm_time_level_find(lev, t, a->time, b->time_key);
     }
     if (!a->treatment)
@@ -60,10 +58,15 @@ static mfm_err target_level(long *lev, const score_args *a, const mfm_bundle *b,
 
 /* Log-likelihoods of pair p's target cells (model space, q->x1) into ll,
  * with their parts log p_0(x_0) (lp0) and -integral div (ld). */
-static mfm_err score_pair(mfm_bundle *b, const mfm_pair *p, const mfm_pop_data *q, size_t probes,
+static mfm_err score_pair(mfm_bundle *b, const mfm_task *t, const mfm_pair *p, const mfm_pop_data *q, size_t probes,
                           const mfm_ode_opts *oo, double ridge, gsl_rng *rng, double *ll, double *lp0,
                           double *ld)
 {
+    /* the flow's times of the source and the scored cells: the pair's own
+     * 0 .. t_end, or a field's (spline's) global times of the two levels */
+    double t0 = 0.0, t1 = p->t_end;
+    if (b->task_kind == MFM_TASK_TIMESERIES && b->time.model != MFM_TIME_PAIRS)
+        mfm_field_pair_span(b, t, p, &t0, &t1);
     const size_t d = b->space.d, E = b->model.net.cfg.embed_dim, chunk = p->n_tgt < SCORE_CHUNK ? p->n_tgt : SCORE_CHUNK;
     mfm_gauss g = {0};
     mfm_div_ws_f32 dws = {0};
@@ -82,8 +85,8 @@ static mfm_err score_pair(mfm_bundle *b, const mfm_pair *p, const mfm_pop_data *
         size_t m = p->n_tgt - off < chunk ? p->n_tgt - off : chunk;
         if (probes)
             mfm_cnf_net_draw_probes(&c, m, rng);
-        if ((e = mfm_cnf_loglik(ll + off, NULL, ld + off, &ws, q->x1 + off * d, m, d, mfm_cnf_net_field, &c, 0.0,
-                                p->t_end, oo, b->gaussian_source ? NULL : &g)))
+        if ((e = mfm_cnf_loglik(ll + off, NULL, ld + off, &ws, q->x1 + off * d, m, d, mfm_cnf_net_field, &c, t0,
+                                t1, oo, b->gaussian_source ? NULL : &g)))
             goto done;
     }
     /* model space -> feature space: x_model = (x - mean) / scale */
@@ -145,7 +148,7 @@ static mfm_err score_all(score_rows *s, mfm_bundle *b, const mfm_task *t, const 
         const mfm_pair *p = &t->pairs[i];
         if (!want[i])
             continue;
-        if ((e = score_pair(b, p, &pd[i], probes, oo, a->ridge, (gsl_rng *)r.impl, s->ll + s->n, s->lp0 + s->n,
+        if ((e = score_pair(b, t, p, &pd[i], probes, oo, a->ridge, (gsl_rng *)r.impl, s->ll + s->n, s->lp0 + s->n,
                             s->ld + s->n)))
             break;
         for (size_t k = 0; k < p->n_tgt; k++) {
@@ -218,7 +221,7 @@ int mfm_cmd_score(int argc, char **argv)
     score_args a;
     const mfm_opt opts[] = {
         {"out", MFM_OPT_STRING, "SCORES.h5ad", NULL, 0, -1, "the scored cells with obs log_likelihood", &a.out, NULL, true},
-        {"time", MFM_OPT_STRING, "T", NULL, 0, -1, "time-series model: score the cells of this time point (a level label, or a number matching a level within float32 precision or to the decimals given)", &a.time},
+        {"time", MFM_OPT_STRING, "T", NULL, 0, -1, "time-series model: score the cells of this time point, pulled back to the previous time point (pairs: the pair's own time; field/spline: the field's global time); a level label, or a number matching a level within float32 precision or to the decimals given", &a.time},
         {"treatment", MFM_OPT_STRING, "T", NULL, 0, -1, "perturbation model: score the cells of this treatment", &a.treatment},
         {"probes", MFM_OPT_INT, "K", "0", 0, 1000, "Hutchinson probes for the divergence (0 = exact for d <= 64, 16 probes above)", &a.probes},
         {"steps", MFM_OPT_INT, "N", "20", 1, 100000, "RK4 steps of the backward solve", &a.steps},

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "flowrun.h"
+#include "predict_growth.h"
 #include "predict_out.h"
 #include "predict_traj.h"
 #include "progress.h"
@@ -55,6 +56,7 @@ typedef struct at_ws {
     mfm_ode_ws ode;
     mfm_ode_opts oo;
     float *x, *h, *h1;
+    double *logw, *lw;      /* (n_rows) a growth model's log-weights, total and of one segment */
 } at_ws;
 
 static void at_ws_destroy(at_ws *w)
@@ -65,6 +67,8 @@ static void at_ws_destroy(at_ws *w)
     free(w->x);
     free(w->h);
     free(w->h1);
+    free(w->logw);
+    free(w->lw);
     free(w->rows);
     mfm_pop_data_free(w->pd, w->task.n_pairs);
     mfm_task_destroy(&w->task);
@@ -192,7 +196,11 @@ static mfm_err at_prepare(at_ws *w, const mfm_predict_args *a, const char *model
     w->x = malloc(w->n_rows * d * sizeof *w->x);
     w->h = malloc(E * sizeof *w->h);
     w->h1 = malloc(E * sizeof *w->h1);
-    if (!w->x || !w->h || !w->h1)
+    if (w->b.traj.growth) {
+        w->logw = malloc((w->n_rows + 1) * sizeof *w->logw);
+        w->lw = malloc((w->n_rows + 1) * sizeof *w->lw);
+    }
+    if (!w->x || !w->h || !w->h1 || (w->b.traj.growth && (!w->logw || !w->lw)))
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     w->pred.d = d;
     return mfm_ode_ws_init(&w->ode, w->oo.method, w->n_rows, d);
@@ -225,6 +233,25 @@ static mfm_err store_velocity(at_ws *w, size_t r0, double s, const float *h, con
     return e;
 }
 
+/* A growth model: the cells in w->x pushed over the field's times a .. z
+ * of the path s0 .. s1 (data times T0 .. T1) with their log-weights
+ * (app/predict_growth.h) added to w->logw. */
+static mfm_err at_growth_segment(at_ws *w, double a, double z, double T0, double T1, double s0, double s1,
+                                 const float *h, const float *cond, mfm_ode_stats *st)
+{
+    const mfm_bundle *b = &w->b;
+    const double span = b->traj.t_max - b->traj.t_min;
+    mfm_growth_span gs = {.t_a = a, .t_b = z, .s_a = (T0 - b->traj.t_min) / span, .dsdt = 0.0};
+    if (s1 != s0) {
+        gs.dsdt = (T1 - T0) / span / (s1 - s0);
+        gs.s_a += (a - s0) * gs.dsdt;
+    }
+    mfm_err e = mfm_growth_flow(&w->b, w->x, w->lw, w->n_rows, h, cond, &gs, &w->oo, st);
+    for (size_t i = 0; e == MFM_OK && i < w->n_rows; i++)
+        w->logw[i] += w->lw[i];
+    return e;
+}
+
 /* Push the start cells to requested time k (pair k): the path's points,
  * the velocity at the end, the output rows. */
 static mfm_err at_flow_one(at_ws *w, size_t k, mfm_predict_summary *s, size_t *nfe)
@@ -238,6 +265,8 @@ static mfm_err at_flow_one(at_ws *w, size_t k, mfm_predict_summary *s, size_t *n
     const double s0 = mfm_time_global(&b->time, T0), s1 = mfm_time_global(&b->time, T1);
     mfm_err e = MFM_OK;
     memcpy(w->x, q->x0, n * d * sizeof *w->x);
+    for (size_t i = 0; w->logw && i < n; i++)
+        w->logw[i] = 0.0;
     if (K)
         store_point(w, r0, 0, T0);
     *nfe = 0;
@@ -246,7 +275,8 @@ static mfm_err at_flow_one(at_ws *w, size_t k, mfm_predict_summary *s, size_t *n
         double z = j == segs ? s1 : s0 + (s1 - s0) * (double)j / (double)segs;
         mfm_ode_stats st = {0};
         double t_pop = mfm_now();
-        e = mfm_sample_flow_span(&b->model, w->x, n, h, cond, a, z, &w->oo, &w->ode, &st);
+        e = b->traj.growth ? at_growth_segment(w, a, z, T0, T1, s0, s1, h, cond, &st)
+                           : mfm_sample_flow_span(&b->model, w->x, n, h, cond, a, z, &w->oo, &w->ode, &st);
         s->t_ode += mfm_now() - t_pop;
         *nfe += st.n_evals;
         s->cell_evals += (double)n * (double)st.n_evals;
@@ -260,7 +290,8 @@ static mfm_err at_flow_one(at_ws *w, size_t k, mfm_predict_summary *s, size_t *n
         w->out.t_pred[r0 + i] = T1;
     w->out.n += n;
     mfm_space_to_feature(&b->space, w->x, n);
-    return mfm_pred_rows_add(&w->pred, w->x, p->src_rows, n, k);
+    e = mfm_pred_rows_add(&w->pred, w->x, p->src_rows, n, k);
+    return e == MFM_OK && w->logw ? mfm_pred_rows_add_weights(&w->pred, w->logw, n) : e;
 }
 
 mfm_err mfm_predict_at_run(const mfm_predict_args *a, const char *model_dir, const char *data,

@@ -270,10 +270,11 @@ static mfm_err predict_flow_growth(predict_ws *w, const mfm_predict_hooks *hk, m
             (b->method == MFM_METHOD_MFM && (e = mfm_flow_embed_mean(&b->model, h, h1, q)) != MFM_OK))
             break;
         mfm_ode_stats st = {0};
-        double t_pop = mfm_now(), s0 = 0.0, ds = 0.0;
+        double t_pop = mfm_now();
+        mfm_growth_span gs;
         const float *hp = b->method == MFM_METHOD_MFM ? h : NULL, *cp = b->model.net.cfg.cond_dim ? q->cond : NULL;
-        mfm_growth_pair_time(b, &w->task, p, &s0, &ds);
-        if ((e = mfm_growth_flow(b, x, logw, p->n_src, hp, cp, s0, ds, p->t_end, &w->oo, &st)) != MFM_OK) {
+        mfm_growth_pair_time(b, &w->task, p, &gs);
+        if ((e = mfm_growth_flow(b, x, logw, p->n_src, hp, cp, &gs, &w->oo, &st)) != MFM_OK) {
             e = mfm_err_prefix(e, "population '%s'", p->name);
             break;
         }

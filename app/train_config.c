@@ -155,15 +155,16 @@ static mfm_err check_growth(const mfm_train_args *a, const mfm_fm_opts *fm)
     return MFM_OK;
 }
 
-/* Growth and entropy control still work on each pair's own time [0, 1]:
- * not with a field over global times (docs/trajectories.md). */
+/* Growth and entropy control work on each pair's own time (pairs) or on
+ * the field's global time (field), not with spline batches
+ * (docs/trajectories.md). */
 static mfm_err check_time_model(const mfm_train_args *a)
 {
-    if (a->time_model == MFM_TIME_PAIRS || (!a->growth && !(a->entropy_beta > 0)))
+    if (a->time_model != MFM_TIME_SPLINE || (!a->growth && !(a->entropy_beta > 0)))
         return MFM_OK;
-    return mfm_err_set(MFM_EINVAL, "--%s works with --time-model pairs only (given --time-model %s): the growth "
-                       "head and the entropy penalty are not yet on the field's global time",
-                       a->growth ? "growth" : "entropy-beta", mfm_time_model_names[a->time_model]);
+    return mfm_err_set(MFM_EINVAL, "--%s works with --time-model pairs or field, not spline: a spline batch "
+                       "mixes the cells of every time point, the growth rates and the entropy penalty are per pair",
+                       a->growth ? "growth" : "entropy-beta");
 }
 
 mfm_err mfm_train_config_init(mfm_train_config *c, const mfm_train_args *a)

@@ -199,7 +199,10 @@ mfm_err mfm_train_growth_step(mfm_train_growth *g, mfm_bundle *b, const mfm_trai
     const size_t N = tr->opts.cells_per_pop, rows = tr->rows;
     for (size_t r = 0; r < rows; r++) {
         const size_t pi = tr->slot_pop[r / N];
-        g->s[r] = (float)(g->s0[pi] + (double)tr->fmb.t[r] * g->ds[pi]);
+        double tau = tr->fmb.t[r]; /* the pair's own time in [0, 1] */
+        if (tr->spans) /* a one-field model: the row's time is the field's global time */
+            tau = (tau - tr->spans[2 * pi]) / (tr->spans[2 * pi + 1] - tr->spans[2 * pi]);
+        g->s[r] = (float)(g->s0[pi] + tau * g->ds[pi]);
         g->target[r] = g->rate[pi][tr->row_src[r]];
     }
     mfm_growth_head *h = &b->traj.head;

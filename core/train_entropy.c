@@ -70,13 +70,18 @@ mfm_err mfm_train_entropy_hook(mfm_model *m, const mfm_batch *b, void *ctx)
     en->pen = 0.0;
     en->mean_div = 0.0;
     for (size_t k = 0; k < en->n_times; k++) {
-        const float tk = (float)mfm_rng_uniform(&en->rng);
-        for (size_t i = 0; i < N; i++)
-            en->t[i] = tk;
+        const double tk = mfm_rng_uniform(&en->rng);
         for (size_t p = 0; p < P; p++) {
             const size_t off = p * N * d;
+            for (size_t i = 0; i < N; i++)
+                en->t[i] = (float)tk;
             mfm_err e = mfm_path_sample(en->x, en->u, tr->fmb.x0p + off, tr->fmb.x1p + off,
                                         tr->fmb.eps + off, en->t, N, d, &tr->opts.fm.path);
+            if (tr->spans) { /* the field's global time of the slot's pair (mfm_trainer_set_spans) */
+                const double *sp = tr->spans + 2 * tr->slot_pop[p];
+                for (size_t i = 0; i < N; i++)
+                    en->t[i] = (float)(sp[0] + tk * (sp[1] - sp[0]));
+            }
             double pen = 0.0, D = 0.0;
             if (e == MFM_OK)
                 e = mfm_entropy_penalty_f32(&m->net, &en->ws, &pen, &D, N, en->x, en->t,

@@ -10,6 +10,10 @@
  *     beta / (K P) relu(-lambda - D_{p,k})^2,
  *     D_{p,k} = mean over the N rows of div v(x, t_k | h_p, cond_p)
  * (Hutchinson probes in finite-difference form) to the velocity gradients.
+ * With global time spans (mfm_trainer_set_spans, a one-field time-series
+ * model) the pair's path time t_k is evaluated at the field's time
+ * t_lo + t_k (t_hi - t_lo) of the slot's pair, so lambda bounds the
+ * contraction rate per unit of the field's global time.
  * The penalty is taken at one time per call because the constraint
  * dH/dt >= -lambda holds at each time (docs/trajectories.md).  The
  * embedding h_p is the slot's (without the embedding noise), as a constant.

@@ -23,9 +23,10 @@ static char dir[64];
 #define run(...) mfm_test_runf(out, sizeof out, __VA_ARGS__)
 
 /* A small velocity net, one pair per step (the toy of tests/core/test_traj_ecfm_toy.c). */
-#define TOY "--task timeseries --time-key time --holdout-time 0.5 --model fm --fm icfm --mlp-width 32 " \
-            "--mlp-depth 3 --time-dim 0 --fourier 0 --act silu --cells-per-pop 128 --pops-per-step 1 " \
-            "--lr 3e-3 --quiet --threads 1"
+#define TOY_NET "--task timeseries --time-key time --model fm --fm icfm --mlp-width 32 " \
+                "--mlp-depth 3 --time-dim 0 --fourier 0 --act silu --cells-per-pop 128 --pops-per-step 1 " \
+                "--lr 3e-3 --quiet --threads 1"
+#define TOY "--holdout-time 0.5 " TOY_NET
 
 static void setup(void)
 {
@@ -47,9 +48,9 @@ static double gauss(uint64_t *s)
     return sqrt(-2.0 * log(u[0])) * cos(6.283185307179586 * u[1]);
 }
 
-/* dir/name: n[k] cells at times 0, 0.5, 1 (obs 'time', float64), 2 features,
+/* dir/name: n[k] cells at times[k] (obs 'time', float64), 2 features,
  * each N(shift[k], 1) per coordinate. */
-static void write_toy(const char *name, const size_t n[3], const double shift[3])
+static void write_toy_at(const char *name, const size_t n[3], const double shift[3], const double times[3])
 {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -59,7 +60,7 @@ static void write_toy(const char *name, const size_t n[3], const double shift[3]
     uint64_t s = 2026;
     for (int k = 0; k < 3; k++)
         for (size_t i = 0; i < n[k]; i++, r++) {
-            t[r] = 0.5 * k;
+            t[r] = times[k];
             x[2 * r] = (float)(shift[k] + gauss(&s));
             x[2 * r + 1] = (float)(shift[k] + gauss(&s));
         }
@@ -70,6 +71,12 @@ static void write_toy(const char *name, const size_t n[3], const double shift[3]
     ck_assert_int_eq(mfm_h5ad_writer_commit(&w), MFM_OK);
     free(x);
     free(t);
+}
+
+/* The toy at times 0, 0.5, 1. */
+static void write_toy(const char *name, const size_t n[3], const double shift[3])
+{
+    write_toy_at(name, n, shift, (const double[3]){0.0, 0.5, 1.0});
 }
 
 /* Mean over the two features of the per-feature variance of X in dir/name. */
@@ -147,6 +154,31 @@ START_TEST(test_entropy_keeps_spread)
     ck_assert_int_eq(mfm_ckpt_open(&c, path), MFM_OK);
     ck_assert(!mfm_ckpt_has(c, "entropy", "beta")); /* off: no group */
     mfm_ckpt_close(&c);
+}
+END_TEST
+
+/* The same toy with one field over the data's times 0, 1, 2
+ * (--time-model field --time-units data, the held-out 1 between the pair
+ * 0 -> 2): the penalty is evaluated at the field's global time, where the
+ * velocity and its divergence are per data unit, half the pair's, so
+ * lambda 0.05 is the pairs run's 0.1; it keeps the spread as there. */
+START_TEST(test_entropy_field)
+{
+    const size_t n[3] = {600, 600, 600};
+    const double shift[3] = {0, 0, 0};
+    write_toy_at("toy.h5ad", n, shift, (const double[3]){0.0, 1.0, 2.0});
+#define FIELD "--holdout-time 1 " TOY_NET " --time-model field --time-units data --steps 700"
+    ck_assert_msg(run("train %s/toy.h5ad --out %s/plain " FIELD, dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("train %s/toy.h5ad --out %s/ecfm " FIELD " --entropy-beta 20 --entropy-lambda 0.05", dir, dir) == 0,
+                  "%s", out);
+#undef FIELD
+    ck_assert_msg(run("predict %s/plain %s/toy.h5ad --out %s/p.h5ad --quiet", dir, dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/ecfm %s/toy.h5ad --out %s/e.h5ad --quiet", dir, dir, dir) == 0, "%s", out);
+    double vp = x_variance("p.h5ad"), ve = x_variance("e.h5ad");
+    if (getenv("MFM_TEST_VERBOSE"))
+        fprintf(stderr, "field model, variance at t = 1 of 0..2: plain %.3f, entropy control %.3f\n", vp, ve);
+    ck_assert_msg(vp < 0.75, "plain FM: variance %g at t = 1 (true marginal 0.5)", vp);
+    ck_assert_msg(ve > vp + 0.25, "entropy control: variance %g vs plain %g", ve, vp);
 }
 END_TEST
 
@@ -258,6 +290,64 @@ START_TEST(test_growth_weights)
 }
 END_TEST
 
+/* One field over the data's own times 0, 3, 6 (--time-model field
+ * --time-units data: the field's global time 0..6 is not the growth head's
+ * scaled time 0..1) with sizes 1, 1.4, 2: the model saves, loads and
+ * predicts, and the mean weights of the cells pushed 0 -> 3 and 3 -> 6
+ * follow the size ratios 1.4 and 1.43 as with pairs (1.42, 1.44 for a
+ * pairs model on the same data; with the head's time or the weights'
+ * integration off by the field's span they are far off). */
+START_TEST(test_growth_field)
+{
+    const size_t n[3] = {300, 300, 300};
+    const double shift[3] = {0, 1, 2}, times[3] = {0, 3, 6};
+    write_toy_at("g.h5ad", n, shift, times);
+    ck_assert_msg(run("train %s/g.h5ad --out %s/g " GROW " --steps 300 --growth --time-sizes 1,1.4,2 --time-model field "
+                      "--time-units data", dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/g %s/g.h5ad --out %s/pg.h5ad --quiet", dir, dir, dir) == 0, "%s", out);
+    size_t ng = 0;
+    double *wg = read_obs("pg.h5ad", "weight", &ng);
+    ck_assert_ptr_nonnull(wg);
+    ck_assert_uint_eq(ng, 600);
+    double g1 = mean_of(wg, 300), g2 = mean_of(wg + 300, 300);
+    if (getenv("MFM_TEST_VERBOSE"))
+        fprintf(stderr, "field model, mean weights: sizes 1,1.4,2 at times 0,3,6: %.3f, %.3f\n", g1, g2);
+    ck_assert_msg(fabs(g1 - 1.4) < 0.1 && fabs(g2 - 1.43) < 0.1, "mean weights %g, %g (size ratios 1.4, 1.43)", g1,
+                  g2);
+    for (size_t i = 0; i < ng; i++)
+        ck_assert(wg[i] > 0 && isfinite(wg[i]));
+    /* --at: the cells of time 0 pushed to 3 carry the weights of the pair
+     * 0 -> 3 (same flow and solver, equal), and to 6 about the size ratio 2
+     * (2.22 measured: each pair's rates are calibrated on its observed
+     * source cells, not on cells pushed there from 0) */
+    ck_assert_msg(run("predict %s/g %s/g.h5ad --out %s/pat.h5ad --from-time 0 --at 3,6 --quiet", dir, dir, dir) == 0,
+                  "%s", out);
+    size_t nat = 0;
+    double *wat = read_obs("pat.h5ad", "weight", &nat), dmax = 0.0;
+    ck_assert_ptr_nonnull(wat);
+    ck_assert_uint_eq(nat, 600);
+    for (size_t i = 0; i < 300; i++)
+        dmax = fmax(dmax, fabs(wat[i] - wg[i]) / wg[i]);
+    const double g6 = mean_of(wat + 300, 300);
+    if (getenv("MFM_TEST_VERBOSE"))
+        fprintf(stderr, "--at 3,6: weights at 3 differ from predict's by %.2g (relative), mean at 6 %.3f\n", dmax, g6);
+    ck_assert_msg(dmax < 1e-4, "--at 3 and predict weights differ by %g (relative)", dmax);
+    ck_assert_msg(fabs(g6 - 2.0) < 0.35, "mean weight at 6: %g (size ratio 2)", g6);
+    free(wat);
+    free(wg);
+    char path[256];
+    snprintf(path, sizeof path, "%s/g/model.ckpt", dir);
+    mfm_ckpt *c = NULL;
+    char *model = NULL;
+    ck_assert_int_eq(mfm_ckpt_open(&c, path), MFM_OK);
+    ck_assert_int_eq(mfm_ckpt_str(c, "time", "model", &model), MFM_OK);
+    ck_assert_str_eq(model, "field");
+    ck_assert(mfm_ckpt_has(c, "growth", "t_min"));
+    free(model);
+    mfm_ckpt_close(&c);
+}
+END_TEST
+
 static double *read_f64(const char *model, const char *name, size_t *n)
 {
     char path[256];
@@ -314,11 +404,11 @@ START_TEST(test_growth_bad_input)
     ck_assert_msg(rc != 0 && strstr(out, "item 2"), "%d: %s", rc, out);
     rc = run("train %s/g.h5ad --out %s/x " GROW " --steps 2 --growth --sizes-from-counts --source gaussian", dir, dir);
     ck_assert_msg(rc == 2 && strstr(out, "Gaussian"), "%d: %s", rc, out);
-    /* not yet on a field's global time */
-    rc = run("train %s/g.h5ad --out %s/x " GROW " --steps 2 --growth --sizes-from-counts --time-model field", dir, dir);
-    ck_assert_msg(rc == 2 && strstr(out, "--time-model pairs only"), "%d: %s", rc, out);
+    /* not with spline batches (pairs and field are fine) */
+    rc = run("train %s/g.h5ad --out %s/x " GROW " --steps 2 --growth --sizes-from-counts --time-model spline", dir, dir);
+    ck_assert_msg(rc == 2 && strstr(out, "--growth works with --time-model pairs or field, not spline"), "%d: %s", rc, out);
     rc = run("train %s/g.h5ad --out %s/x " GROW " --steps 2 --entropy-beta 1 --time-model spline", dir, dir);
-    ck_assert_msg(rc == 2 && strstr(out, "--entropy-beta works with --time-model pairs only"), "%d: %s", rc, out);
+    ck_assert_msg(rc == 2 && strstr(out, "--entropy-beta works with --time-model pairs or field"), "%d: %s", rc, out);
     char x[256];
     snprintf(x, sizeof x, "%s/x", dir);
     ck_assert_int_ne(access(x, F_OK), 0); /* nothing left behind */
@@ -412,12 +502,14 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_entropy_keeps_spread);
     tcase_add_test(tc, test_entropy_resume);
+    tcase_add_test(tc, test_entropy_field);
     suite_add_tcase(s, tc);
     TCase *tg = tcase_create("growth");
     tcase_add_checked_fixture(tg, setup, teardown);
     tcase_set_timeout(tg, 600);
     tcase_add_test(tg, test_growth_weights);
     tcase_add_test(tg, test_growth_resume);
+    tcase_add_test(tg, test_growth_field);
     tcase_add_test(tg, test_growth_bad_input);
     tcase_add_test(tg, test_eval_weighted);
     suite_add_tcase(s, tg);

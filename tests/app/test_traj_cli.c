@@ -1,7 +1,8 @@
 /* tests/app/test_traj_cli.c — one time-conditioned field over a time series
  * through the real binary (issue 14): --time-model field / spline, predict
  * at arbitrary times (--from-time / --at), trajectories and velocities,
- * the held-out time point, refusals, and checkpoints without the time group.
+ * the held-out time point, mfm score under field and spline models (closed
+ * forms), refusals, and checkpoints without the time group.
  *
  * Data with a known answer: cells translate at constant velocity (3, 0) per
  * unit of time; time points 0, 1/3 (stored as the float32 0.33333334) and 1.
@@ -188,9 +189,73 @@ START_TEST(test_field_holdout_and_checkpoint)
     ck_assert_double_eq_tol(m / (double)n, 1.0, 0.15);
     free(x);
     mfm_h5ad_close(f);
-    /* mfm score integrates pairs on [0, 1]: a field model is refused, not scored wrongly */
-    ck_assert_int_eq(run("score %s/h %s/tr3.h5ad --time 0.333 --out %s/s.h5ad --quiet", dir, dir, dir), 2);
-    ck_assert_msg(strstr(out, "mfm score does not yet integrate a --time-model field model"), "%s", out);
+    /* mfm score integrates the field from the held-out time back to its predecessor */
+    ck_assert_msg(run("score %s/h %s/tr3.h5ad --time 0.333 --out %s/s.h5ad --quiet", dir, dir, dir) == 0, "%s", out);
+}
+END_TEST
+
+/* mean of obs column col of dir/name (n cells). */
+static double obs_mean(const char *name, const char *col, size_t n_expect)
+{
+    mfm_h5ad *f = open_out(name);
+    size_t n = mfm_h5ad_n_obs(f);
+    ck_assert_uint_eq(n, n_expect);
+    double *v = malloc(n * sizeof *v), m = 0.0;
+    ck_assert_msg(mfm_h5ad_obs_numeric(f, col, v) == MFM_OK, "%s", mfm_err_msg());
+    for (size_t i = 0; i < n; i++)
+        m += v[i] / (double)n;
+    free(v);
+    mfm_h5ad_close(f);
+    return m;
+}
+
+/* mfm score under one field, against a closed form: time points 0 and 2
+ * (data units), cells N(0, 0.5^2 I) at 0 and N(0, I) at 2 in 2-d.  The OT
+ * flow between them is the scaling x -> (1 + t / 2) x, whose log-determinant
+ * over the whole span is -d log 2 = -1.386 for every cell, and the
+ * likelihood of a cell at time 2 is that of N(0, I) (source density: the
+ * Gaussian fit of the time-0 cells), so the cells' mean log-likelihood is
+ * the entropy bound -log(2 pi) - 1 = -2.838.  The field runs on global
+ * time 0..2 (--time-units data), 0..1 (unit) and the pairs model on its own
+ * [0, 1]: all three give the closed form.  Integrating a data-unit field
+ * over [0, 1] only would give about half the log-determinant. */
+START_TEST(test_score_field_closed_form)
+{
+    enum { NS = 400 };
+    float *x = malloc(2 * NS * 2 * sizeof *x);
+    double *t = malloc(2 * NS * sizeof *t);
+    mfm_rng r = {0};
+    ck_assert_int_eq(mfm_rng_init(&r, 5, MFM_STREAM_NOISE), MFM_OK);
+    for (size_t c = 0; c < 2 * NS; c++) {
+        t[c] = c < NS ? 0.0 : 2.0;
+        for (int j = 0; j < 2; j++)
+            x[2 * c + j] = (float)mfm_rng_gaussian(&r, c < NS ? 0.5 : 1.0);
+    }
+    mfm_rng_destroy(&r);
+    char path[256];
+    snprintf(path, sizeof path, "%s/scale.h5ad", dir);
+    mfm_h5ad_writer *w = NULL;
+    ck_assert_int_eq(mfm_h5ad_writer_open(&w, path, 0), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_X(w, x, 2 * NS, 2), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_f64(w, MFM_H5AD_AXIS_OBS, "time", t, 2 * NS), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_writer_commit(&w), MFM_OK);
+    free(x);
+    free(t);
+    const char *models[3] = {"--time-model field --time-units data", "--time-model field", "--time-model pairs"};
+    for (int k = 0; k < 3; k++) {
+        ck_assert_msg(run("train %s/scale.h5ad --out %s/m%d %s --steps 400 " FAST, dir, dir, k, models[k]) == 0, "%s", out);
+        ck_assert_msg(run("score %s/m%d %s/scale.h5ad --time 2 --out %s/s%d.h5ad --quiet", dir, k, dir, dir, k) == 0,
+                      "%s", out);
+        char name[16];
+        snprintf(name, sizeof name, "s%d.h5ad", k);
+        double ld = obs_mean(name, "log_det", NS), ll = obs_mean(name, "log_likelihood", NS);
+        if (getenv("MFM_TEST_VERBOSE"))
+            fprintf(stderr, "score, %s: mean log_det %.3f (-1.386), mean log_likelihood %.3f (-2.838)\n", models[k],
+                    ld, ll);
+        ck_assert_msg(fabs(ld + 2.0 * log(2.0)) < 0.2, "%s: mean log_det %g, closed form -1.386", models[k], ld);
+        ck_assert_msg(fabs(ll + log(6.283185307179586) + 1.0) < 0.2, "%s: mean log-likelihood %g, closed form -2.838",
+                      models[k], ll);
+    }
 }
 END_TEST
 
@@ -210,6 +275,16 @@ START_TEST(test_spline)
     ck_assert_double_eq_tol(mean_at(x, 2, 0, pt, n, 1.0), 3.0, 0.2);
     free(x), free(pt);
     mfm_h5ad_close(f);
+    /* mfm score on the spline's global time 1 -> 1/3: a translation keeps
+     * volumes (log_det 0; the learnt spline field gives -0.17) and the
+     * cells at 1 are N((3, 0), 0.3^2 I), mean log-likelihood
+     * -log(2 pi 0.09) - 1 = -0.430 (a wrong span, e.g. back to 0, would
+     * miss the source cells by several of their deviations) */
+    ck_assert_msg(run("score %s/s %s/tr3.h5ad --time 1 --out %s/ss.h5ad --quiet", dir, dir, dir) == 0, "%s", out);
+    double ld = obs_mean("ss.h5ad", "log_det", NPT), ll = obs_mean("ss.h5ad", "log_likelihood", NPT);
+    if (getenv("MFM_TEST_VERBOSE"))
+        fprintf(stderr, "score, spline: mean log_det %.3f (0), mean log_likelihood %.3f (-0.430)\n", ld, ll);
+    ck_assert_msg(fabs(ld) < 0.3 && fabs(ll + 0.430) < 0.3, "spline score: log_det %g, log-likelihood %g", ld, ll);
     write_translation("tr2.h5ad", 2);
     ck_assert_int_eq(run("train %s/tr2.h5ad --out %s/s2 --time-model spline --steps 5 " FAST, dir, dir), 2);
     ck_assert_msg(strstr(out, "--time-model spline needs at least 3 time points in training"), "%s", out);
@@ -262,6 +337,7 @@ static Suite *traj_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_field_at_times);
     tcase_add_test(tc, test_field_holdout_and_checkpoint);
+    tcase_add_test(tc, test_score_field_closed_form);
     tcase_add_test(tc, test_spline);
     tcase_add_test(tc, test_pairs_and_old_checkpoints);
     suite_add_tcase(s, tc);

@@ -134,6 +134,32 @@ START_TEST(beta_zero_changes_nothing)
 }
 END_TEST
 
+/* A one-field model (global time spans): the penalty's times are the
+ * field's, t_lo + t_k (t_hi - t_lo) of the slot's pair, not t_k. */
+START_TEST(global_time_spans)
+{
+    data();
+    mfm_model m = {0};
+    mfm_trainer tr = {0};
+    mfm_train_entropy en = {0};
+    setup_trainer(&m, &tr);
+    const double spans[4] = {2.0, 4.0, 10.0, 13.0};
+    ck_assert_int_eq(mfm_trainer_set_spans(&tr, spans, 2), MFM_OK);
+    mfm_entropy_opts eo = {.beta = 1.0, .lambda = -2.0, .n_probes = 1, .fd_h = 1e-2};
+    ck_assert_int_eq(mfm_train_entropy_init(&en, &tr, &eo, 3), MFM_OK);
+    for (int s = 0; s < 4; s++) {
+        ck_assert_int_eq(mfm_trainer_step(&tr, pops, 2, NULL), MFM_OK);
+        const double *sp = spans + 2 * tr.slot_pop[P - 1]; /* en.t holds the last slot's times */
+        for (size_t i = 0; i < N; i++)
+            ck_assert_msg(en.t[i] >= sp[0] && en.t[i] <= sp[1], "time %g outside [%g, %g]", en.t[i], sp[0], sp[1]);
+        ck_assert(isfinite(en.pen) && en.pen > 0.0);
+    }
+    mfm_train_entropy_destroy(&en);
+    mfm_trainer_destroy(&tr);
+    mfm_model_destroy(&m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("train-entropy");
@@ -141,6 +167,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, hook_gradient_is_the_combined_gradient);
     tcase_add_test(tc, beta_zero_changes_nothing);
+    tcase_add_test(tc, global_time_spans);
     suite_add_tcase(s, tc);
     return s;
 }
