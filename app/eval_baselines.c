@@ -197,6 +197,69 @@ mfm_err eval_baselines_add(eval_state *s)
     return err;
 }
 
+/* "k1=v1, k2=v2" of truth group t without the control key (its experiment). */
+static const char *experiment_name(const eval_state *s, size_t t, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < s->nk && used < len; k++)
+        if (k != s->ck)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", used ? ", " : "", s->keys[k],
+                                     s->tg.vals[t * s->nk + k]);
+    return buf;
+}
+
+/* Append "[experiment of t]" to list (used bytes *used) unless it is there. */
+static void list_experiment(const eval_state *s, size_t t, char *list, size_t len, size_t *used,
+                            size_t *count)
+{
+    char name[512], item[520];
+    snprintf(item, sizeof item, "[%s]", experiment_name(s, t, name, sizeof name));
+    if (strstr(list, item))
+        return;
+    (*count)++;
+    if (*used < len)
+        *used += (size_t)snprintf(list + *used, len - *used, "%s%s", *used ? " " : "", item);
+}
+
+mfm_err eval_no_control_notes(eval_state *s, mfm_report *r)
+{
+    char list[2048] = "", note[2600];
+    size_t used = 0, n_exp = 0, n_pop = 0;
+    for (size_t p = 0; p < s->n_pops; p++) {
+        size_t t = s->pop_group[p];
+        if (strcmp(s->tg.vals[t * s->nk + s->ck], s->o->control_value) != 0 &&
+            eval_control_group(s, t) == (size_t)-1) {
+            n_pop++;
+            list_experiment(s, t, list, sizeof list, &used, &n_exp);
+        }
+    }
+    if (n_pop == 0)
+        return MFM_OK;
+    snprintf(note, sizeof note, "%s %zu evaluated population(s) of %zu experiment(s) without control cells "
+             "(%s=%s) in '%s' get no baselines and no change metrics: %s", MFM_EVAL_WARNING, n_pop, n_exp,
+             s->o->control_key, s->o->control_value, s->o->truth_path, list);
+    return mfm_report_add_note(r, note);
+}
+
+/* Training experiments with targets but no control cells: average_effect
+ * (and what builds on it) leaves them out; a warning note names them. */
+static mfm_err note_training_without_control(eval_state *s, mfm_report *r)
+{
+    char list[2048] = "", note[2600];
+    size_t used = 0, n_exp = 0;
+    for (size_t u = 0; u < s->tg.n_groups; u++)
+        if (s->tcount[u] && eval_control_group(s, u) == (size_t)-1)
+            list_experiment(s, u, list, sizeof list, &used, &n_exp);
+    if (n_exp == 0)
+        return MFM_OK;
+    snprintf(note, sizeof note, "%s %zu training experiment(s) without control cells (%s=%s) are left out "
+             "of average_effect (and of additive's and average_effect_same_KEY's averages; "
+             "train_mean_shift still pools their targets): %s", MFM_EVAL_WARNING, n_exp,
+             s->o->control_key, s->o->control_value, list);
+    return mfm_report_add_note(r, note);
+}
+
 mfm_err eval_baselines_prepare(eval_state *s, mfm_report *r)
 {
     size_t ng = s->tg.n_groups, d = s->d;
@@ -216,7 +279,7 @@ mfm_err eval_baselines_prepare(eval_state *s, mfm_report *r)
     if (!s->tsum || !s->tcount || !s->amean || !s->acount)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     mfm_err err = train_sums(s, s->tsum, s->tcount, s->amean, s->acount);
-    if (err)
+    if (err || (err = note_training_without_control(s, r)))
         return err;
     if (s->o->split_key)
         snprintf(note, sizeof note, "Training set of the baselines: truth cells with %s=%s "

@@ -636,6 +636,8 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
     for (size_t i = 0; i < o->n_pred; i++)
         if ((err = eval_weights_load(&s, i, r)))
             goto cleanup;
+    if (!s.ts && o->control_key && (err = eval_no_control_notes(&s, r)))
+        goto cleanup;
     if (baselines)
         err = eval_baselines_prepare(&s, r);
     else {

@@ -37,6 +37,10 @@
 #define MFM_BASELINE_MCCANN "mccann_interpolation"
 #define MFM_BASELINE_ORACLE "oracle_mean_shift"
 
+/* Notes of the report that begin with this are warnings: mfm eval also
+ * prints them on stderr ("mfm eval: warning: ..."). */
+#define MFM_EVAL_WARNING "Warning:"
+
 /* Signature of the metrics function (mfm_metrics_compute_infl in the
  * tool): infl, when not NULL, receives the influence of the cells for the
  * linearised bootstrap (a function may leave it empty: no such draws). */

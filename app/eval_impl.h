@@ -100,6 +100,10 @@ mfm_err eval_baselines_add(eval_state *s);
  * Adds notes describing the training sets to r. */
 mfm_err eval_baselines_prepare(eval_state *s, mfm_report *r);
 
+/* A warning note (MFM_EVAL_WARNING) naming the experiments of evaluated
+ * treated populations that have no control population in the truth. */
+mfm_err eval_no_control_notes(eval_state *s, mfm_report *r);
+
 /* Run every baseline of report population p (truth group t) whose control
  * cloud is ctl (n_ctl rows); *no_train counts populations left without
  * training targets. */
