@@ -9,6 +9,8 @@
  *   additive          (treatments "A+B") x0 + effect(A) + effect(B), each
  *                     effect from the same experiment's measured single
  *                     treatment where it exists, else average_effect's
+ *   dose_interpolation (treatments "L@DOSE") the effects at the measured
+ *                     neighbouring doses, interpolated (app/eval_dose.c)
  *   oracle_mean_shift x0 - mean(x0) + mean(truth)  (uses the answer)
  * An experiment is a truth population's key values without the control key;
  * "training" means split_key == train_value, or, without a split key, every
@@ -101,7 +103,7 @@ static bool train_target(const eval_state *s, size_t t, double *mean)
 }
 
 /* Truth group with the key values of t but treatment label, or (size_t)-1. */
-static size_t sibling_group(const eval_state *s, size_t t, const char *label)
+size_t eval_sibling_group(const eval_state *s, size_t t, const char *label)
 {
     const char *vals[64];
     if (s->nk > 64)
@@ -116,8 +118,8 @@ static size_t sibling_group(const eval_state *s, size_t t, const char *label)
  * experiment with training targets) treated with label of
  * [mean(train targets of u) - mean(control of u)]; same_cov: only the
  * experiments with t's value of the covariate key.  Returns the count. */
-static size_t average_effect(const eval_state *s, size_t t, const char *label, bool same_cov,
-                             double *eff)
+size_t eval_average_effect(const eval_state *s, size_t t, const char *label, bool same_cov,
+                           double *eff)
 {
     size_t k = 0, ck = s->cov_k;
     memset(eff, 0, s->d * sizeof *eff);
@@ -152,11 +154,11 @@ static bool additive_effect(const eval_state *s, size_t t, size_t ct, double *ef
     strcpy(buf, label);
     memset(eff, 0, s->d * sizeof *eff);
     for (char *part = strtok(buf, "+"); part; part = strtok(NULL, "+")) {
-        size_t g = sibling_group(s, t, part);
+        size_t g = eval_sibling_group(s, t, part);
         if (g != (size_t)-1 && s->acount[g] > 0) {
             for (size_t j = 0; j < s->d; j++)
                 eff[j] += s->amean[g * s->d + j] - s->amean[ct * s->d + j];
-        } else if (average_effect(s, t, part, false, work) > 0) {
+        } else if (eval_average_effect(s, t, part, false, work) > 0) {
             for (size_t j = 0; j < s->d; j++)
                 eff[j] += work[j];
         } else {
@@ -188,6 +190,11 @@ mfm_err eval_baselines_add(eval_state *s)
     if (s->additive &&
         (err = eval_add_method(s, MFM_BASELINE_ADDITIVE, MFM_METHOD_BASELINE, "baselines")))
         return err;
+    if (eval_has_doses(s)) {
+        s->bl_dose = s->n_methods;
+        if ((err = eval_add_method(s, MFM_BASELINE_DOSE, MFM_METHOD_BASELINE, "baselines")))
+            return err;
+    }
     if (s->cov_k < s->nk) {
         char name[256];
         snprintf(name, sizeof name, "%s%s", MFM_BASELINE_COVARIATE, s->keys[s->cov_k]);
@@ -354,7 +361,7 @@ mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const 
     if ((err = mfm_baseline_identity(base, ctl, n_ctl, s->d)) ||
         (err = eval_metric(s, r, p, bm + EVAL_BL_IDENTITY, base, n_ctl, truth, n_true, fn, "baseline")))
         goto cleanup;
-    if (average_effect(s, t, label, false, v) > 0 &&
+    if (eval_average_effect(s, t, label, false, v) > 0 &&
         ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
          (err = eval_metric(s, r, p, bm + EVAL_BL_AVERAGE, base, n_ctl, truth, n_true, fn, "baseline"))))
         goto cleanup;
@@ -364,13 +371,17 @@ mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const 
              (err = eval_metric(s, r, p, bm + EVAL_BL_TRAIN_MEAN, base, n_ctl, truth, n_true, fn,
                                 "baseline")))
         goto cleanup;
-    if (s->cov_k < s->nk && average_effect(s, t, label, true, v) > 0 &&
+    if (s->cov_k < s->nk && eval_average_effect(s, t, label, true, v) > 0 &&
         ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
          (err = eval_metric(s, r, p, s->bl_cov, base, n_ctl, truth, n_true, fn, "baseline"))))
         goto cleanup;
     if (s->additive && additive_effect(s, t, ct, v, v + s->d) &&
         ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
          (err = eval_metric(s, r, p, bm + EVAL_BL_ADDITIVE, base, n_ctl, truth, n_true, fn, "baseline"))))
+        goto cleanup;
+    if (s->bl_dose && eval_dose_effect(s, t, ct, v, v + s->d) &&
+        ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
+         (err = eval_metric(s, r, p, s->bl_dose, base, n_ctl, truth, n_true, fn, "baseline"))))
         goto cleanup;
     if ((err = mfm_baseline_oracle_shift(base, ctl, n_ctl, truth, n_true, s->d)) ||
         (err = eval_metric(s, r, p, bm + EVAL_BL_ORACLE, base, n_ctl, truth, n_true, fn, "baseline")))

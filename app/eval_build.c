@@ -1,6 +1,7 @@
 /* app/eval_build.c — pair predictions with observed populations, compute
  * baselines and metrics, fill an mfm_report. */
 #include "eval_build.h"
+#include "design.h"
 #include "eval_impl.h"
 #include "par_eval.h"
 #include "reservoir.h"
@@ -494,6 +495,9 @@ static mfm_err record_run(eval_state *s, mfm_report *r)
                 return err;
         snprintf(num, sizeof num, "%zu", s->o->cap);
         if ((err = mfm_report_add_config(r, "cap", num)))
+            return err;
+        if (s->bl_dose && (err = mfm_report_add_config(r, "dose_transform",
+                                                        mfm_dose_transform_name(s->o->dose_transform))))
             return err;
         snprintf(num, sizeof num, "%zu", s->o->max_cells_per_pop);
         if (s->o->max_cells_per_pop && (err = mfm_report_add_config(r, "max_cells_per_pop", num)))

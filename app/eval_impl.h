@@ -52,6 +52,7 @@ typedef struct eval_state {
     bool additive;     /* some treatment label is a combination A+B */
     size_t cov_k;      /* index of the covariate key in keys, nk if none */
     size_t bl_cov;     /* method index of the per-covariate average effect */
+    size_t bl_dose;    /* method index of dose_interpolation, 0 if none */
     bool ts;           /* time series: the "control" of a time point is the previous one */
     double *tval;      /* (n_groups) time of each truth group (time series) */
     /* weights of the prediction being scored (eval_weights.c) */
@@ -110,6 +111,23 @@ mfm_err eval_no_control_notes(eval_state *s, mfm_report *r);
 mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const float *ctl,
                                   size_t n_ctl, const float *truth, size_t n_true,
                                   mfm_eval_metrics_fn fn, size_t *no_train);
+
+/* Truth group with the key values of t but treatment label, or (size_t)-1. */
+size_t eval_sibling_group(const eval_state *s, size_t t, const char *label);
+
+/* eff (d) = mean over the training experiments u treated with label
+ * (u != t without a split) of [mean(train targets of u) - mean(control of
+ * u)]; same_cov: only those with t's value of the covariate key.  Returns
+ * how many; experiments without control cells are left out. */
+size_t eval_average_effect(const eval_state *s, size_t t, const char *label, bool same_cov,
+                           double *eff);
+
+/* Dose interpolation (eval_dose.c): whether some truth treatment is
+ * LABEL@DOSE; the interpolated effect of truth group t (control group ct)
+ * into eff (work: d doubles), false when t's dose has no measured
+ * neighbours on both sides or an effect is missing. */
+bool eval_has_doses(const eval_state *s);
+bool eval_dose_effect(const eval_state *s, size_t t, size_t ct, double *eff, double *work);
 
 /* Method names added by eval_baselines_add, in order. */
 #define EVAL_BL_IDENTITY 0
