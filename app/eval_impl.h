@@ -1,5 +1,7 @@
 /* app/eval_impl.h — state shared by the files of the evaluation use case
- * (eval_build.c: files, pairing, metrics; eval_baselines.c: baselines).
+ * (eval_build.c: the run, populations, metrics; eval_pred.c: prediction
+ * files and pairing; eval_baselines.c / eval_baselines_ts.c / eval_dose.c:
+ * baselines; eval_weights.c: cell weights).
  * Internal to app/eval_*.c. */
 #ifndef MFM_APP_EVAL_IMPL_H
 #define MFM_APP_EVAL_IMPL_H
@@ -91,6 +93,12 @@ mfm_err eval_weights_group(eval_state *s, size_t i, size_t group);
 mfm_err eval_weights_apply(const eval_state *s, mfm_metrics *out, const float *pred, size_t n_pred,
                            const float *truth, size_t n_true);
 
+/* Prediction files (eval_pred.c): open file i, check its features against
+ * the truth's, group its cells and register its method(s); then pair every
+ * predicted population with a truth group and list the report populations. */
+mfm_err eval_open_pred(eval_state *s, size_t i);
+mfm_err eval_pair(eval_state *s);
+
 /* Append a method (name copied); MFM_EINVAL if the name is taken. */
 mfm_err eval_add_method(eval_state *s, const char *name, mfm_method_kind kind, const char *file);
 
@@ -128,6 +136,14 @@ size_t eval_average_effect(const eval_state *s, size_t t, const char *label, boo
  * neighbours on both sides or an effect is missing. */
 bool eval_has_doses(const eval_state *s);
 bool eval_dose_effect(const eval_state *s, size_t t, size_t ct, double *eff, double *work);
+
+/* Time series (eval_baselines_ts.c): register the baselines, the note
+ * on them, and run them for report population p (x0: the previous time
+ * point's cells). */
+mfm_err eval_ts_add(eval_state *s);
+mfm_err eval_ts_prepare(mfm_report *r);
+mfm_err eval_ts_population(eval_state *s, mfm_report *r, size_t p, const float *x0, size_t n0,
+                           const float *truth, size_t n_true, mfm_eval_metrics_fn fn);
 
 /* Method names added by eval_baselines_add, in order. */
 #define EVAL_BL_IDENTITY 0
