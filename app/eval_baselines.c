@@ -6,9 +6,10 @@
  *   average_effect_same_KEY  (--covariate-key KEY) the same, over the
  *                     training experiments with t's value of KEY only
  *   train_mean_shift  x0 - mean(x0) + pooled mean of the training targets
- *   additive          (treatments "A+B") x0 + effect(A) + effect(B), each
- *                     effect from the same experiment's measured single
- *                     treatment where it exists, else average_effect's
+ *   additive          (treatments "A+B", or "A+B@dA+dB" with doses)
+ *                     x0 + effect(A) + effect(B), each effect from the same
+ *                     experiment's measured single treatment (at its dose)
+ *                     where it exists, else average_effect's
  *   dose_interpolation (treatments "L@DOSE") the effects at the measured
  *                     neighbouring doses, interpolated (app/eval_dose.c)
  *   oracle_mean_shift x0 - mean(x0) + mean(truth)  (uses the answer)
@@ -142,24 +143,60 @@ size_t eval_average_effect(const eval_state *s, size_t t, const char *label, boo
     return k;
 }
 
-/* eff (d) = sum over the parts of t's label "A+B[+...]" of each part's
- * effect: same experiment's measured single (mean(single) - mean(control))
- * if that population exists, else the training average effect.  false if
- * the label has no '+' or some part has neither.  work: d doubles. */
+#define MAX_PARTS 16
+#define PART_LEN 128
+
+/* The parts of a combination label as single treatments: "A+B" -> "A",
+ * "B"; with a dose (LABEL@DOSE, mfm predict --truth-out with a dose key)
+ * "A+B@1+10" -> "A@1", "B@10", and "A+B@1" (one dose for all) -> "A@1",
+ * "B@1".  Returns the count, 0 if the label is not such a combination. */
+static size_t combo_parts(const char *label, char parts[][PART_LEN])
+{
+    char lab[512], dose[512] = "", *sl = NULL, *sd = NULL, *dv[MAX_PARTS];
+    const char *at = strrchr(label, '@');
+    size_t ll = at ? (size_t)(at - label) : strlen(label), n = 0, nd = 0;
+    if (ll >= sizeof lab || (at && strlen(at + 1) >= sizeof dose))
+        return 0;
+    memcpy(lab, label, ll);
+    lab[ll] = '\0';
+    if (!strchr(lab, '+'))
+        return 0;
+    if (at)
+        strcpy(dose, at + 1);
+    for (char *p = at ? strtok_r(dose, "+", &sd) : NULL; p; p = strtok_r(NULL, "+", &sd)) {
+        if (nd == MAX_PARTS)
+            return 0;
+        dv[nd++] = p;
+    }
+    for (char *p = strtok_r(lab, "+", &sl); p; p = strtok_r(NULL, "+", &sl), n++) {
+        if (n == MAX_PARTS || (at && nd != 1 && n >= nd))
+            return 0;
+        int w = at ? snprintf(parts[n], PART_LEN, "%s@%s", p, dv[nd == 1 ? 0 : n])
+                   : snprintf(parts[n], PART_LEN, "%s", p);
+        if (w < 0 || w >= PART_LEN)
+            return 0;
+    }
+    return at && nd != 1 && nd != n ? 0 : n;
+}
+
+/* eff (d) = sum over the parts of t's combination label (combo_parts) of
+ * each part's effect: same experiment's measured single (mean(single) -
+ * mean(control)) if that population exists, else the training average
+ * effect.  false if the label is no combination or some part has neither.
+ * work: d doubles. */
 static bool additive_effect(const eval_state *s, size_t t, size_t ct, double *eff, double *work)
 {
-    const char *label = s->tg.vals[t * s->nk + s->ck];
-    char buf[512];
-    if (!strchr(label, '+') || strlen(label) >= sizeof buf)
+    char parts[MAX_PARTS][PART_LEN];
+    size_t n = combo_parts(s->tg.vals[t * s->nk + s->ck], parts);
+    if (n == 0)
         return false;
-    strcpy(buf, label);
     memset(eff, 0, s->d * sizeof *eff);
-    for (char *part = strtok(buf, "+"); part; part = strtok(NULL, "+")) {
-        size_t g = eval_sibling_group(s, t, part);
+    for (size_t i = 0; i < n; i++) {
+        size_t g = eval_sibling_group(s, t, parts[i]);
         if (g != (size_t)-1 && s->acount[g] > 0) {
             for (size_t j = 0; j < s->d; j++)
                 eff[j] += s->amean[g * s->d + j] - s->amean[ct * s->d + j];
-        } else if (eval_average_effect(s, t, part, false, work) > 0) {
+        } else if (eval_average_effect(s, t, parts[i], false, work) > 0) {
             for (size_t j = 0; j < s->d; j++)
                 eff[j] += work[j];
         } else {

@@ -322,7 +322,8 @@ START_TEST(test_covariate_average_effect)
 END_TEST
 
 /* dose_interpolation against numpy (tests/fixtures/baselines/make_dose.py):
- * every held-out dose of the fixture, with the log1p and no transform. */
+ * every held-out dose of the fixture, with the log1p and no transform; and
+ * additive for combinations with doses ("D1+D2@1+3" = D1@1 + D2@3). */
 START_TEST(test_dose_interpolation)
 {
     char tp[600], pp0[600], ref[600];
@@ -345,9 +346,9 @@ START_TEST(test_dose_interpolation)
         FILE *f = fopen(ref, "r");
         ck_assert_ptr_nonnull(f);
         char pat[8], treat[32];
-        double v[2];
+        double v[3];
         size_t lines = 0;
-        while (fscanf(f, "%7s %31s %lf %lf", pat, treat, &v[0], &v[1]) == 4) {
+        while (fscanf(f, "%7s %31s %lf %lf %lf", pat, treat, &v[0], &v[1], &v[2]) == 5) {
             char want[64];
             snprintf(want, sizeof want, "patient=%s, treatment=%s", pat, treat);
             size_t p = 0;
@@ -358,6 +359,10 @@ START_TEST(test_dose_interpolation)
             ck_assert_msg(e->present, "%s: no dose_interpolation", want);
             ck_assert_msg(fabs(e->m.mean_l2 - v[tf]) < 1e-5, "%s (transform %d): %.9g, numpy %.9g", want, tf,
                           e->m.mean_l2, v[tf]);
+            e = entry(&r, p, "additive"); /* the parts at their doses: D1@a, D2@b */
+            ck_assert_msg(e->present == (v[2] >= 0), "%s: additive present %d", want, e->present);
+            ck_assert_msg(v[2] < 0 || fabs(e->m.mean_l2 - v[2]) < 1e-5, "%s additive: %.9g, numpy %.9g", want,
+                          e->m.mean_l2, v[2]);
             lines++;
         }
         fclose(f);
