@@ -100,12 +100,14 @@ void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
         "oracle_mean_shift are added for every population that has a control population in\n"
         "the truth; with treatments LABEL@DOSE also dose_interpolation (between the measured\n"
         "neighbouring doses, --dose-transform).  Without --split-key the training set of the\n"
-        "baselines is every other population (leave-one-population-out).  With --time-key: previous_time_point,\n"
-        "next_time_point, mean_interpolation, mccann_interpolation and oracle_mean_shift.\n"
-        "With --covariate-key KEY also average_effect_same_KEY.  Every metric of every\n"
-        "population gets a percentile bootstrap interval (--bootstrap; W1, W2, MMD and energy\n"
-        "by the linearised bootstrap, --bootstrap-distances; see docs/reports.md); methods are\n"
-        "compared pairwise over populations by Wilcoxon signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
+        "baselines is every other population (leave-one-population-out).  Experiments without\n"
+        "control cells get no baselines and are left out of average_effect, with a warning.\n"
+        "With --time-key: previous_time_point, next_time_point, mean_interpolation,\n"
+        "mccann_interpolation and oracle_mean_shift.  With --covariate-key KEY also\n"
+        "average_effect_same_KEY.  Every metric of every population gets a percentile\n"
+        "bootstrap interval (--bootstrap; W1, W2, MMD and energy by the linearised bootstrap,\n"
+        "--bootstrap-distances); methods are compared pairwise over populations by Wilcoxon\n"
+        "signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
         table, N(opts), 0, 0};
 }
 
