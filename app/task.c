@@ -33,7 +33,6 @@ void mfm_task_destroy(mfm_task *t)
     mfm_h5ad_strings_free(t->treatments, t->n_treatments);
     free(t->level_values);
     free(t->no_control);
-    free(t->no_control_cells);
     memset(t, 0, sizeof *t);
 }
 
@@ -382,29 +381,13 @@ static mfm_err pert_no_control(const pert_state *s, mfm_task *t, size_t x)
         n += s->exp_id[i] == (long)x && s->treat_id[i] != -2;
     if (n == 0)
         return MFM_OK;
-    size_t *a = realloc(t->no_control, (t->n_no_control + 1) * sizeof *a);
-    if (a)
-        t->no_control = a;
-    size_t *c = realloc(t->no_control_cells, (t->n_no_control + 1) * sizeof *c);
-    if (c)
-        t->no_control_cells = c;
-    if (!a || !c)
+    size_t *a = realloc(t->no_control, 2 * (t->n_no_control + 1) * sizeof *a);
+    if (!a)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
-    t->no_control[t->n_no_control] = x;
-    t->no_control_cells[t->n_no_control++] = n;
+    t->no_control = a;
+    a[2 * t->n_no_control] = x;
+    a[2 * t->n_no_control++ + 1] = n;
     return MFM_OK;
-}
-
-const char *mfm_task_no_control_text(const mfm_task *t, char *buf, size_t len)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t k = 0; k < t->n_no_control && k < 8 && used < len; k++)
-        used += (size_t)snprintf(buf + used, len - used, "%s%s (%zu treated cells)", k ? ", " : "",
-                                 t->experiments[t->no_control[k]], t->no_control_cells[k]);
-    if (t->n_no_control > 8 && used < len)
-        snprintf(buf + used, len - used, ", and %zu more", t->n_no_control - 8);
-    return buf;
 }
 
 /* The pairs of experiment x: its control cells -> each treatment's cells. */

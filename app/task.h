@@ -72,9 +72,9 @@ typedef struct mfm_task {
     char **treatments;      /* (n_treatments) non-control treatments, or time level names */
     size_t n_treatments;
     double *level_values;   /* timeseries: numeric value of each time level */
-    size_t *no_control;     /* perturbation: experiments with treated cells but no control
-                               cells (no pair: nothing to flow from), or NULL */
-    size_t *no_control_cells; /* their treated cells */
+    size_t *no_control;     /* perturbation: (n_no_control, 2) experiments with treated cells
+                               but no control cells (no pair: nothing to flow from) and
+                               their treated cells, or NULL */
     size_t n_no_control;
 } mfm_task;
 
