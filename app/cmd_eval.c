@@ -3,9 +3,11 @@
  * report.html into --out.  The work is in app/eval_run.c and
  * app/eval_build.c. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "eval_build.h"
 #include "eval_run.h"
 #include "par.h"
 #include "metrics.h"
@@ -42,6 +44,10 @@ int mfm_cmd_eval(int argc, char **argv)
         return rc;
     mfm_report r = {0};
     mfm_err e = mfm_eval_run(&r, &a, mfm_cli_command_line());
+    const size_t wl = strlen(MFM_EVAL_WARNING);
+    for (size_t i = 0; e == MFM_OK && mfm_par_world()->rank == 0 && i < r.n_notes; i++)
+        if (strncmp(r.notes[i], MFM_EVAL_WARNING, wl) == 0)
+            fprintf(stderr, "mfm eval: warning:%s\n", r.notes[i] + wl);
     if (e == MFM_OK && mfm_par_world()->rank == 0)
         mfm_eval_print_summary(&r, a.out);
     mfm_report_destroy(&r);

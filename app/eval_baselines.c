@@ -1,15 +1,19 @@
 /* app/eval_baselines.c — the baselines `mfm eval` computes itself from the
- * truth file (formulas in docs/metrics.md, "Baselines"):
+ * truth file (formulas in docs/reports.md, "Baselines"):
  *   identity          x0 (the population's control cells)
  *   average_effect    x0 + mean over training experiments e with the same
  *                     treatment of [mean(train treated_e) - mean(control_e)]
  *   average_effect_same_KEY  (--covariate-key KEY) the same, over the
  *                     training experiments with t's value of KEY only
  *   train_mean_shift  x0 - mean(x0) + pooled mean of the training targets
- *   additive          (treatments "A+B") x0 + effect(A) + effect(B), each
- *                     effect from the same experiment's measured single
- *                     treatment where it exists, else average_effect's
+ *   additive          (treatments "A+B", or "A+B@dA+dB" with doses)
+ *                     x0 + effect(A) + effect(B), each effect from the same
+ *                     experiment's measured single treatment (at its dose)
+ *                     where it exists, else average_effect's
+ *   dose_interpolation (treatments "L@DOSE") the effects at the measured
+ *                     neighbouring doses, interpolated (app/eval_dose.c)
  *   oracle_mean_shift x0 - mean(x0) + mean(truth)  (uses the answer)
+ * The time-series baselines are in eval_baselines_ts.c.
  * An experiment is a truth population's key values without the control key;
  * "training" means split_key == train_value, or, without a split key, every
  * other population (leave-one-population-out). */
@@ -101,7 +105,7 @@ static bool train_target(const eval_state *s, size_t t, double *mean)
 }
 
 /* Truth group with the key values of t but treatment label, or (size_t)-1. */
-static size_t sibling_group(const eval_state *s, size_t t, const char *label)
+size_t eval_sibling_group(const eval_state *s, size_t t, const char *label)
 {
     const char *vals[64];
     if (s->nk > 64)
@@ -116,8 +120,8 @@ static size_t sibling_group(const eval_state *s, size_t t, const char *label)
  * experiment with training targets) treated with label of
  * [mean(train targets of u) - mean(control of u)]; same_cov: only the
  * experiments with t's value of the covariate key.  Returns the count. */
-static size_t average_effect(const eval_state *s, size_t t, const char *label, bool same_cov,
-                             double *eff)
+size_t eval_average_effect(const eval_state *s, size_t t, const char *label, bool same_cov,
+                           double *eff)
 {
     size_t k = 0, ck = s->cov_k;
     memset(eff, 0, s->d * sizeof *eff);
@@ -139,24 +143,60 @@ static size_t average_effect(const eval_state *s, size_t t, const char *label, b
     return k;
 }
 
-/* eff (d) = sum over the parts of t's label "A+B[+...]" of each part's
- * effect: same experiment's measured single (mean(single) - mean(control))
- * if that population exists, else the training average effect.  false if
- * the label has no '+' or some part has neither.  work: d doubles. */
+#define MAX_PARTS 16
+#define PART_LEN 128
+
+/* The parts of a combination label as single treatments: "A+B" -> "A",
+ * "B"; with a dose (LABEL@DOSE, mfm predict --truth-out with a dose key)
+ * "A+B@1+10" -> "A@1", "B@10", and "A+B@1" (one dose for all) -> "A@1",
+ * "B@1".  Returns the count, 0 if the label is not such a combination. */
+static size_t combo_parts(const char *label, char parts[][PART_LEN])
+{
+    char lab[512], dose[512] = "", *sl = NULL, *sd = NULL, *dv[MAX_PARTS];
+    const char *at = strrchr(label, '@');
+    size_t ll = at ? (size_t)(at - label) : strlen(label), n = 0, nd = 0;
+    if (ll >= sizeof lab || (at && strlen(at + 1) >= sizeof dose))
+        return 0;
+    memcpy(lab, label, ll);
+    lab[ll] = '\0';
+    if (!strchr(lab, '+'))
+        return 0;
+    if (at)
+        strcpy(dose, at + 1);
+    for (char *p = at ? strtok_r(dose, "+", &sd) : NULL; p; p = strtok_r(NULL, "+", &sd)) {
+        if (nd == MAX_PARTS)
+            return 0;
+        dv[nd++] = p;
+    }
+    for (char *p = strtok_r(lab, "+", &sl); p; p = strtok_r(NULL, "+", &sl), n++) {
+        if (n == MAX_PARTS || (at && nd != 1 && n >= nd))
+            return 0;
+        int w = at ? snprintf(parts[n], PART_LEN, "%s@%s", p, dv[nd == 1 ? 0 : n])
+                   : snprintf(parts[n], PART_LEN, "%s", p);
+        if (w < 0 || w >= PART_LEN)
+            return 0;
+    }
+    return at && nd != 1 && nd != n ? 0 : n;
+}
+
+/* eff (d) = sum over the parts of t's combination label (combo_parts) of
+ * each part's effect: same experiment's measured single (mean(single) -
+ * mean(control)) if that population exists, else the training average
+ * effect.  false if the label is no combination or some part has neither.
+ * work: d doubles. */
 static bool additive_effect(const eval_state *s, size_t t, size_t ct, double *eff, double *work)
 {
-    const char *label = s->tg.vals[t * s->nk + s->ck];
-    char buf[512];
-    if (!strchr(label, '+') || strlen(label) >= sizeof buf)
+    char parts[MAX_PARTS][PART_LEN];
+    size_t n = combo_parts(s->tg.vals[t * s->nk + s->ck], parts);
+    if (n == 0)
         return false;
-    strcpy(buf, label);
     memset(eff, 0, s->d * sizeof *eff);
-    for (char *part = strtok(buf, "+"); part; part = strtok(NULL, "+")) {
-        size_t g = sibling_group(s, t, part);
+    for (size_t i = 0; i < n; i++) {
+        size_t g = eval_sibling_group(s, t, parts[i]);
         if (g != (size_t)-1 && s->acount[g] > 0) {
             for (size_t j = 0; j < s->d; j++)
                 eff[j] += s->amean[g * s->d + j] - s->amean[ct * s->d + j];
-        } else if (average_effect(s, t, part, false, work) > 0) {
+        } else if (eval_average_effect(s, t, parts[i], false, work) > 0) {
             for (size_t j = 0; j < s->d; j++)
                 eff[j] += work[j];
         } else {
@@ -170,14 +210,8 @@ mfm_err eval_baselines_add(eval_state *s)
 {
     mfm_err err;
     s->bl_first = s->n_methods;
-    if (s->ts) {
-        if ((err = eval_add_method(s, MFM_BASELINE_PREVIOUS, MFM_METHOD_BASELINE, "baselines")) ||
-            (err = eval_add_method(s, MFM_BASELINE_NEXT, MFM_METHOD_BASELINE, "baselines")) ||
-            (err = eval_add_method(s, MFM_BASELINE_MEAN_INTERP, MFM_METHOD_BASELINE, "baselines")) ||
-            (err = eval_add_method(s, MFM_BASELINE_MCCANN, MFM_METHOD_BASELINE, "baselines")))
-            return err;
-        return eval_add_method(s, MFM_BASELINE_ORACLE, MFM_METHOD_ORACLE, "baselines");
-    }
+    if (s->ts)
+        return eval_ts_add(s);
     for (size_t t = 0; t < s->tg.n_groups; t++)
         s->additive |= strchr(s->tg.vals[t * s->nk + s->ck], '+') != NULL;
     if ((err = eval_add_method(s, MFM_BASELINE_IDENTITY, MFM_METHOD_BASELINE, "baselines")) ||
@@ -188,6 +222,11 @@ mfm_err eval_baselines_add(eval_state *s)
     if (s->additive &&
         (err = eval_add_method(s, MFM_BASELINE_ADDITIVE, MFM_METHOD_BASELINE, "baselines")))
         return err;
+    if (eval_has_doses(s)) {
+        s->bl_dose = s->n_methods;
+        if ((err = eval_add_method(s, MFM_BASELINE_DOSE, MFM_METHOD_BASELINE, "baselines")))
+            return err;
+    }
     if (s->cov_k < s->nk) {
         char name[256];
         snprintf(name, sizeof name, "%s%s", MFM_BASELINE_COVARIATE, s->keys[s->cov_k]);
@@ -197,18 +236,75 @@ mfm_err eval_baselines_add(eval_state *s)
     return err;
 }
 
+/* "k1=v1, k2=v2" of truth group t without the control key (its experiment). */
+static const char *experiment_name(const eval_state *s, size_t t, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < s->nk && used < len; k++)
+        if (k != s->ck)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", used ? ", " : "", s->keys[k],
+                                     s->tg.vals[t * s->nk + k]);
+    return buf;
+}
+
+/* Append "[experiment of t]" to list (used bytes *used) unless it is there. */
+static void list_experiment(const eval_state *s, size_t t, char *list, size_t len, size_t *used,
+                            size_t *count)
+{
+    char name[512], item[520];
+    snprintf(item, sizeof item, "[%s]", experiment_name(s, t, name, sizeof name));
+    if (strstr(list, item))
+        return;
+    (*count)++;
+    if (*used < len)
+        *used += (size_t)snprintf(list + *used, len - *used, "%s%s", *used ? " " : "", item);
+}
+
+mfm_err eval_no_control_notes(eval_state *s, mfm_report *r)
+{
+    char list[2048] = "", note[2600];
+    size_t used = 0, n_exp = 0, n_pop = 0;
+    for (size_t p = 0; p < s->n_pops; p++) {
+        size_t t = s->pop_group[p];
+        if (strcmp(s->tg.vals[t * s->nk + s->ck], s->o->control_value) != 0 &&
+            eval_control_group(s, t) == (size_t)-1) {
+            n_pop++;
+            list_experiment(s, t, list, sizeof list, &used, &n_exp);
+        }
+    }
+    if (n_pop == 0)
+        return MFM_OK;
+    snprintf(note, sizeof note, "%s %zu evaluated population(s) of %zu experiment(s) without control cells "
+             "(%s=%s) in '%s' get no baselines and no change metrics: %s", MFM_EVAL_WARNING, n_pop, n_exp,
+             s->o->control_key, s->o->control_value, s->o->truth_path, list);
+    return mfm_report_add_note(r, note);
+}
+
+/* Training experiments with targets but no control cells: average_effect
+ * (and what builds on it) leaves them out; a warning note names them. */
+static mfm_err note_training_without_control(eval_state *s, mfm_report *r)
+{
+    char list[2048] = "", note[2600];
+    size_t used = 0, n_exp = 0;
+    for (size_t u = 0; u < s->tg.n_groups; u++)
+        if (s->tcount[u] && eval_control_group(s, u) == (size_t)-1)
+            list_experiment(s, u, list, sizeof list, &used, &n_exp);
+    if (n_exp == 0)
+        return MFM_OK;
+    snprintf(note, sizeof note, "%s %zu training experiment(s) without control cells (%s=%s) are left out "
+             "of average_effect (and of additive's and average_effect_same_KEY's averages; "
+             "train_mean_shift still pools their targets): %s", MFM_EVAL_WARNING, n_exp,
+             s->o->control_key, s->o->control_value, list);
+    return mfm_report_add_note(r, note);
+}
+
 mfm_err eval_baselines_prepare(eval_state *s, mfm_report *r)
 {
     size_t ng = s->tg.n_groups, d = s->d;
     char note[1024];
     if (s->ts)
-        return mfm_report_add_note(r, "Time series: the control of a time point t is the previous "
-                                   "observed time t0 (previous_time_point predicts its cells); "
-                                   "next_time_point predicts the next observed time t1; with "
-                                   "s = (t - t0) / (t1 - t0), mean_interpolation is "
-                                   "x0 + s (mean(x1) - mean(x0)) and mccann_interpolation moves "
-                                   "each cell of t0 to (1 - s) x0_i + s x1_j along the exact OT "
-                                   "plan (j drawn from the plan's row; seeded).");
+        return eval_ts_prepare(r);
     s->tsum = malloc(ng * d * sizeof *s->tsum);
     s->tcount = malloc(ng * sizeof *s->tcount);
     s->amean = calloc(ng * d, sizeof *s->amean);
@@ -216,7 +312,7 @@ mfm_err eval_baselines_prepare(eval_state *s, mfm_report *r)
     if (!s->tsum || !s->tcount || !s->amean || !s->acount)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     mfm_err err = train_sums(s, s->tsum, s->tcount, s->amean, s->acount);
-    if (err)
+    if (err || (err = note_training_without_control(s, r)))
         return err;
     if (s->o->split_key)
         snprintf(note, sizeof note, "Training set of the baselines: truth cells with %s=%s "
@@ -230,55 +326,12 @@ mfm_err eval_baselines_prepare(eval_state *s, mfm_report *r)
     return mfm_report_add_note(r, note);
 }
 
-/* Time series: previous, next, the two interpolations and the oracle. */
-static mfm_err ts_population(eval_state *s, mfm_report *r, size_t p, const float *x0, size_t n0,
-                             const float *truth, size_t n_true, mfm_eval_metrics_fn fn)
-{
-    mfm_err err = MFM_OK;
-    size_t t = s->pop_group[p], tn = eval_neighbour_group(s, t, +1), bm = s->bl_first, n1 = 0;
-    size_t nmax = n0 > n_true ? n0 : n_true;
-    float *x1 = NULL, *base = malloc(nmax * s->d * sizeof *base);
-    double *v = malloc(2 * s->d * sizeof *v);
-    if (!base || !v) {
-        err = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    if ((err = mfm_baseline_identity(base, x0, n0, s->d)) ||
-        (err = eval_metric(s, r, p, bm + EVAL_TS_PREVIOUS, base, n0, truth, n_true, fn, "baseline")))
-        goto cleanup;
-    if ((err = mfm_baseline_oracle_shift(base, x0, n0, truth, n_true, s->d)) ||
-        (err = eval_metric(s, r, p, bm + EVAL_TS_ORACLE, base, n0, truth, n_true, fn, "baseline")))
-        goto cleanup;
-    if (tn == (size_t)-1)
-        goto cleanup; /* the last time point: nothing after it */
-    if ((err = eval_read_group(s, s->truth, &s->tg, tn, &x1, &n1)) ||
-        (err = eval_metric(s, r, p, bm + EVAL_TS_NEXT, x1, n1, truth, n_true, fn, "baseline")))
-        goto cleanup;
-    size_t t0 = eval_control_group(s, t);
-    double frac = (s->tval[t] - s->tval[t0]) / (s->tval[tn] - s->tval[t0]);
-    if ((err = mfm_col_means(v, x0, n0, s->d)) || (err = mfm_col_means(v + s->d, x1, n1, s->d)))
-        goto cleanup;
-    for (size_t j = 0; j < s->d; j++)
-        v[j] = frac * (v[s->d + j] - v[j]);
-    if ((err = mfm_baseline_shift(base, x0, n0, s->d, v)) ||
-        (err = eval_metric(s, r, p, bm + EVAL_TS_MEAN_INTERP, base, n0, truth, n_true, fn, "baseline")))
-        goto cleanup;
-    if ((err = mfm_baseline_mccann(base, x0, n0, x1, n1, s->d, frac, s->o->seed)) ||
-        (err = eval_metric(s, r, p, bm + EVAL_TS_MCCANN, base, n0, truth, n_true, fn, "baseline")))
-        goto cleanup;
-cleanup:
-    free(base);
-    free(v);
-    free(x1);
-    return err;
-}
-
 mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const float *ctl,
                                   size_t n_ctl, const float *truth, size_t n_true,
                                   mfm_eval_metrics_fn fn, size_t *no_train)
 {
     if (s->ts)
-        return ts_population(s, r, p, ctl, n_ctl, truth, n_true, fn);
+        return eval_ts_population(s, r, p, ctl, n_ctl, truth, n_true, fn);
     mfm_err err = MFM_OK;
     size_t t = s->pop_group[p], ct = eval_control_group(s, t), bm = s->bl_first;
     const char *label = s->tg.vals[t * s->nk + s->ck];
@@ -291,7 +344,7 @@ mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const 
     if ((err = mfm_baseline_identity(base, ctl, n_ctl, s->d)) ||
         (err = eval_metric(s, r, p, bm + EVAL_BL_IDENTITY, base, n_ctl, truth, n_true, fn, "baseline")))
         goto cleanup;
-    if (average_effect(s, t, label, false, v) > 0 &&
+    if (eval_average_effect(s, t, label, false, v) > 0 &&
         ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
          (err = eval_metric(s, r, p, bm + EVAL_BL_AVERAGE, base, n_ctl, truth, n_true, fn, "baseline"))))
         goto cleanup;
@@ -301,13 +354,17 @@ mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const 
              (err = eval_metric(s, r, p, bm + EVAL_BL_TRAIN_MEAN, base, n_ctl, truth, n_true, fn,
                                 "baseline")))
         goto cleanup;
-    if (s->cov_k < s->nk && average_effect(s, t, label, true, v) > 0 &&
+    if (s->cov_k < s->nk && eval_average_effect(s, t, label, true, v) > 0 &&
         ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
          (err = eval_metric(s, r, p, s->bl_cov, base, n_ctl, truth, n_true, fn, "baseline"))))
         goto cleanup;
     if (s->additive && additive_effect(s, t, ct, v, v + s->d) &&
         ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
          (err = eval_metric(s, r, p, bm + EVAL_BL_ADDITIVE, base, n_ctl, truth, n_true, fn, "baseline"))))
+        goto cleanup;
+    if (s->bl_dose && eval_dose_effect(s, t, ct, v, v + s->d) &&
+        ((err = mfm_baseline_shift(base, ctl, n_ctl, s->d, v)) ||
+         (err = eval_metric(s, r, p, s->bl_dose, base, n_ctl, truth, n_true, fn, "baseline"))))
         goto cleanup;
     if ((err = mfm_baseline_oracle_shift(base, ctl, n_ctl, truth, n_true, s->d)) ||
         (err = eval_metric(s, r, p, bm + EVAL_BL_ORACLE, base, n_ctl, truth, n_true, fn, "baseline")))

@@ -31,11 +31,16 @@
 #define MFM_BASELINE_AVERAGE "average_effect"
 #define MFM_BASELINE_ADDITIVE "additive"
 #define MFM_BASELINE_COVARIATE "average_effect_same_" /* + the covariate key */
+#define MFM_BASELINE_DOSE "dose_interpolation" 
 #define MFM_BASELINE_PREVIOUS "previous_time_point"
 #define MFM_BASELINE_NEXT "next_time_point"
 #define MFM_BASELINE_MEAN_INTERP "mean_interpolation"
 #define MFM_BASELINE_MCCANN "mccann_interpolation"
 #define MFM_BASELINE_ORACLE "oracle_mean_shift"
+
+/* Notes of the report that begin with this are warnings: mfm eval also
+ * prints them on stderr ("mfm eval: warning: ..."). */
+#define MFM_EVAL_WARNING "Warning:"
 
 /* Signature of the metrics function (mfm_metrics_compute_infl in the
  * tool): infl, when not NULL, receives the influence of the cells for the
@@ -57,6 +62,8 @@ typedef struct mfm_eval_opts {
     const char *covariate_key; /* one of the --by keys, or NULL: adds the per-covariate average
                                 * effect baseline (same value of this key in training) */
     const char *split_key;     /* NULL: train-mean shift is leave-one-population-out */
+    int dose_transform;        /* mfm_dose_transform of the doses in LABEL@DOSE treatments
+                                * (dose_interpolation baseline); 0 = none */
     const char *train_value;
     const char *rep;           /* matrix of both files: "X" (default if NULL), "obsm:KEY", ... */
     size_t cap;                /* cells per cloud for the metrics (0 = all) */

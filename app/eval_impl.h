@@ -1,5 +1,7 @@
 /* app/eval_impl.h — state shared by the files of the evaluation use case
- * (eval_build.c: files, pairing, metrics; eval_baselines.c: baselines).
+ * (eval_build.c: the run, populations, metrics; eval_pred.c: prediction
+ * files and pairing; eval_baselines.c / eval_baselines_ts.c / eval_dose.c:
+ * baselines; eval_weights.c: cell weights).
  * Internal to app/eval_*.c. */
 #ifndef MFM_APP_EVAL_IMPL_H
 #define MFM_APP_EVAL_IMPL_H
@@ -52,6 +54,7 @@ typedef struct eval_state {
     bool additive;     /* some treatment label is a combination A+B */
     size_t cov_k;      /* index of the covariate key in keys, nk if none */
     size_t bl_cov;     /* method index of the per-covariate average effect */
+    size_t bl_dose;    /* method index of dose_interpolation, 0 if none */
     bool ts;           /* time series: the "control" of a time point is the previous one */
     double *tval;      /* (n_groups) time of each truth group (time series) */
     /* weights of the prediction being scored (eval_weights.c) */
@@ -90,6 +93,12 @@ mfm_err eval_weights_group(eval_state *s, size_t i, size_t group);
 mfm_err eval_weights_apply(const eval_state *s, mfm_metrics *out, const float *pred, size_t n_pred,
                            const float *truth, size_t n_true);
 
+/* Prediction files (eval_pred.c): open file i, check its features against
+ * the truth's, group its cells and register its method(s); then pair every
+ * predicted population with a truth group and list the report populations. */
+mfm_err eval_open_pred(eval_state *s, size_t i);
+mfm_err eval_pair(eval_state *s);
+
 /* Append a method (name copied); MFM_EINVAL if the name is taken. */
 mfm_err eval_add_method(eval_state *s, const char *name, mfm_method_kind kind, const char *file);
 
@@ -100,12 +109,41 @@ mfm_err eval_baselines_add(eval_state *s);
  * Adds notes describing the training sets to r. */
 mfm_err eval_baselines_prepare(eval_state *s, mfm_report *r);
 
+/* A warning note (MFM_EVAL_WARNING) naming the experiments of evaluated
+ * treated populations that have no control population in the truth. */
+mfm_err eval_no_control_notes(eval_state *s, mfm_report *r);
+
 /* Run every baseline of report population p (truth group t) whose control
  * cloud is ctl (n_ctl rows); *no_train counts populations left without
  * training targets. */
 mfm_err eval_baselines_population(eval_state *s, mfm_report *r, size_t p, const float *ctl,
                                   size_t n_ctl, const float *truth, size_t n_true,
                                   mfm_eval_metrics_fn fn, size_t *no_train);
+
+/* Truth group with the key values of t but treatment label, or (size_t)-1. */
+size_t eval_sibling_group(const eval_state *s, size_t t, const char *label);
+
+/* eff (d) = mean over the training experiments u treated with label
+ * (u != t without a split) of [mean(train targets of u) - mean(control of
+ * u)]; same_cov: only those with t's value of the covariate key.  Returns
+ * how many; experiments without control cells are left out. */
+size_t eval_average_effect(const eval_state *s, size_t t, const char *label, bool same_cov,
+                           double *eff);
+
+/* Dose interpolation (eval_dose.c): whether some truth treatment is
+ * LABEL@DOSE; the interpolated effect of truth group t (control group ct)
+ * into eff (work: d doubles), false when t's dose has no measured
+ * neighbours on both sides or an effect is missing. */
+bool eval_has_doses(const eval_state *s);
+bool eval_dose_effect(const eval_state *s, size_t t, size_t ct, double *eff, double *work);
+
+/* Time series (eval_baselines_ts.c): register the baselines, the note
+ * on them, and run them for report population p (x0: the previous time
+ * point's cells). */
+mfm_err eval_ts_add(eval_state *s);
+mfm_err eval_ts_prepare(mfm_report *r);
+mfm_err eval_ts_population(eval_state *s, mfm_report *r, size_t p, const float *x0, size_t n0,
+                           const float *truth, size_t n_true, mfm_eval_metrics_fn fn);
 
 /* Method names added by eval_baselines_add, in order. */
 #define EVAL_BL_IDENTITY 0

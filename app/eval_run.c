@@ -21,6 +21,7 @@
 void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
 {
     static const char *const dist_modes[] = {"none", "linear", "exact", NULL};
+    static const char *const dose_modes[] = {"auto", "none", "log1p", "log10", NULL};
     const mfm_opt opts[] = {
         {"pred", MFM_OPT_LIST, "FILE.h5ad", NULL, 0, 0,
          "predicted cells, one file per method (method name: obs column 'method', else "
@@ -41,6 +42,10 @@ void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
          "one of the --by keys (e.g. cell type): adds the baseline average_effect_same_KEY, the "
          "average effect over the training experiments with the population's value of KEY",
          &a->covariate_key},
+        {"dose-transform", MFM_OPT_ENUM, "T", "auto", 0, -1,
+         "transform of the doses in treatments LABEL@DOSE (what mfm predict --truth-out writes "
+         "with a dose key) for the dose_interpolation baseline: none | log1p (ln(1+x)) | log10 "
+         "(log10(1+x)); auto = the --model's, else none", &a->dose_transform, dose_modes},
         {"split-key", MFM_OPT_STRING, "KEY", NULL, 0, 0,
          "obs key of the truth marking training cells (for the train-mean shift)", &a->split_key},
         {"train-value", MFM_OPT_STRING, "VALUE", NULL, 0, 0, "value of --split-key for training",
@@ -93,13 +98,16 @@ void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
         "Populations pair up by the values of the --by keys.  With --control-key/--control the\n"
         "baselines identity, average_effect, train_mean_shift, additive (treatments A+B) and\n"
         "oracle_mean_shift are added for every population that has a control population in\n"
-        "the truth.  Without --split-key the training set of the baselines is every other\n"
-        "population (leave-one-population-out).  With --time-key: previous_time_point,\n"
-        "next_time_point, mean_interpolation, mccann_interpolation and oracle_mean_shift.\n"
-        "With --covariate-key KEY also average_effect_same_KEY.  Every metric of every\n"
-        "population gets a percentile bootstrap interval (--bootstrap; W1, W2, MMD and energy\n"
-        "by the linearised bootstrap, --bootstrap-distances; see docs/reports.md); methods are\n"
-        "compared pairwise over populations by Wilcoxon signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
+        "the truth; with treatments LABEL@DOSE also dose_interpolation (between the measured\n"
+        "neighbouring doses, --dose-transform).  Without --split-key the training set of the\n"
+        "baselines is every other population (leave-one-population-out).  Experiments without\n"
+        "control cells get no baselines and are left out of average_effect, with a warning.\n"
+        "With --time-key: previous_time_point, next_time_point, mean_interpolation,\n"
+        "mccann_interpolation and oracle_mean_shift.  With --covariate-key KEY also\n"
+        "average_effect_same_KEY.  Every metric of every population gets a percentile\n"
+        "bootstrap interval (--bootstrap; W1, W2, MMD and energy by the linearised bootstrap,\n"
+        "--bootstrap-distances); methods are compared pairwise over populations by Wilcoxon\n"
+        "signed-rank tests.  Formulas: docs/metrics.md; report: docs/reports.md.",
         table, N(opts), 0, 0};
 }
 
@@ -164,6 +172,8 @@ static mfm_err model_defaults(mfm_eval_args *a, const mfm_bundle *b, char *split
             a->time_key = b->time_key;
         return MFM_OK;
     }
+    if (a->dose_transform == 0 && b->has_design && b->dose_key) /* auto */
+        a->dose_transform = 1 + (int)b->design.opts.transform;
     if (!a->control_key && !a->control) {
         a->control_key = b->treatment_key;
         a->control = b->control;
@@ -288,6 +298,7 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
         .train_value = a->train_value, .rep = a->rep, .cap = (size_t)a->cap,
         .max_cells_per_pop = (size_t)a->max_cells, .seed = (uint64_t)a->seed,
         .n_boot = (size_t)a->boot, .boot_dist = (mfm_boot_dist)a->boot_dist, .ci_level = a->level, .n_perm = (size_t)a->perm,
+        .dose_transform = a->dose_transform > 0 ? a->dose_transform - 1 : 0,
         .time_key = a->time_key, .covariate_key = a->covariate_key, .weight_key = a->weight_key, .mmd_gammas = mfm_mmd_gammas,
         .version = MFM_VERSION, .command_line = command_line};
     e = mfm_eval_build(r, &o, mfm_metrics_compute_infl);

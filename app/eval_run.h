@@ -24,6 +24,7 @@ typedef struct mfm_eval_args {
     long max_cells; /* --max-cells-per-pop */
     double level;
     int boot_dist; /* --bootstrap-distances: mfm_boot_dist (none, linear, exact) */
+    int dose_transform; /* --dose-transform: 0 auto, else 1 + mfm_dose_transform */
 } mfm_eval_args;
 
 /* The option table of `mfm eval` bound to a; *spec receives the command

@@ -129,10 +129,27 @@ static mfm_err select_pairs(bool *want, const mfm_bundle *b, const mfm_task *tas
             want[i] = all || !any_holdout || p->holdout;
         n_want += want[i];
     }
+    char nc[1024];
+    if (n_want == 0 && task->n_no_control)
+        return mfm_err_set(MFM_EINVAL, "%s: nothing to predict: the populations with control cells were used "
+                           "in training, and experiment(s) %s have no control cells ('%s' in obs/%s) to "
+                           "flow from", data, mfm_task_no_control_text(task, nc, sizeof nc), b->control,
+                           b->treatment_key);
     if (n_want == 0)
         return mfm_err_set(MFM_EINVAL, "%s: every population in the file was used in training; "
                            "use --all to predict them anyway", data);
     return MFM_OK;
+}
+
+/* A warning naming the experiments without control cells (not predicted). */
+static void warn_no_control(const mfm_bundle *b, const mfm_task *task, const mfm_predict_hooks *hk)
+{
+    if (!task->n_no_control || !hk || !hk->warning)
+        return;
+    char nc[1024], msg[1400];
+    snprintf(msg, sizeof msg, "experiment(s) without control cells ('%s' in obs/%s), not predicted (nothing "
+             "to flow from): %s", b->control, b->treatment_key, mfm_task_no_control_text(task, nc, sizeof nc));
+    hk->warning(hk->ctx, msg);
 }
 
 /* The warning hook of the running prediction: mfm_pop_data_load's warn
@@ -218,6 +235,8 @@ static mfm_err predict_prepare(predict_ws *w, const mfm_predict_args *a, const c
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     if ((e = a->design ? design_task(w, data) : select_pairs(w->want, &w->b, &w->task, a->all, data)) != MFM_OK)
         return e;
+    if (!a->design)
+        warn_no_control(&w->b, &w->task, hk);
     /* MPI ranks: each flows its share of the populations (docs/scale-out.md) */
     size_t n_want = 0;
     for (size_t i = 0; i < w->task.n_pairs; i++)

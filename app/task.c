@@ -32,6 +32,7 @@ void mfm_task_destroy(mfm_task *t)
     mfm_h5ad_strings_free(t->exp_values, t->n_experiments * t->n_exp_keys);
     mfm_h5ad_strings_free(t->treatments, t->n_treatments);
     free(t->level_values);
+    free(t->no_control);
     memset(t, 0, sizeof *t);
 }
 
@@ -372,6 +373,23 @@ static mfm_err pert_add(pert_state *s, mfm_task *t, size_t x, size_t tr, const s
     return MFM_OK;
 }
 
+/* Experiment x has no control cells: record it when it has treated ones. */
+static mfm_err pert_no_control(const pert_state *s, mfm_task *t, size_t x)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_obs; i++)
+        n += s->exp_id[i] == (long)x && s->treat_id[i] != -2;
+    if (n == 0)
+        return MFM_OK;
+    size_t *a = realloc(t->no_control, 2 * (t->n_no_control + 1) * sizeof *a);
+    if (!a)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    t->no_control = a;
+    a[2 * t->n_no_control] = x;
+    a[2 * t->n_no_control++ + 1] = n;
+    return MFM_OK;
+}
+
 /* The pairs of experiment x: its control cells -> each treatment's cells. */
 static mfm_err pert_experiment_pairs(pert_state *s, mfm_task *t, size_t x, long *both)
 {
@@ -380,7 +398,7 @@ static mfm_err pert_experiment_pairs(pert_state *s, mfm_task *t, size_t x, long 
     mfm_err e = pert_rows(s, both, x, -2, &src, &n_src);
     if (e != MFM_OK || n_src == 0) {
         free(src);
-        return e; /* no control cells: nothing to predict from */
+        return e == MFM_OK ? pert_no_control(s, t, x) : e; /* nothing to flow from */
     }
     for (size_t tr = 0; tr < t->n_treatments && e == MFM_OK; tr++) {
         size_t *tgt = NULL, n_tgt = 0;

@@ -72,6 +72,10 @@ typedef struct mfm_task {
     char **treatments;      /* (n_treatments) non-control treatments, or time level names */
     size_t n_treatments;
     double *level_values;   /* timeseries: numeric value of each time level */
+    size_t *no_control;     /* perturbation: (n_no_control, 2) experiments with treated cells
+                               but no control cells (no pair: nothing to flow from) and
+                               their treated cells, or NULL */
+    size_t n_no_control;
 } mfm_task;
 
 /* Build the pairs of f under o.  Caller frees with mfm_task_destroy.
@@ -81,6 +85,10 @@ typedef struct mfm_task {
 mfm_err mfm_task_build(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o);
 
 void mfm_task_destroy(mfm_task *t);
+
+/* "P03 (80 treated cells), P05 (...)" of the task's experiments without
+ * control cells into buf (at most 8 named, then "and N more"); "" if none. */
+const char *mfm_task_no_control_text(const mfm_task *t, char *buf, size_t len);
 
 /* Index of name in list (n entries) or -1. */
 long mfm_task_find(char *const *list, size_t n, const char *name);

@@ -263,6 +263,19 @@ static mfm_err apply_holdouts(train_state *s)
     return e;
 }
 
+/* A warning naming the experiments that have treated cells but no control
+ * cells: they give no training pair (nothing to flow from). */
+static mfm_err warn_no_control(const train_state *s)
+{
+    if (s->task.n_no_control && mfm_par_world()->rank == 0) {
+        char nc[1024];
+        fprintf(stderr, "mfm train: warning: experiment(s) without control cells ('%s' in obs/%s), left out "
+                "(nothing to flow from): %s\n", s->c->task.control, s->c->task.treatment_key,
+                mfm_task_no_control_text(&s->task, nc, sizeof nc));
+    }
+    return MFM_OK;
+}
+
 /* Whether the run uses the condition design: a design option was given,
  * or a treatment label contains the combination separator. */
 static bool wants_design(const train_state *s)
@@ -586,7 +599,7 @@ mfm_err mfm_train_run(const mfm_train_config *c_in, const char *data, const char
     if (existed)
         mfm_train_clean_stale(c->out);
     if ((e = mfm_h5ad_open(&s.f, data)) ||
-        (e = mfm_task_build(&s.task, s.f, &c->task)) || (e = apply_holdouts(&s)) ||
+        (e = mfm_task_build(&s.task, s.f, &c->task)) || (e = warn_no_control(&s)) || (e = apply_holdouts(&s)) ||
         (e = mfm_pop_cap_task(&s.task, c->max_cells_per_pop, c->seed)) || (e = select_rows(&s)) ||
         (e = c->resume ? bundle_resume(&s) : bundle_new(&s)))
         goto done;

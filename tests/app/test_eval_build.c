@@ -321,6 +321,57 @@ START_TEST(test_covariate_average_effect)
 }
 END_TEST
 
+/* dose_interpolation against numpy (tests/fixtures/baselines/make_dose.py):
+ * every held-out dose of the fixture, with the log1p and no transform; and
+ * additive for combinations with doses ("D1+D2@1+3" = D1@1 + D2@3). */
+START_TEST(test_dose_interpolation)
+{
+    char tp[600], pp0[600], ref[600];
+    const char *fx = mfm_test_env("MFM_FIXTURES");
+    snprintf(tp, sizeof tp, "%s/baselines/dose_truth.h5ad", fx);
+    snprintf(pp0, sizeof pp0, "%s/baselines/dose_pred.h5ad", fx);
+    snprintf(ref, sizeof ref, "%s/baselines/dose_ref.txt", fx);
+    const char *pp[1] = {pp0};
+    static const char *const by[] = {"patient"};
+    for (int tf = 0; tf < 2; tf++) {
+        mfm_eval_opts o = {.pred_paths = pp, .n_pred = 1, .truth_path = tp, .by = by, .n_by = 1,
+                           .control_key = "treatment", .control_value = "control",
+                           .split_key = "split", .train_value = "train",
+                           .dose_transform = tf == 0 ? 1 : 0, /* log1p, none */
+                           .cap = 5000, .seed = 7, .mmd_gammas = gammas, .version = "test",
+                           .command_line = "test"};
+        mfm_report r;
+        ck_assert_int_eq(mfm_eval_build(&r, &o, fake_metrics), MFM_OK);
+        ck_assert_uint_eq(r.n_pops, 12);
+        FILE *f = fopen(ref, "r");
+        ck_assert_ptr_nonnull(f);
+        char pat[8], treat[32];
+        double v[3];
+        size_t lines = 0;
+        while (fscanf(f, "%7s %31s %lf %lf %lf", pat, treat, &v[0], &v[1], &v[2]) == 5) {
+            char want[64];
+            snprintf(want, sizeof want, "patient=%s, treatment=%s", pat, treat);
+            size_t p = 0;
+            while (p < r.n_pops && strcmp(r.pops[p].name, want) != 0)
+                p++;
+            ck_assert_msg(p < r.n_pops, "no population %s", want);
+            const mfm_report_entry *e = entry(&r, p, "dose_interpolation");
+            ck_assert_msg(e->present, "%s: no dose_interpolation", want);
+            ck_assert_msg(fabs(e->m.mean_l2 - v[tf]) < 1e-5, "%s (transform %d): %.9g, numpy %.9g", want, tf,
+                          e->m.mean_l2, v[tf]);
+            e = entry(&r, p, "additive"); /* the parts at their doses: D1@a, D2@b */
+            ck_assert_msg(e->present == (v[2] >= 0), "%s: additive present %d", want, e->present);
+            ck_assert_msg(v[2] < 0 || fabs(e->m.mean_l2 - v[2]) < 1e-5, "%s additive: %.9g, numpy %.9g", want,
+                          e->m.mean_l2, v[2]);
+            lines++;
+        }
+        fclose(f);
+        ck_assert_uint_eq(lines, 12);
+        mfm_report_destroy(&r);
+    }
+}
+END_TEST
+
 /* A combination "A+stim": additive = control + effect(A) + effect(stim),
  * each from the patient's own measured single (_i = 0) or, with P3's A
  * single missing from the truth, A's average over the training patients. */
@@ -557,6 +608,7 @@ static Suite *eval_suite(void)
     tcase_add_loop_test(tc, test_additive_combination, 0, 2);
     tcase_add_test(tc, test_seed_replicates);
     tcase_add_test(tc, test_covariate_average_effect);
+    tcase_add_test(tc, test_dose_interpolation);
     tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, test_unpaired_and_duplicate);
     suite_add_tcase(s, tc);

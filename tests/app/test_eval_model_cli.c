@@ -86,6 +86,29 @@ START_TEST(test_no_covariate_model)
 }
 END_TEST
 
+/* A dose model: eval --model takes its dose transform for the
+ * dose_interpolation baseline of the held-out middle dose. */
+START_TEST(test_dose_from_model)
+{
+    ck_assert_msg(run("simulate-screen --out %s/d.h5ad --patients 3 --drugs 2 --cultures 1 --cells 30 "
+                      "--markers 5 --doses 0.3,1,3 --seed 2", dir) == 0, "%s", out);
+    ck_assert_msg(run("train %s/d.h5ad --out %s/m " NET " --dose-key dose --dose-transform log10 "
+                      "--holdout 'dose=1,1+1'", dir, dir) == 0, "%s", out);
+    ck_assert_msg(run("predict %s/m %s/d.h5ad --out %s/p.h5ad --truth-out %s/t.h5ad", dir, dir, dir,
+                      dir) == 0, "%s", out);
+    ck_assert_msg(run("eval --model %s/m --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r --bootstrap 0 "
+                      "--permutations 0", dir, dir, dir, dir) == 0, "%s", out);
+    ck_assert(slurp("r", "metrics.csv"));
+    ck_assert_msg(strstr(out, "D1+D2@1+1,dose_interpolation,baseline,"), "%.600s", out);
+    ck_assert(slurp("r", "report.json"));
+    ck_assert_msg(strstr(out, "\"dose_transform\":\"log10\""), "dose transform not in report.json");
+    ck_assert_msg(run("eval --model %s/m --pred %s/p.h5ad --truth %s/t.h5ad --out %s/r2 --bootstrap 0 "
+                      "--permutations 0 --dose-transform none", dir, dir, dir, dir) == 0, "%s", out);
+    ck_assert(slurp("r2", "report.json"));
+    ck_assert_msg(strstr(out, "\"dose_transform\":\"none\""), "--dose-transform none not applied");
+}
+END_TEST
+
 static Suite *eval_model_suite(void)
 {
     Suite *s = suite_create("app-eval-model-cli");
@@ -94,6 +117,7 @@ static Suite *eval_model_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_covariate_from_model);
     tcase_add_test(tc, test_no_covariate_model);
+    tcase_add_test(tc, test_dose_from_model);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -16,6 +16,7 @@
 #             1 culture, 3 drugs + combinations at doses 0.3, 1, 3); the
 #             middle dose (1, 1+1, 1+1+1) held out everywhere; dose
 #             transform log1p.  Eval pairs populations by treatment@dose
+#             and adds dose_interpolation (log1p, between 0.3 and 3)
 # For each: train MFM, CGFM and FM (STEPS steps, seed SEED), predict the
 # held-out populations (with --truth-out), and run mfm eval with its
 # baselines, bootstrap intervals and Wilcoxon tests into
@@ -74,7 +75,7 @@ for q in "${questions[@]}"; do
         --covariate-key culture --holdout 'treatment=D1+D2,D2+D3' ;;
     doses)
       simulate screenB --patients 8 --cultures 1 --doses 0.3,1,3
-      run_question doses "$base/screenB.h5ad" patient,treatment "" \
+      run_question doses "$base/screenB.h5ad" patient,treatment "--dose-transform log1p" \
         --experiment-key patient --treatment-key treatment --control control \
         --dose-key dose --dose-transform log1p --holdout 'dose=1,1+1,1+1+1' ;;
     *) echo "screen_design: unknown question '$q' (patients, combos, doses)" >&2; exit 2 ;;

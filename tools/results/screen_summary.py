@@ -26,7 +26,7 @@ QUESTIONS = [("patients", "unseen patients x seen treatments (P07, P08 held out)
              ("combos", "seen patients x unseen combinations (D1+D2 synergistic, D2+D3 additive, held out everywhere)"),
              ("doses", "unseen dose inside the measured range (1 of 0.3, 1, 3 held out everywhere)")]
 METHODS = ["mfm", "cgfm", "fm", "identity", "average_effect", "average_effect_same_culture",
-           "additive", "train_mean_shift", "oracle_mean_shift"]
+           "additive", "dose_interpolation", "train_mean_shift", "oracle_mean_shift"]
 METRICS = ["W1", "W2", "MMD", "energy"]
 
 
@@ -67,16 +67,6 @@ def fmt(vals):
     return s
 
 
-# Baselines that pool the training experiments' measurements of the same
-# treatment label: in combos and doses every experiment is seen, so the
-# held-out label's measurements exist only in held-out pairs.  A truth file
-# written before commit 2ff1930 marked those cells "train"; then these rows
-# appear and use held-out measurements (dagger).  With the fixed split they
-# are n/a (absent) for those questions.
-POOLED = {"average_effect", "average_effect_same_culture", "train_mean_shift"}
-LEAKY_QUESTIONS = {"combos", "doses"}
-
-
 def question_table(q, title, seeds, means_csv):
     print(f"\n### {title}\n")
     print(f"Held-out populations per seed: {', '.join(str(seeds[s][1]) for s in sorted(seeds))} "
@@ -85,7 +75,6 @@ def question_table(q, title, seeds, means_csv):
     print("| method | " + " | ".join(METRICS) + " |")
     print("|---|" + "---|" * len(METRICS))
     have = {m for s in seeds.values() for m in s[0]}
-    leaky = q in LEAKY_QUESTIONS and bool(have & POOLED)
     for m in [m for m in METHODS if m in have]:
         cells = []
         for k in METRICS:
@@ -102,12 +91,7 @@ def question_table(q, title, seeds, means_csv):
             if partial:
                 c += f" ({', '.join(sorted(partial))} pops)"
             cells.append(c)
-        print(f"| {m}{' †' if leaky and m in POOLED else ''} | " + " | ".join(cells) + " |")
-    if leaky:
-        print("\n† Not a valid baseline here: these truth files (written before the split fix of "
-              "commit 2ff1930) mark the held-out pairs of seen patients as train, so this row "
-              "pools the other patients' measurements of the held-out treatment itself.  With "
-              "the fixed split the row is absent (no training experiment has the label).")
+        print(f"| {m} | " + " | ".join(cells) + " |")
 
 
 def wilcoxon_table(q, reps, wil_csv):
