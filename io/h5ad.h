@@ -73,12 +73,13 @@ typedef struct mfm_h5ad_repinfo {
 } mfm_h5ad_repinfo;
 
 /* Open path read-only and read its metadata (shape from X or obs/var, var
- * names, obs index, obs columns with categories, obsm/layers keys).
+ * names, the obs index's length (its strings are read on demand:
+ * mfm_h5ad_obs_names), obs columns with categories, obsm/layers keys).
  * *f receives the handle; caller closes it with mfm_h5ad_close().
  * Errors: MFM_EIO (missing/unreadable/not HDF5), MFM_EFORMAT (not a
  * recognisable AnnData layout: no obs/var, inconsistent lengths, categorical
  * codes out of range, ...), MFM_ENOMEM.  On error *f is NULL.
- * Complexity: O(n_obs + n_vars) for the indexes and column metadata. */
+ * Complexity: O(n_vars) plus the column metadata; nothing per cell. */
 mfm_err mfm_h5ad_open(mfm_h5ad **f, const char *path);
 
 /* Close the file and free everything; NULL is accepted. */
