@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define BLOCK_FLOATS ((size_t)4 << 20) /* the largest block read at once: 16 MB */
+
 /* Rows of a chunk of d (0: not chunked). */
 static size_t chunk_rows(hid_t d)
 {
@@ -72,6 +74,8 @@ mfm_err h5ad_read_dense(mfm_h5ad *f, const char *path, size_t dcols, const size_
         return mfm_err_set(MFM_EIO, "%s: %s: cannot open", f->path, path);
     fs = H5Dget_space(d);
     size_t R = rows && dcols > 0 ? chunk_rows(d) : 0;
+    if (R > 0 && R * dcols > BLOCK_FLOATS) /* huge chunks: blocks of at most 16 MB */
+        R = BLOCK_FLOATS / dcols ? BLOCK_FLOATS / dcols : 1;
     if (R > 0 && !(scratch = malloc(R * dcols * sizeof *scratch))) {
         rc = mfm_err_set(MFM_ENOMEM, "%s: %s: out of memory for a block of %zu rows", f->path, path, R);
         goto cleanup;
