@@ -156,14 +156,17 @@ mfm_err mfm_design_from_json(mfm_design *d, const char *text);
 struct mfm_h5ad;
 typedef struct mfm_design_obs {
     size_t n_obs, n_cov;
-    char **treatment;   /* (n_obs) */
+    char **treatment;   /* (n_obs) pointers into lev (no string per cell) */
     char **dose;        /* (n_obs), or NULL without a dose key */
     char ***cov;        /* (n_cov) columns of (n_obs) */
     const char **cov_key; /* (n_cov) borrowed from the caller */
+    char **lev[64];     /* the distinct texts of each column read (owned) */
+    size_t n_lev[64], n_cols;
 } mfm_design_obs;
 
 /* Read the treatment, dose (dose_key may be NULL) and covariate columns of f
- * with mfm_h5ad_obs_strings (numbers as their shortest text).  o: out,
+ * as the texts of mfm_h5ad_obs_strings (numbers as their shortest text),
+ * held as per-cell pointers into each column's distinct texts.  o: out,
  * caller frees with mfm_design_obs_destroy (zeroed on error); cov_keys are
  * borrowed and must outlive o.  Errors: MFM_ENOTFOUND for a missing key
  * (the message lists the columns), MFM_ENOMEM. */

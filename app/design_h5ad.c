@@ -8,32 +8,54 @@
 
 void mfm_design_obs_destroy(mfm_design_obs *o)
 {
-    mfm_h5ad_strings_free(o->treatment, o->n_obs);
-    mfm_h5ad_strings_free(o->dose, o->n_obs);
+    free(o->treatment);
+    free(o->dose);
     for (size_t i = 0; o->cov && i < o->n_cov; i++)
-        mfm_h5ad_strings_free(o->cov[i], o->n_obs);
+        free(o->cov[i]);
     free(o->cov);
+    for (size_t c = 0; c < o->n_cols; c++)
+        mfm_h5ad_strings_free(o->lev[c], o->n_lev[c]);
     *o = (mfm_design_obs){0};
 }
 
-static mfm_err read_column(mfm_h5ad *f, const char *key, char ***out)
+/* Column key as one pointer per cell into its distinct texts (kept in o). */
+static mfm_err read_column(mfm_design_obs *o, mfm_h5ad *f, const char *key, char ***out)
 {
     const mfm_h5ad_column *col = NULL;
+    const size_t n = o->n_obs ? o->n_obs : 1;
     mfm_err e = mfm_h5ad_obs_find(f, key, &col);
-    return e ? e : mfm_h5ad_obs_strings(f, key, out);
+    if (e)
+        return e;
+    if (o->n_cols == sizeof o->lev / sizeof o->lev[0])
+        return mfm_err_set(MFM_EINVAL, "design: too many columns (at most %zu)", o->n_cols);
+    int32_t *codes = malloc(n * sizeof *codes);
+    char **cells = malloc(n * sizeof *cells);
+    size_t c = o->n_cols;
+    e = codes && cells ? mfm_h5ad_obs_factor(f, key, codes, &o->lev[c], &o->n_lev[c])
+                       : mfm_err_set(MFM_ENOMEM, "design: out of memory");
+    if (e == MFM_OK) {
+        o->n_cols++;
+        for (size_t i = 0; i < o->n_obs; i++)
+            cells[i] = o->lev[c][codes[i]];
+        *out = cells;
+        cells = NULL;
+    }
+    free(codes);
+    free(cells);
+    return e;
 }
 
 mfm_err mfm_design_obs_load(mfm_design_obs *o, mfm_h5ad *f, const char *treatment_key,
                             const char *dose_key, const char *const *cov_keys, size_t n_cov)
 {
     *o = (mfm_design_obs){.n_obs = mfm_h5ad_n_obs(f), .cov_key = (const char **)cov_keys};
-    mfm_err e = read_column(f, treatment_key, &o->treatment);
+    mfm_err e = read_column(o, f, treatment_key, &o->treatment);
     if (!e && dose_key)
-        e = read_column(f, dose_key, &o->dose);
+        e = read_column(o, f, dose_key, &o->dose);
     if (!e && !(o->cov = calloc(n_cov + 1, sizeof *o->cov)))
         e = mfm_err_set(MFM_ENOMEM, "design: out of memory");
     for (size_t i = 0; i < n_cov && !e; i++) {
-        e = read_column(f, cov_keys[i], &o->cov[i]);
+        e = read_column(o, f, cov_keys[i], &o->cov[i]);
         if (!e)
             o->n_cov = i + 1;
     }

@@ -6,6 +6,25 @@
 #include "h5ad.h"
 #include "holdout_spec.h"
 
+/* Column key as one pointer per cell (*cells, caller frees the array) into
+ * its distinct texts (*lev, caller frees): no string per cell. */
+static mfm_err column_text(mfm_h5ad *f, const char *key, const char ***cells, char ***lev, size_t *n_lev)
+{
+    const size_t n = mfm_h5ad_n_obs(f);
+    int32_t *codes = malloc((n ? n : 1) * sizeof *codes);
+    const char **c = malloc((n ? n : 1) * sizeof *c);
+    mfm_err e = codes && c ? mfm_h5ad_obs_factor(f, key, codes, lev, n_lev)
+                           : mfm_err_set(MFM_ENOMEM, "holdout: out of memory");
+    for (size_t i = 0; e == MFM_OK && i < n; i++)
+        c[i] = (*lev)[codes[i]];
+    free(codes);
+    if (e)
+        free(c);
+    else
+        *cells = c;
+    return e;
+}
+
 mfm_err mfm_holdout_specs_match_h5ad(const mfm_holdout_spec *specs, size_t n_specs,
                                      mfm_h5ad *f, uint8_t *held, size_t *n_held)
 {
@@ -15,9 +34,11 @@ mfm_err mfm_holdout_specs_match_h5ad(const mfm_holdout_spec *specs, size_t n_spe
     for (size_t s = 0; s < n_specs; s++)
         cap += specs[s].n;
     const char **keys = calloc(cap + 1, sizeof *keys);
-    char ***cols = calloc(cap + 1, sizeof *cols);
+    const char ***cols = calloc(cap + 1, sizeof *cols);
+    char ***lev = calloc(cap + 1, sizeof *lev);
+    size_t *n_lev = calloc(cap + 1, sizeof *n_lev);
     uint8_t *mask = calloc(n + 1, 1);
-    if (!keys || !cols || !mask) {
+    if (!keys || !cols || !lev || !n_lev || !mask) {
         e = mfm_err_set(MFM_ENOMEM, "holdout: out of memory");
         goto cleanup;
     }
@@ -31,7 +52,7 @@ mfm_err mfm_holdout_specs_match_h5ad(const mfm_holdout_spec *specs, size_t n_spe
                 continue;
             const mfm_h5ad_column *col = NULL;
             if ((e = mfm_h5ad_obs_find(f, key, &col)) == MFM_OK &&
-                (e = mfm_h5ad_obs_strings(f, key, &cols[n_keys])) == MFM_OK)
+                (e = column_text(f, key, &cols[n_keys], &lev[n_keys], &n_lev[n_keys])) == MFM_OK)
                 keys[n_keys++] = key;
         }
     const mfm_obs_text obs = {n, n_keys, keys, (const char *const *const *)cols};
@@ -49,9 +70,13 @@ mfm_err mfm_holdout_specs_match_h5ad(const mfm_holdout_spec *specs, size_t n_spe
             *n_held += held[r];
     }
 cleanup:
-    for (size_t k = 0; cols && k < n_keys; k++)
-        mfm_h5ad_strings_free(cols[k], n);
+    for (size_t k = 0; cols && lev && k < n_keys; k++) {
+        free(cols[k]);
+        mfm_h5ad_strings_free(lev[k], n_lev[k]);
+    }
     free(cols);
+    free(lev);
+    free(n_lev);
     free(keys);
     free(mask);
     return e;

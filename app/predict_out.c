@@ -176,8 +176,8 @@ static const char *label_key(const mfm_bundle *b)
 static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5ad *f, const mfm_task *t,
                               const mfm_bundle *b, const mfm_pred_meta *m)
 {
-    const char *const *barcodes = mfm_h5ad_obs_names(f);
     const size_t n = o->n;
+    char **barcodes = NULL; /* (n) the names of the source cells (only those rows are read) */
     const char **lab = malloc((n ? n : 1) * sizeof *lab), **pop = malloc((n ? n : 1) * sizeof *pop);
     const char **meth = malloc((n ? n : 1) * sizeof *meth), **src = malloc((n ? n : 1) * sizeof *src);
     char **ids = calloc(n ? n : 1, sizeof *ids);
@@ -196,6 +196,8 @@ static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
         goto cleanup;
     }
+    if ((e = mfm_h5ad_obs_names_rows(f, o->src_row, n, &barcodes)) != MFM_OK)
+        goto cleanup;
     for (size_t k = 0; ds && k <= ds->n_cols; k++) { /* the design's columns, then design_row */
         const char **col = dtext + k * (n ? n : 1);
         for (size_t i = 0; i < n; i++)
@@ -212,7 +214,7 @@ static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5
         lab[i] = t->treatments[p->treatment];
         pop[i] = p->name;
         meth[i] = m->method;
-        src[i] = barcodes[o->src_row[i]];
+        src[i] = barcodes[i];
         size_t len = strlen(m->method) + strlen(p->name) + strlen(src[i]) + 32;
         if (!(ids[i] = malloc(len))) {
             e = mfm_err_set(MFM_ENOMEM, "out of memory");
@@ -230,6 +232,7 @@ static mfm_err write_pred_obs(mfm_h5ad_writer *w, const mfm_pred_rows *o, mfm_h5
                (e = mfm_h5ad_write_uns_string(w, "design_file", ds->path))))
         goto cleanup;
 cleanup:
+    mfm_h5ad_strings_free(barcodes, n);
     free(dtext);
     if (ids)
         for (size_t i = 0; i < n; i++)
@@ -352,17 +355,11 @@ static mfm_err cells_write_ov(const char *path, mfm_h5ad *f, const mfm_bundle *b
         if (n && (e = mfm_pca_transform(&s->pca, pcs, x, n)))
             goto cleanup;
     }
-    const char *const *barcodes = mfm_h5ad_obs_names(f);
-    const char **ids = malloc((n ? n : 1) * sizeof *ids);
-    if (!ids) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    for (size_t i = 0; i < n; i++)
-        ids[i] = barcodes[rows[i]];
-    if ((e = mfm_h5ad_writer_open(&w, path, 4)) == MFM_OK)
-        e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, ids, n);
-    free(ids);
+    char **ids = NULL; /* the names of rows only */
+    if ((e = mfm_h5ad_obs_names_rows(f, rows, n, &ids)) == MFM_OK &&
+        (e = mfm_h5ad_writer_open(&w, path, 4)) == MFM_OK)
+        e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, (const char *const *)ids, n);
+    mfm_h5ad_strings_free(ids, n);
     if (e || (e = write_spaces(w, s, x, pcs, n)) ||
         (e = mfm_h5ad_copy_obs(w, f, rows, n, ov, n_ov, added, n_added)) || (e = extra(w, ctx)) ||
         (e = mfm_h5ad_copy_obsm(w, f, rows, n, reserved_obsm, s->pca.k && !s->d_genes ? 1 : 0, &skipped,

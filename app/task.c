@@ -1,14 +1,13 @@
 /* app/task.c — population pairs from obs columns. */
 #include "task.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "suggest.h"
-#include "task_time.h"
+#include "task_codes.h"
+#include "task_impl.h"
 
 long mfm_task_find(char *const *list, size_t n, const char *name)
 {
@@ -36,12 +35,6 @@ void mfm_task_destroy(mfm_task *t)
     memset(t, 0, sizeof *t);
 }
 
-/* The first MFM_LIST_VALUES levels joined with ", " for messages. */
-static void join_levels(char *buf, size_t len, char *const *v, size_t n)
-{
-    mfm_join_values(buf, len, (const char *const *)v, n, MFM_LIST_VALUES);
-}
-
 /* MFM_ENOTFOUND: value (of option) does not occur in obs/key (app/suggest.h). */
 static mfm_err value_missing(const char *path, const char *option, const char *value, const char *key,
                              char *const *values, size_t n)
@@ -49,7 +42,7 @@ static mfm_err value_missing(const char *path, const char *option, const char *v
     return mfm_value_missing(path, option, value, key, (const char *const *)values, n);
 }
 
-static mfm_err add_pair(mfm_task *t, size_t *cap, mfm_pair **out)
+mfm_err mfm_task_add_pair(mfm_task *t, size_t *cap, mfm_pair **out)
 {
     if (t->n_pairs == *cap) {
         size_t nc = *cap ? 2 * *cap : 16;
@@ -66,8 +59,7 @@ static mfm_err add_pair(mfm_task *t, size_t *cap, mfm_pair **out)
     return MFM_OK;
 }
 
-/* rows[i] for which ids[i] == want, as a malloc'd array. */
-static mfm_err collect_rows(size_t **rows, size_t *n, const long *ids, size_t n_obs, long want)
+mfm_err mfm_task_collect_rows(size_t **rows, size_t *n, const long *ids, size_t n_obs, long want)
 {
     size_t c = 0;
     for (size_t i = 0; i < n_obs; i++)
@@ -86,61 +78,135 @@ static mfm_err collect_rows(size_t **rows, size_t *n, const long *ids, size_t n_
     return MFM_OK;
 }
 
-static const char *const *sort_keys;
-static int cmp_by_key(const void *a, const void *b)
+/* What build_perturbation reads and derives per cell (one call's state):
+ * per-cell integer codes of the obs columns (mfm_h5ad_obs_factor), never a
+ * string per cell. */
+typedef struct pert_state {
+    mfm_h5ad *f;
+    const mfm_task_opts *o;
+    size_t n_obs;
+    const char *path;
+    int32_t **kc;        /* (n_exp_keys) per-cell code of each experiment key into klev[k] */
+    char ***klev;        /* (n_exp_keys) distinct texts of each key */
+    size_t *n_klev;
+    int32_t *tc;         /* (n_obs) treatment of each cell, code into tlev */
+    char **tlev;         /* (n_tlev) distinct treatments ("LABEL@DOSE" with a dose key) */
+    size_t n_tlev;
+    char **levels;       /* (n_levels) the treatment key's levels */
+    size_t n_levels;
+    int32_t *combo;      /* (n_obs) code of each cell's tuple of key values, -1 when one is missing */
+    long *exp_id;        /* (n_obs) experiment of each cell, -1 none */
+    long *treat_id;      /* (n_obs) -2 control, index into treatments, -1 other */
+    size_t *by_exp;      /* the keyed cells in order of experiment, then row */
+    size_t *exp_start;   /* (n_experiments + 1) offsets into by_exp */
+    long hk;             /* index of the holdout key among the experiment keys, -1 none */
+    size_t cap;          /* capacity of t->pairs */
+} pert_state;
+
+static void pert_free(pert_state *s)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    int c = strcmp(sort_keys[i], sort_keys[j]);
-    return c ? c : (i < j ? -1 : i > j);
+    for (size_t k = 0; k < s->o->n_exp_keys; k++) {
+        if (s->kc)
+            free(s->kc[k]);
+        if (s->klev)
+            mfm_h5ad_strings_free(s->klev[k], s->n_klev[k]);
+    }
+    free(s->kc);
+    free(s->klev);
+    free(s->n_klev);
+    free(s->tc);
+    mfm_h5ad_strings_free(s->tlev, s->n_tlev);
+    mfm_h5ad_strings_free(s->levels, s->n_levels);
+    free(s->combo);
+    free(s->exp_id);
+    free(s->treat_id);
+    free(s->by_exp);
+    free(s->exp_start);
 }
 
-static int cmp_str(const void *a, const void *b)
+/* Sort texts[0..n) with their ids; ties keep the smaller id first. */
+typedef struct text_id {
+    const char *text;
+    size_t id;
+} text_id;
+
+static int cmp_text_id(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const text_id *x = a, *y = b;
+    int c = strcmp(x->text, y->text);
+    return c ? c : (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/* Texts of the (treatment, dose) pairs pa/pb: the treatment for control
+ * cells, else "LABEL@DOSE"; texts[j] owned (caller frees). */
+static mfm_err dose_texts(const pert_state *s, char **dlev, const int32_t *pa, const int32_t *pb, size_t n,
+                          char **texts)
+{
+    for (size_t j = 0; j < n; j++) {
+        const char *tr = s->tlev[pa[j]];
+        size_t len = strlen(tr) + strlen(dlev[pb[j]]) + 2;
+        if (!(texts[j] = malloc(len)))
+            return mfm_err_set(MFM_ENOMEM, "out of memory");
+        if (strcmp(tr, s->o->control) == 0)
+            snprintf(texts[j], len, "%s", tr);
+        else
+            snprintf(texts[j], len, "%s%c%s", tr, MFM_TASK_DOSE_SEP, dlev[pb[j]]);
+    }
+    return MFM_OK;
 }
 
 /* With a dose key: every non-control cell's treatment becomes
- * "LABEL@DOSE" (in place in treat) and *levels the sorted distinct values. */
-static mfm_err dose_levels(mfm_h5ad *f, const mfm_task_opts *o, char **treat, size_t n_obs,
-                           char ***levels, size_t *n_levels)
+ * "LABEL@DOSE" (s->tc, s->tlev replaced) and s->levels the sorted distinct
+ * values. */
+static mfm_err dose_levels(pert_state *s)
 {
-    char **dose = NULL;
-    mfm_err e = mfm_h5ad_obs_strings(f, o->dose_key, &dose);
-    if (e)
-        return e;
-    char **all = calloc(n_obs + 1, sizeof *all);
-    for (size_t i = 0; all && i < n_obs; i++) {
-        if (strcmp(treat[i], o->control) != 0) {
-            size_t len = strlen(treat[i]) + strlen(dose[i]) + 2;
-            char *c = malloc(len);
-            if (!c) {
-                e = mfm_err_set(MFM_ENOMEM, "out of memory");
-                break;
-            }
-            snprintf(c, len, "%s%c%s", treat[i], MFM_TASK_DOSE_SEP, dose[i]);
-            free(treat[i]);
-            treat[i] = c;
-        }
-        all[i] = treat[i];
-    }
-    if (!all)
+    int32_t *dc = malloc((s->n_obs ? s->n_obs : 1) * sizeof *dc), *pa = NULL, *pb = NULL, *remap = NULL;
+    char **dlev = NULL, **texts = NULL;
+    size_t n_dlev = 0, n_ids = 0;
+    text_id *ord = NULL;
+    mfm_err e = dc ? mfm_h5ad_obs_factor(s->f, s->o->dose_key, dc, &dlev, &n_dlev)
+                   : mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (e || (e = mfm_codes_pair(s->tc, s->tc, dc, s->n_obs, &pa, &pb, &n_ids)) != MFM_OK)
+        goto cleanup;
+    texts = calloc(n_ids + 1, sizeof *texts);
+    ord = malloc((n_ids + 1) * sizeof *ord);
+    remap = malloc((n_ids + 1) * sizeof *remap);
+    s->levels = calloc(n_ids + 1, sizeof *s->levels);
+    if (!texts || !ord || !remap || !s->levels) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
-    size_t n = 0;
-    if (e == MFM_OK) {
-        qsort(all, n_obs, sizeof *all, cmp_str);
-        for (size_t i = 0; i < n_obs; i++)
-            if (i == 0 || strcmp(all[i], all[i - 1]) != 0)
-                all[n++] = all[i];
-        *levels = calloc(n ? n : 1, sizeof **levels);
-        for (size_t i = 0; *levels && i < n && e == MFM_OK; i++)
-            if (!((*levels)[i] = strdup(all[i])))
-                e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        if (!*levels)
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        *n_levels = n;
+        goto cleanup;
     }
-    free(all);
-    mfm_h5ad_strings_free(dose, n_obs);
+    if ((e = dose_texts(s, dlev, pa, pb, n_ids, texts)) != MFM_OK)
+        goto cleanup;
+    for (size_t j = 0; j < n_ids; j++)
+        ord[j] = (text_id){texts[j], j};
+    qsort(ord, n_ids, sizeof *ord, cmp_text_id);
+    for (size_t r = 0; r < n_ids && e == MFM_OK; r++) {
+        if (r == 0 || strcmp(ord[r].text, ord[r - 1].text) != 0)
+            if (!(s->levels[s->n_levels++] = strdup(ord[r].text)))
+                e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        remap[ord[r].id] = (int32_t)s->n_levels - 1;
+    }
+    for (size_t i = 0; e == MFM_OK && i < s->n_obs; i++)
+        s->tc[i] = remap[s->tc[i]];
+    if (e == MFM_OK) { /* the treatments of the cells are now the levels */
+        mfm_h5ad_strings_free(s->tlev, s->n_tlev);
+        s->tlev = NULL;
+        s->n_tlev = 0;
+        if (!(s->tlev = calloc(s->n_levels + 1, sizeof *s->tlev)))
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        for (size_t j = 0; e == MFM_OK && j < s->n_levels; j++, s->n_tlev++)
+            if (!(s->tlev[j] = strdup(s->levels[j])))
+                e = mfm_err_set(MFM_ENOMEM, "out of memory");
+    }
+cleanup:
+    mfm_h5ad_strings_free(texts, n_ids);
+    mfm_h5ad_strings_free(dlev, n_dlev);
+    free(dc);
+    free(pa);
+    free(pb);
+    free(ord);
+    free(remap);
     return e;
 }
 
@@ -164,40 +230,6 @@ static mfm_err task_treatments(mfm_task *t, const mfm_task_opts *o, char **level
     return MFM_OK;
 }
 
-/* What build_perturbation reads and derives per cell (one call's state). */
-typedef struct pert_state {
-    mfm_h5ad *f;
-    const mfm_task_opts *o;
-    size_t n_obs;
-    const char *path;
-    char ***keyvals;     /* (n_exp_keys) obs strings of each experiment key */
-    char **treat;        /* (n_obs) treatment of each cell ("LABEL@DOSE" with a dose key) */
-    char **levels;       /* (n_levels) distinct treatments */
-    size_t n_levels;
-    char **cellkey;      /* (n_obs) "v1|v2..." or NULL when a value is missing */
-    long *exp_id;        /* (n_obs) experiment of each cell, -1 none */
-    long *treat_id;      /* (n_obs) -2 control, index into treatments, -1 other */
-    size_t *order;       /* (n_obs) scratch: keyed cells sorted by key */
-    long hk;             /* index of the holdout key among the experiment keys, -1 none */
-    size_t cap;          /* capacity of t->pairs */
-} pert_state;
-
-static void pert_free(pert_state *s)
-{
-    for (size_t k = 0; s->keyvals && k < s->o->n_exp_keys; k++)
-        mfm_h5ad_strings_free(s->keyvals[k], s->n_obs);
-    free(s->keyvals);
-    mfm_h5ad_strings_free(s->treat, s->n_obs);
-    mfm_h5ad_strings_free(s->levels, s->n_levels);
-    if (s->cellkey)
-        for (size_t i = 0; i < s->n_obs; i++)
-            free(s->cellkey[i]);
-    free(s->cellkey);
-    free(s->exp_id);
-    free(s->treat_id);
-    free(s->order);
-}
-
 /* Read the experiment keys, the treatments and their levels; check the
  * control label; set the task's treatments. */
 static mfm_err pert_read(pert_state *s, mfm_task *t)
@@ -205,21 +237,27 @@ static mfm_err pert_read(pert_state *s, mfm_task *t)
     const mfm_task_opts *o = s->o;
     const size_t n = s->n_obs ? s->n_obs : 1;
     mfm_err e;
-    s->keyvals = calloc(o->n_exp_keys, sizeof *s->keyvals);
-    s->cellkey = calloc(n, sizeof *s->cellkey);
+    s->kc = calloc(o->n_exp_keys, sizeof *s->kc);
+    s->klev = calloc(o->n_exp_keys, sizeof *s->klev);
+    s->n_klev = calloc(o->n_exp_keys, sizeof *s->n_klev);
+    s->tc = malloc(n * sizeof *s->tc);
+    s->combo = malloc(n * sizeof *s->combo);
     s->exp_id = malloc(n * sizeof *s->exp_id);
     s->treat_id = malloc(n * sizeof *s->treat_id);
-    s->order = malloc(n * sizeof *s->order);
-    if (!s->keyvals || !s->cellkey || !s->exp_id || !s->treat_id || !s->order)
+    if (!s->kc || !s->klev || !s->n_klev || !s->tc || !s->combo || !s->exp_id || !s->treat_id)
         return mfm_err_set(MFM_ENOMEM, "out of memory grouping %zu cells", s->n_obs);
-    for (size_t k = 0; k < o->n_exp_keys; k++)
-        if ((e = mfm_obs_key_check(s->f, "--experiment-key", o->exp_keys[k])) != MFM_OK ||
-            (e = mfm_h5ad_obs_strings(s->f, o->exp_keys[k], &s->keyvals[k])) != MFM_OK)
+    for (size_t k = 0; k < o->n_exp_keys; k++) {
+        if ((e = mfm_obs_key_check(s->f, "--experiment-key", o->exp_keys[k])) != MFM_OK)
             return e;
+        if (!(s->kc[k] = malloc(n * sizeof *s->kc[k])))
+            return mfm_err_set(MFM_ENOMEM, "out of memory");
+        if ((e = mfm_h5ad_obs_factor(s->f, o->exp_keys[k], s->kc[k], &s->klev[k], &s->n_klev[k])) != MFM_OK)
+            return e;
+    }
     if ((e = mfm_obs_key_check(s->f, "--treatment-key", o->treatment_key)) != MFM_OK ||
-        (e = mfm_h5ad_obs_strings(s->f, o->treatment_key, &s->treat)) != MFM_OK)
+        (e = mfm_h5ad_obs_factor(s->f, o->treatment_key, s->tc, &s->tlev, &s->n_tlev)) != MFM_OK)
         return e;
-    if ((e = o->dose_key ? dose_levels(s->f, o, s->treat, s->n_obs, &s->levels, &s->n_levels)
+    if ((e = o->dose_key ? dose_levels(s)
                          : mfm_h5ad_obs_levels(s->f, o->treatment_key, &s->levels, &s->n_levels)) != MFM_OK)
         return e;
     if (mfm_task_find(s->levels, s->n_levels, o->control) < 0)
@@ -228,63 +266,103 @@ static mfm_err pert_read(pert_state *s, mfm_task *t)
     return task_treatments(t, o, s->levels, s->n_levels);
 }
 
-/* Per-cell experiment key "v1|v2..." (cells with a missing value get none). */
-static mfm_err pert_cell_keys(pert_state *s)
+/* s->combo: the code of each cell's tuple of experiment-key values (ids in
+ * order of first occurrence, -1 when a value is missing), *tuple the key
+ * codes of each id (n_ids x n_exp_keys; caller frees). */
+static mfm_err pert_combos(pert_state *s, int32_t **tuple, size_t *n_ids)
 {
-    const mfm_task_opts *o = s->o;
-    for (size_t i = 0; i < s->n_obs; i++) {
-        size_t len = 1;
-        bool missing = false;
-        for (size_t k = 0; k < o->n_exp_keys; k++) {
-            len += strlen(s->keyvals[k][i]) + 1;
-            missing |= s->keyvals[k][i][0] == '\0';
+    const size_t nk = s->o->n_exp_keys;
+    mfm_err e = MFM_OK;
+    int32_t *tup = calloc(1, sizeof *tup);
+    size_t n_prev = 1;
+    for (size_t i = 0; i < s->n_obs; i++)
+        s->combo[i] = 0;
+    for (size_t k = 0; k < nk && e == MFM_OK && tup; k++) {
+        long miss = mfm_task_find(s->klev[k], s->n_klev[k], ""); /* a missing value */
+        for (size_t i = 0; miss >= 0 && i < s->n_obs; i++)
+            if (s->kc[k][i] == miss)
+                s->kc[k][i] = -1;
+        int32_t *pa = NULL, *pb = NULL, *nt = NULL;
+        size_t n_ids_k = 0;
+        if ((e = mfm_codes_pair(s->combo, s->combo, s->kc[k], s->n_obs, &pa, &pb, &n_ids_k)) == MFM_OK &&
+            !(nt = malloc((n_ids_k * (k + 1) + 1) * sizeof *nt)))
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        for (size_t j = 0; e == MFM_OK && j < n_ids_k; j++) {
+            memcpy(nt + j * (k + 1), tup + (size_t)pa[j] * k, k * sizeof *nt);
+            nt[j * (k + 1) + k] = pb[j];
         }
-        if (missing) {
-            s->cellkey[i] = NULL;
-            continue;
-        }
-        if (!(s->cellkey[i] = malloc(len)))
-            return mfm_err_set(MFM_ENOMEM, "out of memory");
-        s->cellkey[i][0] = '\0';
-        for (size_t k = 0; k < o->n_exp_keys; k++) {
-            if (k)
-                strcat(s->cellkey[i], "|");
-            strcat(s->cellkey[i], s->keyvals[k][i]);
-        }
+        free(pa);
+        free(pb);
+        free(tup);
+        tup = nt;
+        n_prev = n_ids_k;
     }
-    return MFM_OK;
+    if (!tup && e == MFM_OK)
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+    *tuple = tup;
+    *n_ids = n_prev;
+    return e;
 }
 
-/* The task's experiments (distinct cell keys in sorted order, with their
- * values per key) and the experiment of each cell. */
+/* The joined text "v1|v2..." of the key codes tup (caller frees). */
+static char *join_tuple(const pert_state *s, const int32_t *tup)
+{
+    size_t len = 1;
+    for (size_t k = 0; k < s->o->n_exp_keys; k++)
+        len += strlen(s->klev[k][tup[k]]) + 1;
+    char *c = malloc(len);
+    if (!c)
+        return NULL;
+    c[0] = '\0';
+    for (size_t k = 0; k < s->o->n_exp_keys; k++) {
+        if (k)
+            strcat(c, "|");
+        strcat(c, s->klev[k][tup[k]]);
+    }
+    return c;
+}
+
+/* The task's experiments (distinct keys "v1|v2..." in sorted order, with
+ * the values per key of their first cell) and the experiment of each cell. */
 static mfm_err pert_experiments(pert_state *s, mfm_task *t)
 {
     const size_t nk = s->o->n_exp_keys;
-    size_t n_keyed = 0;
-    for (size_t i = 0; i < s->n_obs; i++)
-        if (s->cellkey[i])
-            s->order[n_keyed++] = i;
-    sort_keys = (const char *const *)s->cellkey;
-    qsort(s->order, n_keyed, sizeof *s->order, cmp_by_key);
-    for (size_t i = 0; i < s->n_obs; i++)
-        s->exp_id[i] = -1;
-    t->experiments = calloc(n_keyed ? n_keyed : 1, sizeof *t->experiments);
-    t->exp_values = calloc((n_keyed ? n_keyed : 1) * nk, sizeof *t->exp_values);
-    if (!t->experiments || !t->exp_values)
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
-    for (size_t r = 0; r < n_keyed; r++) {
-        size_t i = s->order[r];
-        if (r == 0 || strcmp(s->cellkey[i], s->cellkey[s->order[r - 1]]) != 0) {
-            size_t x = t->n_experiments++;
-            if (!(t->experiments[x] = strdup(s->cellkey[i])))
-                return mfm_err_set(MFM_ENOMEM, "out of memory");
-            for (size_t k = 0; k < nk; k++)
-                if (!(t->exp_values[x * nk + k] = strdup(s->keyvals[k][i])))
-                    return mfm_err_set(MFM_ENOMEM, "out of memory");
-        }
-        s->exp_id[i] = (long)t->n_experiments - 1;
+    int32_t *tup = NULL;
+    size_t n_ids = 0;
+    char **keys = NULL;
+    text_id *ord = NULL;
+    long *exp_of = NULL;
+    mfm_err e = pert_combos(s, &tup, &n_ids);
+    if (e == MFM_OK && (!(keys = calloc(n_ids + 1, sizeof *keys)) || !(ord = malloc((n_ids + 1) * sizeof *ord)) ||
+                        !(exp_of = malloc((n_ids + 1) * sizeof *exp_of)) ||
+                        !(t->experiments = calloc(n_ids + 1, sizeof *t->experiments)) ||
+                        !(t->exp_values = calloc((n_ids + 1) * nk, sizeof *t->exp_values))))
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t j = 0; e == MFM_OK && j < n_ids; j++) {
+        if (!(keys[j] = join_tuple(s, tup + j * nk)))
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        ord[j] = (text_id){keys[j], j}; /* ids in order of first cell: ties by row */
     }
-    return MFM_OK;
+    if (e == MFM_OK)
+        qsort(ord, n_ids, sizeof *ord, cmp_text_id);
+    for (size_t r = 0; e == MFM_OK && r < n_ids; r++) {
+        if (r == 0 || strcmp(ord[r].text, ord[r - 1].text) != 0) {
+            size_t x = t->n_experiments++;
+            if (!(t->experiments[x] = strdup(ord[r].text)))
+                e = mfm_err_set(MFM_ENOMEM, "out of memory");
+            for (size_t k = 0; e == MFM_OK && k < nk; k++)
+                if (!(t->exp_values[x * nk + k] = strdup(s->klev[k][tup[ord[r].id * nk + k]])))
+                    e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        }
+        exp_of[ord[r].id] = (long)t->n_experiments - 1;
+    }
+    for (size_t i = 0; e == MFM_OK && i < s->n_obs; i++)
+        s->exp_id[i] = s->combo[i] < 0 ? -1 : exp_of[s->combo[i]];
+    mfm_h5ad_strings_free(keys, n_ids);
+    free(ord);
+    free(exp_of);
+    free(tup);
+    return e;
 }
 
 /* Is experiment x's value of the holdout key one of the held-out values? */
@@ -336,12 +414,47 @@ static mfm_err pert_holdout(pert_state *s, const mfm_task *t)
     return MFM_OK;
 }
 
-/* Rows of the cells of experiment x with treatment id tid (both: scratch). */
-static mfm_err pert_rows(const pert_state *s, long *both, size_t x, long tid, size_t **rows, size_t *n)
+/* Rows of the cells of experiment x with treatment id tid, ascending. */
+static mfm_err pert_rows(const pert_state *s, size_t x, long tid, size_t **rows, size_t *n)
 {
+    const size_t *c = s->by_exp + s->exp_start[x];
+    const size_t m = s->exp_start[x + 1] - s->exp_start[x];
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++)
+        k += s->treat_id[c[i]] == tid;
+    *n = k;
+    *rows = NULL;
+    if (k == 0)
+        return MFM_OK;
+    if (!(*rows = malloc(k * sizeof **rows)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory for %zu row indices", k);
+    k = 0;
+    for (size_t i = 0; i < m; i++)
+        if (s->treat_id[c[i]] == tid)
+            (*rows)[k++] = c[i];
+    return MFM_OK;
+}
+
+/* s->by_exp / exp_start: the keyed cells grouped by experiment (counting
+ * sort: rows ascending within each). */
+static mfm_err pert_bucket(pert_state *s, const mfm_task *t)
+{
+    const size_t nx = t->n_experiments;
+    s->exp_start = calloc(nx + 2, sizeof *s->exp_start);
+    if (!s->exp_start)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
     for (size_t i = 0; i < s->n_obs; i++)
-        both[i] = (s->exp_id[i] == (long)x && s->treat_id[i] == tid) ? 0 : -1;
-    return collect_rows(rows, n, both, s->n_obs, 0);
+        if (s->exp_id[i] >= 0)
+            s->exp_start[s->exp_id[i] + 2]++;
+    for (size_t x = 2; x < nx + 2; x++)
+        s->exp_start[x] += s->exp_start[x - 1];
+    size_t n_keyed = s->exp_start[nx + 1];
+    if (!(s->by_exp = malloc((n_keyed ? n_keyed : 1) * sizeof *s->by_exp)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory grouping %zu cells", n_keyed);
+    for (size_t i = 0; i < s->n_obs; i++)
+        if (s->exp_id[i] >= 0)
+            s->by_exp[s->exp_start[s->exp_id[i] + 1]++] = i;
+    return MFM_OK;
 }
 
 /* Append the pair (experiment x, treatment tr); takes ownership of tgt. */
@@ -349,7 +462,7 @@ static mfm_err pert_add(pert_state *s, mfm_task *t, size_t x, size_t tr, const s
                         size_t *tgt, size_t n_tgt)
 {
     mfm_pair *p;
-    mfm_err e = add_pair(t, &s->cap, &p);
+    mfm_err e = mfm_task_add_pair(t, &s->cap, &p);
     if (e != MFM_OK) {
         free(tgt);
         return e;
@@ -391,18 +504,18 @@ static mfm_err pert_no_control(const pert_state *s, mfm_task *t, size_t x)
 }
 
 /* The pairs of experiment x: its control cells -> each treatment's cells. */
-static mfm_err pert_experiment_pairs(pert_state *s, mfm_task *t, size_t x, long *both)
+static mfm_err pert_experiment_pairs(pert_state *s, mfm_task *t, size_t x)
 {
     const mfm_task_opts *o = s->o;
     size_t *src = NULL, n_src = 0;
-    mfm_err e = pert_rows(s, both, x, -2, &src, &n_src);
+    mfm_err e = pert_rows(s, x, -2, &src, &n_src);
     if (e != MFM_OK || n_src == 0) {
         free(src);
         return e == MFM_OK ? pert_no_control(s, t, x) : e; /* nothing to flow from */
     }
     for (size_t tr = 0; tr < t->n_treatments && e == MFM_OK; tr++) {
         size_t *tgt = NULL, n_tgt = 0;
-        if ((e = pert_rows(s, both, x, (long)tr, &tgt, &n_tgt)) != MFM_OK)
+        if ((e = pert_rows(s, x, (long)tr, &tgt, &n_tgt)) != MFM_OK)
             break;
         if (n_tgt == 0 && (!o->treatments || (o->add_file_treatments && tr >= o->n_treatments))) {
             free(tgt);
@@ -418,16 +531,15 @@ static mfm_err pert_experiment_pairs(pert_state *s, mfm_task *t, size_t x, long 
 static mfm_err pert_pairs(pert_state *s, mfm_task *t)
 {
     const mfm_task_opts *o = s->o;
-    mfm_err e = MFM_OK;
-    for (size_t i = 0; i < s->n_obs; i++)
-        s->treat_id[i] = strcmp(s->treat[i], o->control) == 0
-                             ? -2 : mfm_task_find(t->treatments, t->n_treatments, s->treat[i]);
-    long *both = malloc((s->n_obs ? s->n_obs : 1) * sizeof *both);
-    if (!both)
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    long *tid = malloc((s->n_tlev + 1) * sizeof *tid);
+    mfm_err e = tid ? pert_bucket(s, t) : mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t c = 0; e == MFM_OK && c < s->n_tlev; c++)
+        tid[c] = strcmp(s->tlev[c], o->control) == 0 ? -2 : mfm_task_find(t->treatments, t->n_treatments, s->tlev[c]);
+    for (size_t i = 0; e == MFM_OK && i < s->n_obs; i++)
+        s->treat_id[i] = tid[s->tc[i]];
+    free(tid);
     for (size_t x = 0; x < t->n_experiments && e == MFM_OK; x++)
-        e = pert_experiment_pairs(s, t, x, both);
-    free(both);
+        e = pert_experiment_pairs(s, t, x);
     if (e == MFM_OK && t->n_pairs == 0)
         e = mfm_err_set(MFM_EINVAL, "%s: no (experiment, treatment) pair has control cells "
                         "('%s' in obs/%s) and treated cells", s->path, o->control, o->treatment_key);
@@ -441,196 +553,10 @@ static mfm_err build_perturbation(mfm_task *t, mfm_h5ad *f, const mfm_task_opts 
     pert_state s = {.f = f, .o = o, .n_obs = mfm_h5ad_n_obs(f), .path = mfm_h5ad_path(f), .hk = -1};
     t->n_exp_keys = o->n_exp_keys;
     mfm_err e;
-    if ((e = pert_read(&s, t)) == MFM_OK && (e = pert_cell_keys(&s)) == MFM_OK &&
-        (e = pert_experiments(&s, t)) == MFM_OK && (e = pert_holdout(&s, t)) == MFM_OK)
+    if ((e = pert_read(&s, t)) == MFM_OK && (e = pert_experiments(&s, t)) == MFM_OK &&
+        (e = pert_holdout(&s, t)) == MFM_OK)
         e = pert_pairs(&s, t);
     pert_free(&s);
-    return e;
-}
-
-static bool parse_number(const char *s, double *v)
-{
-    char *end = NULL;
-    errno = 0;
-    *v = strtod(s, &end);
-    return s[0] != '\0' && end != s && *end == '\0' && errno == 0 && isfinite(*v);
-}
-
-/* A time key must say the order of its levels: numeric, or an ordered
- * categorical (cluster ids in an unordered categorical would be read as
- * times). */
-static mfm_err time_key_check(mfm_h5ad *f, const char *key)
-{
-    const mfm_h5ad_column *col = NULL;
-    mfm_err e = mfm_h5ad_obs_find(f, key, &col);
-    if (e || col->type == MFM_H5AD_NUMERIC || (col->type == MFM_H5AD_CATEGORICAL && col->ordered))
-        return e;
-    return mfm_err_set(MFM_EFORMAT,
-                       "%s: obs/%s is %s%s, not numeric or an ordered categorical, so the order of its time "
-                       "points is unknown (a cluster column?); store the times as numbers "
-                       "(adata.obs['%s'] = adata.obs['%s'].astype(float)) or order the categories "
-                       "(adata.obs['%s'] = adata.obs['%s'].cat.reorder_categories([...], ordered=True))",
-                       mfm_h5ad_path(f), key, col->type == MFM_H5AD_CATEGORICAL ? "an unordered " : "a ",
-                       mfm_h5ad_coltype_name(col->type), key, key, key, key);
-}
-
-/* The levels of the time key of f (at least 2; the key must order them). */
-static mfm_err ts_read_levels(mfm_h5ad *f, const mfm_task_opts *o, char ***levels, size_t *n_levels)
-{
-    mfm_err e;
-    if (!o->time_key)
-        return mfm_err_set(MFM_EINVAL, "timeseries task needs --time-key");
-    if ((e = mfm_obs_key_check(f, "--time-key", o->time_key)) != MFM_OK ||
-        (e = time_key_check(f, o->time_key)) != MFM_OK ||
-        (e = mfm_h5ad_obs_levels(f, o->time_key, levels, n_levels)) != MFM_OK)
-        return e;
-    if (*n_levels < 2)
-        return mfm_err_set(MFM_EINVAL, "%s: obs/%s has %zu time point(s); a time series needs at least 2",
-                           mfm_h5ad_path(f), o->time_key, *n_levels);
-    return MFM_OK;
-}
-
-/* t->treatments = the levels in increasing order of time, t->level_values
- * their times: numeric when every level parses (*numeric), else the level
- * order.  Two levels with the same time are an error. */
-static mfm_err ts_order_levels(mfm_task *t, const char *path, const char *key, char *const *levels,
-                               size_t n_levels, bool *numeric)
-{
-    mfm_err e = MFM_OK;
-    t->level_values = malloc(n_levels * sizeof *t->level_values);
-    t->treatments = calloc(n_levels, sizeof *t->treatments);
-    size_t *ord = malloc(n_levels * sizeof *ord);
-    double *vals = malloc(n_levels * sizeof *vals);
-    if (!t->level_values || !t->treatments || !ord || !vals) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    *numeric = true;
-    for (size_t i = 0; i < n_levels; i++)
-        *numeric &= parse_number(levels[i], &t->level_values[i]);
-    for (size_t i = 0; !*numeric && i < n_levels; i++)
-        t->level_values[i] = (double)i;
-    /* Order levels by value (stable insertion sort; few levels). */
-    for (size_t i = 0; i < n_levels; i++)
-        ord[i] = i;
-    for (size_t i = 1; i < n_levels; i++)
-        for (size_t j = i; j > 0 && t->level_values[ord[j]] < t->level_values[ord[j - 1]]; j--) {
-            size_t tmp = ord[j];
-            ord[j] = ord[j - 1];
-            ord[j - 1] = tmp;
-        }
-    for (size_t i = 0; i < n_levels; i++) {
-        vals[i] = t->level_values[ord[i]];
-        if (!(t->treatments[i] = strdup(levels[ord[i]]))) {
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
-            goto cleanup;
-        }
-        t->n_treatments++;
-    }
-    memcpy(t->level_values, vals, n_levels * sizeof *vals);
-    for (size_t i = 1; i < n_levels && e == MFM_OK; i++)
-        if (!(t->level_values[i] > t->level_values[i - 1]))
-            e = mfm_err_set(MFM_EFORMAT, "%s: obs/%s has two time points with the same value %g", path, key,
-                            t->level_values[i]);
-cleanup:
-    free(ord);
-    free(vals);
-    return e;
-}
-
-/* *held = the level of o->holdout_time (an interior one), or -1 without one. */
-static mfm_err ts_holdout(long *held, const mfm_task *t, const mfm_task_opts *o, const char *path, bool numeric)
-{
-    const size_t n_levels = t->n_treatments;
-    char msg[1024];
-    *held = -1;
-    if (!o->holdout_time)
-        return MFM_OK;
-    /* by label; numeric levels also by value within float32 precision (app/task_time.h) */
-    *held = mfm_task_find(t->treatments, n_levels, o->holdout_time);
-    if (*held < 0 && numeric && mfm_time_level_find(held, t, o->holdout_time, o->time_key) != MFM_OK)
-        *held = -1;
-    if (*held < 0) {
-        join_levels(msg, sizeof msg, t->treatments, n_levels);
-        return mfm_err_set(MFM_ENOTFOUND, "%s: held-out time '%s' is not a level of obs/%s (levels: %s)", path,
-                           o->holdout_time, o->time_key, msg);
-    }
-    if (*held == 0 || *held == (long)n_levels - 1)
-        return mfm_err_set(MFM_EINVAL, "held-out time '%s' is the first or last time point; "
-                           "only an interior time point can be predicted from its neighbours", o->holdout_time);
-    return MFM_OK;
-}
-
-/* Append the pair level a -> level target (lev: level of each cell).  With
- * b != target it is the evaluation pair across a held-out gap: integrated
- * over the gap pair a -> b to the fraction of the way to target. */
-static mfm_err ts_add_pair(mfm_task *t, size_t *cap, const long *lev, size_t n_obs, size_t a, size_t target,
-                           size_t b)
-{
-    mfm_pair *p;
-    mfm_err e = add_pair(t, cap, &p);
-    if (e != MFM_OK)
-        return e;
-    size_t len = strlen(t->treatments[a]) + strlen(t->treatments[target]) + 8;
-    if (!(p->name = malloc(len)))
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
-    snprintf(p->name, len, "%s->%s", t->treatments[a], t->treatments[target]);
-    p->experiment = a;
-    p->treatment = target;
-    if ((e = collect_rows(&p->src_rows, &p->n_src, lev, n_obs, (long)a)) != MFM_OK ||
-        (e = collect_rows(&p->tgt_rows, &p->n_tgt, lev, n_obs, (long)target)) != MFM_OK)
-        return e;
-    if (b != target) {
-        p->holdout = true;
-        p->trainable = false;
-        p->t_end = (t->level_values[target] - t->level_values[a]) / (t->level_values[b] - t->level_values[a]);
-    }
-    return MFM_OK;
-}
-
-/* Pairs between consecutive kept levels, plus the evaluation pair across
- * the held-out level. */
-static mfm_err ts_pairs(mfm_task *t, mfm_h5ad *f, const char *key, long held)
-{
-    const size_t n_obs = mfm_h5ad_n_obs(f), n_levels = t->n_treatments;
-    char **cells = NULL;
-    size_t cap = 0;
-    long *lev = NULL;
-    mfm_err e = mfm_h5ad_obs_strings(f, key, &cells);
-    if (e != MFM_OK)
-        goto cleanup;
-    if (!(lev = malloc((n_obs ? n_obs : 1) * sizeof *lev))) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    for (size_t i = 0; i < n_obs; i++)
-        lev[i] = mfm_task_find(t->treatments, n_levels, cells[i]);
-    t->n_exp_keys = 0;
-    for (size_t a = 0; a + 1 < n_levels && e == MFM_OK; a++) {
-        if ((long)a == held)
-            continue;
-        size_t b = (long)(a + 1) == held ? a + 2 : a + 1;
-        e = ts_add_pair(t, &cap, lev, n_obs, a, b, b);
-        if (e == MFM_OK && b != a + 1)
-            e = ts_add_pair(t, &cap, lev, n_obs, a, a + 1, b);
-    }
-cleanup:
-    mfm_h5ad_strings_free(cells, n_obs);
-    free(lev);
-    return e;
-}
-
-static mfm_err build_timeseries(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o)
-{
-    char **levels = NULL;
-    size_t n_levels = 0;
-    bool numeric = false;
-    long held = -1;
-    mfm_err e = ts_read_levels(f, o, &levels, &n_levels);
-    if (e == MFM_OK && (e = ts_order_levels(t, mfm_h5ad_path(f), o->time_key, levels, n_levels, &numeric)) == MFM_OK &&
-        (e = ts_holdout(&held, t, o, mfm_h5ad_path(f), numeric)) == MFM_OK)
-        e = ts_pairs(t, f, o->time_key, held);
-    mfm_h5ad_strings_free(levels, n_levels);
     return e;
 }
 
@@ -639,7 +565,7 @@ mfm_err mfm_task_build(mfm_task *t, mfm_h5ad *f, const mfm_task_opts *o)
     memset(t, 0, sizeof *t);
     t->kind = o->kind;
     mfm_err e = o->kind == MFM_TASK_PERTURBATION ? build_perturbation(t, f, o)
-                                                 : build_timeseries(t, f, o);
+                                                 : mfm_task_build_timeseries(t, f, o);
     if (e)
         mfm_task_destroy(t);
     return e;

@@ -178,6 +178,10 @@ static mfm_err load_h5ad(mfm_feature_table *t, const char *path)
         goto cleanup;
     }
     const char *const *on = mfm_h5ad_obs_names(h), *const *vn = mfm_h5ad_var_names(h);
+    if (!on) {
+        e = MFM_EIO; /* the read failed; its message is set */
+        goto cleanup;
+    }
     for (size_t i = 0; i < t->n_rows && !e; i++)
         if (!(t->names[i] = strdup(on[i])))
             e = mfm_err_set(MFM_ENOMEM, "feature table: out of memory");

@@ -73,12 +73,13 @@ typedef struct mfm_h5ad_repinfo {
 } mfm_h5ad_repinfo;
 
 /* Open path read-only and read its metadata (shape from X or obs/var, var
- * names, obs index, obs columns with categories, obsm/layers keys).
+ * names, the obs index's length (its strings are read on demand:
+ * mfm_h5ad_obs_names), obs columns with categories, obsm/layers keys).
  * *f receives the handle; caller closes it with mfm_h5ad_close().
  * Errors: MFM_EIO (missing/unreadable/not HDF5), MFM_EFORMAT (not a
  * recognisable AnnData layout: no obs/var, inconsistent lengths, categorical
  * codes out of range, ...), MFM_ENOMEM.  On error *f is NULL.
- * Complexity: O(n_obs + n_vars) for the indexes and column metadata. */
+ * Complexity: O(n_vars) plus the column metadata; nothing per cell. */
 mfm_err mfm_h5ad_open(mfm_h5ad **f, const char *path);
 
 /* Close the file and free everything; NULL is accepted. */
@@ -93,8 +94,17 @@ size_t mfm_h5ad_n_vars(const mfm_h5ad *f);
 /* Var index (feature names), (n_vars) strings, borrowed. */
 const char *const *mfm_h5ad_var_names(const mfm_h5ad *f);
 
-/* Obs index (cell ids), (n_obs) strings, borrowed. */
-const char *const *mfm_h5ad_obs_names(const mfm_h5ad *f);
+/* Obs index (cell ids), (n_obs) strings, borrowed.  Read on the first call
+ * (mfm_h5ad_open does not hold them: ~40 bytes per cell); NULL with the
+ * message set (core/err.h) when that read fails.  O(n_obs). */
+const char *const *mfm_h5ad_obs_names(mfm_h5ad *f);
+
+/* The obs names of rows only (n_rows indices < n_obs, any order,
+ * duplicates allowed) into *out, n_rows strings; caller frees with
+ * mfm_h5ad_strings_free(*out, n_rows).  Reads only those rows of the index
+ * (HDF5 point selection).  MFM_EINVAL for a row out of range, MFM_EIO.
+ * Memory O(n_rows). */
+mfm_err mfm_h5ad_obs_names_rows(mfm_h5ad *f, const size_t *rows, size_t n_rows, char ***out);
 
 /* Number of obs columns and column j (0 <= j < n), borrowed, in the file's
  * column order. */
@@ -124,6 +134,19 @@ mfm_err mfm_h5ad_obs_numeric(mfm_h5ad *f, const char *name, double *out);
  * *out receives (n_obs) strings; caller frees with
  * mfm_h5ad_strings_free(*out, n_obs).  O(n_obs). */
 mfm_err mfm_h5ad_obs_strings(mfm_h5ad *f, const char *name, char ***out);
+
+/* Any obs column as per-cell codes into a table of distinct texts: the text
+ * of cell i, exactly as mfm_h5ad_obs_strings gives it, is
+ * (*levels)[codes[i]]; equal texts have equal codes.  codes (n_obs) is
+ * caller-allocated; *levels receives *n_levels distinct strings (categories
+ * in their stored order, other columns in order of first occurrence;
+ * missing values are the text ""), caller frees with
+ * mfm_h5ad_strings_free(*levels, *n_levels).  Memory: 4 bytes per cell
+ * plus the distinct texts (string columns are read in chunks of rows,
+ * numbers need 8 bytes per cell while reading).  Errors as
+ * mfm_h5ad_obs_strings. O(n_obs). */
+mfm_err mfm_h5ad_obs_factor(mfm_h5ad *f, const char *name, int32_t *codes, char ***levels,
+                            size_t *n_levels);
 
 /* The same for the columns of var (e.g. a marker class per feature), with
  * n_vars rows: count, column j, find by name, codes, numbers, text.

@@ -96,6 +96,16 @@ static mfm_err frame_numeric(mfm_h5ad *f, const h5ad_frame *fr, const char *name
     return rc;
 }
 
+void h5ad_cell_text(char *b, size_t len, const mfm_h5ad_column *col, double v)
+{
+    if (isnan(v) && col->nullable)
+        b[0] = '\0';
+    else if (col->type == MFM_H5AD_BOOL)
+        snprintf(b, len, "%s", v != 0 ? "True" : "False");
+    else
+        h5ad_fmt_double(b, len, v);
+}
+
 static mfm_err frame_strings(mfm_h5ad *f, const h5ad_frame *fr, const char *name,
                              char ***out)
 {
@@ -128,12 +138,7 @@ static mfm_err frame_strings(mfm_h5ad *f, const h5ad_frame *fr, const char *name
         rc = v ? frame_numeric(f, fr, name, v) : mfm_err_set(MFM_ENOMEM, "out of memory");
         for (size_t i = 0; rc == MFM_OK && i < n; i++) {
             char b[32];
-            if (isnan(v[i]) && c->pub.nullable)
-                b[0] = '\0';
-            else if (c->pub.type == MFM_H5AD_BOOL)
-                snprintf(b, sizeof b, "%s", v[i] != 0 ? "True" : "False");
-            else
-                h5ad_fmt_double(b, sizeof b, v[i]);
+            h5ad_cell_text(b, sizeof b, &c->pub, v[i]);
             if (!(res[i] = h5ad_strdup(b)))
                 rc = mfm_err_set(MFM_ENOMEM, "out of memory");
         }

@@ -23,7 +23,7 @@ mfm_err h5ad_raw_var_names(mfm_h5ad *f, const char *const **names, size_t *n)
             return mfm_err_set(MFM_ENOTFOUND, "%s: no .raw (raw/var missing)", f->path);
         h5ad_frame fr = {.name = "raw/var"};
         char **v = NULL;
-        mfm_err rc = h5ad_frame_index(f, &fr, &v);
+        mfm_err rc = h5ad_frame_index(f, &fr, NULL, 0, &v);
         if (rc)
             return rc;
         f->raw_var_names = v;

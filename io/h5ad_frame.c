@@ -54,14 +54,42 @@ static mfm_err index_name(mfm_h5ad *f, hid_t g, const char *frame, char **out)
                        "index dataset)", f->path, frame);
 }
 
-mfm_err h5ad_frame_index(mfm_h5ad *f, h5ad_frame *fr, char ***names)
+/* Read the numeric index at path: rows (m of n, NULL all) formatted as text. */
+static mfm_err numeric_index(mfm_h5ad *f, const char *path, size_t n, const size_t *rows, size_t m,
+                             char ***names)
+{
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    char **s = calloc(m ? m : 1, sizeof *s);
+    mfm_err rc = (!v || !s) ? mfm_err_set(MFM_ENOMEM, "out of memory")
+                            : h5ad_read_f64(f->file, path, NULL, n, v, f->path);
+    for (size_t i = 0; rc == MFM_OK && i < m; i++) {
+        size_t r = rows ? rows[i] : i;
+        char b[32];
+        if (r >= n) {
+            rc = mfm_err_set(MFM_EINVAL, "%s: %s: row %zu out of range (%zu rows)", f->path, path, r, n);
+            break;
+        }
+        h5ad_fmt_double(b, sizeof b, v[r]);
+        if (!(s[i] = h5ad_strdup(b)))
+            rc = mfm_err_set(MFM_ENOMEM, "out of memory");
+    }
+    free(v);
+    if (rc)
+        mfm_h5ad_strings_free(s, m);
+    else
+        *names = s;
+    return rc;
+}
+
+mfm_err h5ad_frame_index(mfm_h5ad *f, h5ad_frame *fr, const size_t *rows, size_t m, char ***names)
 {
     mfm_err rc = MFM_OK;
     hid_t g = -1, t = -1;
     char *idx = NULL, *path = NULL, *field = NULL;
     const char *frame = fr->name;
     size_t *n = &fr->n;
-    *names = NULL;
+    if (names)
+        *names = NULL;
     *n = 0;
     if (!h5ad_exists(f->file, frame))
         return mfm_err_set(MFM_EFORMAT, "%s: %s: missing (not an AnnData file?)", f->path, frame);
@@ -76,17 +104,17 @@ mfm_err h5ad_frame_index(mfm_h5ad *f, h5ad_frame *fr, char ***names)
                              f->path, frame);
             goto cleanup;
         }
-        char *m = H5Tget_member_name(t, 0);
-        field = m ? h5ad_strdup(m) : NULL;
-        H5free_memory(m);
+        char *mn = H5Tget_member_name(t, 0);
+        field = mn ? h5ad_strdup(mn) : NULL;
+        H5free_memory(mn);
         if (!field) {
             rc = mfm_err_set(MFM_ENOMEM, "out of memory");
             goto cleanup;
         }
         fr->legacy = true;
         rc = h5ad_dset_len(f->file, frame, n, f->path);
-        if (rc == MFM_OK)
-            rc = h5ad_read_strings(f->file, frame, field, *n, names, f->path);
+        if (rc == MFM_OK && names)
+            rc = h5ad_read_strings_rows(f->file, frame, field, *n, rows, m, names, f->path);
         goto cleanup;
     }
     g = H5Gopen2(f->file, frame, H5P_DEFAULT);
@@ -103,31 +131,16 @@ mfm_err h5ad_frame_index(mfm_h5ad *f, h5ad_frame *fr, char ***names)
         goto cleanup;
     }
     rc = h5ad_dset_len(f->file, path, n, f->path);
-    if (rc)
+    if (rc || !names)
         goto cleanup;
-    if (h5ad_value_class(f->file, path, NULL) == H5T_STRING) {
-        rc = h5ad_read_strings(f->file, path, NULL, *n, names, f->path);
-    } else { /* numeric index: format the numbers */
-        double *v = malloc((*n ? *n : 1) * sizeof *v);
-        char **s = calloc(*n ? *n : 1, sizeof *s);
-        rc = (!v || !s) ? mfm_err_set(MFM_ENOMEM, "out of memory")
-                        : h5ad_read_f64(f->file, path, NULL, *n, v, f->path);
-        for (size_t i = 0; rc == MFM_OK && i < *n; i++) {
-            char b[32];
-            h5ad_fmt_double(b, sizeof b, v[i]);
-            s[i] = h5ad_strdup(b);
-            if (!s[i])
-                rc = mfm_err_set(MFM_ENOMEM, "out of memory");
-        }
-        free(v);
-        if (rc)
-            mfm_h5ad_strings_free(s, *n);
-        else
-            *names = s;
-    }
+    if (h5ad_value_class(f->file, path, NULL) == H5T_STRING)
+        rc = h5ad_read_strings_rows(f->file, path, NULL, *n, rows, m, names, f->path);
+    else /* numeric index: format the numbers */
+        rc = numeric_index(f, path, *n, rows, rows ? m : *n, names);
 cleanup:
     if (rc) {
-        *names = NULL;
+        if (names)
+            *names = NULL;
         *n = 0;
     }
     free(idx);

@@ -44,7 +44,7 @@ struct mfm_h5ad {
     char *path;
     hid_t file;
     size_t n_obs, n_vars;
-    char **obs_names; /* (n_obs) */
+    char **obs_names; /* (n_obs) read on first use (mfm_h5ad_obs_names), else NULL */
     char **var_names; /* (n_vars) */
     h5ad_frame obs, var;
     char **obsm_keys;
@@ -96,6 +96,13 @@ mfm_err h5ad_dset_len(hid_t file, const char *path, size_t *n, const char *fname
 mfm_err h5ad_read_strings(hid_t file, const char *path, const char *field,
                           size_t n, char ***out, const char *fname);
 
+/* The same for rows (m indices, each < n, any order) only; rows NULL reads
+ * all n (m ignored).  *out receives m strings (caller frees with
+ * mfm_h5ad_strings_free(*out, m)).  MFM_EINVAL for a row out of range.
+ * Memory O(m). */
+mfm_err h5ad_read_strings_rows(hid_t file, const char *path, const char *field, size_t n,
+                               const size_t *rows, size_t m, char ***out, const char *fname);
+
 /* Read the 1-D dataset (or compound field) of length n as double or int64;
  * integer, float and bool (enum) storage are accepted. */
 mfm_err h5ad_read_f64(hid_t file, const char *path, const char *field, size_t n,
@@ -121,6 +128,17 @@ mfm_err h5ad_group_members(hid_t file, const char *path, char ***out, size_t *n,
 /* Format a double as the shortest %.*g text that reads back equal. */
 void h5ad_fmt_double(char *buf, size_t len, double v);
 
+/* ---- h5ad_matrix.c, h5ad_dense.c */
+
+/* Length of the run of consecutive rows starting at rows[i] (of n). */
+size_t h5ad_run_length(const size_t *rows, size_t i, size_t n);
+
+/* Read rows (n indices < n_obs, any order; NULL: all n rows) of the dense
+ * 2-D dataset path with dcols columns as float32 into out (n x dcols).
+ * Memory: out plus one block of a chunk's rows. */
+mfm_err h5ad_read_dense(mfm_h5ad *f, const char *path, size_t dcols, const size_t *rows, size_t n,
+                        float *out);
+
 /* ---- h5ad_frame.c */
 
 /* Read the column metadata of frame fr (fr->name, fr->n, fr->legacy set). */
@@ -132,9 +150,10 @@ void h5ad_frame_free(h5ad_frame *fr);
 /* Free one column's owned strings. */
 void h5ad_col_free(h5ad_col *c);
 
-/* Read the index of dataframe fr (fr->name set) into *names; sets fr->n and
- * fr->legacy. */
-mfm_err h5ad_frame_index(mfm_h5ad *f, h5ad_frame *fr, char ***names);
+/* Read the index of dataframe fr (fr->name set): rows (m indices, NULL
+ * for all fr->n) into *names (m strings, or fr->n with rows NULL); sets
+ * fr->n and fr->legacy.  names NULL reads no string (only n and legacy). */
+mfm_err h5ad_frame_index(mfm_h5ad *f, h5ad_frame *fr, const size_t *rows, size_t m, char ***names);
 
 /* ---- h5ad_extra.c */
 
@@ -154,5 +173,9 @@ h5ad_col *h5ad_find_col(const h5ad_frame *fr, const char *name);
 
 /* MFM_ENOTFOUND with a message listing the available columns of fr. */
 mfm_err h5ad_unknown_key(const mfm_h5ad *f, const h5ad_frame *fr, const char *name);
+
+/* The text of number v of a numeric or bool column col (as
+ * mfm_h5ad_obs_strings writes it) into b (len >= 32). */
+void h5ad_cell_text(char *b, size_t len, const mfm_h5ad_column *col, double v);
 
 #endif

@@ -224,7 +224,7 @@ cleanup:
 }
 
 /* Length of the run of consecutive rows starting at rows[i]. */
-static size_t run_length(const size_t *rows, size_t i, size_t n)
+size_t h5ad_run_length(const size_t *rows, size_t i, size_t n)
 {
     size_t len = 1;
     while (i + len < n && rows[i + len] == rows[i] + len)
@@ -255,31 +255,6 @@ static herr_t read_1d(hid_t d, hid_t memtype, size_t offset, size_t count, void 
     H5Sclose(ms);
     H5Sclose(fs);
     return st;
-}
-
-static mfm_err read_dense(mfm_h5ad *f, const char *path, const mfm_h5ad_repinfo *info,
-                          const size_t *rows, size_t n, float *out)
-{
-    mfm_err rc = MFM_OK;
-    hid_t d = open_cached(f->file, path), fs = -1;
-    if (d < 0)
-        return mfm_err_set(MFM_EIO, "%s: %s: cannot open", f->path, path);
-    fs = H5Dget_space(d);
-    size_t dcols = info->n_cols;
-    for (size_t i = 0; i < n && rc == MFM_OK;) {
-        size_t len = rows ? run_length(rows, i, n) : n;
-        hsize_t off[2] = {rows ? rows[i] : 0, 0}, cnt[2] = {len, dcols};
-        hid_t ms = H5Screate_simple(2, cnt, NULL);
-        if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0 ||
-            (dcols > 0 && H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, out + i * dcols) < 0))
-            rc = mfm_err_set(MFM_EIO, "%s: %s: cannot read rows %zu..%zu", f->path, path,
-                             (size_t)off[0], (size_t)off[0] + len - 1);
-        H5Sclose(ms);
-        i += len;
-    }
-    H5Sclose(fs);
-    H5Dclose(d);
-    return rc;
 }
 
 /* Open the three arrays of sparse group path. */
@@ -325,7 +300,7 @@ static mfm_err read_csr(mfm_h5ad *f, const char *path, const mfm_h5ad_repinfo *i
     if (rc)
         goto cleanup;
     nnz = (size_t)n_stored(ds[2]);
-    for (size_t i = 0; i < n; i += rows ? run_length(rows, i, n) : n)
+    for (size_t i = 0; i < n; i += rows ? h5ad_run_length(rows, i, n) : n)
         nruns++;
     /* Pass 1: indptr[a..a+len] of every run (n + nruns entries), checked;
      * the largest run fixes the size of the entry buffers. */
@@ -335,7 +310,7 @@ static mfm_err read_csr(mfm_h5ad *f, const char *path, const mfm_h5ad_repinfo *i
         goto cleanup;
     }
     for (size_t i = 0, off = 0; i < n && rc == MFM_OK;) {
-        size_t len = rows ? run_length(rows, i, n) : n, a = rows ? rows[i] : 0;
+        size_t len = rows ? h5ad_run_length(rows, i, n) : n, a = rows ? rows[i] : 0;
         int64_t *p = ptr + off;
         off += len + 1;
         i += len;
@@ -363,7 +338,7 @@ static mfm_err read_csr(mfm_h5ad *f, const char *path, const mfm_h5ad_repinfo *i
     }
     /* Pass 2: the entries of each run, scattered into dense rows. */
     for (size_t i = 0, off = 0; i < n && rc == MFM_OK;) {
-        size_t len = rows ? run_length(rows, i, n) : n;
+        size_t len = rows ? h5ad_run_length(rows, i, n) : n;
         const int64_t *p = ptr + off;
         size_t p0 = (size_t)p[0], cnt = (size_t)(p[len] - p[0]);
         if (read_1d(ds[1], H5T_NATIVE_INT64, p0, cnt, ind) < 0 ||
@@ -542,7 +517,7 @@ mfm_err mfm_h5ad_rep_read(mfm_h5ad *f, const char *rep, const size_t *rows, size
     if (n_rows == 0)
         return MFM_OK;
     switch (info.encoding) {
-    case MFM_H5AD_DENSE: return read_dense(f, loc.path, &info, rows, n_rows, out);
+    case MFM_H5AD_DENSE: return h5ad_read_dense(f, loc.path, info.n_cols, rows, n_rows, out);
     case MFM_H5AD_CSR: return read_csr(f, loc.path, &info, rows, n_rows, out);
     case MFM_H5AD_CSC: return read_csc(f, loc.path, &info, rows, n_rows, out);
     }

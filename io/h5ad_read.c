@@ -103,11 +103,11 @@ mfm_err mfm_h5ad_open(mfm_h5ad **out, const char *path)
     }
     f->obs.name = "obs";
     f->var.name = "var";
-    rc = h5ad_frame_index(f, &f->obs, &f->obs_names);
+    rc = h5ad_frame_index(f, &f->obs, NULL, 0, NULL); /* the cell names: on first use */
     f->n_obs = f->obs.n;
     if (rc)
         goto cleanup;
-    rc = h5ad_frame_index(f, &f->var, &f->var_names);
+    rc = h5ad_frame_index(f, &f->var, NULL, 0, &f->var_names);
     f->n_vars = f->var.n;
     if (rc == MFM_OK)
         rc = h5ad_frame_load(f, &f->obs);
@@ -142,9 +142,39 @@ const char *const *mfm_h5ad_var_names(const mfm_h5ad *f)
     return (const char *const *)f->var_names;
 }
 
-const char *const *mfm_h5ad_obs_names(const mfm_h5ad *f)
+const char *const *mfm_h5ad_obs_names(mfm_h5ad *f)
 {
+    if (!f->obs_names) {
+        h5ad_frame fr = {.name = "obs"};
+        if (h5ad_frame_index(f, &fr, NULL, 0, &f->obs_names) == MFM_OK && fr.n != f->n_obs) {
+            mfm_h5ad_strings_free(f->obs_names, fr.n);
+            f->obs_names = NULL;
+            mfm_err_set(MFM_EFORMAT, "%s: obs: the index changed length while open", f->path);
+        }
+    }
     return (const char *const *)f->obs_names;
+}
+
+mfm_err mfm_h5ad_obs_names_rows(mfm_h5ad *f, const size_t *rows, size_t n_rows, char ***out)
+{
+    *out = NULL;
+    if (f->obs_names) { /* already read whole: copy */
+        char **s = calloc(n_rows ? n_rows : 1, sizeof *s);
+        mfm_err rc = s ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory");
+        for (size_t i = 0; rc == MFM_OK && i < n_rows; i++)
+            if (rows[i] >= f->n_obs)
+                rc = mfm_err_set(MFM_EINVAL, "%s: obs row %zu out of range (%zu cells)", f->path, rows[i],
+                                 f->n_obs);
+            else if (!(s[i] = h5ad_strdup(f->obs_names[rows[i]])))
+                rc = mfm_err_set(MFM_ENOMEM, "out of memory");
+        if (rc)
+            mfm_h5ad_strings_free(s, n_rows);
+        else
+            *out = s;
+        return rc;
+    }
+    h5ad_frame fr = {.name = "obs"};
+    return h5ad_frame_index(f, &fr, rows, n_rows, out);
 }
 
 const char *const *mfm_h5ad_obsm_keys(const mfm_h5ad *f, size_t *n)

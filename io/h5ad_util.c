@@ -349,14 +349,43 @@ static hid_t field_memtype(hid_t mt, const char *field)
 mfm_err h5ad_read_strings(hid_t file, const char *path, const char *field, size_t n,
                           char ***out, const char *fname)
 {
+    return h5ad_read_strings_rows(file, path, field, n, NULL, n, out, fname);
+}
+
+/* Select rows (m indices < n) of the 1-D dataspace sp, or all when NULL. */
+static mfm_err select_rows(hid_t sp, const size_t *rows, size_t m, size_t n, const char *path,
+                           const char *fname)
+{
+    if (!rows)
+        return MFM_OK;
+    hsize_t *co = malloc((m ? m : 1) * sizeof *co);
+    if (!co)
+        return mfm_err_set(MFM_ENOMEM, "%s: %s: out of memory for %zu rows", fname, path, m);
     mfm_err rc = MFM_OK;
-    hid_t d = -1, ft = -1, st = -1, mt = -1, sp = -1;
+    for (size_t i = 0; i < m && !rc; i++)
+        if (rows[i] >= n)
+            rc = mfm_err_set(MFM_EINVAL, "%s: %s: row %zu out of range (%zu rows)", fname, path, rows[i], n);
+        else
+            co[i] = rows[i];
+    if (!rc && m && H5Sselect_elements(sp, H5S_SELECT_SET, m, co) < 0)
+        rc = mfm_err_set(MFM_EIO, "%s: %s: cannot select %zu rows", fname, path, m);
+    free(co);
+    return rc;
+}
+
+mfm_err h5ad_read_strings_rows(hid_t file, const char *path, const char *field, size_t n,
+                               const size_t *rows, size_t m, char ***out, const char *fname)
+{
+    mfm_err rc = MFM_OK;
+    hid_t d = -1, ft = -1, st = -1, mt = -1, sp = -1, ms = -1;
     void *buf = NULL;
     char **res = NULL;
     *out = NULL;
     rc = open_column(file, path, field, n, &d, &ft, fname);
     if (rc)
         return rc;
+    if (!rows)
+        m = n;
     if (H5Tget_class(ft) != H5T_STRING) {
         rc = mfm_err_set(MFM_EFORMAT, "%s: %s%s%s: expected strings", fname, path,
                          field ? " field " : "", field ? field : "");
@@ -366,20 +395,27 @@ mfm_err h5ad_read_strings(hid_t file, const char *path, const char *field, size_
     size_t sz = 0;
     st = string_memtype(ft, &vlen, &sz);
     mt = field_memtype(st, field);
-    buf = calloc(n ? n : 1, sz);
-    res = calloc(n ? n : 1, sizeof *res);
+    buf = calloc(m ? m : 1, sz);
+    res = calloc(m ? m : 1, sizeof *res);
     if (!buf || !res) {
-        rc = mfm_err_set(MFM_ENOMEM, "%s: %s: out of memory for %zu strings", fname, path, n);
+        rc = mfm_err_set(MFM_ENOMEM, "%s: %s: out of memory for %zu strings", fname, path, m);
         goto cleanup;
     }
-    if (n > 0) {
-        herr_t st = H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-        if (st >= 0)
-            rc = strings_from_buffer(buf, vlen, sz, n, res);
-        if (vlen) { /* also after a failed read, which may have allocated some */
-            sp = H5Dget_space(d);
-            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
+    if (m > 0) {
+        hsize_t hm = m;
+        sp = H5Dget_space(d);
+        ms = rows ? H5Screate_simple(1, &hm, NULL) : H5S_ALL;
+        if (sp < 0 || ms < 0) {
+            rc = mfm_err_set(MFM_EIO, "%s: %s: cannot read strings", fname, path);
+            goto cleanup;
         }
+        if ((rc = select_rows(sp, rows, m, n, path, fname)) != MFM_OK)
+            goto cleanup;
+        herr_t st = H5Dread(d, mt, ms, rows ? sp : H5S_ALL, H5P_DEFAULT, buf);
+        if (st >= 0)
+            rc = strings_from_buffer(buf, vlen, sz, m, res);
+        if (vlen) /* also after a failed read, which may have allocated some */
+            H5Dvlen_reclaim(mt, rows ? ms : sp, H5P_DEFAULT, buf);
         if (st < 0)
             rc = mfm_err_set(MFM_EIO, "%s: %s: cannot read strings", fname, path);
         if (rc)
@@ -388,8 +424,10 @@ mfm_err h5ad_read_strings(hid_t file, const char *path, const char *field, size_
     *out = res;
     res = NULL;
 cleanup:
-    mfm_h5ad_strings_free(res, n);
+    mfm_h5ad_strings_free(res, m);
     free(buf);
+    if (ms > 0 && ms != H5S_ALL)
+        H5Sclose(ms);
     if (sp >= 0)
         H5Sclose(sp);
     if (mt >= 0)

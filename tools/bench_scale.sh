@@ -14,8 +14,9 @@
 # (--max-cells-per-pop, 200), MEM_STEPS (3), SCALE_STEPS (20),
 # PE_CELLS (2941: the screen of part c).  Every figure is printed with the
 # `uptime` taken right after it: on a shared machine the wall times are
-# loaded.  Peak resident memory: /usr/bin/time -f %M (of mpirun's largest
-# rank when run under mpirun: each rank is timed separately).
+# loaded, so the CPU time (user + sys) of each rank is printed too.  Peak
+# resident memory: /usr/bin/time -f %M (of mpirun's largest rank when run
+# under mpirun: each rank is timed separately).
 set -euo pipefail
 W=${1:?usage: bench_scale.sh WORK_DIR [mem] [scale] [pe]}
 shift
@@ -55,15 +56,16 @@ run() {
     if [ "${1:-}" = mpi ]; then
         local np=$2
         shift 2
-        $MPI -np "$np" sh -c 'd=$1; shift; /usr/bin/time -f %M -o "$d/time.$OMPI_COMM_WORLD_RANK" "$@"' sh "$TD" "$@"
+        $MPI -np "$np" sh -c 'd=$1; shift; /usr/bin/time -f "%M %U %S" -o "$d/time.$OMPI_COMM_WORLD_RANK" "$@"' sh "$TD" "$@"
     else
-        /usr/bin/time -f %M -o "$TD/time.0" "$@"
+        /usr/bin/time -f "%M %U %S" -o "$TD/time.0" "$@"
     fi
     t1=$(date +%s.%N)
-    local kb
-    kb=$(cat "$TD"/time.* | grep -E '^[0-9]+$' | sort -n | tail -1)
-    printf '%-40s peak %6.0f MB  wall %7.1f s  | %s\n' "$label" "$(echo "$kb / 1024" | bc -l)" \
-        "$(echo "$t1 - $t0" | bc -l)" "$(uptime | sed 's/.*load/load/')"
+    local kb cpu
+    kb=$(cat "$TD"/time.* | grep -E '^[0-9]+ ' | awk '{print $1}' | sort -n | tail -1)
+    cpu=$(cat "$TD"/time.* | grep -E '^[0-9]+ ' | awk '{printf "%s%.2f", (NR > 1 ? "+" : ""), $2 + $3}')
+    printf '%-40s peak %6.0f MB  wall %7.1f s  cpu %s s  | %s\n' "$label" "$(echo "$kb / 1024" | bc -l)" \
+        "$(echo "$t1 - $t0" | bc -l)" "$cpu" "$(uptime | sed 's/.*load/load/')"
 }
 
 if [[ " $PARTS " == *" mem "* ]]; then

@@ -281,6 +281,18 @@ START_TEST(test_eval_same_over_ranks)
         snprintf(cmd, sizeof cmd, "%s/e", dir);
         mfm_test_rmtree(cmd);
     }
+    /* ranks that read different truth files (rank 1's is capped at 50
+     * cells per population): one message, from rank 0, and no report */
+    ck_assert_msg(run_np(0, "predict m s.h5ad --out p3.h5ad --truth-out tr3.h5ad --quiet --all "
+                         "--max-cells-per-pop 50") == 0, "%s", out);
+    snprintf(cmd, sizeof cmd, "eval " EVAL_OPTS " : -np 1 '%s' eval --model m --pred p.h5ad --truth tr3.h5ad "
+             "--out e --bootstrap 30 --permutations 20 --seed 2", mfm_test_env("MFM_BIN"));
+    int rc = run_np(1, "%s", cmd);
+    ck_assert_msg(rc != 0, "exit %d: %s", rc, out);
+    ck_assert_msg(count(out, "ranks disagree about the evaluation input") == 1, "%s", out);
+    ck_assert_msg(strstr(out, "on rank 0 and") != NULL, "%s", out);
+    snprintf(cmd, sizeof cmd, "%s/e/report.json", dir);
+    ck_assert_int_ne(access(cmd, F_OK), 0);
     /* and the comparison can fail: another seed changes the intervals */
     ck_assert_msg(run_np(2, "eval " EVAL_OPTS " --seed 3") == 0, "%s", out);
     ck_assert(!same_file("e1/report.json", "e/report.json"));

@@ -6,6 +6,7 @@
 
 #include "mfm_test.h"
 #include "task.h"
+#include "task_codes.h"
 
 static mfm_h5ad *open_dataset(const char *name)
 {
@@ -137,10 +138,48 @@ START_TEST(test_timeseries_holdout)
 }
 END_TEST
 
+/* mfm_codes_pair against a brute-force reference: ids in order of first
+ * occurrence, -1 propagates, out may alias a, enough pairs to rehash. */
+START_TEST(test_codes_pair)
+{
+    enum { N = 20000 };
+    static int32_t a[N], b[N], out[N], ref[N], ra[N], rb[N];
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        a[i] = (int32_t)(x % 97) - 1; /* -1 sometimes */
+        b[i] = (int32_t)((x >> 20) % 61);
+    }
+    size_t nr = 0;
+    for (size_t i = 0; i < N; i++) {
+        ref[i] = -1;
+        if (a[i] < 0)
+            continue;
+        for (size_t j = 0; j < nr && ref[i] < 0; j++)
+            if (ra[j] == a[i] && rb[j] == b[i])
+                ref[i] = (int32_t)j;
+        if (ref[i] < 0)
+            ra[nr] = a[i], rb[nr] = b[i], ref[i] = (int32_t)nr++;
+    }
+    int32_t *pa = NULL, *pb = NULL;
+    size_t n_ids = 0;
+    memcpy(out, a, sizeof a);
+    ck_assert_int_eq(mfm_codes_pair(out, out, b, N, &pa, &pb, &n_ids), MFM_OK);
+    ck_assert_uint_eq(n_ids, nr);
+    ck_assert_uint_gt(n_ids, 1000);
+    ck_assert(memcmp(out, ref, sizeof ref) == 0);
+    for (size_t j = 0; j < nr; j++)
+        ck_assert(pa[j] == ra[j] && pb[j] == rb[j]);
+    free(pa);
+    free(pb);
+}
+END_TEST
+
 static Suite *task_suite(void)
 {
     Suite *s = suite_create("app-task");
     TCase *tc = tcase_create("task");
+    tcase_add_test(tc, test_codes_pair);
     tcase_add_test(tc, test_bodenmiller_pairs);
     tcase_add_test(tc, test_predict_time_treatments);
     tcase_add_test(tc, test_bad_options);

@@ -487,6 +487,61 @@ START_TEST(test_bad_sparse_reads)
 }
 END_TEST
 
+/* mfm_h5ad_obs_factor gives every cell the text mfm_h5ad_obs_strings gives,
+ * with one code per distinct text; mfm_h5ad_obs_names_rows the names of the
+ * chosen rows, read alone (before the whole index is read) and after. */
+static void check_factor_and_name_rows(mfm_h5ad *f, const char *name)
+{
+    size_t n = mfm_h5ad_n_obs(f);
+    size_t rows[5] = {n - 1, 2 % n, 2 % n, 0, n / 2};
+    char **part = NULL;
+    ck_assert_int_eq(mfm_h5ad_obs_names_rows(f, rows, 5, &part), MFM_OK);
+    const char *const *all = mfm_h5ad_obs_names(f);
+    ck_assert_ptr_nonnull(all);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_str_eq(part[i], all[rows[i]]);
+    mfm_h5ad_strings_free(part, 5);
+    ck_assert_int_eq(mfm_h5ad_obs_names_rows(f, rows, 5, &part), MFM_OK); /* from the loaded index */
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_str_eq(part[i], all[rows[i]]);
+    mfm_h5ad_strings_free(part, 5);
+    size_t bad = n;
+    ck_assert_int_eq(mfm_h5ad_obs_names_rows(f, &bad, 1, &part), MFM_EINVAL);
+    for (size_t j = 0; j < mfm_h5ad_obs_ncols(f); j++) {
+        const char *key = mfm_h5ad_obs_col(f, j)->name;
+        char **text = NULL, **lev = NULL;
+        size_t n_lev = 0;
+        int32_t *codes = malloc((n ? n : 1) * sizeof *codes);
+        mfm_err want = mfm_h5ad_obs_strings(f, key, &text);
+        ck_assert_int_eq(mfm_h5ad_obs_factor(f, key, codes, &lev, &n_lev), want);
+        for (size_t i = 0; want == MFM_OK && i < n; i++) {
+            ck_assert_msg(codes[i] >= 0 && (size_t)codes[i] < n_lev, "%s %s: code %d", name, key, codes[i]);
+            ck_assert_msg(strcmp(lev[codes[i]], text[i]) == 0, "%s %s row %zu: '%s', want '%s'", name, key, i,
+                          lev[codes[i]], text[i]);
+        }
+        for (size_t a = 0; a < n_lev; a++)
+            for (size_t b = a + 1; b < n_lev && n_lev < 2000; b++)
+                ck_assert_msg(strcmp(lev[a], lev[b]) != 0, "%s %s: level '%s' twice", name, key, lev[a]);
+        mfm_h5ad_strings_free(text, n);
+        mfm_h5ad_strings_free(lev, n_lev);
+        free(codes);
+    }
+}
+
+START_TEST(test_factor_and_name_rows)
+{
+    quiet_hdf5();
+    mfm_h5ad *f = open_or_fail("MFM_FIXTURES", "/io", smalls[_i]);
+    check_factor_and_name_rows(f, smalls[_i]);
+    mfm_h5ad_close(f);
+    if ((size_t)_i < NDATASETS) {
+        f = open_or_fail("MFM_DATASETS", "", datasets[_i]);
+        check_factor_and_name_rows(f, datasets[_i]);
+        mfm_h5ad_close(f);
+    }
+}
+END_TEST
+
 static Suite *read_suite(void)
 {
     Suite *s = suite_create("io-h5ad-read");
@@ -494,6 +549,7 @@ static Suite *read_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_dataset_matches_anndata, 0, (int)NDATASETS);
     tcase_add_loop_test(tc, test_small_fixture_matches, 0, (int)NSMALLS);
+    tcase_add_loop_test(tc, test_factor_and_name_rows, 0, (int)NSMALLS);
     tcase_add_test(tc, test_levels_and_time_selection);
     tcase_add_test(tc, test_error_messages);
     tcase_add_test(tc, test_bad_sparse_reads);
