@@ -232,6 +232,22 @@ static size_t model_index(const mfm_report *r, size_t i)
     return k < CURVE_MAX_MODELS ? k : CURVE_MAX_MODELS - 1;
 }
 
+/* One panel: its box, axes, the metric (0 W2, 1 MMD) and the model count. */
+typedef struct panel {
+    double x0, y0, w, h;
+    axis ax, ay;
+    int k;
+    size_t n_models;
+} panel;
+
+/* Pixel of point p in panel q; the models side by side (5 px apart) so
+ * that their whiskers at the same NFE do not hide each other. */
+static void pt_xy(const panel *q, const mfm_report_curve_pt *p, size_t model, double v, double *px, double *py)
+{
+    *px = q->x0 + ax_frac(&q->ax, p->nfe) * q->w + 5.0 * ((double)model - 0.5 * (double)(q->n_models - 1));
+    *py = q->y0 + q->h - ax_frac(&q->ay, v) * q->h;
+}
+
 static double pt_val(const mfm_report_curve_pt *p, int k) { return k ? p->mmd : p->w2; }
 static double pt_sd(const mfm_report_curve_pt *p, int k) { return k ? p->mmd_sd : p->w2_sd; }
 
@@ -250,8 +266,7 @@ static const mfm_report_curve_pt *reference(const mfm_report *r)
 }
 
 /* Lines through the fixed-step settings of each (model, family), by NFE. */
-static void panel_lines(cairo_t *cr, const mfm_report *r, int k, double x0, double y0, double w, double h,
-                        const axis *ax, const axis *ay, size_t *ord)
+static void panel_lines(cairo_t *cr, const mfm_report *r, const panel *q, size_t *ord)
 {
     for (size_t i = 0; i < r->n_curve; i++) {
         int f = family(r->curve[i].setting);
@@ -278,7 +293,8 @@ static void panel_lines(cairo_t *cr, const mfm_report *r, int k, double x0, doub
         cairo_set_dash(cr, dash[f], f ? 2 : 0, 0);
         for (size_t l = 0; l < n; l++) {
             const mfm_report_curve_pt *p = &r->curve[ord[l]];
-            double px = x0 + ax_frac(ax, p->nfe) * w, py = y0 + h - ax_frac(ay, pt_val(p, k)) * h;
+            double px, py;
+            pt_xy(q, p, model_index(r, i), pt_val(p, q->k), &px, &py);
             if (l == 0)
                 cairo_move_to(cr, px, py);
             else
@@ -290,24 +306,39 @@ static void panel_lines(cairo_t *cr, const mfm_report *r, int k, double x0, doub
 }
 
 /* Whiskers (+- sd) and markers of every point. */
-static void panel_points(cairo_t *cr, const mfm_report *r, int k, double x0, double y0, double w, double h,
-                         const axis *ax, const axis *ay)
+static void panel_points(cairo_t *cr, const mfm_report *r, const panel *q)
 {
     for (size_t i = 0; i < r->n_curve; i++) {
         const mfm_report_curve_pt *p = &r->curve[i];
-        double rgb[3], v = pt_val(p, k), sd = pt_sd(p, k);
+        double rgb[3], v = pt_val(p, q->k), sd = pt_sd(p, q->k), px, py;
         mfm_plot_method_rgb(model_index(r, i), rgb);
-        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-        double px = x0 + ax_frac(ax, p->nfe) * w, py = y0 + h - ax_frac(ay, v) * h;
+        pt_xy(q, p, model_index(r, i), v, &px, &py);
         if (isfinite(sd) && sd > 0) {
-            double lo = v - sd > 0 || !ay->log ? v - sd : pow(10.0, ay->lo);
+            double lo = v - sd > 0 || !q->ay.log ? v - sd : pow(10.0, q->ay.lo);
+            cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.45);
             cairo_set_line_width(cr, 1.0);
-            cairo_move_to(cr, px, y0 + h - fmax(ax_frac(ay, lo), 0.0) * h);
-            cairo_line_to(cr, px, y0 + h - fmin(ax_frac(ay, v + sd), 1.0) * h);
+            cairo_move_to(cr, px, q->y0 + q->h - fmax(ax_frac(&q->ay, lo), -0.1) * q->h);
+            cairo_line_to(cr, px, q->y0 + q->h - fmin(ax_frac(&q->ay, v + sd), 1.1) * q->h);
             cairo_stroke(cr);
         }
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
         marker(cr, family(p->setting), px, py);
     }
+}
+
+/* The dashed reference line of the teacher's RK4 x 20 (or default). */
+static void ref_line(cairo_t *cr, const panel *q, const mfm_report_curve_pt *ref)
+{
+    double py = q->y0 + q->h - ax_frac(&q->ay, pt_val(ref, q->k)) * q->h;
+    const double dash[2] = {4, 3};
+    cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
+    cairo_set_line_width(cr, 1.0);
+    cairo_set_dash(cr, dash, 2, 0);
+    cairo_move_to(cr, q->x0, py);
+    cairo_line_to(cr, q->x0 + q->w, py);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    mfm_plot_text(cr, q->x0 + 4, py - 4, 10, 0.0, strcmp(ref->setting, "auto") ? "teacher RK4 x 20" : "teacher default");
 }
 
 /* Legend: one entry per model (colour), then one per marker. */
@@ -340,10 +371,11 @@ static void curve_legend(cairo_t *cr, const mfm_report *r, double x, double y, d
         cairo_set_font_size(cr, 11);
         cairo_text_extents(cr, fam_label[f], &ext);
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        marker(cr, f, x1 + 6, y + 16);
+        double gap = f == FAM_AUTO ? 22 : 16; /* the ring is wider */
+        marker(cr, f, x1 + gap / 2 - 2, y + 16);
         cairo_set_source_rgb(cr, 0, 0, 0);
-        mfm_plot_text(cr, x1 + 16, y + 20, 11, 0.0, fam_label[f]);
-        x1 += 16 + ext.x_advance + 16;
+        mfm_plot_text(cr, x1 + gap, y + 20, 11, 0.0, fam_label[f]);
+        x1 += gap + ext.x_advance + 16;
     }
 }
 
@@ -354,7 +386,7 @@ mfm_err mfm_plot_curve(const mfm_report *r, mfm_png *out)
     if (r->n_curve == 0)
         return MFM_OK;
     size_t n = r->n_curve;
-    double *v = malloc(2 * n * sizeof *v), *nfe = malloc(n * sizeof *nfe);
+    double *v = malloc(n * sizeof *v), *nfe = malloc(n * sizeof *nfe);
     size_t *ord = malloc(n * sizeof *ord);
     if (!v || !nfe || !ord) {
         free(v);
@@ -370,45 +402,35 @@ mfm_err mfm_plot_curve(const mfm_report *r, mfm_png *out)
     cairo_t *cr = mfm_plot_start(W, H, &s);
     curve_legend(cr, r, L, 18, W - 10);
     const mfm_report_curve_pt *ref = reference(r);
+    size_t n_models = 0;
+    for (size_t i = 0; i < n; i++)
+        n_models = model_index(r, i) + 1 > n_models ? model_index(r, i) + 1 : n_models;
     for (int k = 0; k < 2; k++) {
-        double x0 = L + k * (PW + GAP), y0 = T;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n; i++)
             v[i] = pt_val(&r->curve[i], k);
-            v[n + i] = pt_sd(&r->curve[i], k);
-        }
-        axis ay = ax_fit(v, v + n, n, false);
+        /* the y range of the values; whiskers that leave the panel are clipped */
+        const panel q = {L + k * (PW + GAP), T, PW, PH, ax, ax_fit(v, NULL, n, false), k, n_models};
         cairo_set_source_rgb(cr, 0.97, 0.97, 0.97);
-        cairo_rectangle(cr, x0, y0, PW, PH);
+        cairo_rectangle(cr, q.x0, q.y0, PW, PH);
         cairo_fill(cr);
         cairo_save(cr);
-        cairo_rectangle(cr, x0, y0, PW, PH);
+        cairo_rectangle(cr, q.x0, q.y0, PW, PH);
         cairo_clip(cr);
-        if (ref) {
-            double py = y0 + PH - ax_frac(&ay, pt_val(ref, k)) * PH;
-            const double dash[2] = {4, 3};
-            cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
-            cairo_set_line_width(cr, 1.0);
-            cairo_set_dash(cr, dash, 2, 0);
-            cairo_move_to(cr, x0, py);
-            cairo_line_to(cr, x0 + PW, py);
-            cairo_stroke(cr);
-            cairo_set_dash(cr, NULL, 0, 0);
-            mfm_plot_text(cr, x0 + PW - 4, py - 4, 10, 1.0, strcmp(ref->setting, "auto") ? "teacher RK4 x 20"
-                                                                                       : "teacher default");
-        }
-        panel_lines(cr, r, k, x0, y0, PW, PH, &ax, &ay, ord);
-        panel_points(cr, r, k, x0, y0, PW, PH, &ax, &ay);
+        if (ref)
+            ref_line(cr, &q, ref);
+        panel_lines(cr, r, &q, ord);
+        panel_points(cr, r, &q);
         cairo_restore(cr);
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
         cairo_set_line_width(cr, 1.0);
-        cairo_rectangle(cr, x0 + 0.5, y0 + 0.5, PW - 1, PH - 1);
+        cairo_rectangle(cr, q.x0 + 0.5, q.y0 + 0.5, PW - 1, PH - 1);
         cairo_stroke(cr);
         char ylab[96];
         snprintf(ylab, sizeof ylab, "%s, mean over populations%s", k ? "MMD (RBF)" : "W2",
-                 ay.log ? " (log scale)" : "");
-        panel_axes(cr, x0, y0, PW, PH, &ax, &ay, "function evaluations per cell (NFE, log scale)", ylab);
-        mfm_plot_text(cr, x0 + PW / 2, y0 - 8, 13, 0.5, k ? "MMD to the observed cells (lower is better)"
-                                                          : "W2 to the observed cells (lower is better)");
+                 q.ay.log ? " (log scale)" : "");
+        panel_axes(cr, q.x0, q.y0, PW, PH, &q.ax, &q.ay, "function evaluations per cell (NFE, log scale)", ylab);
+        mfm_plot_text(cr, q.x0 + PW / 2, q.y0 - 8, 13, 0.5, k ? "MMD to the observed cells (lower is better)"
+                                                              : "W2 to the observed cells (lower is better)");
     }
     free(v);
     free(nfe);
