@@ -125,22 +125,19 @@ static double ax_frac(const axis *a, double v)
     return (t - a->lo) / (a->hi - a->lo);
 }
 
-/* Range of the values v[i] -+ sd[i] (sd may be NULL); log10 when all are
- * positive and span more than 20x (or force_log). */
-static axis ax_fit(const double *v, const double *sd, size_t n, bool force_log)
+/* Range of the values v[i]; log10 when all are positive and span more
+ * than 20x (or force_log). */
+static axis ax_fit(const double *v, size_t n, bool force_log)
 {
-    double lo = INFINITY, hi = -INFINITY, pmin = INFINITY;
+    double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < n; i++) {
-        double s = sd && isfinite(sd[i]) ? sd[i] : 0.0;
-        lo = fmin(lo, v[i] - s);
-        hi = fmax(hi, v[i] + s);
-        pmin = fmin(pmin, v[i] - s > 0 ? v[i] - s : v[i]);
+        lo = fmin(lo, v[i]);
         hi = fmax(hi, v[i]);
     }
     axis a = {lo, hi, false};
-    if (force_log || (pmin > 0 && hi / pmin > 20.0)) {
+    if (force_log || (lo > 0 && hi / lo > 20.0)) {
         a.log = true;
-        a.lo = log10(pmin);
+        a.lo = log10(lo);
         a.hi = log10(hi);
     }
     if (!(a.hi > a.lo)) {
@@ -396,7 +393,7 @@ mfm_err mfm_plot_curve(const mfm_report *r, mfm_png *out)
     }
     for (size_t i = 0; i < n; i++)
         nfe[i] = r->curve[i].nfe;
-    axis ax = ax_fit(nfe, NULL, n, true);
+    axis ax = ax_fit(nfe, n, true);
     const int W = L + 2 * PW + GAP + 20, H = T + PH + B;
     cairo_surface_t *s;
     cairo_t *cr = mfm_plot_start(W, H, &s);
@@ -409,7 +406,7 @@ mfm_err mfm_plot_curve(const mfm_report *r, mfm_png *out)
         for (size_t i = 0; i < n; i++)
             v[i] = pt_val(&r->curve[i], k);
         /* the y range of the values; whiskers that leave the panel are clipped */
-        const panel q = {L + k * (PW + GAP), T, PW, PH, ax, ax_fit(v, NULL, n, false), k, n_models};
+        const panel q = {L + k * (PW + GAP), T, PW, PH, ax, ax_fit(v, n, false), k, n_models};
         cairo_set_source_rgb(cr, 0.97, 0.97, 0.97);
         cairo_rectangle(cr, q.x0, q.y0, PW, PH);
         cairo_fill(cr);
