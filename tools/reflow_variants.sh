@@ -35,9 +35,9 @@ declare -A variant=(
   [steps1200]="--steps 1200 --teacher-steps 5 --check-steps 2"
   [rounds2]="--steps 400 --rounds 2 --teacher-steps 5 --check-steps 2"
   [rkf45]="--steps 400 --teacher-solver rkf45 --atol 1e-4 --rtol 1e-4 --check-steps 2"
-  [lr2e-4]="--steps 1200 --lr 2e-4 --teacher-steps 20 --check-steps 2"
+  [short]="--steps 100 --lr 2e-4 --teacher-steps 5 --check-steps 2"
 )
-names=${VARIANTS:-base rk4x20 steps1200 rounds2 rkf45 lr2e-4}
+names=${VARIANTS:-base rk4x20 steps1200 rounds2 rkf45 short}
 
 if [ ! -f "$out/teacher/model.ckpt" ]; then
   "${nice[@]}" "$mfm" train "$data" --out "$out/teacher" --model mfm "${task_args[@]}" --steps "$train_steps" \
