@@ -27,6 +27,7 @@
 #include "flowrun.h"
 #include "model_data.h"
 #include "progress.h"
+#include "reflow_pairs.h"
 #include "sampler.h"
 #include "trainer.h"
 
@@ -38,106 +39,39 @@ typedef struct reflow_args {
     bool quiet;
 } reflow_args;
 
-/* The fixed pairs of the training populations. */
-typedef struct reflow_set {
-    size_t n, n_max, n_cells;
-    size_t *pair;        /* (n) task pair index */
-    float **x0, **x1;    /* (n) each (n_src, d) */
-    mfm_train_pop *pops; /* (n) */
-} reflow_set;
-
 static void warn_stderr(const char *msg) { fprintf(stderr, "mfm reflow: warning: %s\n", msg); }
-
-static void set_free(reflow_set *s)
-{
-    for (size_t i = 0; i < s->n && s->x0; i++) {
-        free(s->x0[i]);
-        free(s->x1[i]);
-    }
-    free(s->x0);
-    free(s->x1);
-    free(s->pair);
-    free(s->pops);
-    memset(s, 0, sizeof *s);
-}
-
-/* Allocate the pairs of every wanted, usable pair; x0 = the flow's start. */
-static mfm_err set_build(reflow_set *s, const mfm_bundle *b, const mfm_task *t, const mfm_pop_data *pd,
-                         const bool *want, uint64_t seed)
-{
-    size_t n = 0;
-    const size_t d = b->space.d;
-    mfm_err e = MFM_OK;
-    for (size_t i = 0; i < t->n_pairs; i++)
-        if (want[i] && !pd[i].skipped)
-            n++;
-    if (n == 0)
-        return mfm_err_set(MFM_EINVAL, "no training population of the model is in the data");
-    s->pair = calloc(n, sizeof *s->pair);
-    s->x0 = calloc(n, sizeof *s->x0);
-    s->x1 = calloc(n, sizeof *s->x1);
-    s->pops = calloc(n, sizeof *s->pops);
-    if (!s->pair || !s->x0 || !s->x1 || !s->pops)
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
-    for (size_t i = 0; i < t->n_pairs && e == MFM_OK; i++) {
-        if (!want[i] || pd[i].skipped)
-            continue;
-        const mfm_pair *p = &t->pairs[i];
-        const mfm_pop_data *q = &pd[i];
-        if (p->t_end != 1.0)
-            return mfm_err_set(MFM_EINVAL, "pair '%s' is predicted at t = %g; reflow needs t = 1", p->name,
-                               p->t_end);
-        size_t k = s->n++;
-        s->pair[k] = i;
-        s->x0[k] = malloc(p->n_src * d * sizeof(float));
-        s->x1[k] = malloc(p->n_src * d * sizeof(float));
-        if (!s->x0[k] || !s->x1[k])
-            return mfm_err_set(MFM_ENOMEM, "out of memory for the pairs of '%s'", p->name);
-        e = mfm_flow_start(s->x0[k], b, p, q, seed);
-        s->pops[k] = (mfm_train_pop){s->x0[k], p->n_src, s->x1[k], p->n_src,
-                                     q->n_emb ? q->emb : NULL, q->n_emb, q->cond}; /* borrowed */
-        s->n_cells += p->n_src;
-        if (p->n_src > s->n_max)
-            s->n_max = p->n_src;
-    }
-    return e;
-}
 
 /* Solvers and scratch of one run. */
 typedef struct flow_tools {
     mfm_ode_opts gen, check;
-    mfm_ode_ws ws_gen, ws_check;
+    mfm_ode_ws ws_check;
+    size_t n_threads; /* workers of the pair generation */
     float *x, *h, *h1;
     double *s;
 } flow_tools;
 
 /* Push every population through b's model: with gen != 0, x1 = ODE(x0)
- * (accurate solver); always the mean straightness over all cells (RK4 with
- * check steps) into *S. */
-static mfm_err flow_all(reflow_set *s, mfm_bundle *b, const mfm_task *t, const mfm_pop_data *pd,
+ * (accurate solver, batched on the worker threads); always the mean
+ * straightness over all cells (RK4 with check steps) into *S. */
+static mfm_err flow_all(mfm_reflow_set *s, mfm_bundle *b, const mfm_task *t, const mfm_pop_data *pd,
                         flow_tools *ft, int gen, double *S, size_t *nfe)
 {
     const size_t d = b->space.d;
     double sum = 0.0;
     mfm_err e = MFM_OK;
     *nfe = 0;
+    if (gen && (e = mfm_reflow_pairs_generate(s, b, t, pd, &ft->gen, ft->n_threads, false, nfe)) != MFM_OK)
+        return e;
     for (size_t k = 0; k < s->n && e == MFM_OK; k++) {
         const mfm_pair *p = &t->pairs[s->pair[k]];
         const mfm_pop_data *q = &pd[s->pair[k]];
         const float *h = b->method == MFM_METHOD_MFM ? ft->h : NULL;
         const float *cond = b->model.net.cfg.cond_dim ? q->cond : NULL;
-        mfm_ode_stats st = {0};
         if (b->method == MFM_METHOD_MFM && (e = mfm_flow_embed_mean(&b->model, ft->h, ft->h1, q)) != MFM_OK)
             break;
-        if (gen) {
-            memcpy(s->x1[k], s->x0[k], p->n_src * d * sizeof(float));
-            e = mfm_sample_flow(&b->model, s->x1[k], p->n_src, h, cond, 1.0, &ft->gen, &ft->ws_gen, &st);
-            *nfe += st.n_evals;
-        }
         memcpy(ft->x, s->x0[k], p->n_src * d * sizeof(float));
-        if (e == MFM_OK)
-            e = mfm_sample_flow_straightness(&b->model, ft->x, ft->s, p->n_src, h, cond, 1.0, &ft->check,
-                                             &ft->ws_check, NULL);
+        e = mfm_sample_flow_straightness(&b->model, ft->x, ft->s, p->n_src, h, cond, 1.0, &ft->check,
+                                         &ft->ws_check, NULL);
         for (size_t r = 0; r < p->n_src && e == MFM_OK; r++)
             sum += ft->s[r];
         if (e != MFM_OK)
@@ -149,7 +83,7 @@ static mfm_err flow_all(reflow_set *s, mfm_bundle *b, const mfm_task *t, const m
 
 /* Fine-tune b's model on the fixed pairs: paired coupling, straight path,
  * fresh Adam moments. */
-static mfm_err train_round(mfm_bundle *b, reflow_set *s, const reflow_args *a, long round, double *ema)
+static mfm_err train_round(mfm_bundle *b, mfm_reflow_set *s, const reflow_args *a, long round, double *ema)
 {
     mfm_trainer tr = {0};
     mfm_trainer_opts to = {.pops_per_step = (size_t)a->pops_per_step, .cells_per_pop = (size_t)a->cells_per_pop};
@@ -233,6 +167,7 @@ static mfm_err tools_init(flow_tools *ft, const reflow_args *a, const mfm_bundle
     ft->gen.atol = a->atol;
     ft->gen.rtol = a->rtol;
     ft->check.n_steps = (size_t)a->check_steps;
+    ft->n_threads = (size_t)a->threads;
     const size_t d = b->space.d, E = b->model.net.cfg.embed_dim + 1;
     ft->x = malloc(n_max * d * sizeof *ft->x);
     ft->s = malloc(n_max * sizeof *ft->s);
@@ -240,14 +175,11 @@ static mfm_err tools_init(flow_tools *ft, const reflow_args *a, const mfm_bundle
     ft->h1 = malloc(E * sizeof *ft->h1);
     if (!ft->x || !ft->s || !ft->h || !ft->h1)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
-    if ((e = mfm_ode_ws_init(&ft->ws_gen, ft->gen.method, n_max, d)) != MFM_OK)
-        return e;
     return mfm_ode_ws_init(&ft->ws_check, ft->check.method, n_max, d);
 }
 
 static void tools_free(flow_tools *ft)
 {
-    mfm_ode_ws_destroy(&ft->ws_gen);
     mfm_ode_ws_destroy(&ft->ws_check);
     free(ft->x);
     free(ft->s);
@@ -271,7 +203,7 @@ static mfm_err prepare_out(const char *out)
     return MFM_OK;
 }
 
-static mfm_err reflow_rounds(mfm_bundle *b, reflow_set *set, const mfm_task *t, const mfm_pop_data *pd,
+static mfm_err reflow_rounds(mfm_bundle *b, mfm_reflow_set *set, const mfm_task *t, const mfm_pop_data *pd,
                              flow_tools *ft, const reflow_args *a, double *S)
 {
     mfm_err e = MFM_OK;
@@ -298,7 +230,7 @@ static mfm_err reflow_rounds(mfm_bundle *b, reflow_set *set, const mfm_task *t, 
 static mfm_err run(const reflow_args *a, const char *model_dir, const char *data)
 {
     mfm_model_data md = {0};
-    reflow_set set = {0};
+    mfm_reflow_set set = {0};
     flow_tools ft = {0};
     double *S = calloc((size_t)a->rounds + 1, sizeof *S);
     double t0 = mfm_now();
@@ -311,7 +243,7 @@ static mfm_err run(const reflow_args *a, const char *model_dir, const char *data
     for (size_t i = 0; i < md.task.n_pairs; i++)
         md.want[i] = mfm_flow_pair_seen(&md.b, &md.task, &md.task.pairs[i]);
     if ((e = mfm_pop_data_load(&md.pd, &md.b, md.f, &md.task, md.want, false, true, warn_stderr)) != MFM_OK ||
-        (e = set_build(&set, &md.b, &md.task, md.pd, md.want, md.b.seed ^ 0x7265666c6f77ull)) != MFM_OK ||
+        (e = mfm_reflow_set_build(&set, &md.b, &md.task, md.pd, md.want, md.b.seed ^ 0x7265666c6f77ull)) != MFM_OK ||
         (e = tools_init(&ft, a, &md.b, set.n_max)) != MFM_OK || (e = prepare_out(a->out)) != MFM_OK)
         goto done;
     if ((e = reflow_rounds(&md.b, &set, &md.task, md.pd, &ft, a, S)) != MFM_OK)
@@ -328,7 +260,7 @@ static mfm_err run(const reflow_args *a, const char *model_dir, const char *data
                 "predict default: euler x %ld)\n", a->out, a->out, S[0], S[a->rounds], a->predict_steps);
 done:
     tools_free(&ft);
-    set_free(&set);
+    mfm_reflow_set_free(&set);
     free(S);
     mfm_model_data_close(&md);
     return e;
@@ -364,7 +296,9 @@ int mfm_cmd_reflow(int argc, char **argv)
         "the paired coupling and the straight path.  DIR receives model.ckpt (with the group reflow:\n"
         "rounds, straightness before and after, predict solver and steps) and reflow.json (also every\n"
         "round's straightness and the run's settings); mfm predict --solver auto then uses Euler with\n"
-        "--predict-steps steps.  mfm train --resume refuses a student.  See docs/flow-matching.md.",
+        "--predict-steps steps.  The pairs are generated in blocks of many populations on --threads\n"
+        "worker threads (0: all processors), as mfm predict flows cells.  mfm train --resume refuses a\n"
+        "student.  See docs/flow-matching.md.",
         opts, sizeof opts / sizeof opts[0], 2, 2};
     const char *pos[2];
     size_t npos = 0;

@@ -12,6 +12,7 @@
 #include "eval_build.h"
 #include "metrics.h"
 #include "mfm_config.h"
+#include "reflow_curve.h"
 #include "report_write.h"
 #include "suggest.h"
 
@@ -83,7 +84,7 @@ void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
          "treatment or time key) and, for a perturbation model, --control-key/--control and "
          "--split-key split --train-value train (the truth being mfm predict --truth-out's "
          "file), for a time-series model --time-key; a train_log.csv in DIR is drawn as the "
-         "loss curve", &a->model},
+         "loss curve, a curve.csv (tools/accuracy_cost.sh) as the accuracy-cost curve", &a->model},
     };
     static mfm_opt table[32];
     for (size_t i = 0; i < N(opts); i++)
@@ -304,6 +305,8 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
     e = mfm_eval_build(r, &o, mfm_metrics_compute_infl);
     if (!e && a->model)
         e = read_train_log(r, a->model);
+    if (!e && a->model)
+        e = mfm_reflow_curve_load(r, a->model);
     if (!e && mfm_par_world()->rank == 0) /* MPI: rank 0 gathered and writes */
         e = mfm_report_write_dir(r, a->out);
     return e;

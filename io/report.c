@@ -149,6 +149,7 @@ void mfm_report_destroy(mfm_report *r)
     free(r->loss_step);
     free(r->loss);
     free(r->loss_ema);
+    mfm_report_set_curve(r, NULL, 0, NULL);
     memset(r, 0, sizeof *r);
 }
 

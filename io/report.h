@@ -94,7 +94,22 @@ typedef struct mfm_report {
     size_t n_perm;        /* permutations of the E-distance test */
     size_t n_loss;        /* rows of the model's training log (0: none) */
     double *loss_step, *loss, *loss_ema; /* (n_loss) each, owned */
+    size_t n_curve;       /* points of the accuracy-cost curve (0: none) */
+    struct mfm_report_curve_pt *curve; /* (n_curve), owned */
+    char *curve_source;   /* where the curve came from (file path), owned */
 } mfm_report;
+
+/* One point of the accuracy-cost curve of prediction (docs/reports.md):
+ * a model (e.g. "teacher", "student") with one solver setting, its
+ * function evaluations per cell and its distances to the observed
+ * populations (means over the populations, with their spread). */
+typedef struct mfm_report_curve_pt {
+    char *model;         /* owned */
+    char *setting;       /* "euler-4", "rk4-20", "rkf45-1e-3", "auto": solver family before '-' */
+    double nfe;          /* function evaluations per cell, > 0 */
+    double w2, mmd;      /* means over the populations */
+    double w2_sd, mmd_sd; /* standard deviation over the populations; NaN: unknown */
+} mfm_report_curve_pt;
 
 /* The metrics a report shows, in table order. */
 typedef struct mfm_report_metric {
@@ -203,6 +218,13 @@ void mfm_report_group_stats(const mfm_report *r, const char *g, size_t i, double
  * Errors: MFM_ENOMEM. */
 mfm_err mfm_report_set_loss(mfm_report *r, const double *step, const double *loss,
                             const double *ema, size_t n);
+
+/* The accuracy-cost curve (n points, copied; source names where it came
+ * from, may be NULL), drawn as W2 and MMD against NFE.  Replaces any earlier
+ * curve; n = 0 removes it.  Errors: MFM_EINVAL (a point with an empty model
+ * or setting, NFE not > 0, or a non-finite W2 or MMD: the point is named),
+ * MFM_ENOMEM; r keeps no curve on error. */
+mfm_err mfm_report_set_curve(mfm_report *r, const mfm_report_curve_pt *pts, size_t n, const char *source);
 
 /* Record an input file and its SHA-256 (computed here by reading it).
  * Errors: MFM_EIO (file unreadable, path in the message), MFM_ENOMEM. */

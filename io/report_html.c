@@ -329,6 +329,18 @@ static void header(FILE *f, const mfm_report *r)
     }
 }
 
+/* The accuracy-cost curve: heading, figure and where its numbers came from. */
+static mfm_err curve_section(FILE *f, const mfm_report *r, mfm_png *png)
+{
+    fputs("<h2 id=\"accuracy-cost\">Accuracy against cost</h2>\n<p class=\"meta\">W2 and MMD of each model's "
+          "prediction against the function evaluations of the velocity network per cell (NFE), for each "
+          "solver setting; whiskers: &plusmn; one standard deviation over the populations. Measured by ", f);
+    esc(f, r->curve_source ? r->curve_source : "the caller");
+    fputs(" (docs/reports.md).</p>\n", f);
+    mfm_err err = mfm_plot_curve(r, png);
+    return err ? err : image(f, png, "accuracy-cost curve");
+}
+
 mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
 {
     mfm_err err = MFM_OK;
@@ -352,6 +364,9 @@ mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
             goto cleanup;
         mfm_png_free(&png);
     }
+    if (r->n_curve && (err = curve_section(f, r, &png)))
+        goto cleanup;
+    mfm_png_free(&png);
     fputs("<h2>Per population</h2>\n", f);
     population_table(f, r);
     fputs("<h2>Plots per population</h2>\n<p class=\"meta\">Scatter: cells on the first two "

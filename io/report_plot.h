@@ -52,4 +52,10 @@ mfm_err mfm_plot_loss(const mfm_report *r, mfm_png *out);
  * mfm_plot_scatter. */
 mfm_err mfm_plot_feature_hists(const mfm_report *r, size_t p, mfm_png *out);
 
+/* The accuracy-cost curve (r->curve): W2 and MMD against NFE per cell, one
+ * colour per model, one marker per solver family, +- sd whiskers, the
+ * teacher's RK4 x 20 (else its default) as a dashed line.  An empty png
+ * when there is no curve.  Errors as mfm_plot_scatter. */
+mfm_err mfm_plot_curve(const mfm_report *r, mfm_png *out);
+
 #endif

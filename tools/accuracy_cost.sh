@@ -6,7 +6,10 @@
 # teacher), straighten it with `mfm reflow` (the student), predict Patient1
 # with every model x solver setting below, evaluate all predictions in one
 # `mfm eval` run, and write OUT_DIR/curve.csv and OUT_DIR/curve.md (W2, MMD,
-# energy distance to the observed BCRXL cells vs function evaluations).
+# energy distance to the observed BCRXL cells vs function evaluations, with
+# the standard deviations over the populations); curve.csv is copied into
+# the student's directory (the teacher's without a student) and a second
+# `mfm eval --model` run writes OUT_DIR/report/report.html with the curve.
 # Environment: MFM, DATA; TRAIN_ARGS (extra mfm train options of the teacher,
 # e.g. "--fm ve --sigma-max 10"); MODELS ("teacher student" by default;
 # "teacher" skips the reflow; "ve" adds a model trained on the same task (TRAIN_ARGS not applied) with
@@ -84,24 +87,27 @@ for model in $models; do
   preds+=(--pred "$out/pred_${model}_auto.h5ad")
 done
 
-nice -n "${NICE:-10}" "$mfm" eval "${preds[@]}" --truth "$out/observed.h5ad" --out "$out/report" \
-  "${eval_args[@]}" --split-key split --train-value train > "$out/eval.log" 2>&1
+# metrics only (no intervals, no permutation test): the numbers of the curve
+nice -n "${NICE:-10}" "$mfm" eval "${preds[@]}" --truth "$out/observed.h5ad" --out "$out/metrics" \
+  "${eval_args[@]}" --split-key split --train-value train --bootstrap 0 --permutations 0 > "$out/eval.log" 2>&1
 
 /usr/bin/python3 - "$out" <<'PY'
 import csv, json, sys
 out = sys.argv[1]
 cost = {(r["model"] + "_" + r["setting"]): r for r in csv.DictReader(open(f"{out}/cost.csv"))}
 acc = {}
-for r in csv.DictReader(open(f"{out}/report/metrics.csv")):
+for r in csv.DictReader(open(f"{out}/metrics/metrics.csv")):
     if r["method"] in cost and r["W2"] not in ("", "nan"):
         acc.setdefault(r["method"], []).append(r)
 rows = []
 for meth, rs in acc.items():
     c = cost[meth]
     mean = lambda k: sum(float(r[k]) for r in rs) / len(rs)
+    # sample standard deviation over the populations ('' for one population)
+    sd = lambda k: (sum((float(r[k]) - mean(k)) ** 2 for r in rs) / (len(rs) - 1)) ** 0.5 if len(rs) > 1 else ""
     rows.append(dict(model=c["model"], setting=c["setting"], nfe=round(int(c["nfe"]) / len(rs), 1), pops=len(rs), W2=mean("W2"),
-                     MMD=mean("MMD"), energy=mean("energy"), ode_s=float(c["ode_seconds"]),
-                     tput=float(c["cells_nfe_per_s"])))
+                     W2_sd=sd("W2"), MMD=mean("MMD"), MMD_sd=sd("MMD"), energy=mean("energy"),
+                     ode_s=float(c["ode_seconds"]), tput=float(c["cells_nfe_per_s"])))
 order = {k: i for i, k in enumerate(cost)}
 rows.sort(key=lambda r: order[r["model"] + "_" + r["setting"]])
 ref = {r["model"]: r for r in rows if r["setting"] == "rk4-20"}
@@ -110,12 +116,23 @@ with open(f"{out}/curve.csv", "w") as f:
     w.writeheader()
     w.writerows(rows)
 with open(f"{out}/curve.md", "w") as f:
-    f.write("| model | solver | NFE | W2 | MMD | energy | W2 / teacher RK4x20 | MMD / teacher RK4x20 | flow s | cells x NFE / s |\n")
+    f.write("| model | solver | NFE | W2 (sd) | MMD (sd) | energy | W2 / teacher RK4x20 | MMD / teacher RK4x20 | flow s | cells x NFE / s |\n")
     f.write("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+    paren = lambda v, fmt: f" ({v:{fmt}})" if v != "" else ""
     # the teacher's RK4 x 20: its rk4-20 row, or its auto row (RK4 x 20 too)
     t = ref.get("teacher") or next(r for r in rows if r["model"] == "teacher" and r["setting"] == "auto")
     for r in rows:
-        f.write(f"| {r['model']} | {r['setting']} | {r['nfe']:g} | {r['W2']:.3f} | {r['MMD']:.5f} | {r['energy']:.4f} | "
+        f.write(f"| {r['model']} | {r['setting']} | {r['nfe']:g} | {r['W2']:.3f}{paren(r['W2_sd'], '.3f')} | "
+                f"{r['MMD']:.5f}{paren(r['MMD_sd'], '.5f')} | {r['energy']:.4f} | "
                 f"{r['W2'] / t['W2']:.3f} | {r['MMD'] / t['MMD']:.2f} | {r['ode_s']:.3f} | {r['tput']:.3g} |\n")
 print(open(f"{out}/curve.md").read())
 PY
+
+# The report with the curve: curve.csv beside the student (else the
+# teacher), drawn by mfm eval --model (docs/reports.md).
+owner=teacher
+[[ " $models " == *" student "* ]] && owner=student
+cp "$out/curve.csv" "$out/$owner/curve.csv"
+nice -n "${NICE:-10}" "$mfm" eval --model "$out/$owner" "${preds[@]}" --truth "$out/observed.h5ad" --out "$out/report" \
+  "${eval_args[@]}" --split-key split --train-value train >> "$out/eval.log" 2>&1
+echo "wrote $out/curve.csv, $out/curve.md and $out/report/report.html (with the curve)"
