@@ -3,6 +3,7 @@
 #include "eval_scores.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,7 @@ mfm_err mfm_eval_scores_add(mfm_report *r, const char *path, const char *const *
         e = mfm_err_set(MFM_EFORMAT, "--scores '%s': no cells", path);
         goto cleanup;
     }
+    const size_t k_asked = k;
     k = k < n ? k : n;
     nc = shown_cols(f, keys, n_keys, cols);
     ll = malloc(n * sizeof *ll);
@@ -115,8 +117,11 @@ mfm_err mfm_eval_scores_add(mfm_report *r, const char *path, const char *const *
         for (size_t i = 0; i < k; i++)
             colv[i * nc + c] = colstr[c][low[i]];
     }
+    char num[32];
+    snprintf(num, sizeof num, "%zu", k_asked);
     if ((e = mfm_report_set_scores(r, path, ll, n, low, k, (const char *const *)names, nc, cols, colv)) ||
-        (e = mfm_report_add_input(r, path)))
+        (e = mfm_report_add_input(r, path)) || (e = mfm_report_add_config(r, "scores", path)) ||
+        (e = mfm_report_add_config(r, "scores_lowest", num)))
         mfm_report_set_scores(r, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL);
 cleanup:
     for (size_t c = 0; c < nc; c++)

@@ -13,7 +13,8 @@
  * and attach to r (mfm_report_set_scores) its summary and the k lowest
  * cells (fewer if the file has fewer), with the file's obs columns
  * 'population' and keys (n_keys, e.g. the --by keys) that exist beside
- * them; the file becomes an input of r.  Errors name the file and the
+ * them; the file becomes an input of r, and
+ * it and k options of its config.  Errors name the file and the
  * element: MFM_EIO (missing or unreadable), MFM_EFORMAT (no cells, no obs
  * log_likelihood or not numeric), MFM_ENUMERIC (a non-finite value: the
  * cell and its row), MFM_ENOMEM; r is left without scores on error. */

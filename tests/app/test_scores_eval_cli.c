@@ -183,6 +183,7 @@ START_TEST(test_scores_lowest_known)
         ck_assert_str_eq(json_string_value(json_object_get(c, "time")), want_t[r]);
         ck_assert_double_eq(json_real_value(json_object_get(c, "log_likelihood")), -11.0 + (double)r);
     }
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "config"), "scores_lowest")), "3");
     json_t *q = json_object_get(json_object_get(j, "scores"), "quantiles");
     ck_assert_double_eq_tol(json_real_value(json_object_get(q, "0.5")), -5.5, 1e-12);
     ck_assert_double_eq_tol(json_real_value(json_object_get(q, "1")), 0.0, 1e-12);
