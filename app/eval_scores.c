@@ -3,6 +3,7 @@
 #include "eval_scores.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,9 @@ mfm_err mfm_eval_scores_add(mfm_report *r, const char *path, const char *const *
     mfm_h5ad *f = NULL;
     double *ll = NULL;
     size_t *low = NULL, n = 0, nc = 0;
-    char **names = NULL, **colstr[MAX_COLS] = {0};
+    char **names = NULL, **levels[MAX_COLS] = {0};
+    size_t n_levels[MAX_COLS] = {0};
+    int32_t *codes = NULL;
     const char *cols[MAX_COLS], **colv = NULL;
     mfm_err e = mfm_h5ad_open(&f, path);
     if (e) {
@@ -104,18 +107,19 @@ mfm_err mfm_eval_scores_add(mfm_report *r, const char *path, const char *const *
     ll = malloc(n * sizeof *ll);
     low = malloc(k * sizeof *low);
     colv = malloc((k * nc > 0 ? k * nc : 1) * sizeof *colv);
-    if (!ll || !low || !colv) {
+    codes = malloc(n * sizeof *codes);
+    if (!ll || !low || !colv || !codes) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory reading '%s'", path);
         goto cleanup;
     }
     if ((e = read_ll(f, path, ll, n)) || (e = lowest(low, ll, n, k)) ||
         (e = mfm_h5ad_obs_names_rows(f, low, k, &names)))
         goto cleanup;
-    for (size_t c = 0; c < nc; c++) {
-        if ((e = mfm_h5ad_obs_strings(f, cols[c], &colstr[c])))
+    for (size_t c = 0; c < nc; c++) { /* as codes and distinct texts: 4 bytes per cell */
+        if ((e = mfm_h5ad_obs_factor(f, cols[c], codes, &levels[c], &n_levels[c])))
             goto cleanup;
         for (size_t i = 0; i < k; i++)
-            colv[i * nc + c] = colstr[c][low[i]];
+            colv[i * nc + c] = levels[c][codes[low[i]]];
     }
     char num[32];
     snprintf(num, sizeof num, "%zu", k_asked);
@@ -125,8 +129,8 @@ mfm_err mfm_eval_scores_add(mfm_report *r, const char *path, const char *const *
         mfm_report_set_scores(r, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL);
 cleanup:
     for (size_t c = 0; c < nc; c++)
-        if (colstr[c])
-            mfm_h5ad_strings_free(colstr[c], n);
+        mfm_h5ad_strings_free(levels[c], n_levels[c]);
+    free(codes);
     if (names)
         mfm_h5ad_strings_free(names, k);
     free(colv);
