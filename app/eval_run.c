@@ -10,6 +10,7 @@
 
 #include "bundle.h"
 #include "eval_build.h"
+#include "eval_scores.h"
 #include "metrics.h"
 #include "mfm_config.h"
 #include "reflow_curve.h"
@@ -85,6 +86,12 @@ void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
          "--split-key split --train-value train (the truth being mfm predict --truth-out's "
          "file), for a time-series model --time-key; a train_log.csv in DIR is drawn as the "
          "loss curve, a curve.csv (tools/accuracy_cost.sh) as the accuracy-cost curve", &a->model},
+        {"scores", MFM_OPT_STRING, "SCORES.h5ad", NULL, 0, 0,
+         "per-cell log-likelihoods written by mfm score (obs log_likelihood): the report gets the "
+         "section 'Cells the model explains worst' (their distribution and the cells with the "
+         "lowest values, with their obs population and --by columns)", &a->scores},
+        {"scores-lowest", MFM_OPT_INT, "K", "20", 1, 10000,
+         "cells listed in that section (with --scores)", &a->scores_lowest},
     };
     static mfm_opt table[32];
     for (size_t i = 0; i < N(opts); i++)
@@ -307,6 +314,8 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
         e = read_train_log(r, a->model);
     if (!e && a->model)
         e = mfm_reflow_curve_load(r, a->model);
+    if (!e && a->scores)
+        e = mfm_eval_scores_add(r, a->scores, keys, nk, (size_t)a->scores_lowest);
     if (!e && mfm_par_world()->rank == 0) /* MPI: rank 0 gathered and writes */
         e = mfm_report_write_dir(r, a->out);
     return e;

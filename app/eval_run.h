@@ -20,6 +20,8 @@ typedef struct mfm_eval_args {
     const char *truth, *out, *control_key, *control, *time_key, *covariate_key;
     const char *split_key, *train_value, *rep, *model;
     const char *weight_key; /* --weight-key: obs column of prediction cell weights */
+    const char *scores;     /* --scores: mfm score's output, NULL: none */
+    long scores_lowest;     /* --scores-lowest: cells listed */
     long cap, seed, boot, perm;
     long max_cells; /* --max-cells-per-pop */
     double level;

@@ -150,6 +150,7 @@ void mfm_report_destroy(mfm_report *r)
     free(r->loss);
     free(r->loss_ema);
     mfm_report_set_curve(r, NULL, 0, NULL);
+    mfm_report_set_scores(r, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL);
     memset(r, 0, sizeof *r);
 }
 

@@ -97,7 +97,30 @@ typedef struct mfm_report {
     size_t n_curve;       /* points of the accuracy-cost curve (0: none) */
     struct mfm_report_curve_pt *curve; /* (n_curve), owned */
     char *curve_source;   /* where the curve came from (file path), owned */
+    struct mfm_report_scores *scores; /* per-cell log-likelihoods (mfm score), owned; NULL: none */
 } mfm_report;
+
+#define MFM_REPORT_SCORE_BINS 40
+#define MFM_REPORT_SCORE_NQ 7 /* quantiles of the log-likelihoods, levels mfm_report_score_q */
+extern const double mfm_report_score_q[MFM_REPORT_SCORE_NQ];
+
+/* The per-cell log-likelihoods of a scores file (mfm score's output) as
+ * the report shows them: their distribution and the cells with the lowest
+ * values (the cells the model explains worst). */
+typedef struct mfm_report_scores {
+    char *source;         /* the scores file, owned */
+    size_t n_cells;       /* scored cells */
+    double q[MFM_REPORT_SCORE_NQ]; /* quantiles at mfm_report_score_q (0 = min, 1 = max) */
+    double mean;
+    double hist_lo, hist_hi; /* bin range: min .. max */
+    size_t hist[MFM_REPORT_SCORE_BINS]; /* cell counts */
+    size_t n_low;         /* lowest cells kept, by increasing log-likelihood */
+    double *low_ll;       /* (n_low) */
+    char **low_names;     /* (n_low) cell names */
+    size_t n_cols;        /* obs columns shown beside them */
+    char **col_names;     /* (n_cols) */
+    char **col_values;    /* (n_low, n_cols) row-major */
+} mfm_report_scores;
 
 /* One point of the accuracy-cost curve of prediction (docs/reports.md):
  * a model (e.g. "teacher", "student") with one solver setting, its
@@ -225,6 +248,18 @@ mfm_err mfm_report_set_loss(mfm_report *r, const double *step, const double *los
  * or setting, NFE not > 0, or a non-finite W2 or MMD: the point is named),
  * MFM_ENOMEM; r keeps no curve on error. */
 mfm_err mfm_report_set_curve(mfm_report *r, const mfm_report_curve_pt *pts, size_t n, const char *source);
+
+/* Attach the log-likelihoods ll (n > 0 finite values, borrowed) of the
+ * scores file source: their quantiles, mean and histogram, and the k
+ * cells of rows low (k indices into ll, by increasing value; names (k) and
+ * col_values (k, n_cols) their cell names and shown obs values, col_names
+ * (n_cols) the columns; all copied).  Replaces any earlier scores; source
+ * NULL removes them.  Errors: MFM_EINVAL (n == 0, a row out of range), MFM_ENUMERIC (a
+ * non-finite value: source and row named), MFM_ENOMEM; r keeps no scores
+ * on error. */
+mfm_err mfm_report_set_scores(mfm_report *r, const char *source, const double *ll, size_t n,
+                              const size_t *low, size_t k, const char *const *names, size_t n_cols,
+                              const char *const *col_names, const char *const *col_values);
 
 /* Record an input file and its SHA-256 (computed here by reading it).
  * Errors: MFM_EIO (file unreadable, path in the message), MFM_ENOMEM. */

@@ -341,6 +341,53 @@ static mfm_err curve_section(FILE *f, const mfm_report *r, mfm_png *png)
     return err ? err : image(f, png, "accuracy-cost curve");
 }
 
+/* The cells the model explains worst (r->scores): count, quantiles,
+ * histogram and the table of the lowest cells. */
+static mfm_err scores_section(FILE *f, const mfm_report *r, mfm_png *png)
+{
+    const mfm_report_scores *sc = r->scores;
+    fputs("<h2 id=\"worst-cells\">Cells the model explains worst</h2>\n<p class=\"meta\">", f);
+    fprintf(f, "%zu cells scored in ", sc->n_cells);
+    esc(f, sc->source);
+    fputs(" (mfm score: each cell's log-likelihood log p(x) under the model's flow, in feature space; "
+          "docs/reports.md). Low values: cells the model finds unlikely.</p>\n<table id=\"score-quantiles\"><tr>", f);
+    for (size_t j = 0; j < MFM_REPORT_SCORE_NQ; j++) {
+        double q = mfm_report_score_q[j];
+        if (q == 0.0 || q == 1.0)
+            fprintf(f, "<th>%s</th>", q == 0.0 ? "min" : "max");
+        else
+            fprintf(f, "<th>%g %%</th>", 100.0 * q);
+    }
+    fputs("<th>mean</th></tr>\n<tr>", f);
+    for (size_t j = 0; j < MFM_REPORT_SCORE_NQ; j++)
+        fprintf(f, "<td>%.6g</td>", sc->q[j]);
+    fprintf(f, "<td>%.6g</td></tr></table>\n", sc->mean);
+    mfm_err err = mfm_plot_scores(r, png);
+    if (err || (err = image(f, png, "histogram of log-likelihoods")))
+        return err;
+    fprintf(f, "<p class=\"meta\">The %zu lowest log-likelihoods:</p>\n<div class=\"wide\">"
+               "<table id=\"worst-cells-table\"><tr><th>rank</th><th class=\"l\">cell</th>", sc->n_low);
+    for (size_t c = 0; c < sc->n_cols; c++) {
+        fputs("<th class=\"l\">", f);
+        esc(f, sc->col_names[c]);
+        fputs("</th>", f);
+    }
+    fputs("<th>log_likelihood</th></tr>\n", f);
+    for (size_t i = 0; i < sc->n_low; i++) {
+        fprintf(f, "<tr><td>%zu</td><td class=\"l\">", i + 1);
+        esc(f, sc->low_names[i]);
+        fputs("</td>", f);
+        for (size_t c = 0; c < sc->n_cols; c++) {
+            fputs("<td class=\"l\">", f);
+            esc(f, sc->col_values[i * sc->n_cols + c]);
+            fputs("</td>", f);
+        }
+        fprintf(f, "<td>%.6g</td></tr>\n", sc->low_ll[i]);
+    }
+    fputs("</table></div>\n", f);
+    return MFM_OK;
+}
+
 mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
 {
     mfm_err err = MFM_OK;
@@ -365,6 +412,9 @@ mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
         mfm_png_free(&png);
     }
     if (r->n_curve && (err = curve_section(f, r, &png)))
+        goto cleanup;
+    mfm_png_free(&png);
+    if (r->scores && (err = scores_section(f, r, &png)))
         goto cleanup;
     mfm_png_free(&png);
     fputs("<h2>Per population</h2>\n", f);

@@ -293,6 +293,51 @@ static void put_summary(json_t *root, const mfm_report *r, bool *ok)
     put(root, "uncertainty", unc, ok);
 }
 
+/* The scores file's summary and lowest cells (docs/reports.md). */
+static json_t *scores_obj(const mfm_report_scores *sc, bool *ok)
+{
+    json_t *o = json_object(), *q = json_object(), *low = json_array();
+    if (!o || !q || !low) {
+        json_decref(o);
+        json_decref(q);
+        json_decref(low);
+        *ok = false;
+        return NULL;
+    }
+    put(o, "source", json_string(sc->source), ok);
+    put(o, "n_cells", json_integer((json_int_t)sc->n_cells), ok);
+    put(o, "mean", num(sc->mean), ok);
+    for (size_t j = 0; j < MFM_REPORT_SCORE_NQ; j++) {
+        char key[16];
+        snprintf(key, sizeof key, "%g", mfm_report_score_q[j]);
+        put(q, key, num(sc->q[j]), ok);
+    }
+    put(o, "quantiles", q, ok);
+    json_t *h = json_array();
+    for (size_t b = 0; h && b < MFM_REPORT_SCORE_BINS; b++)
+        push(h, json_integer((json_int_t)sc->hist[b]), ok);
+    json_t *ho = json_object();
+    if (ho) {
+        put(ho, "lo", num(sc->hist_lo), ok);
+        put(ho, "hi", num(sc->hist_hi), ok);
+        put(ho, "counts", h, ok);
+    } else
+        json_decref(h);
+    put(o, "histogram", ho, ok);
+    for (size_t i = 0; i < sc->n_low; i++) {
+        json_t *c = json_object();
+        if (c) {
+            put(c, "cell", json_string(sc->low_names[i]), ok);
+            for (size_t k = 0; k < sc->n_cols; k++)
+                put(c, sc->col_names[k], json_string(sc->col_values[i * sc->n_cols + k]), ok);
+            put(c, "log_likelihood", num(sc->low_ll[i]), ok);
+        }
+        push(low, c, ok);
+    }
+    put(o, "lowest", low, ok);
+    return o;
+}
+
 mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
 {
     mfm_err err = MFM_OK;
@@ -312,6 +357,8 @@ mfm_err mfm_report_write_json(const mfm_report *r, const char *path)
         push(pops, population_obj(r, p, &ok), &ok);
     put(root, "populations", pops, &ok);
     put_summary(root, r, &ok);
+    if (r->scores)
+        put(root, "scores", scores_obj(r->scores, &ok), &ok);
     if (!ok) {
         err = mfm_err_set(MFM_ENOMEM, "report.json: out of memory, or a name that is not valid UTF-8");
         goto cleanup;

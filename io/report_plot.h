@@ -58,4 +58,10 @@ mfm_err mfm_plot_feature_hists(const mfm_report *r, size_t p, mfm_png *out);
  * when there is no curve.  Errors as mfm_plot_scatter. */
 mfm_err mfm_plot_curve(const mfm_report *r, mfm_png *out);
 
+/* Histogram of the scored cells' log-likelihoods (r->scores), the
+ * log-likelihood of the highest of the lowest cells listed marked by a
+ * dashed line.  An empty png when there are no scores.  Errors as
+ * mfm_plot_scatter. */
+mfm_err mfm_plot_scores(const mfm_report *r, mfm_png *out);
+
 #endif
