@@ -58,12 +58,15 @@ static mfm_err list_matrices(mfm_h5ad *f, const char *path, char ***out, size_t 
     return h5ad_group_members(f->file, path, out, n, f->path);
 }
 
-/* The open below, once, in the containment child (io/h5probe.h). */
+/* The open below, once, in the containment child (io/h5probe.h), and the
+ * cell names, which the reader reads later, on first use. */
 static void probe_open(const char *path)
 {
     mfm_h5ad *f = NULL;
-    if (mfm_h5ad_open(&f, path) == MFM_OK)
+    if (mfm_h5ad_open(&f, path) == MFM_OK) {
+        mfm_h5ad_obs_names(f);
         mfm_h5ad_close(f);
+    }
 }
 
 mfm_err mfm_h5ad_open(mfm_h5ad **out, const char *path)

@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_h5ad.c — libFuzzer target: the .h5ad reader as `mfm info`
- * and the training loader use it (open, every obs/var column as codes,
+ * and the training loader use it (open, the cell names, every obs/var column as codes,
  * numbers and text, levels, the representations' shapes, sparse structure
  * and a bounded read of their rows). */
 #include <string.h>
@@ -52,6 +52,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         fuzz_check_ids("the h5ad reader (open failed)");
         return 0;
     }
+    mfm_h5ad_obs_names(f); /* read on first use, not at open */
     read_columns(f);
     read_rep(f, "X");
     size_t n = 0;
