@@ -19,6 +19,9 @@
 
 #define N(x) (sizeof(x) / sizeof((x)[0]))
 #define MAX_KEYS 16
+#define SCORES_LOWEST 20 /* --scores-lowest when not given */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
 {
@@ -90,8 +93,8 @@ void mfm_eval_spec(mfm_cmd_spec *spec, mfm_eval_args *a)
          "per-cell log-likelihoods written by mfm score (obs log_likelihood): the report gets the "
          "section 'Cells the model explains worst' (their distribution and the cells with the "
          "lowest values, with their obs population and --by columns)", &a->scores},
-        {"scores-lowest", MFM_OPT_INT, "K", "20", 1, 10000,
-         "cells listed in that section (with --scores)", &a->scores_lowest},
+        {"scores-lowest", MFM_OPT_INT, "K", NULL, 1, 10000,
+         "cells listed in that section (needs --scores; default " STR(SCORES_LOWEST) ")", &a->scores_lowest},
     };
     static mfm_opt table[32];
     for (size_t i = 0; i < N(opts); i++)
@@ -214,6 +217,8 @@ static mfm_err check(const mfm_eval_args *a)
         return mfm_err_set(MFM_EINVAL, "--covariate-key needs --control-key and --control");
     if (a->time_key && a->control_key)
         return mfm_err_set(MFM_EINVAL, "--time-key and --control-key exclude each other");
+    if (a->scores_lowest && !a->scores)
+        return mfm_err_set(MFM_EINVAL, "--scores-lowest needs --scores (the file mfm score --out writes)");
     return MFM_OK;
 }
 
@@ -298,6 +303,8 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
     if (nk == (size_t)-1)
         return mfm_err_set(MFM_EINVAL, "--by: empty key or more than %d keys", MAX_KEYS);
     mfm_err e = check_keys(a, keys, nk);
+    if (!e && a->scores) /* a bad scores file stops eval before the metrics */
+        e = mfm_eval_scores_check(a->scores);
     if (e)
         return e;
     mfm_eval_opts o = {
@@ -315,7 +322,8 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
     if (!e && a->model)
         e = mfm_reflow_curve_load(r, a->model);
     if (!e && a->scores)
-        e = mfm_eval_scores_add(r, a->scores, keys, nk, (size_t)a->scores_lowest);
+        e = mfm_eval_scores_add(r, a->scores, keys, nk,
+                                 (size_t)(a->scores_lowest ? a->scores_lowest : SCORES_LOWEST));
     if (!e && mfm_par_world()->rank == 0) /* MPI: rank 0 gathered and writes */
         e = mfm_report_write_dir(r, a->out);
     return e;

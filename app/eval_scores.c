@@ -82,6 +82,31 @@ static size_t shown_cols(const mfm_h5ad *f, const char *const *keys, size_t n_ke
     return nc;
 }
 
+/* Open path and read its n cells' log-likelihoods into *ll (caller frees
+ * *ll and closes *f, also on error). */
+static mfm_err load(const char *path, mfm_h5ad **f, double **ll, size_t *n)
+{
+    mfm_err e = mfm_h5ad_open(f, path);
+    if (e)
+        return mfm_err_prefix(e, "--scores");
+    if ((*n = mfm_h5ad_n_obs(*f)) == 0)
+        return mfm_err_set(MFM_EFORMAT, "--scores '%s': no cells", path);
+    if (!(*ll = malloc(*n * sizeof **ll)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory reading '%s'", path);
+    return read_ll(*f, path, *ll, *n);
+}
+
+mfm_err mfm_eval_scores_check(const char *path)
+{
+    mfm_h5ad *f = NULL;
+    double *ll = NULL;
+    size_t n = 0;
+    mfm_err e = load(path, &f, &ll, &n);
+    free(ll);
+    mfm_h5ad_close(f);
+    return e;
+}
+
 mfm_err mfm_eval_scores_add(mfm_report *r, const char *path, const char *const *keys, size_t n_keys,
                             size_t k)
 {
@@ -92,28 +117,20 @@ mfm_err mfm_eval_scores_add(mfm_report *r, const char *path, const char *const *
     size_t n_levels[MAX_COLS] = {0};
     int32_t *codes = NULL;
     const char *cols[MAX_COLS], **colv = NULL;
-    mfm_err e = mfm_h5ad_open(&f, path);
-    if (e) {
-        e = mfm_err_prefix(e, "--scores");
-        goto cleanup;
-    }
-    if ((n = mfm_h5ad_n_obs(f)) == 0) {
-        e = mfm_err_set(MFM_EFORMAT, "--scores '%s': no cells", path);
-        goto cleanup;
-    }
     const size_t k_asked = k;
+    mfm_err e = load(path, &f, &ll, &n);
+    if (e)
+        goto cleanup;
     k = k < n ? k : n;
     nc = shown_cols(f, keys, n_keys, cols);
-    ll = malloc(n * sizeof *ll);
     low = malloc(k * sizeof *low);
     colv = malloc((k * nc > 0 ? k * nc : 1) * sizeof *colv);
     codes = malloc(n * sizeof *codes);
-    if (!ll || !low || !colv || !codes) {
+    if (!low || !colv || !codes) {
         e = mfm_err_set(MFM_ENOMEM, "out of memory reading '%s'", path);
         goto cleanup;
     }
-    if ((e = read_ll(f, path, ll, n)) || (e = lowest(low, ll, n, k)) ||
-        (e = mfm_h5ad_obs_names_rows(f, low, k, &names)))
+    if ((e = lowest(low, ll, n, k)) || (e = mfm_h5ad_obs_names_rows(f, low, k, &names)))
         goto cleanup;
     for (size_t c = 0; c < nc; c++) { /* as codes and distinct texts: 4 bytes per cell */
         if ((e = mfm_h5ad_obs_factor(f, cols[c], codes, &levels[c], &n_levels[c])))

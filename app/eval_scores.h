@@ -18,6 +18,11 @@
  * element: MFM_EIO (missing or unreadable), MFM_EFORMAT (no cells, no obs
  * log_likelihood or not numeric), MFM_ENUMERIC (a non-finite value: the
  * cell and its row), MFM_ENOMEM; r is left without scores on error. */
+/* The checks of mfm_eval_scores_add alone, before anything is computed:
+ * path opens, has cells and finite obs log_likelihood values (same
+ * errors). */
+mfm_err mfm_eval_scores_check(const char *path);
+
 mfm_err mfm_eval_scores_add(mfm_report *r, const char *path, const char *const *keys, size_t n_keys,
                             size_t k);
 

@@ -2,7 +2,8 @@
  * binary (issue 14): the report's section "Cells the model explains worst"
  * from mfm score's output of a small trained time-series model (its
  * lowest cells against the scores file read back), its absence without
- * --scores, --scores-lowest, and the bad inputs (missing file, no obs
+ * --scores, --scores-lowest (and without --scores), and the bad inputs,
+ * checked before the metrics (missing file, no obs
  * log_likelihood, a non-finite value) that must leave no report. */
 #include <hdf5.h>
 #include <jansson.h>
@@ -213,6 +214,16 @@ START_TEST(test_scores_bad_input)
     /* --scores-lowest out of range: a usage error */
     ck_assert_int_eq(run("eval --pred %s/t.h5ad --truth %s/t.h5ad --by time --out %s/r4 --scores %s/nan.h5ad "
                          "--scores-lowest 0 " EVAL_FAST, dir, dir, dir, dir), 2);
+    /* --scores-lowest without --scores: a usage error, not ignored */
+    ck_assert_int_eq(run("eval --pred %s/t.h5ad --truth %s/t.h5ad --by time --out %s/r5 --scores-lowest 5 "
+                         EVAL_FAST, dir, dir, dir), 2);
+    ck_assert_msg(strstr(out, "--scores-lowest needs --scores"), "%s", out);
+    ck_assert(!exists("r5", "report.json"));
+    /* the scores file is checked before any prediction is read: with a
+     * missing prediction as well, the message is the scores file's */
+    ck_assert_int_eq(run("eval --pred %s/gone.h5ad --truth %s/t.h5ad --by time --out %s/r6 --scores %s/nan.h5ad "
+                         EVAL_FAST, dir, dir, dir, dir), 1);
+    ck_assert_msg(strstr(out, "nan.h5ad") && !strstr(out, "gone.h5ad"), "%s", out);
 }
 END_TEST
 
