@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_chunk.h"
 #include "nn_kern.h"
 #include "rng.h"
 
@@ -83,7 +84,6 @@ mfm_err mfm_model_train_step(mfm_model *m, const mfm_batch *b, const mfm_adam_co
         return mfm_err_set(MFM_EINVAL, "train step: update mask %u selects no parameter group",
                            update_mask);
     mfm_net_f32 *net = &m->net;
-    const mfm_nn_layout *lay = &net->lay;
     double loss = 0;
     e = mfm_net_forward_f32(net, b, &loss);
     if (e != MFM_OK)
@@ -94,33 +94,8 @@ mfm_err mfm_model_train_step(mfm_model *m, const mfm_batch *b, const mfm_adam_co
         (e = m->grad_hook(m, b, m->grad_hook_ctx)) != MFM_OK)
         return e;
 
-    /* the groups to update, as [off, off + n) ranges */
-    size_t off[2], len[2], k = 0;
-    unsigned bits[2];
-    if ((update_mask & MFM_GROUP_EMBEDDER) && lay->emb_n > 0) {
-        off[k] = lay->emb_off;
-        len[k] = lay->emb_n;
-        bits[k++] = 1;
-    }
-    if (update_mask & MFM_GROUP_VELOCITY) {
-        off[k] = lay->vel_off;
-        len[k] = lay->vel_n;
-        bits[k++] = 0;
-    }
-    double ss = 0;
-    for (size_t i = 0; i < k; i++)
-        ss += mfm_grad_sumsq(net->grads + off[i], len[i]);
-    double norm = sqrt(ss);
-    if (!isfinite(norm))
-        return mfm_err_set(MFM_ENUMERIC, "train step: gradient norm is %g (loss %g); "
-                           "parameters left unchanged", norm, loss);
-    m->last_grad_norm = norm;
-    double scale = mfm_clip_scale(norm, adam->clip_norm);
-    for (size_t i = 0; i < k; i++) {
-        uint64_t step = ++m->adam_step[bits[i]];
-        mfm_adam_update(net->params + off[i], m->adam_m + off[i], m->adam_v + off[i],
-                        net->grads + off[i], len[i], adam, step, scale);
-    }
+    if ((e = mfm_model_apply_grad(m, net->grads, adam, update_mask, loss)) != MFM_OK)
+        return e;
     if (loss_out != NULL)
         *loss_out = loss;
     return MFM_OK;
