@@ -8,7 +8,12 @@
 # Euler x 4, all evaluated in one `mfm eval` run (no intervals); writes
 # OUT_DIR/variants.csv and OUT_DIR/variants.md (W2 and MMD: mean and sample
 # standard deviation over the held-out populations, and the ratio of the
-# means to the teacher's RK4 x 20).
+# means to the teacher's RK4 x 20, and the median over the populations of
+# the per-population MMD ratio to it).  With TIME=1 it then times, back to
+# back with /usr/bin/time and the same --threads, `mfm predict` of the
+# teacher with RK4 x 20 and of each student with --solver auto, and writes
+# OUT_DIR/timing.csv (wall, user and sys seconds, load average before each
+# run; the timed outputs are deleted).
 # Environment: MFM; TASK_ARGS (mfm train task, default a simulated screen's
 # "--experiment-key patient,culture --treatment-key condition --control
 # control --holdout patient=P06"); EVAL_ARGS (default "--by
@@ -66,26 +71,35 @@ for v in $names; do
   predict "$out/$v" "${v}_euler-4" euler 4
   predict "$out/$v" "${v}_midpoint-2" midpoint 2
 done
-"${nice[@]}" "$mfm" eval "${preds[@]}" --truth "$out/observed.h5ad" --out "$out/report" "${eval_args[@]}" \
-  --split-key split --train-value train --bootstrap 0 --permutations 0 > "$out/eval.log" 2>&1
+# the eval of the same predictions is kept (a resumed run only redoes the tables)
+if [ ! -f "$out/report/metrics.csv" ] || [ "$(cat "$out/eval.preds" 2>/dev/null)" != "${preds[*]}" ]; then
+  rm -rf "$out/report"
+  "${nice[@]}" "$mfm" eval "${preds[@]}" --truth "$out/observed.h5ad" --out "$out/report" "${eval_args[@]}" \
+    --split-key split --train-value train --bootstrap 0 --permutations 0 > "$out/eval.log" 2>&1
+  echo "${preds[*]}" > "$out/eval.preds"
+fi
 
 /usr/bin/python3 - "$out" <<'PY'
 import csv, statistics as st, sys
 out = sys.argv[1]
-acc = {}
+acc, pops = {}, {}
 for r in csv.DictReader(open(f"{out}/report/metrics.csv")):
     if r["kind"] == "prediction" or r["method"] == "identity":
         acc.setdefault(r["method"], []).append((float(r["W2"]), float(r["MMD"])))
+        pops.setdefault(r["method"], []).append(r["population"])
 refl = {r["variant"]: r for r in csv.DictReader(open(f"{out}/reflow.csv"))}
 t = acc["teacher_rk4-20"]
 tw, tm = st.mean(x[0] for x in t), st.mean(x[1] for x in t)
+tmmd = dict(zip(pops["teacher_rk4-20"], (x[1] for x in t)))
 rows = []
 for meth, v in acc.items():
     w, m = [x[0] for x in v], [x[1] for x in v]
+    # per population: this method's MMD over the teacher's RK4 x 20 MMD
+    pr = [x[1] / tmmd[p] for p, x in zip(pops[meth], v) if tmmd.get(p, 0) > 0]
     var = meth.rsplit("_", 1)[0]
     rows.append(dict(method=meth, pops=len(v), W2=st.mean(w), W2_sd=st.stdev(w) if len(w) > 1 else 0.0,
                      MMD=st.mean(m), MMD_sd=st.stdev(m) if len(m) > 1 else 0.0, W2_ratio=st.mean(w) / tw,
-                     MMD_ratio=st.mean(m) / tm, options=refl.get(var, {}).get("options", ""),
+                     MMD_ratio=st.mean(m) / tm, MMD_ratio_median=st.median(pr) if pr else float("nan"), options=refl.get(var, {}).get("options", ""),
                      reflow_s=refl.get(var, {}).get("seconds", ""), S_after=refl.get(var, {}).get("straightness_after", "")))
 with open(f"{out}/variants.csv", "w") as f:
     w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
@@ -93,9 +107,31 @@ with open(f"{out}/variants.csv", "w") as f:
     w.writerows(rows)
 with open(f"{out}/variants.md", "w") as f:
     f.write("| prediction | mfm reflow options | W2 (sd) | MMD (sd) | W2 / teacher RK4x20 | MMD / teacher RK4x20 | "
-            "straightness after | reflow s |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
+            "median MMD ratio | straightness after | reflow s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
     for r in rows:
         f.write(f"| {r['method']} | {r['options']} | {r['W2']:.3f} ({r['W2_sd']:.3f}) | {r['MMD']:.5f} ({r['MMD_sd']:.5f}) | "
-                f"{r['W2_ratio']:.3f} | {r['MMD_ratio']:.2f} | {r['S_after']} | {r['reflow_s']} |\n")
+                f"{r['W2_ratio']:.3f} | {r['MMD_ratio']:.2f} | {r['MMD_ratio_median']:.2f} | {r['S_after']} | {r['reflow_s']} |\n")
 print(open(f"{out}/variants.md").read())
 PY
+
+# optional: wall and CPU time of mfm predict, teacher RK4 x 20 then each
+# student with --solver auto, back to back (CPU time is the fair figure on
+# a shared machine: the load inflates the wall time, not the CPU time)
+if [ "${TIME:-0}" = 1 ]; then
+  echo "run,wall_s,user_s,sys_s,load_before" > "$out/timing.csv"
+  timed() { # name model_dir predict-options...
+    local n=$1 m=$2
+    shift 2
+    local load
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    "${nice[@]}" /usr/bin/time -f "%e,%U,%S" -o "$out/time_$n.txt" "$mfm" predict "$m" "$data" --out "$out/time_$n.h5ad" \
+      --threads "$threads" "$@" > "$out/time_$n.log" 2>&1
+    echo "$n,$(cat "$out/time_$n.txt"),$load" >> "$out/timing.csv"
+    rm -f "$out/time_$n.h5ad"
+  }
+  timed teacher_rk4-20 "$out/teacher" --solver rk4 --steps 20
+  for v in $names; do
+    timed "${v}_auto" "$out/$v" --solver auto
+  done
+  cat "$out/timing.csv"
+fi
