@@ -22,13 +22,39 @@
 #include <string.h>
 
 #include "baselines.h"
+#include "chunk.h"
+#include "par.h"
 #include "eval_impl.h"
+
+static mfm_err train_sums_range(eval_state *s, size_t lo, size_t hi, double *sums, size_t *counts,
+                                double *amean, size_t *acount);
 
 /* Per truth group: sum (d) and count of the cells that count as training
  * targets (split_key == train_value, or all cells without a split key;
- * control groups have none), and the mean of all its cells. */
+ * control groups have none), and the mean of all its cells.  MPI ranks:
+ * each reads and sums the groups of its range (mfm_chunk_range of the
+ * groups), then every rank gets all of them (app/par.h): the same numbers
+ * as one process's. */
 static mfm_err train_sums(eval_state *s, double *sums, size_t *counts, double *amean,
                           size_t *acount)
+{
+    mfm_par *par = mfm_par_world();
+    const size_t ng = s->tg.n_groups, d = s->d;
+    size_t lo, hi;
+    mfm_chunk_range(ng, (size_t)par->rank, (size_t)par->size, &lo, &hi);
+    mfm_err err = train_sums_range(s, lo, hi, sums, counts, amean, acount);
+    if (par->size <= 1 || (err = mfm_par_agree_ok(par, err)) != MFM_OK)
+        return err;
+    if ((err = mfm_par_allgather_ranges(par, sums, ng, d * sizeof *sums)) != MFM_OK ||
+        (err = mfm_par_allgather_ranges(par, amean, ng, d * sizeof *amean)) != MFM_OK ||
+        (err = mfm_par_allgather_ranges(par, counts, ng, sizeof *counts)) != MFM_OK)
+        return err;
+    return mfm_par_allgather_ranges(par, acount, ng, sizeof *acount);
+}
+
+/* train_sums of the truth groups [lo, hi). */
+static mfm_err train_sums_range(eval_state *s, size_t lo, size_t hi, double *sums, size_t *counts,
+                                double *amean, size_t *acount)
 {
     mfm_err err = MFM_OK;
     char **split = NULL;
@@ -48,7 +74,7 @@ static mfm_err train_sums(eval_state *s, double *sums, size_t *counts, double *a
             goto cleanup;
         }
     }
-    for (size_t t = 0; t < s->tg.n_groups; t++) {
+    for (size_t t = lo; t < hi; t++) {
         double *sum = sums + t * s->d;
         memset(sum, 0, s->d * sizeof *sum);
         counts[t] = 0;

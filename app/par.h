@@ -72,6 +72,12 @@ mfm_err mfm_par_gather_bytes(mfm_par *par, void *out, const void *local, const s
 /* out (size entries, every rank) = every rank's *v, in rank order. */
 mfm_err mfm_par_allgather_u64(mfm_par *par, uint64_t *out, const uint64_t *v);
 
+/* buf holds n records of rec bytes; rank r has filled records [lo, hi) =
+ * mfm_chunk_range(n, r, size).  Afterwards every rank holds all n (an
+ * all-gather in place; no arithmetic).  Errors: MFM_EINVAL (more than
+ * INT_MAX bytes), MFM_ENOMEM, MFM_EINTERNAL. */
+mfm_err mfm_par_allgather_ranges(mfm_par *par, void *buf, size_t n, size_t rec);
+
 /* Broadcast n bytes from rank 0.  Errors: MFM_EINTERNAL. */
 mfm_err mfm_par_bcast(mfm_par *par, void *buf, size_t n);
 

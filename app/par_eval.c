@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "chunk.h"
+#include "report_write.h"
 
 void mfm_par_eval_range(const mfm_par *par, size_t n_pops, size_t *lo, size_t *hi)
 {
@@ -70,9 +71,10 @@ static void get(cursor *c, void *x, size_t n)
 }
 
 /* A copy of the next array (NULL if it was NULL); caller frees. */
-static void *get_arr(cursor *c)
+static void *get_arr_len(cursor *c, size_t *n)
 {
     uint64_t len = 0;
+    *n = 0;
     get(c, &len, sizeof len);
     if (c->bad || len == UINT64_MAX)
         return NULL;
@@ -86,7 +88,14 @@ static void *get_arr(cursor *c)
         return NULL;
     }
     get(c, x, (size_t)len);
+    *n = (size_t)len;
     return x;
+}
+
+static void *get_arr(cursor *c)
+{
+    size_t n;
+    return get_arr_len(c, &n);
 }
 
 #define HIST_BYTES(n_hist) ((n_hist) * MFM_REPORT_HIST_BINS * sizeof(double))
@@ -117,6 +126,7 @@ static void put_pop(blob *b, const mfm_report *r, size_t p)
     put_arr(b, q->changed, d * sizeof(size_t));
     put_arr(b, q->truth_hist, HIST_BYTES(q->n_hist));
     put_arr(b, q->control_hist, HIST_BYTES(q->n_hist));
+    put_arr(b, q->html, q->html_len);
     for (size_t m = 0; m < r->n_methods; m++) {
         const mfm_report_entry *e = &r->entries[p * r->n_methods + m];
         put(b, &e->present, sizeof e->present);
@@ -158,6 +168,7 @@ static void get_pop(cursor *c, mfm_report *r, size_t p)
     q->changed = get_arr(c);
     q->truth_hist = get_arr(c);
     q->control_hist = get_arr(c);
+    q->html = get_arr_len(c, &q->html_len);
     for (size_t m = 0; m < r->n_methods; m++) {
         mfm_report_entry *e = &r->entries[p * r->n_methods + m];
         get(c, &e->present, sizeof e->present);
@@ -205,11 +216,15 @@ mfm_err mfm_par_gather_report(mfm_par *par, mfm_report *r, size_t *count)
     uint64_t *len = calloc(R, sizeof *len), *cnt = calloc(R, sizeof *cnt), mine_cnt = *count;
     unsigned char *all = NULL;
     mfm_par_eval_range(par, r->n_pops, &lo, &hi);
+    /* the populations' sections of report.html are drawn here, not on rank 0 */
+    for (size_t p = lo; p < hi && e == MFM_OK; p++)
+        if (!r->pops[p].html)
+            e = mfm_report_pop_html(r, p, &r->pops[p].html, &r->pops[p].html_len);
     uint64_t range[2] = {lo, hi};
     put(&b, range, sizeof range);
     for (size_t p = lo; p < hi; p++)
         put_pop(&b, r, p);
-    if (b.oom || !bytes || !len || !cnt)
+    if (e == MFM_OK && (b.oom || !bytes || !len || !cnt))
         e = mfm_err_set(MFM_ENOMEM, "out of memory packing the evaluated populations");
     uint64_t mine = b.n;
     if ((e = mfm_par_agree_ok(par, e)) != MFM_OK || (e = mfm_par_allgather_u64(par, len, &mine)) != MFM_OK ||

@@ -83,3 +83,34 @@ cleanup:
     free(mine_idx);
     return e;
 }
+
+mfm_err mfm_par_read_cells(mfm_par *par, const mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n,
+                           float **x)
+{
+    *x = NULL;
+    if (par->size <= 1)
+        return mfm_cells_read(s, f, rows, n, x);
+    const size_t R = (size_t)par->size, d = mfm_space_out_dim(s);
+    size_t lo, hi, *counts = malloc(R * sizeof *counts);
+    float *mine = NULL;
+    mfm_err e = counts ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory");
+    mfm_chunk_range(n, (size_t)par->rank, R, &lo, &hi);
+    if (e == MFM_OK)
+        e = mfm_cells_read(s, f, rows + lo, hi - lo, &mine);
+    for (size_t r = 0; counts && r < R; r++) {
+        size_t rlo, rhi;
+        mfm_chunk_range(n, r, R, &rlo, &rhi);
+        counts[r] = (rhi - rlo) * d;
+    }
+    if (e == MFM_OK && par->rank == 0 && !(*x = malloc((n * d + 1) * sizeof **x)))
+        e = mfm_err_set(MFM_ENOMEM, "out of memory for %zu x %zu observed values", n, d);
+    if ((e = mfm_par_agree_ok(par, e)) == MFM_OK)
+        e = mfm_par_gather_f(par, *x, mine, counts);
+    if (e != MFM_OK) {
+        free(*x);
+        *x = NULL;
+    }
+    free(counts);
+    free(mine);
+    return e;
+}

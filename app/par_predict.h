@@ -22,4 +22,15 @@ size_t mfm_par_share_pairs(const mfm_par *par, bool *want, size_t n_pairs);
  * o are left as they were.  Errors: MFM_ENOMEM, those of the gathers. */
 mfm_err mfm_par_gather_pred(mfm_par *par, mfm_pred_rows *o);
 
+/* The cells rows (n, increasing) of f read by all ranks together: rank r
+ * reads the r-th contiguous range of the rows (mfm_chunk_range of n: with
+ * rows in file order each rank decompresses its own chunks of X) with
+ * mfm_cells_read, and rank 0 gathers them in rank order into *x (n x
+ * mfm_space_out_dim(s) floats, the same values as one mfm_cells_read of
+ * all rows); *x is NULL on the other ranks.  Every rank must call it.
+ * Errors: those of the read (on the rank that failed; "rank R failed" on
+ * the others), MFM_ENOMEM, those of the gather. */
+mfm_err mfm_par_read_cells(mfm_par *par, const mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n,
+                           float **x);
+
 #endif

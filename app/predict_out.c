@@ -279,7 +279,7 @@ cleanup:
  * also each row's treatment as the predictions name it (*treat: the
  * target's "LABEL@DOSE", the control label for source cells; else NULL). */
 static mfm_err truth_rows(const mfm_task *t, const mfm_bundle *b, size_t n_obs, size_t **rows,
-                          const char ***split, const char ***treat, size_t *n)
+                         const char ***split, const char ***treat, size_t *n)
 {
     signed char *lab = malloc(n_obs ? n_obs : 1);
     const char **name = b->dose_key ? calloc(n_obs ? n_obs : 1, sizeof *name) : NULL;
@@ -333,18 +333,44 @@ cleanup:
     return e;
 }
 
+mfm_err mfm_truth_select(mfm_truth_sel *sel, const mfm_task *t, const mfm_bundle *b, size_t n_obs)
+{
+    memset(sel, 0, sizeof *sel);
+    mfm_err e = truth_rows(t, b, n_obs, &sel->rows, &sel->split, &sel->treat, &sel->n);
+    if (e != MFM_OK)
+        mfm_truth_sel_free(sel);
+    return e;
+}
+
+void mfm_truth_sel_free(mfm_truth_sel *sel)
+{
+    if (!sel)
+        return;
+    free(sel->rows);
+    free(sel->split);
+    free(sel->treat);
+    memset(sel, 0, sizeof *sel);
+}
+
+mfm_err mfm_cells_read(const mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n, float **x)
+{
+    return s->d_genes ? mfm_space_read_genes(s, f, rows, n, x) : mfm_space_read_input(s, f, rows, n, x);
+}
+
 /* mfm_cells_write with per-row replacements ov (n_ov columns) of obs. */
 static mfm_err cells_write_ov(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
                               const size_t *rows, size_t n, const mfm_h5ad_override *ov, size_t n_ov,
-                              const char *const *added, size_t n_added, mfm_cells_extra_fn extra, void *ctx)
+                              const char *const *added, size_t n_added, mfm_cells_extra_fn extra, void *ctx,
+                              const float *x_read)
 {
     const mfm_space *s = &b->space;
     mfm_h5ad_writer *w = NULL;
     char **skipped = NULL;
     size_t n_skipped = 0;
-    float *x = NULL, *pcs = NULL;
+    float *owned = NULL, *pcs = NULL;
     const char *const reserved_obsm[] = {"X_pca"};
-    mfm_err e = s->d_genes ? mfm_space_read_genes(s, f, rows, n, &x) : mfm_space_read_input(s, f, rows, n, &x);
+    mfm_err e = x_read ? MFM_OK : mfm_cells_read(s, f, rows, n, &owned);
+    const float *x = x_read ? x_read : owned;
     if (e)
         goto cleanup;
     if (s->pca.k && !s->d_genes) { /* with genes, obsm X_pca is the input's own (copied below) */
@@ -372,7 +398,7 @@ static mfm_err cells_write_ov(const char *path, mfm_h5ad *f, const mfm_bundle *b
     e = mfm_h5ad_writer_commit(&w);
 cleanup:
     mfm_h5ad_writer_abort(&w);
-    free(x);
+    free(owned);
     free(pcs);
     mfm_h5ad_strings_free(skipped, n_skipped);
     return e;
@@ -382,7 +408,7 @@ mfm_err mfm_cells_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, cons
                         const size_t *rows, size_t n, const char *const *added, size_t n_added,
                         mfm_cells_extra_fn extra, void *ctx)
 {
-    return cells_write_ov(path, f, b, m, rows, n, NULL, 0, added, n_added, extra, ctx);
+    return cells_write_ov(path, f, b, m, rows, n, NULL, 0, added, n_added, extra, ctx, NULL);
 }
 
 typedef struct truth_split {
@@ -397,21 +423,15 @@ static mfm_err write_split(mfm_h5ad_writer *w, void *ctx)
     return write_cat(w, t->col, t->split, t->n);
 }
 
-mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const mfm_bundle *b,
-                        const mfm_pred_meta *m, size_t *n_written)
+mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
+                        const mfm_truth_sel *sel, const float *x, size_t *n_written)
 {
-    size_t *rows = NULL, n = 0;
     char buf[64];
-    truth_split ts = {mfm_bundle_added_col(b, "split", buf, sizeof buf), NULL, 0};
-    const char **treat = NULL;
-    mfm_err e = truth_rows(t, b, mfm_h5ad_n_obs(f), &rows, &ts.split, &treat, &n);
-    mfm_h5ad_override ov = {b->treatment_key, treat};
-    ts.n = n;
-    if (e == MFM_OK && (e = cells_write_ov(path, f, b, m, rows, n, &ov, treat ? 1 : 0, &ts.col, 1,
-                                           write_split, &ts)) == MFM_OK)
-        *n_written = n;
-    free(rows);
-    free(ts.split);
-    free(treat);
+    truth_split ts = {mfm_bundle_added_col(b, "split", buf, sizeof buf), sel->split, sel->n};
+    mfm_h5ad_override ov = {b->treatment_key, sel->treat};
+    mfm_err e = cells_write_ov(path, f, b, m, sel->rows, sel->n, &ov, sel->treat ? 1 : 0, &ts.col, 1,
+                               write_split, &ts, x);
+    if (e == MFM_OK)
+        *n_written = sel->n;
     return e;
 }

@@ -69,14 +69,35 @@ typedef struct mfm_pred_meta {
 mfm_err mfm_pred_write(const mfm_pred_rows *o, const char *path, mfm_h5ad *f, const mfm_task *t,
                        const mfm_bundle *b, const mfm_pred_meta *m, size_t *n_clipped);
 
-/* Write the observed cells of every pair of t to path, in file order, with
- * their barcodes, obs columns and obsm, and a split column (train / heldout);
- * *n_written receives the number of cells.  With a dose key (a condition
- * design) the treatment key holds what the predictions hold: the task's
- * treatment "LABEL@DOSE" for treated cells (the dose column is kept), so
- * mfm eval pairs them by the treatment key. */
-mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_task *t, const mfm_bundle *b,
-                        const mfm_pred_meta *m, size_t *n_written);
+/* The observed cells --truth-out writes: every pair's source and target
+ * rows of t in file order, each with the split of the first pair (in task
+ * order) it occurs in (train / heldout; a perturbation's control cells are
+ * train if any pair of theirs was trained on) and, with a dose key (a
+ * condition design), the treatment the predictions name it by (the target's
+ * "LABEL@DOSE", the control label for source cells; treat is NULL without a
+ * dose key).  The same on every rank (it depends on the task only). */
+typedef struct mfm_truth_sel {
+    size_t *rows;       /* (n) file rows, increasing */
+    const char **split; /* (n) "train" or "heldout" */
+    const char **treat; /* (n) or NULL */
+    size_t n;
+} mfm_truth_sel;
+mfm_err mfm_truth_select(mfm_truth_sel *sel, const mfm_task *t, const mfm_bundle *b, size_t n_obs);
+void mfm_truth_sel_free(mfm_truth_sel *sel);
+
+/* The cells rows (n) of f as the output files hold them before the PCA:
+ * the selected genes (a model on scanpy's PCA) or the input features after
+ * the elementwise transform, (n, mfm_space_out_dim) floats (caller frees).
+ * Row by row: reading a range of the rows gives those rows' values. */
+mfm_err mfm_cells_read(const mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n, float **x);
+
+/* Write the cells of sel to path with their barcodes, obs columns and
+ * obsm, and the split column; with a dose key the treatment key holds
+ * sel->treat, so mfm eval pairs them with the predictions by it.  x: the
+ * cells already read (mfm_cells_read of sel->rows, e.g. by several ranks:
+ * app/par_predict.h), or NULL to read them here.  *n_written = sel->n. */
+mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
+                        const mfm_truth_sel *sel, const float *x, size_t *n_written);
 
 /* Write the observed cells rows (n, file order as given) of f to path: X and
  * obsm X_pca in the predictions' space, barcodes, every obs column (an input

@@ -174,11 +174,15 @@ typedef struct predict_ws {
     mfm_ode_opts oo;
     mfm_design_table dt; /* --design */
     mfm_pred_design pdes;
+    mfm_truth_sel truth; /* --truth-out */
+    float *truth_x;
 } predict_ws;
 
 static void predict_ws_destroy(predict_ws *w)
 {
     mfm_pred_rows_free(&w->pred);
+    mfm_truth_sel_free(&w->truth);
+    free(w->truth_x);
     free(w->want);
     mfm_pop_data_free(w->pd, w->task.n_pairs);
     mfm_task_destroy(&w->task);
@@ -342,6 +346,17 @@ cleanup:
     return e;
 }
 
+/* --truth-out: the observed cells, read by all ranks together (each its
+ * range of the rows, app/par_predict.h) into rank 0's w->truth_x. */
+static mfm_err read_truth(predict_ws *w)
+{
+    mfm_par *par = mfm_par_world();
+    mfm_err e = mfm_truth_select(&w->truth, &w->task, &w->b, mfm_h5ad_n_obs(w->f));
+    if ((e = mfm_par_agree_ok(par, e)) != MFM_OK)
+        return e;
+    return mfm_par_read_cells(par, &w->b.space, w->f, w->truth.rows, w->truth.n, &w->truth_x);
+}
+
 mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const char *data,
                         const mfm_predict_hooks *hk, mfm_predict_summary *s_out)
 {
@@ -360,8 +375,10 @@ mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const 
     double t0 = mfm_now();
     if ((e = predict_flow(&w, a, hk, &s)) != MFM_OK)
         goto cleanup;
-    /* rank 0 gathers the cells in population order and writes the one file */
-    if ((e = mfm_par_gather_pred(par, &w.pred)) != MFM_OK || par->rank != 0)
+    /* rank 0 gathers the cells in population order (and the observed
+     * cells) and writes the files */
+    if ((e = mfm_par_gather_pred(par, &w.pred)) != MFM_OK || (a->truth_out && (e = read_truth(&w)) != MFM_OK) ||
+        par->rank != 0)
         goto cleanup;
     mfm_pred_meta meta = {.design = a->design ? &w.pdes : NULL,
                           .method = a->name ? a->name : mfm_method_name(w.b.method), .model_dir = model_dir,
@@ -373,7 +390,7 @@ mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const 
     if (hk && hk->written)
         hk->written(hk->ctx, &s);
     if (a->truth_out) {
-        if ((e = mfm_truth_write(a->truth_out, w.f, &w.task, &w.b, &meta, &s.n_truth)) != MFM_OK)
+        if ((e = mfm_truth_write(a->truth_out, w.f, &w.b, &meta, &w.truth, w.truth_x, &s.n_truth)) != MFM_OK)
             goto cleanup;
         if (hk && hk->truth_written)
             hk->truth_written(hk->ctx, &s);

@@ -128,6 +128,7 @@ void mfm_report_destroy(mfm_report *r)
             free(pp->changed);
             free(pp->truth_hist);
             free(pp->control_hist);
+            free(pp->html);
         }
         free(r->pops);
     }

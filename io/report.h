@@ -52,6 +52,10 @@ typedef struct mfm_report_pop {
     size_t n_hist;        /* features with histograms: the top changed ones */
     double hist_lo[MFM_REPORT_HIST_FEATS], hist_hi[MFM_REPORT_HIST_FEATS]; /* bin range */
     double *truth_hist, *control_hist; /* (n_hist, MFM_REPORT_HIST_BINS) densities */
+    char *html;           /* the population's section of report.html rendered ahead
+                           * (mfm_report_pop_html, e.g. by the MPI rank that evaluated it),
+                           * owned; NULL: rendered when the page is written */
+    size_t html_len;
 } mfm_report_pop;
 
 typedef struct mfm_report_entry {

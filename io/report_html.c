@@ -388,6 +388,50 @@ static mfm_err scores_section(FILE *f, const mfm_report *r, mfm_png *png)
     return MFM_OK;
 }
 
+/* Population p's heading and plots into f. */
+static mfm_err pop_section(FILE *f, const mfm_report *r, size_t p)
+{
+    mfm_err err = MFM_OK;
+    mfm_png png = {0};
+    if (!r->pops[p].filled)
+        return MFM_OK;
+    fputs("<h3>", f);
+    esc(f, r->pops[p].name);
+    fputs("</h3>\n", f);
+    if ((err = mfm_plot_scatter(r, p, &png)) || (err = image(f, &png, "scatter on PCs")))
+        goto cleanup;
+    mfm_png_free(&png);
+    if ((err = mfm_plot_mean_shift(r, p, MEAN_SHIFT_TOP, &png)) ||
+        (err = image(f, &png, "per-feature mean shift")))
+        goto cleanup;
+    if (png.len == 0)
+        fputs("<p class=\"meta\">No control population: mean-shift plot not drawn.</p>\n", f);
+    mfm_png_free(&png);
+    if ((err = mfm_plot_feature_hists(r, p, &png)) || (err = image(f, &png, "per-feature distributions")))
+        goto cleanup;
+cleanup:
+    mfm_png_free(&png);
+    return err;
+}
+
+mfm_err mfm_report_pop_html(const mfm_report *r, size_t p, char **html, size_t *len)
+{
+    *html = NULL;
+    *len = 0;
+    FILE *f = open_memstream(html, len);
+    if (!f)
+        return mfm_err_set(MFM_ENOMEM, "report.html: out of memory for population %zu", p);
+    mfm_err err = pop_section(f, r, p);
+    if (fclose(f) != 0 && !err)
+        err = mfm_err_set(MFM_ENOMEM, "report.html: out of memory for population %zu", p);
+    if (err) {
+        free(*html);
+        *html = NULL;
+        *len = 0;
+    }
+    return err;
+}
+
 mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
 {
     mfm_err err = MFM_OK;
@@ -424,24 +468,13 @@ mfm_err mfm_report_write_html(const mfm_report *r, const char *path)
           "per-feature mean(prediction) &minus; mean(control) against the observed "
           "mean(truth) &minus; mean(control), for the features that moved most.</p>\n", f);
     for (size_t p = 0; p < r->n_pops; p++) {
-        if (!r->pops[p].filled)
-            continue;
-        fputs("<h3>", f);
-        esc(f, r->pops[p].name);
-        fputs("</h3>\n", f);
-        if ((err = mfm_plot_scatter(r, p, &png)) || (err = image(f, &png, "scatter on PCs")))
+        const mfm_report_pop *pp = &r->pops[p];
+        char *html = NULL;
+        size_t len = 0;
+        if (!pp->html && (err = mfm_report_pop_html(r, p, &html, &len)))
             goto cleanup;
-        mfm_png_free(&png);
-        if ((err = mfm_plot_mean_shift(r, p, MEAN_SHIFT_TOP, &png)) ||
-            (err = image(f, &png, "per-feature mean shift")))
-            goto cleanup;
-        if (png.len == 0)
-            fputs("<p class=\"meta\">No control population: mean-shift plot not drawn.</p>\n", f);
-        mfm_png_free(&png);
-        if ((err = mfm_plot_feature_hists(r, p, &png)) ||
-            (err = image(f, &png, "per-feature distributions")))
-            goto cleanup;
-        mfm_png_free(&png);
+        fwrite(pp->html ? pp->html : html, 1, pp->html ? pp->html_len : len, f);
+        free(html);
     }
     fputs("</body>\n</html>\n", f);
     if (ferror(f))

@@ -232,11 +232,20 @@ static void assert_same_h5ad(const char *a, const char *b)
 START_TEST(test_predict_same_over_ranks)
 {
     ck_assert_msg(run_np(2, "train s.h5ad --out m --steps 4 " TRAIN_OPTS) == 0, "%s", out);
-    ck_assert_msg(run_np(0, "predict m s.h5ad --out p0.h5ad --quiet --all") == 0, "%s", out);
-    ck_assert_msg(run_np(2, "predict m s.h5ad --out p2.h5ad --quiet --all") == 0, "%s", out);
+    /* --truth-out: the ranks read ranges of the observed rows, rank 0 writes
+     * them (3 ranks: uneven ranges) */
+    ck_assert_msg(run_np(0, "predict m s.h5ad --out p0.h5ad --truth-out t0.h5ad --quiet --all") == 0, "%s", out);
+    ck_assert_msg(run_np(2, "predict m s.h5ad --out p2.h5ad --truth-out t2.h5ad --quiet --all") == 0, "%s", out);
+    ck_assert_msg(run_np(3, "predict m s.h5ad --out p3.h5ad --truth-out t3.h5ad --quiet --all "
+                         "--max-cells-per-pop 7") == 0, "%s", out);
+    ck_assert_msg(run_np(0, "predict m s.h5ad --out p1.h5ad --truth-out t1.h5ad --quiet --all "
+                         "--max-cells-per-pop 7") == 0, "%s", out);
     ck_assert_msg(run_np(4, "predict m s.h5ad --out p4.h5ad --quiet --all") == 0, "%s", out);
     assert_same_h5ad("p0.h5ad", "p2.h5ad");
     assert_same_h5ad("p0.h5ad", "p4.h5ad");
+    assert_same_h5ad("t0.h5ad", "t2.h5ad");
+    assert_same_h5ad("p1.h5ad", "p3.h5ad");
+    assert_same_h5ad("t1.h5ad", "t3.h5ad");
     /* no temporary files left behind by the other ranks */
     ck_assert_int_eq(run_np(0, "info p2.h5ad"), 0);
     char cmd[600];
