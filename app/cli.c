@@ -458,6 +458,10 @@ int mfm_cli_set_defaults(const mfm_cmd_spec *spec)
             *(const char **)o->dst = o->def;
         else if (o->type == MFM_OPT_ENUM)
             *(int *)o->dst = 0;
+        else if (o->type == MFM_OPT_INT)
+            *(long *)o->dst = 0; /* no default: 0 stands for "not given" */
+        else if (o->type == MFM_OPT_DOUBLE)
+            *(double *)o->dst = 0;
         if (o->def && o->type != MFM_OPT_STRING && o->type != MFM_OPT_FLAG) {
             int rc = set_value(spec, o, o->def);
             if (rc)

@@ -79,7 +79,8 @@ char *mfm_cli_resolved_json(const mfm_cmd_spec *spec);
 int mfm_cli_parse_ex(const mfm_cmd_spec *spec, const char *base_json, int argc, char **argv,
                      const char **pos, size_t *npos);
 
-/* Set every option of spec to its default (no command line, no config). */
+/* Set every option of spec to its default (no command line, no config);
+ * an INT or DOUBLE option without a default is set to 0 ("not given"). */
 int mfm_cli_set_defaults(const mfm_cmd_spec *spec);
 
 /* Set option o from the text val as the command line does, never printing:

@@ -15,6 +15,7 @@ static const char *out;
 static const char *config;
 static bool quiet;
 static mfm_strlist keys;
+static long lowest; /* an integer option without a default */
 
 static const mfm_opt opts[] = {
     {"config", MFM_OPT_STRING, "FILE", NULL, 0, -1, "config file", &config, NULL, false},
@@ -23,6 +24,7 @@ static const mfm_opt opts[] = {
     {"out", MFM_OPT_STRING, "DIR", "model", 0, -1, "output", &out, NULL, false},
     {"quiet", MFM_OPT_FLAG, NULL, NULL, 0, -1, "no progress", &quiet, NULL, false},
     {"key", MFM_OPT_LIST, "KEY", NULL, 0, -1, "keys", &keys, NULL, false},
+    {"lowest", MFM_OPT_INT, "K", NULL, 1, 100, "no default", &lowest, NULL, false},
 };
 static const mfm_cmd_spec spec = {"t", "FILE [options]", "test command", NULL,
                                   opts, sizeof opts / sizeof opts[0], 1, 1};
@@ -52,7 +54,9 @@ START_TEST(test_defaults_and_overrides)
     const char *pos[2];
     size_t npos = 0;
     const char *a[] = {"data.h5ad", "--steps", "7", "--lr=0.5", "--key", "a", "--key", "b", "--quiet"};
+    lowest = 12345; /* stale value: an option without a default and not given reads 0 */
     ck_assert_int_eq(parse(a, 9, pos, &npos), -1);
+    ck_assert_int_eq(lowest, 0);
     ck_assert_uint_eq(npos, 1);
     ck_assert_str_eq(pos[0], "data.h5ad");
     ck_assert_int_eq(steps, 7);
