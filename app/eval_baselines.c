@@ -59,7 +59,11 @@ static mfm_err train_sums_range(eval_state *s, size_t lo, size_t hi, double *sum
     mfm_err err = MFM_OK;
     char **split = NULL;
     float *x = NULL;
-    size_t n_obs = mfm_h5ad_n_obs(s->truth);
+    size_t n_obs = mfm_h5ad_n_obs(s->truth), *rows = NULL, most = 1;
+    for (size_t t = lo; t < hi; t++)
+        most = s->tg.start[t + 1] - s->tg.start[t] > most ? s->tg.start[t + 1] - s->tg.start[t] : most;
+    if (!(rows = malloc(most * sizeof *rows)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
     if (s->o->split_key) {
         const mfm_h5ad_column *col;
         if ((err = mfm_h5ad_obs_find(s->truth, s->o->split_key, &col)) ||
@@ -79,8 +83,8 @@ static mfm_err train_sums_range(eval_state *s, size_t lo, size_t hi, double *sum
         memset(sum, 0, s->d * sizeof *sum);
         counts[t] = 0;
         size_t n;
-        if ((err = eval_read_group(s, s->truth, &s->tg, t, &x, &n)))
-            goto cleanup;
+        if ((err = eval_read_group_rows(s, s->truth, &s->tg, t, &x, &n, rows)))
+            goto cleanup; /* rows: the file rows of x's cells (a sample under the cap) */
         acount[t] = n;
         if (n && (err = mfm_col_means(amean + t * s->d, x, n, s->d))) {
             char name[512];
@@ -91,7 +95,7 @@ static mfm_err train_sums_range(eval_state *s, size_t lo, size_t hi, double *sum
         if (strcmp(s->tg.vals[t * s->nk + s->ck], s->o->control_value) == 0)
             continue; /* controls are not targets */
         for (size_t i = 0; i < n; i++) {
-            size_t row = s->tg.rows[s->tg.start[t] + i];
+            size_t row = rows[i];
             if (split && strcmp(split[row], s->o->train_value) != 0)
                 continue;
             if ((err = mfm_col_sums_acc(sum, x + i * s->d, 1, s->d))) {
@@ -107,6 +111,7 @@ cleanup:
     if (split)
         mfm_h5ad_strings_free(split, n_obs);
     free(x);
+    free(rows);
     return err;
 }
 

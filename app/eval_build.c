@@ -54,6 +54,12 @@ size_t eval_control_group(const eval_state *s, size_t t)
 mfm_err eval_read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
                           size_t *n)
 {
+    return eval_read_group_rows(s, f, g, gi, x, n, NULL);
+}
+
+mfm_err eval_read_group_rows(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
+                             size_t *n, size_t *rows_out)
+{
     size_t cols = 0, cap = s->o->max_cells_per_pop, *kept = NULL;
     const size_t *rows = g->rows + g->start[gi];
     mfm_err err = MFM_OK;
@@ -68,6 +74,8 @@ mfm_err eval_read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t 
             goto cleanup;
         rows = kept;
     }
+    if (rows_out)
+        memcpy(rows_out, rows, *n * sizeof *rows_out);
     err = mfm_h5ad_rep_read_alloc(f, s->rep, rows, *n, x, &cols);
     if (!err && cols != s->d)
         err = mfm_err_set(MFM_EFORMAT, "'%s': %s has %zu columns, expected %zu", mfm_h5ad_path(f),
@@ -211,12 +219,18 @@ static mfm_err eval_population(eval_state *s, mfm_report *r, size_t p, bool base
     for (size_t k = 0; k < s->n_pp; k++) {
         if (s->pp[k].pop != p)
             continue;
-        size_t n_pred;
+        size_t n_pred, g = s->pp[k].group;
         const pred_file *pf = &s->pf[s->pp[k].file];
-        if ((err = eval_read_group(s, pf->f, &pf->g, s->pp[k].group, pred, &n_pred)) ||
-            (err = eval_weights_group(s, s->pp[k].file, s->pp[k].group)) ||
-            (err = eval_metric(s, r, p, s->pp[k].method, *pred, n_pred, *truth, n_true, fn,
-                               o->pred_paths[s->pp[k].file])))
+        size_t *rows = malloc((pf->g.start[g + 1] - pf->g.start[g] + 1) * sizeof *rows);
+        if (!rows)
+            return mfm_err_set(MFM_ENOMEM, "out of memory");
+        /* rows: the file rows of the cells read (a sample under the cap), for their weights */
+        if (!(err = eval_read_group_rows(s, pf->f, &pf->g, g, pred, &n_pred, rows)) &&
+            !(err = eval_weights_group(s, s->pp[k].file, rows, n_pred)))
+            err = eval_metric(s, r, p, s->pp[k].method, *pred, n_pred, *truth, n_true, fn,
+                              o->pred_paths[s->pp[k].file]);
+        free(rows);
+        if (err)
             return err;
         s->cur_weight = NULL; /* the baselines are unweighted */
     }

@@ -78,6 +78,12 @@ size_t eval_control_group(const eval_state *s, size_t t);
 mfm_err eval_read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
                         size_t *n);
 
+/* As eval_read_group, and the file row of each of the *n cells of *x into
+ * rows (room for the whole group): under --max-cells-per-pop the kept rows
+ * are a sample of the group's, so cell i of *x is not the group's row i. */
+mfm_err eval_read_group_rows(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
+                             size_t *n, size_t *rows);
+
 /* Compute the metrics of pred against truth for (p, m) and record them in r,
  * with bootstrap intervals when asked for. */
 mfm_err eval_metric(eval_state *s, mfm_report *r, size_t p, size_t m, const float *pred,
@@ -86,10 +92,11 @@ mfm_err eval_metric(eval_state *s, mfm_report *r, size_t p, size_t m, const floa
 
 /* Weighted metrics (eval_weights.c): read prediction file i's weight
  * column (--weight-key, or obs 'weight' if present; a note in r says so);
- * select the weights of its group (s->cur_weight, NULL without weights);
+ * select the weights of the n cells read (file rows rows, e.g. from
+ * eval_read_group_rows) as s->cur_weight (NULL without weights);
  * replace W1, W2 and MMD of out by the weighted ones when selected. */
 mfm_err eval_weights_load(eval_state *s, size_t i, mfm_report *r);
-mfm_err eval_weights_group(eval_state *s, size_t i, size_t group);
+mfm_err eval_weights_group(eval_state *s, size_t i, const size_t *rows, size_t n);
 mfm_err eval_weights_apply(const eval_state *s, mfm_metrics *out, const float *pred, size_t n_pred,
                            const float *truth, size_t n_true);
 

@@ -40,19 +40,18 @@ mfm_err eval_weights_load(eval_state *s, size_t i, mfm_report *r)
     return mfm_report_add_note(r, note);
 }
 
-mfm_err eval_weights_group(eval_state *s, size_t i, size_t group)
+mfm_err eval_weights_group(eval_state *s, size_t i, const size_t *rows, size_t n)
 {
     const pred_file *p = &s->pf[i];
     s->cur_weight = NULL;
     if (!p->weight)
         return MFM_OK;
-    const size_t n = p->g.start[group + 1] - p->g.start[group];
     double *w = realloc(s->wbuf, (n ? n : 1) * sizeof *w);
     if (!w)
         return mfm_err_set(MFM_ENOMEM, "out of memory");
     s->wbuf = w;
     for (size_t k = 0; k < n; k++)
-        w[k] = p->weight[p->g.rows[p->g.start[group] + k]];
+        w[k] = p->weight[rows[k]];
     s->cur_weight = w;
     return MFM_OK;
 }

@@ -594,6 +594,83 @@ START_TEST(test_unpaired_and_duplicate)
 }
 END_TEST
 
+/* Write a file of 4 groups x NCELL cells (patient P1/P2 x ctrl/stim) with
+ * x = val[g][i < NCELL / 2] in every feature, split[g][half] and, if w,
+ * obs weight = w[g][half]; kept: which groups to write. */
+static void write_halves(const char *name, const float val[4][2], const int split[4][2], const double w[4][2],
+                         const int *kept)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    size_t n = 0;
+    float x[4 * NCELL * D];
+    int32_t pc[4 * NCELL], cc[4 * NCELL], sc[4 * NCELL];
+    double wc[4 * NCELL];
+    for (size_t g = 0; g < 4; g++)
+        for (size_t i = 0; kept[g] && i < NCELL; i++, n++) {
+            const int h = i >= NCELL / 2;
+            for (size_t j = 0; j < D; j++)
+                x[n * D + j] = val[g][h];
+            pc[n] = (int32_t)(g / 2);
+            cc[n] = (int32_t)(g % 2);
+            sc[n] = split[g][h];
+            wc[n] = w ? w[g][h] : 1.0;
+        }
+    static const char *const pats[2] = {"P1", "P2"}, *const conds[2] = {"ctrl", "stim"},
+                             *const splits[2] = {"train", "test"};
+    mfm_h5ad_writer *wr = NULL;
+    ck_assert_int_eq(mfm_h5ad_writer_open(&wr, path, 0), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_X(wr, x, n, D), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_index(wr, MFM_H5AD_AXIS_VAR, feats, D), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_categorical(wr, MFM_H5AD_AXIS_OBS, "patient", pats, 2, pc, n), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_categorical(wr, MFM_H5AD_AXIS_OBS, "condition", conds, 2, cc, n), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_write_categorical(wr, MFM_H5AD_AXIS_OBS, "split", splits, 2, sc, n), MFM_OK);
+    if (w)
+        ck_assert_int_eq(mfm_h5ad_write_f64(wr, MFM_H5AD_AXIS_OBS, "weight", wc, n), MFM_OK);
+    ck_assert_int_eq(mfm_h5ad_writer_commit(&wr), MFM_OK);
+}
+
+/* --max-cells-per-pop keeps a sample of each population's rows: the split
+ * and the weights must be those of the cells kept, not of the group's
+ * first rows.  P1 stim: first half train at 0, second half test at 100, so
+ * the training target is 0 exactly; the prediction of P2 stim: first half
+ * at 0 with weight 1, second half at 100 with weight 0, so its weighted
+ * cloud is the truth's (all 0).  Reading the split or the weights of the
+ * group's first rows instead gives errors of about 50 per feature. */
+START_TEST(test_cap_keeps_rows_of_the_cells_read)
+{
+    const float tv[4][2] = {{0, 0}, {0, 100}, {0, 0}, {0, 0}};
+    const int ts[4][2] = {{0, 0}, {0, 1}, {1, 1}, {1, 1}};
+    const int all[4] = {1, 1, 1, 1}, p2stim[4] = {0, 0, 0, 1};
+    write_halves("cap_truth.h5ad", tv, ts, NULL, all);
+    const float pv[4][2] = {{0, 0}, {0, 0}, {0, 0}, {0, 100}};
+    const double pw[4][2] = {{1, 1}, {1, 1}, {1, 1}, {1, 0}};
+    write_halves("cap_pred.h5ad", pv, ts, pw, p2stim);
+    static char truth[600], pred[600];
+    snprintf(truth, sizeof truth, "%s/cap_truth.h5ad", dir);
+    snprintf(pred, sizeof pred, "%s/cap_pred.h5ad", dir);
+    const char *pp[1] = {pred};
+    static const char *const by[] = {"patient"};
+    mfm_eval_opts o = {
+        .pred_paths = pp, .n_pred = 1, .truth_path = truth, .by = by, .n_by = 1, .control_key = "condition",
+        .control_value = "ctrl", .split_key = "split", .train_value = "train", .weight_key = "weight",
+        .max_cells_per_pop = NCELL / 2, .cap = 5000, .seed = 7, .mmd_gammas = gammas, .version = "test",
+        .command_line = "test"};
+    mfm_report r = {0};
+    ck_assert_msg(mfm_eval_build(&r, &o, fake_metrics) == MFM_OK, "%s", mfm_err_msg());
+    size_t p = r.n_pops;
+    for (size_t i = 0; i < r.n_pops; i++)
+        if (!strcmp(r.pops[i].name, "patient=P2, condition=stim"))
+            p = i;
+    ck_assert_uint_lt(p, r.n_pops);
+    ck_assert_uint_eq(entry(&r, p, "cap_pred")->m.n_pred, NCELL / 2);
+    ck_assert_double_eq_tol(entry(&r, p, "train_mean_shift")->m.mean_l2, 0.0, 1e-6);
+    ck_assert_double_eq_tol(entry(&r, p, "average_effect")->m.mean_l2, 0.0, 1e-6);
+    ck_assert_double_eq_tol(entry(&r, p, "cap_pred")->m.w1, 0.0, 1e-6);
+    mfm_report_destroy(&r);
+}
+END_TEST
+
 static Suite *eval_suite(void)
 {
     Suite *s = suite_create("io-report-eval");
@@ -611,6 +688,7 @@ static Suite *eval_suite(void)
     tcase_add_test(tc, test_dose_interpolation);
     tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, test_unpaired_and_duplicate);
+    tcase_add_test(tc, test_cap_keeps_rows_of_the_cells_read);
     suite_add_tcase(s, tc);
     return s;
 }
