@@ -255,15 +255,25 @@ mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,
         for (size_t i = 0; i < ne; i++)
             tr->h_noise[i] = (float)mfm_rng_gaussian(&tr->rng_fm, tr->opts.embed_noise);
     }
-    if (tr->reducer) {
-        e = step_chunked(tr, &b, loss);
-        /* the per-chunk streams leave no trace: the saved state is the same for any rank count */
-        mfm_rng_reseed(&tr->rng_fm, tr->seed, MFM_STREAM_COUPLING);
-    } else if (tr->opts.schedule == MFM_SCHEDULE_ALTERNATING && tr->model->net.cfg.embed_dim > 0) {
-        if ((e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_VELOCITY, loss)) == MFM_OK)
-            e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_EMBEDDER, NULL);
+    if (!tr->reducer)
+        return mfm_trainer_update(tr, &b, loss);
+    e = step_chunked(tr, &b, loss);
+    /* the per-chunk streams leave no trace: the saved state is the same for any rank count */
+    mfm_rng_reseed(&tr->rng_fm, tr->seed, MFM_STREAM_COUPLING);
+    if (e != MFM_OK)
+        return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
+    tr->step++;
+    return MFM_OK;
+}
+
+mfm_err mfm_trainer_update(mfm_trainer *tr, const mfm_batch *b, double *loss)
+{
+    mfm_err e;
+    if (tr->opts.schedule == MFM_SCHEDULE_ALTERNATING && tr->model->net.cfg.embed_dim > 0) {
+        if ((e = mfm_model_train_step(tr->model, b, &tr->opts.adam, MFM_GROUP_VELOCITY, loss)) == MFM_OK)
+            e = mfm_model_train_step(tr->model, b, &tr->opts.adam, MFM_GROUP_EMBEDDER, NULL);
     } else {
-        e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_ALL, loss);
+        e = mfm_model_train_step(tr->model, b, &tr->opts.adam, MFM_GROUP_ALL, loss);
     }
     if (e != MFM_OK)
         return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);

@@ -94,6 +94,13 @@ typedef struct mfm_trainer {
 mfm_err mfm_trainer_init(mfm_trainer *tr, mfm_model *m, const mfm_trainer_opts *opts,
                          const mfm_train_pop *pops, size_t n_pops, uint64_t seed);
 
+/* The model update of one step on the built batch b (one-pass mode):
+ * under the alternating schedule (with an embedder) the velocity group,
+ * then the embedder; otherwise every group at once.  *loss (may be NULL)
+ * receives the batch loss before the update.  Advances tr->step; errors of
+ * the model are prefixed with the step. */
+mfm_err mfm_trainer_update(mfm_trainer *tr, const mfm_batch *b, double *loss);
+
 /* One optimisation step; *loss (may be NULL) receives the batch loss before
  * the update.  Errors of the coupling and of the model are passed on. */
 mfm_err mfm_trainer_step(mfm_trainer *tr, const mfm_train_pop *pops, size_t n_pops,

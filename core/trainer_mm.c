@@ -181,14 +181,5 @@ mfm_err mfm_trainer_mm_step(mfm_trainer_mm *mm, mfm_trainer *tr, const mfm_train
         .n_pops = K, .pops = mm->pop, .n_rows = mm->R, .t = tr->fmb.t, .xt = tr->fmb.xt, .ut = tr->fmb.ut,
         .row_pop = mm->row_pop, .cond = tr->cond_dim ? mm->cond : NULL, .h_noise = tr->h_noise,
     };
-    if (tr->opts.schedule == MFM_SCHEDULE_ALTERNATING && tr->model->net.cfg.embed_dim > 0) {
-        if ((e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_VELOCITY, loss)) == MFM_OK)
-            e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_EMBEDDER, NULL);
-    } else {
-        e = mfm_model_train_step(tr->model, &b, &tr->opts.adam, MFM_GROUP_ALL, loss);
-    }
-    if (e != MFM_OK)
-        return mfm_err_prefix(e, "training step %llu", (unsigned long long)tr->step);
-    tr->step++;
-    return MFM_OK;
+    return mfm_trainer_update(tr, &b, loss);
 }
