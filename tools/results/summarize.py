@@ -384,7 +384,8 @@ def verdict(res, items, metrics, model="mfm", baselines=("identity", "train_mean
                 tot[b][0] += sum(w)
                 tot[b][1] += len(w)
                 cells.append(f"{sum(w)}/{len(w)}")
-            print(f"| {it} | {s} | " + " | ".join(cells) + " |")
+            if any(c != "n/a" for c in cells):  # not every item has every seed
+                print(f"| {it} | {s} | " + " | ".join(cells) + " |")
     print("| **all** | | " + " | ".join(
         f"**{tot[b][0]}/{tot[b][1]}**" if tot[b][1] else "n/a" for b in baselines) + " |")
 
