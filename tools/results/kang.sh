@@ -34,8 +34,14 @@ for c in "${types[@]}"; do
       --threads "$THREADS" "${truth[@]}"
   done
   eval_perturbation "$d" cell_type condition control
-  # the same in the model's 30-PC space (both files carry its obsm X_pca)
-  timed "eval pca" "$tf" nice "$MFM" eval --pred "$d/pred_mfm.h5ad" --truth "$d/observed.h5ad" \
+  # the same in the models' 30-PC space (every file carries obsm X_pca; the
+  # PCA depends only on the training cells and the seed, so the three models
+  # of one seed share it)
+  pca_preds=()
+  for m in mfm cgfm fm; do
+    [ -f "$d/pred_$m.h5ad" ] && pca_preds+=(--pred "$d/pred_$m.h5ad")
+  done
+  timed "eval pca" "$tf" nice "$MFM" eval "${pca_preds[@]}" --truth "$d/observed.h5ad" \
     --out "$d/report_pca" --by cell_type,condition --control-key condition --control control \
     --split-key split --train-value train --rep obsm:X_pca --bootstrap 200 --permutations 200
 done

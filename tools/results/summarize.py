@@ -3,16 +3,23 @@
 (and, with --csv, every value and interval as one CSV).
 
 Reads every OUT_DIR/<task>/seed<S>/<held-out...>/report/metrics.csv written
-by bodenmiller.sh, kang.sh and emt.sh (and their timings.tsv) and prints
-Markdown: per held-out population and metric, each method's value as the
-mean over the seeds found +- their standard deviation (ddof = 1; omitted
-with one seed), the mean over held-out populations, whether MFM beats the
-identity, average-effect and train-mean-shift baselines (all
-computed by mfm eval itself), and the wall times.  From report.json: the
-95 % bootstrap intervals of MFM and of the strongest non-oracle baseline
-(best mean over the held-out populations) per metric, with a verdict per
-population ("better"/"worse" when the intervals are disjoint, else
-"overlap").
+by bodenmiller.sh, kang.sh and emt.sh (and their timings.tsv and
+report.json) and prints Markdown, per task:
+* per held-out population and metric, each method's value (the models mfm,
+  cgfm, fm and eval's baselines) as the mean over the seeds found +- their
+  standard deviation (ddof = 1; omitted with one seed), and the mean over
+  the held-out populations;
+* per metric, every model against the strongest non-oracle baseline (best
+  mean over the held-out populations) with the 95 % bootstrap intervals of
+  report.json, per population and seed: "better"/"worse" when the two
+  intervals are disjoint, else "overlap";
+* with several seeds, per population and model: mean +- sd over the seeds
+  and how many seeds are better / overlap / worse than that baseline;
+* mfm against cgfm and fm by the same interval rule;
+* mfm against every other non-oracle method over the populations (each the
+  mean over its seeds): wins and the two-sided Wilcoxon signed-rank p
+  (computed as mfm eval does, core/stats.c);
+* the number of metrics on which mfm is better, and the wall times.
 Environment: REPORT names the report directory read in every run
 (default "report"; "report_pca" for Kang in the model's PCA space).
 Standard library only.
@@ -94,6 +101,10 @@ def methods_of(res):
     return [m for m in METHODS if m in have] + sorted(have - set(METHODS))
 
 
+def models_of(res):
+    return [m for m in methods_of(res) if m in MODELS]
+
+
 def strongest(res, items, metric):
     """The non-oracle baseline with the best mean over every item and seed."""
     best, best_v = None, None
@@ -116,33 +127,194 @@ def cell(v, iv):
     return f"{v:.4g} [{iv[0]:.4g}, {iv[1]:.4g}]" if iv else f"{v:.4g}"
 
 
-def interval_table(res, ivs, items, metrics, label, model="mfm"):
-    """Per item and seed: the model and the strongest baseline with their
-    95 % intervals, and who wins where the intervals are disjoint."""
+def disjoint(a, c, ia, ic, metric):
+    """"better"/"worse" when the 95 % intervals of a and c are disjoint
+    (a's point value decides the direction), "overlap" when they are not,
+    None without both intervals."""
+    if not ia or not ic:
+        return None
+    if ia[1] < ic[0] or ic[1] < ia[0]:
+        return "better" if better(a, c, metric) else "worse"
+    return "overlap"
+
+
+def interval_table(res, ivs, items, metrics, label):
+    """Per item and seed: every model (mfm, cgfm, fm) and the strongest
+    non-oracle baseline with their 95 % intervals, and per model whether it
+    is better or worse than that baseline where the intervals are disjoint."""
+    models = models_of(res)
     for k in metrics:
         b = strongest(res, items, k)
         if b is None:
             continue
-        print(f"\n**{k}** with 95 % bootstrap intervals: {model} against the strongest "
-              f"baseline on {k}, **{b}** ({'higher' if k in HIGHER else 'lower'} is better)\n")
-        print(f"| {label} | seed | {model} | {b} | verdict |")
-        print("|---|---|---|---|---|")
+        print(f"\n**{k}** with 95 % bootstrap intervals: {', '.join(models)} against the strongest "
+              f"non-oracle baseline on {k}, **{b}** ({'higher' if k in HIGHER else 'lower'} is better; "
+              f"verdict per model: better/worse where the two intervals are disjoint)\n")
+        print(f"| {label} | seed | " + " | ".join(models) + f" | {b} | " +
+              " | ".join(f"{m} vs {b}" for m in models) + " |")
+        print("|---|---|" + "---|" * (2 * len(models) + 1))
+        tally = {m: defaultdict(int) for m in models}
+        for it in items:
+            for s in seeds_of(res):
+                c = val(res, it, s, b, k)
+                ic = ivs.get(it, {}).get(s, {}).get(b, {}).get(k)
+                if c is None:
+                    continue
+                cells, verd = [], []
+                for m in models:
+                    a = val(res, it, s, m, k)
+                    ia = ivs.get(it, {}).get(s, {}).get(m, {}).get(k)
+                    cells.append(cell(a, ia) if a is not None else "n/a")
+                    if a is None:
+                        verd.append("n/a")
+                        continue
+                    v = disjoint(a, c, ia, ic, k)
+                    if v is None:
+                        v = ("better" if better(a, c, k) else "worse") + " (no interval)"
+                    tally[m][v] += 1
+                    verd.append(f"**{v}**" if v.startswith("worse") else v)
+                if all(x == "n/a" for x in cells):
+                    continue
+                print(f"| {it} | {s} | " + " | ".join(cells) + f" | {cell(c, ic)} | " +
+                      " | ".join(verd) + " |")
+        print("\nTally: " + "; ".join(
+            f"{m}: " + ", ".join(f"{n} {v}" for v, n in sorted(tally[m].items()))
+            for m in models if tally[m]) + ".")
+
+
+def seed_spread(res, ivs, items, metrics, label):
+    """With several seeds: per item and model, the mean +- sd over seeds and
+    how many seeds are better / overlap / worse than the strongest baseline
+    (by disjoint 95 % intervals)."""
+    seeds, models = seeds_of(res), models_of(res)
+    if len(seeds) < 2:
+        return
+    for k in metrics:
+        b = strongest(res, items, k)
+        if b is None:
+            continue
+        print(f"\n**{k}** over the seeds {seeds}: mean ± sd (ddof = 1), and the number of seeds "
+              f"whose interval is better / overlaps / is worse than **{b}**'s\n")
+        print(f"| {label} | " + " | ".join(models) + f" | {b} |")
+        print("|---|" + "---|" * (len(models) + 1))
+        for it in items:
+            cells = []
+            for m in models:
+                vs = [val(res, it, s, m, k) for s in seeds]
+                counts = defaultdict(int)
+                for s in seeds:
+                    a, c = val(res, it, s, m, k), val(res, it, s, b, k)
+                    if a is None or c is None:
+                        continue
+                    v = disjoint(a, c, ivs.get(it, {}).get(s, {}).get(m, {}).get(k),
+                                 ivs.get(it, {}).get(s, {}).get(b, {}).get(k), k)
+                    counts[v or "no interval"] += 1
+                n = sum(1 for x in vs if x is not None)
+                tail = (f"{counts['better']}/{counts['overlap']}/{counts['worse']}"
+                        if counts["no interval"] < n else "no interval")
+                cells.append(f"{fmt(vs)} (n = {n}: {tail})" if n else "n/a")
+            cells.append(fmt([val(res, it, s, b, k) for s in seeds]))
+            print(f"| {it} | " + " | ".join(cells) + " |")
+
+
+def model_pairs(res, ivs, items, metrics, label):
+    """MFM against CGFM and FM per item and seed: by disjoint intervals, and
+    the point comparison where they overlap."""
+    models = models_of(res)
+    if "mfm" not in models or len(models) < 2:
+        return
+    for o in [m for m in models if m != "mfm"]:
+        print(f"\nmfm against {o}, per held-out population and seed (better/worse: disjoint 95 % "
+              f"intervals; overlap: the point value of mfm is lower (↓) or higher (↑) than {o}'s)\n")
+        print(f"| {label} | seed | " + " | ".join(metrics) + " |")
+        print("|---|---|" + "---|" * len(metrics))
         tally = defaultdict(int)
         for it in items:
             for s in seeds_of(res):
-                a, c = val(res, it, s, model, k), val(res, it, s, b, k)
-                ia = ivs.get(it, {}).get(s, {}).get(model, {}).get(k)
-                ic = ivs.get(it, {}).get(s, {}).get(b, {}).get(k)
-                if a is None or c is None:
-                    continue
-                if ia and ic and (ia[1] < ic[0] or ic[1] < ia[0]):
-                    w = better(a, c, k)
-                    v = f"{model} better" if w else f"**{model} worse**"
-                else:
-                    v = "overlap" if ia and ic else ("better" if better(a, c, k) else "**worse**") + " (no interval)"
-                tally[v] += 1
-                print(f"| {it} | {s} | {cell(a, ia)} | {cell(c, ic)} | {v} |")
-        print("\nTally: " + ", ".join(f"{n} × {v}" for v, n in sorted(tally.items())) + ".")
+                cells = []
+                for k in metrics:
+                    a, c = val(res, it, s, "mfm", k), val(res, it, s, o, k)
+                    if a is None or c is None or math.isnan(a) or math.isnan(c):
+                        cells.append("n/a")
+                        continue
+                    v = disjoint(a, c, ivs.get(it, {}).get(s, {}).get("mfm", {}).get(k),
+                                 ivs.get(it, {}).get(s, {}).get(o, {}).get(k), k) or "no interval"
+                    tally[v] += 1
+                    if v != "better" and v != "worse":
+                        v += " ↓" if a < c else " ↑"
+                    cells.append(f"**{v}**" if v == "worse" else v)
+                if any(x != "n/a" for x in cells):
+                    print(f"| {it} | {s} | " + " | ".join(cells) + " |")
+        print(f"\nTally (mfm vs {o}): " + ", ".join(f"{n} {v}" for v, n in sorted(tally.items())) + ".")
+
+
+def wilcoxon(d):
+    """Two-sided Wilcoxon signed-rank test of the differences d, as
+    mfm eval computes it (core/stats.c; scipy 1.10's wilcoxon with
+    zero_method='wilcox', correction=False): zeros dropped; exact with at
+    most 25 differences, none tied or zero, else the normal approximation
+    with the tie correction.  Returns (p, exact)."""
+    n_given = len(d)
+    d = [x for x in d if x != 0]
+    n = len(d)
+    if n == 0:
+        return 1.0, True
+    order = sorted(range(n), key=lambda i: abs(d[i]))
+    ranks, i, ties = [0.0] * n, 0, []
+    while i < n:
+        j = i
+        while j + 1 < n and abs(d[order[j + 1]]) == abs(d[order[i]]):
+            j += 1
+        for q in range(i, j + 1):
+            ranks[order[q]] = (i + j) / 2 + 1
+        ties.append(j - i + 1)
+        i = j + 1
+    r_plus = sum(r for r, x in zip(ranks, d) if x > 0)
+    if n <= 25 and all(t == 1 for t in ties) and n == n_given:
+        counts = [1] + [0] * (n * (n + 1) // 2)   # number of sign patterns per rank sum
+        for r in range(1, n + 1):
+            for sm in range(len(counts) - 1, r - 1, -1):
+                counts[sm] += counts[sm - r]
+        tot, rp = 2 ** n, int(round(r_plus))
+        lo, hi = sum(counts[:rp + 1]) / tot, sum(counts[rp:]) / tot
+        return min(1.0, 2 * min(lo, hi)), True
+    var = n * (n + 1) * (2 * n + 1) / 24 - sum(t ** 3 - t for t in ties) / 48
+    z = (r_plus - n * (n + 1) / 4) / math.sqrt(var) if var > 0 else 0.0
+    return min(1.0, math.erfc(abs(z) / math.sqrt(2))), False
+
+
+def paired_tests(res, items, metrics, model="mfm"):
+    """model against every other non-oracle method over the held-out
+    populations (each population's value the mean over the seeds both have):
+    wins and the two-sided Wilcoxon signed-rank p."""
+    if model not in models_of(res) or len(items) < 2:
+        return
+    others = [m for m in methods_of(res) if m != model and m != ORACLE]
+    print(f"\n{model} against every other method over the {len(items)} held-out populations "
+          f"(per population the mean over seeds; cells: populations where {model} is better, "
+          f"of those compared, and the two-sided Wilcoxon signed-rank p, e = exact, "
+          f"a = normal approximation)\n")
+    print("| vs | " + " | ".join(metrics) + " |")
+    print("|---|" + "---|" * len(metrics))
+    for o in others:
+        cells = []
+        for k in metrics:
+            a, c = [], []
+            for it in items:
+                ss = [s for s in seeds_of(res) if val(res, it, s, model, k) is not None and
+                      val(res, it, s, o, k) is not None]
+                x = [val(res, it, s, model, k) for s in ss]
+                y = [val(res, it, s, o, k) for s in ss]
+                if ss and not any(math.isnan(v) for v in x + y):
+                    a.append(statistics.fmean(x))
+                    c.append(statistics.fmean(y))
+            if not a:
+                cells.append("n/a")
+                continue
+            wins = sum(1 for u, v in zip(a, c) if better(u, v, k))
+            p, ex = wilcoxon([u - v for u, v in zip(a, c)])
+            cells.append(f"{wins}/{len(a)}, p = {p:.2g} {'e' if ex else 'a'}")
+        print(f"| {o} | " + " | ".join(cells) + " |")
 
 
 def means_table(res, items, metrics):
@@ -194,7 +366,7 @@ def better(a, b, metric):
 
 def verdict(res, items, metrics, model="mfm", baselines=("identity", "train_mean_shift")):
     seeds = seeds_of(res)
-    print(f"\n{model.upper()} against the baselines, per held-out population and seed "
+    print(f"\n{model.upper()} against the other models and the baselines, per held-out population and seed "
           f"(number of the {len(metrics)} metrics {', '.join(metrics)} on which "
           f"{model.upper()} is better):\n")
     print("| held out | seed | " + " | ".join(f"vs {b}" for b in baselines) + " |")
@@ -212,7 +384,8 @@ def verdict(res, items, metrics, model="mfm", baselines=("identity", "train_mean
                 tot[b][0] += sum(w)
                 tot[b][1] += len(w)
                 cells.append(f"{sum(w)}/{len(w)}")
-            print(f"| {it} | {s} | " + " | ".join(cells) + " |")
+            if any(c != "n/a" for c in cells):  # not every item has every seed
+                print(f"| {it} | {s} | " + " | ".join(cells) + " |")
     print("| **all** | | " + " | ".join(
         f"**{tot[b][0]}/{tot[b][1]}**" if tot[b][1] else "n/a" for b in baselines) + " |")
 
@@ -258,44 +431,46 @@ def write_csv(out, path):
                         w.writerow([task, it, s, m] + vals)
 
 
+def section(out, task, title, label, items, table_metrics, with_mean):
+    """Every table of one task."""
+    res, ivs = load(out, task), load_intervals(out, task)
+    main_metrics = ["W1", "W2", "MMD"]
+    iv_metrics = ["W1", "W2", "MMD", "energy"] + (["E_distance"] if task != "emt" else [])
+    print(f"\n### {title}: seeds {seeds_of(res)}, models {', '.join(models_of(res)) or 'none'}")
+    for k in table_metrics:
+        metric_table(res, k, items, label, with_mean=with_mean)
+    if with_mean:
+        means_table(res, items, LOWER + HIGHER)
+    interval_table(res, ivs, items, iv_metrics, label)
+    seed_spread(res, ivs, items, ["W1", "W2", "MMD", "energy"], label)
+    model_pairs(res, ivs, items, ["W1", "W2", "MMD", "energy"], label)
+    paired_tests(res, items, ["W1", "W2", "MMD", "energy", "E_distance"])
+    others = tuple(m for m in methods_of(res) if m != "mfm" and m != ORACLE)
+    verdict(res, items, main_metrics, baselines=others)
+    if task != "emt":
+        verdict(res, items, LOWER + HIGHER, baselines=others)
+    timings(out, task)
+
+
 def main():
     if len(sys.argv) not in (2, 4) or (len(sys.argv) == 4 and sys.argv[2] != "--csv"):
         sys.exit("usage: summarize.py OUT_DIR [--csv FILE]")
     out = sys.argv[1]
     if len(sys.argv) == 4:
         write_csv(out, sys.argv[3])
-    main_metrics = ["W1", "W2", "MMD"]
-    all_metrics = LOWER + HIGHER
     for task, label, title in [("bodenmiller", "held-out patient", "Bodenmiller BCR-XL (24 arcsinh markers)"),
                                ("kang", "held-out cell type", "Kang IFN-beta (" + (
                                    "the model's 30 PCs" if REPORT == "report_pca" else
                                    "the genes of X; predictions reconstructed from 30 PCs") + ")")]:
         res = load(out, task)
-        if not res:
-            continue
-        items = sorted(res)
-        print(f"\n### {title}: seeds {seeds_of(res)}")
-        for k in main_metrics:
-            metric_table(res, k, items, label)
-        means_table(res, items, all_metrics)
-        interval_table(res, load_intervals(out, task), items, ["W1", "W2", "MMD", "energy", "E_distance"],
-                       label)
-        bl = tuple(m for m in methods_of(res) if m not in MODELS and m != ORACLE)
-        verdict(res, items, main_metrics, baselines=bl)
-        verdict(res, items, all_metrics, baselines=bl)
-        timings(out, task)
+        if res:
+            section(out, task, title, label, sorted(res), ["W1", "W2", "MMD"], True)
     res = load(out, "emt")
     if res:
         order = {"tigon3d": 0, "deepruot10d": 1}
         items = sorted(res, key=lambda s: (order.get(s.split("/")[0], 2), float(s.split("/t")[1])))
-        print(f"\n### EMT time series: seeds {seeds_of(res)}")
-        for k in ["W1", "W2", "MMD", "energy", "mean_L2"]:
-            metric_table(res, k, items, "data / held-out time", with_mean=False)
-        interval_table(res, load_intervals(out, "emt"), items, ["W1", "W2", "MMD", "energy"],
-                       "data / held-out time")
-        bl = tuple(m for m in methods_of(res) if m not in MODELS and m != ORACLE)
-        verdict(res, items, main_metrics, baselines=bl)
-        timings(out, "emt")
+        section(out, "emt", "EMT time series", "data / held-out time", items,
+                ["W1", "W2", "MMD", "energy", "mean_L2"], False)
 
 
 if __name__ == "__main__":
