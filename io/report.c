@@ -55,7 +55,7 @@ static void metric_set(mfm_metrics *m, size_t i, double v)
     memcpy((char *)m + mfm_report_metrics[i].offset, &v, sizeof v);
 }
 
-static char *dup_str(const char *s)
+char *mfm_report_strdup(const char *s)
 {
     size_t n = strlen(s ? s : "") + 1;
     char *c = malloc(n);
@@ -80,7 +80,7 @@ static char **dup_strs(const char *const *src, size_t n)
     if (!v)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (!(v[i] = dup_str(src[i]))) {
+        if (!(v[i] = mfm_report_strdup(src[i]))) {
             free_strs(v, n);
             return NULL;
         }
@@ -335,8 +335,8 @@ mfm_err mfm_report_set_provenance(mfm_report *r, const char *version, const char
     memcpy(r->mmd_gammas, gammas, sizeof r->mmd_gammas);
     free(r->version);
     free(r->command_line);
-    r->version = dup_str(version);
-    r->command_line = dup_str(command_line);
+    r->version = mfm_report_strdup(version);
+    r->command_line = mfm_report_strdup(command_line);
     r->cap = cap;
     r->seed = seed;
     if (!r->version || !r->command_line)
@@ -351,7 +351,7 @@ static mfm_err push_str(char ***v, size_t *n, const char *s)
     if (!nv)
         return mfm_err_set(MFM_ENOMEM, "report: out of memory");
     *v = nv;
-    if (!(nv[*n] = dup_str(s)))
+    if (!(nv[*n] = mfm_report_strdup(s)))
         return mfm_err_set(MFM_ENOMEM, "report: out of memory");
     (*n)++;
     return MFM_OK;

@@ -295,4 +295,8 @@ size_t mfm_report_best_method(const mfm_report *r, size_t metric);
 /* Free everything and zero the struct; safe on a zeroed or destroyed one. */
 void mfm_report_destroy(mfm_report *r);
 
+/* A copy of s (NULL copies as ""); caller frees; NULL when out of memory.
+ * The report's files use it for every string they keep. */
+char *mfm_report_strdup(const char *s);
+
 #endif

@@ -63,15 +63,6 @@ static mfm_err summarise(mfm_report_scores *s, const double *ll, size_t n)
     return MFM_OK;
 }
 
-static char *dup(const char *t)
-{
-    size_t n = strlen(t ? t : "") + 1;
-    char *c = malloc(n);
-    if (c)
-        memcpy(c, t ? t : "", n);
-    return c;
-}
-
 /* Copy the k lowest cells and their columns into s.  MFM_ENOMEM. */
 static mfm_err copy_low(mfm_report_scores *s, const double *ll, const size_t *low, size_t k,
                         const char *const *names, size_t n_cols, const char *const *col_names,
@@ -87,12 +78,12 @@ static mfm_err copy_low(mfm_report_scores *s, const double *ll, const size_t *lo
     s->n_cols = n_cols;
     bool ok = true;
     for (size_t c = 0; c < n_cols; c++)
-        ok &= (s->col_names[c] = dup(col_names[c])) != NULL;
+        ok &= (s->col_names[c] = mfm_report_strdup(col_names[c])) != NULL;
     for (size_t i = 0; i < k; i++) {
         s->low_ll[i] = ll[low[i]];
-        ok &= (s->low_names[i] = dup(names[i])) != NULL;
+        ok &= (s->low_names[i] = mfm_report_strdup(names[i])) != NULL;
         for (size_t c = 0; c < n_cols; c++)
-            ok &= (s->col_values[i * n_cols + c] = dup(col_values[i * n_cols + c])) != NULL;
+            ok &= (s->col_values[i * n_cols + c] = mfm_report_strdup(col_values[i * n_cols + c])) != NULL;
     }
     return ok ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory");
 }
@@ -115,7 +106,7 @@ mfm_err mfm_report_set_scores(mfm_report *r, const char *source, const double *l
             return mfm_err_set(MFM_EINVAL, "'%s': lowest cell row %zu out of range (%zu cells)", source,
                                low[i], n);
     mfm_report_scores *s = calloc(1, sizeof *s);
-    mfm_err e = s && (s->source = dup(source)) ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory");
+    mfm_err e = s && (s->source = mfm_report_strdup(source)) ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory");
     if (!e)
         e = summarise(s, ll, n);
     if (!e)
