@@ -302,9 +302,10 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
     size_t nk = split_keys(&a->by, keybuf, sizeof keybuf, keys);
     if (nk == (size_t)-1)
         return mfm_err_set(MFM_EINVAL, "--by: empty key or more than %d keys", MAX_KEYS);
+    mfm_eval_scores sc = {0};
     mfm_err e = check_keys(a, keys, nk);
-    if (!e && a->scores) /* a bad scores file stops eval before the metrics */
-        e = mfm_eval_scores_check(a->scores);
+    if (!e && a->scores) /* read first: a bad scores file stops eval before the metrics */
+        e = mfm_eval_scores_open(&sc, a->scores);
     if (e)
         return e;
     mfm_eval_opts o = {
@@ -322,8 +323,8 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
     if (!e && a->model)
         e = mfm_reflow_curve_load(r, a->model);
     if (!e && a->scores)
-        e = mfm_eval_scores_add(r, a->scores, keys, nk,
-                                 (size_t)(a->scores_lowest ? a->scores_lowest : SCORES_LOWEST));
+        e = mfm_eval_scores_add(r, &sc, keys, nk, (size_t)(a->scores_lowest ? a->scores_lowest : SCORES_LOWEST));
+    mfm_eval_scores_close(&sc);
     if (!e && mfm_par_world()->rank == 0) /* MPI: rank 0 gathered and writes */
         e = mfm_report_write_dir(r, a->out);
     return e;

@@ -82,45 +82,44 @@ static size_t shown_cols(const mfm_h5ad *f, const char *const *keys, size_t n_ke
     return nc;
 }
 
-/* Open path and read its n cells' log-likelihoods into *ll (caller frees
- * *ll and closes *f, also on error). */
-static mfm_err load(const char *path, mfm_h5ad **f, double **ll, size_t *n)
+mfm_err mfm_eval_scores_open(mfm_eval_scores *sc, const char *path)
 {
-    mfm_err e = mfm_h5ad_open(f, path);
+    memset(sc, 0, sizeof *sc);
+    sc->path = path;
+    mfm_err e = mfm_h5ad_open(&sc->f, path);
     if (e)
-        return mfm_err_prefix(e, "--scores");
-    if ((*n = mfm_h5ad_n_obs(*f)) == 0)
-        return mfm_err_set(MFM_EFORMAT, "--scores '%s': no cells", path);
-    if (!(*ll = malloc(*n * sizeof **ll)))
-        return mfm_err_set(MFM_ENOMEM, "out of memory reading '%s'", path);
-    return read_ll(*f, path, *ll, *n);
-}
-
-mfm_err mfm_eval_scores_check(const char *path)
-{
-    mfm_h5ad *f = NULL;
-    double *ll = NULL;
-    size_t n = 0;
-    mfm_err e = load(path, &f, &ll, &n);
-    free(ll);
-    mfm_h5ad_close(f);
+        e = mfm_err_prefix(e, "--scores");
+    else if ((sc->n = mfm_h5ad_n_obs(sc->f)) == 0)
+        e = mfm_err_set(MFM_EFORMAT, "--scores '%s': no cells", path);
+    else if (!(sc->ll = malloc(sc->n * sizeof *sc->ll)))
+        e = mfm_err_set(MFM_ENOMEM, "out of memory reading '%s'", path);
+    else
+        e = read_ll(sc->f, path, sc->ll, sc->n);
+    if (e)
+        mfm_eval_scores_close(sc);
     return e;
 }
 
-mfm_err mfm_eval_scores_add(mfm_report *r, const char *path, const char *const *keys, size_t n_keys,
+void mfm_eval_scores_close(mfm_eval_scores *sc)
+{
+    free(sc->ll);
+    mfm_h5ad_close(sc->f);
+    memset(sc, 0, sizeof *sc);
+}
+
+mfm_err mfm_eval_scores_add(mfm_report *r, const mfm_eval_scores *sc, const char *const *keys, size_t n_keys,
                             size_t k)
 {
-    mfm_h5ad *f = NULL;
-    double *ll = NULL;
-    size_t *low = NULL, n = 0, nc = 0;
+    mfm_h5ad *f = sc->f;
+    const char *path = sc->path;
+    const double *ll = sc->ll;
+    const size_t n = sc->n, k_asked = k;
+    size_t *low = NULL, nc = 0;
     char **names = NULL, **levels[MAX_COLS] = {0};
     size_t n_levels[MAX_COLS] = {0};
     int32_t *codes = NULL;
     const char *cols[MAX_COLS], **colv = NULL;
-    const size_t k_asked = k;
-    mfm_err e = load(path, &f, &ll, &n);
-    if (e)
-        goto cleanup;
+    mfm_err e = MFM_OK;
     k = k < n ? k : n;
     nc = shown_cols(f, keys, n_keys, cols);
     low = malloc(k * sizeof *low);
@@ -152,7 +151,5 @@ cleanup:
         mfm_h5ad_strings_free(names, k);
     free(colv);
     free(low);
-    free(ll);
-    mfm_h5ad_close(f);
     return e;
 }

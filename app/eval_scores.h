@@ -7,23 +7,36 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "h5ad.h"
 #include "report.h"
 
-/* Read obs log_likelihood of the scores file path (every value finite)
- * and attach to r (mfm_report_set_scores) its summary and the k lowest
- * cells (fewer if the file has fewer), with the file's obs columns
- * 'population' and keys (n_keys, e.g. the --by keys) that exist beside
- * them; the file becomes an input of r, and
- * it and k options of its config.  Errors name the file and the
- * element: MFM_EIO (missing or unreadable), MFM_EFORMAT (no cells, no obs
- * log_likelihood or not numeric), MFM_ENUMERIC (a non-finite value: the
- * cell and its row), MFM_ENOMEM; r is left without scores on error. */
-/* The checks of mfm_eval_scores_add alone, before anything is computed:
- * path opens, has cells and finite obs log_likelihood values (same
- * errors). */
-mfm_err mfm_eval_scores_check(const char *path);
+/* A scores file (mfm score's output) read and checked: its n cells'
+ * obs log_likelihood, every value finite, and the open file (for the cell
+ * names and obs columns of the listed cells). */
+typedef struct mfm_eval_scores {
+    const char *path; /* borrowed */
+    mfm_h5ad *f;
+    double *ll;       /* (n) */
+    size_t n;
+} mfm_eval_scores;
 
-mfm_err mfm_eval_scores_add(mfm_report *r, const char *path, const char *const *keys, size_t n_keys,
+/* Open path into sc and read its log-likelihoods, before anything is
+ * computed.  Errors name the file and the element: MFM_EIO (missing or
+ * unreadable), MFM_EFORMAT (no cells, no obs log_likelihood or not
+ * numeric), MFM_ENUMERIC (a non-finite value: the cell and its row),
+ * MFM_ENOMEM; sc is left closed on error. */
+mfm_err mfm_eval_scores_open(mfm_eval_scores *sc, const char *path);
+
+/* Attach to r (mfm_report_set_scores) the summary of sc and its k lowest
+ * cells (fewer if it has fewer), with the file's obs columns 'population'
+ * and keys (n_keys, e.g. the --by keys) that exist beside them; the file
+ * becomes an input of r, and it and k options of its config.  Errors:
+ * reading the names or columns, MFM_ENOMEM; r is left without scores on
+ * error. */
+mfm_err mfm_eval_scores_add(mfm_report *r, const mfm_eval_scores *sc, const char *const *keys, size_t n_keys,
                             size_t k);
+
+/* Close sc (idempotent; a zeroed sc is closed). */
+void mfm_eval_scores_close(mfm_eval_scores *sc);
 
 #endif
