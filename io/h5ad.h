@@ -328,6 +328,42 @@ mfm_err mfm_h5ad_writer_open(mfm_h5ad_writer **w, const char *final_path,
 mfm_err mfm_h5ad_write_X(mfm_h5ad_writer *w, const float *x, size_t n_obs,
                          size_t n_vars);
 
+/* A float matrix (n, d) compressed the way the writer stores X with gzip:
+ * chunks of chunk_rows rows (mfm_h5ad_chunk_rows(n, d)), each deflated on
+ * its own as HDF5's deflate filter does (a partial last chunk zero-padded),
+ * one after another in row order.  Made by mfm_h5ad_zmat_deflate, or by
+ * concatenating parts deflated from consecutive row ranges that each start
+ * on a chunk boundary: that is how several processes compress one matrix
+ * (app/par_predict.h). */
+typedef struct mfm_h5ad_zmat {
+    size_t n, d, chunk_rows; /* rows, columns, rows per chunk */
+    unsigned char *bytes;    /* (n_bytes) the compressed chunks */
+    uint64_t *len;           /* (n_chunks) compressed length of each chunk */
+    size_t n_bytes, n_chunks;
+} mfm_h5ad_zmat;
+
+/* Rows per chunk of an (n_rows, d) float matrix the writer compresses
+ * (about 64k values a chunk; n_rows when smaller, at least 1). */
+size_t mfm_h5ad_chunk_rows(size_t n_rows, size_t d);
+
+/* Deflate x (n, d) into *z in chunks of chunk_rows rows at gzip level
+ * 1..9 (z->n = n: a part when n is not the whole matrix's rows).  Errors:
+ * MFM_EINVAL (chunk_rows 0, level out of range), MFM_ENOMEM; *z is then
+ * empty. */
+mfm_err mfm_h5ad_zmat_deflate(mfm_h5ad_zmat *z, const float *x, size_t n, size_t d, size_t chunk_rows,
+                              int level);
+void mfm_h5ad_zmat_free(mfm_h5ad_zmat *z);
+
+/* The writer's gzip level (0 = none). */
+int mfm_h5ad_writer_gzip(const mfm_h5ad_writer *w);
+
+/* Dense X from compressed chunks (a writer with gzip level > 0, the chunks
+ * deflated at that level): the same file as mfm_h5ad_write_X of the
+ * uncompressed matrix.  MFM_EINVAL when z does not have the writer's chunk
+ * layout (chunk_rows, number of chunks, byte count) or the writer does not
+ * compress; otherwise as mfm_h5ad_write_X. */
+mfm_err mfm_h5ad_write_X_deflated(mfm_h5ad_writer *w, const mfm_h5ad_zmat *z);
+
 /* Index of obs (cell ids) or var (feature names), n strings.  If never
  * given, the index is "0", "1", ... (as anndata does). */
 mfm_err mfm_h5ad_write_index(mfm_h5ad_writer *w, mfm_h5ad_axis axis,

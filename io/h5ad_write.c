@@ -203,6 +203,57 @@ mfm_err mfm_h5ad_write_X(mfm_h5ad_writer *w, const float *x, size_t n_obs, size_
     return rc;
 }
 
+int mfm_h5ad_writer_gzip(const mfm_h5ad_writer *w) { return w->gzip; }
+
+/* z's layout against the writer's (put_array's chunks). */
+static mfm_err zmat_check(const mfm_h5ad_writer *w, const mfm_h5ad_zmat *z)
+{
+    size_t want = mfm_h5ad_chunk_rows(z->n, z->d), sum = 0;
+    for (size_t c = 0; c < z->n_chunks; c++)
+        sum += (size_t)z->len[c];
+    if (w->gzip <= 0 || z->chunk_rows != want || z->n_chunks != (z->n + want - 1) / want || sum != z->n_bytes)
+        return mfm_err_set(MFM_EINVAL, "%s: X: compressed chunks do not match the file's layout (gzip %d, "
+                           "%zu rows of %zu per chunk, %zu chunks)", w->final_path, w->gzip, z->n,
+                           z->chunk_rows, z->n_chunks);
+    return MFM_OK;
+}
+
+mfm_err mfm_h5ad_write_X_deflated(mfm_h5ad_writer *w, const mfm_h5ad_zmat *z)
+{
+    if (w->have_x)
+        return mfm_err_set(MFM_EINVAL, "%s: X written twice", w->final_path);
+    mfm_err rc = axis_len(w, MFM_H5AD_AXIS_OBS, z->n, "X");
+    if (rc == MFM_OK)
+        rc = axis_len(w, MFM_H5AD_AXIS_VAR, z->d, "X");
+    if (rc == MFM_OK && z->n * z->d == 0) /* empty: no chunks, as put_array */
+        rc = put_array(w, "X", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, (hsize_t[2]){z->n, z->d}, NULL, "array");
+    if (rc != MFM_OK || z->n * z->d == 0 || (rc = zmat_check(w, z)) != MFM_OK) {
+        w->have_x = rc == MFM_OK;
+        return rc;
+    }
+    hsize_t dims[2] = {z->n, z->d}, chunk[2] = {z->chunk_rows, z->d};
+    hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
+    if (sp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 2, chunk) >= 0 && H5Pset_deflate(dcpl, (unsigned)w->gzip) >= 0)
+        d = H5Dcreate2(w->file, "X", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    size_t off = 0;
+    for (size_t c = 0; d >= 0 && c < z->n_chunks && rc == MFM_OK; c++) {
+        hsize_t at[2] = {(hsize_t)(c * z->chunk_rows), 0};
+        if (H5Dwrite_chunk(d, H5P_DEFAULT, 0, at, (size_t)z->len[c], z->bytes + off) < 0)
+            rc = fail(w, "X");
+        off += (size_t)z->len[c];
+    }
+    if (d < 0 || (rc == MFM_OK && put_encoding(d, "array", "0.2.0") < 0))
+        rc = fail(w, "X");
+    if (d >= 0)
+        H5Dclose(d);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (sp >= 0)
+        H5Sclose(sp);
+    w->have_x = rc == MFM_OK;
+    return rc;
+}
+
 /* Validate a column name and remember it in the axis' column order. */
 static mfm_err add_column(mfm_h5ad_writer *w, mfm_h5ad_axis a, const char *col, size_t n,
                           char *path, size_t plen)
