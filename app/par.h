@@ -68,6 +68,8 @@ mfm_err mfm_par_gather_d(mfm_par *par, double *out, const double *local, const s
 
 /* Gather of raw bytes (counts in bytes per rank), as mfm_par_gather_f. */
 mfm_err mfm_par_gather_bytes(mfm_par *par, void *out, const void *local, const size_t *counts);
+/* The same gathered on rank root (0 <= root < size) instead of rank 0. */
+mfm_err mfm_par_gather_bytes_to(mfm_par *par, int root, void *out, const void *local, const size_t *counts);
 
 /* out (size entries, every rank) = every rank's *v, in rank order. */
 mfm_err mfm_par_allgather_u64(mfm_par *par, uint64_t *out, const uint64_t *v);

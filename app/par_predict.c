@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 size_t mfm_par_share_pairs(const mfm_par *par, bool *want, size_t n_pairs)
 {
@@ -84,33 +85,73 @@ cleanup:
     return e;
 }
 
-mfm_err mfm_par_read_cells(mfm_par *par, const mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n,
-                           float **x)
+/* Rows [*lo, *hi) of the n observed cells whose chunks (chunk_rows rows
+ * each) rank r prepares: the r-th range of whole chunks. */
+static void truth_range(size_t n, size_t chunk_rows, size_t r, size_t R, size_t *lo, size_t *hi)
 {
-    *x = NULL;
-    if (par->size <= 1)
-        return mfm_cells_read(s, f, rows, n, x);
-    const size_t R = (size_t)par->size, d = mfm_space_out_dim(s);
-    size_t lo, hi, *counts = malloc(R * sizeof *counts);
-    float *mine = NULL;
-    mfm_err e = counts ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory");
-    mfm_chunk_range(n, (size_t)par->rank, R, &lo, &hi);
+    size_t nc = (n + chunk_rows - 1) / chunk_rows, clo, chi;
+    mfm_chunk_range(nc, r, R, &clo, &chi);
+    *lo = clo * chunk_rows < n ? clo * chunk_rows : n;
+    *hi = chi * chunk_rows < n ? chi * chunk_rows : n;
+}
+
+/* Rank root: the parts of every rank, gathered in rank order (= row order)
+ * into *out; mine is this rank's part (freed by the caller). */
+static mfm_err gather_parts(mfm_par *par, int root, const mfm_cells_out *mine, size_t n, size_t d, size_t R,
+                            size_t k, mfm_cells_out *out)
+{
+    const size_t P = (size_t)par->size;
+    uint64_t *nb = calloc(P, sizeof *nb), my_bytes = mine->z.n_bytes;
+    size_t *cb = calloc(P, sizeof *cb), *cl = calloc(P, sizeof *cl), *cp = calloc(P, sizeof *cp);
+    size_t total = 0, nc = (n + R - 1) / R;
+    mfm_err e = nb && cb && cl && cp ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory");
+    if ((e = mfm_par_agree_ok(par, e)) != MFM_OK || (e = mfm_par_allgather_u64(par, nb, &my_bytes)) != MFM_OK)
+        goto cleanup;
+    for (size_t r = 0; r < P; r++) {
+        size_t lo, hi;
+        truth_range(n, R, r, P, &lo, &hi);
+        cb[r] = (size_t)nb[r];
+        cl[r] = (hi - lo + R - 1) / R * sizeof(uint64_t);
+        cp[r] = (hi - lo) * k * sizeof(float);
+        total += cb[r];
+    }
+    *out = (mfm_cells_out){.z = {.n = n, .d = d, .chunk_rows = R, .n_bytes = total, .n_chunks = nc}};
+    if ((size_t)par->rank == (size_t)root &&
+        (!(out->z.bytes = malloc(total + 1)) || !(out->z.len = malloc((nc + 1) * sizeof *out->z.len)) ||
+         (k && !(out->pcs = malloc((n * k + 1) * sizeof *out->pcs)))))
+        e = mfm_err_set(MFM_ENOMEM, "out of memory for %zu bytes of compressed cells", total);
+    if ((e = mfm_par_agree_ok(par, e)) == MFM_OK &&
+        (e = mfm_par_gather_bytes_to(par, root, out->z.bytes, mine->z.bytes, cb)) == MFM_OK &&
+        (e = mfm_par_gather_bytes_to(par, root, out->z.len, mine->z.len, cl)) == MFM_OK && k)
+        e = mfm_par_gather_bytes_to(par, root, out->pcs, mine->pcs, cp);
+cleanup:
+    if (e != MFM_OK || (size_t)par->rank != (size_t)root)
+        mfm_cells_out_free(out);
+    free(nb), free(cb), free(cl), free(cp);
+    return e;
+}
+
+mfm_err mfm_par_truth_cells(mfm_par *par, int root, const mfm_space *s, mfm_h5ad *f, const size_t *rows,
+                            size_t n, mfm_cells_out *out)
+{
+    const size_t d = mfm_space_out_dim(s), R = mfm_h5ad_chunk_rows(n, d);
+    const size_t k = s->pca.k && !s->d_genes ? s->pca.k : 0;
+    size_t lo, hi;
+    float *x = NULL;
+    mfm_cells_out mine = {0};
+    memset(out, 0, sizeof *out);
+    truth_range(n, R, (size_t)par->rank, (size_t)par->size, &lo, &hi);
+    mfm_err e = mfm_cells_read(s, f, rows + lo, hi - lo, &x);
     if (e == MFM_OK)
-        e = mfm_cells_read(s, f, rows + lo, hi - lo, &mine);
-    for (size_t r = 0; counts && r < R; r++) {
-        size_t rlo, rhi;
-        mfm_chunk_range(n, r, R, &rlo, &rhi);
-        counts[r] = (rhi - rlo) * d;
+        e = mfm_cells_prepare(&mine, s, x, hi - lo, R);
+    free(x);
+    if (par->size <= 1) {
+        if (e == MFM_OK)
+            *out = mine;
+        return e;
     }
-    if (e == MFM_OK && par->rank == 0 && !(*x = malloc((n * d + 1) * sizeof **x)))
-        e = mfm_err_set(MFM_ENOMEM, "out of memory for %zu x %zu observed values", n, d);
     if ((e = mfm_par_agree_ok(par, e)) == MFM_OK)
-        e = mfm_par_gather_f(par, *x, mine, counts);
-    if (e != MFM_OK) {
-        free(*x);
-        *x = NULL;
-    }
-    free(counts);
-    free(mine);
+        e = gather_parts(par, root, &mine, n, d, R, k, out);
+    mfm_cells_out_free(&mine);
     return e;
 }

@@ -1,8 +1,9 @@
 /* app/par_predict.h — mfm predict on MPI ranks (docs/scale-out.md): the
  * populations to predict are cut into contiguous ranges, one per rank; each
  * rank loads and flows only its own; rank 0 gathers the predicted cells in
- * rank order (= population order) and writes the one output file, which is
- * then the same as a one-process run's (every population's flow depends only
+ * rank order (= population order) and writes the one output file, while
+ * the last rank gathers and writes the observed cells of --truth-out; the
+ * files are then the same as a one-process run's (every population's flow depends only
  * on the model, the population and seeds derived from its name). */
 #ifndef MFM_APP_PAR_PREDICT_H
 #define MFM_APP_PAR_PREDICT_H
@@ -22,15 +23,16 @@ size_t mfm_par_share_pairs(const mfm_par *par, bool *want, size_t n_pairs);
  * o are left as they were.  Errors: MFM_ENOMEM, those of the gathers. */
 mfm_err mfm_par_gather_pred(mfm_par *par, mfm_pred_rows *o);
 
-/* The cells rows (n, increasing) of f read by all ranks together: rank r
- * reads the r-th contiguous range of the rows (mfm_chunk_range of n: with
- * rows in file order each rank decompresses its own chunks of X) with
- * mfm_cells_read, and rank 0 gathers them in rank order into *x (n x
- * mfm_space_out_dim(s) floats, the same values as one mfm_cells_read of
- * all rows); *x is NULL on the other ranks.  Every rank must call it.
- * Errors: those of the read (on the rank that failed; "rank R failed" on
- * the others), MFM_ENOMEM, those of the gather. */
-mfm_err mfm_par_read_cells(mfm_par *par, const mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n,
-                           float **x);
+/* The observed cells rows (n, increasing) of f, read and prepared for
+ * the truth file by all ranks together: rank r reads, transforms and
+ * compresses the r-th range of whole chunks of the file's X (chunks of
+ * mfm_h5ad_chunk_rows(n, d) rows: with rows in file order each rank also
+ * decompresses only its own part of the input) and rank root receives
+ * every part in row order into *out (the same bytes as one process
+ * preparing all rows); *out is empty on the other ranks.  Every rank must
+ * call it.  Errors: those of the read and the compression (on the rank that
+ * failed; "rank R failed" on the others), MFM_ENOMEM, those of the gathers. */
+mfm_err mfm_par_truth_cells(mfm_par *par, int root, const mfm_space *s, mfm_h5ad *f, const size_t *rows,
+                            size_t n, mfm_cells_out *out);
 
 #endif

@@ -111,7 +111,7 @@ cleanup:
     return e;
 }
 
-static mfm_err gatherv(mfm_par *par, void *out, const void *local, const size_t *counts,
+static mfm_err gatherv(mfm_par *par, int root, void *out, const void *local, const size_t *counts,
                        MPI_Datatype type)
 {
     const int R = par->size;
@@ -129,7 +129,7 @@ static mfm_err gatherv(mfm_par *par, void *out, const void *local, const size_t 
         c[R + r] = (int)off;
         off += counts[r];
     }
-    if (MPI_Gatherv(local, c[par->rank], type, out, c, c + R, type, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+    if (MPI_Gatherv(local, c[par->rank], type, out, c, c + R, type, root, MPI_COMM_WORLD) != MPI_SUCCESS)
         e = mfm_err_set(MFM_EINTERNAL, "MPI_Gatherv of %zu values failed", off);
 cleanup:
     free(c);
@@ -157,7 +157,7 @@ mfm_err mfm_par_gather_f(mfm_par *par, float *out, const float *local, const siz
 {
 #ifdef MFM_HAVE_MPI
     if (par->size > 1)
-        return gatherv(par, out, local, counts, MPI_FLOAT);
+        return gatherv(par, 0, out, local, counts, MPI_FLOAT);
 #endif
     if (out != local)
         memcpy(out, local, counts[0] * sizeof *out);
@@ -165,16 +165,22 @@ mfm_err mfm_par_gather_f(mfm_par *par, float *out, const float *local, const siz
     return MFM_OK;
 }
 
-mfm_err mfm_par_gather_bytes(mfm_par *par, void *out, const void *local, const size_t *counts)
+mfm_err mfm_par_gather_bytes_to(mfm_par *par, int root, void *out, const void *local, const size_t *counts)
 {
 #ifdef MFM_HAVE_MPI
     if (par->size > 1)
-        return gatherv(par, out, local, counts, MPI_BYTE);
+        return gatherv(par, root, out, local, counts, MPI_BYTE);
 #endif
-    if (out != local)
+    if (out != local && counts[0])
         memcpy(out, local, counts[0]);
     (void)par;
+    (void)root;
     return MFM_OK;
+}
+
+mfm_err mfm_par_gather_bytes(mfm_par *par, void *out, const void *local, const size_t *counts)
+{
+    return mfm_par_gather_bytes_to(par, 0, out, local, counts);
 }
 
 mfm_err mfm_par_allgather_u64(mfm_par *par, uint64_t *out, const uint64_t *v)
@@ -195,7 +201,7 @@ mfm_err mfm_par_gather_d(mfm_par *par, double *out, const double *local, const s
 {
 #ifdef MFM_HAVE_MPI
     if (par->size > 1)
-        return gatherv(par, out, local, counts, MPI_DOUBLE);
+        return gatherv(par, 0, out, local, counts, MPI_DOUBLE);
 #endif
     if (out != local)
         memcpy(out, local, counts[0] * sizeof *out);

@@ -91,15 +91,15 @@ done:
     return e;
 }
 
-/* X (n, out_dim) with the output names; then obsm['X_pca'] = pcs (n, k)
+/* X (n, out_dim; x, or z already compressed) with the output names; then obsm['X_pca'] = pcs (n, k)
  * when given and varm['PCs'] (out_dim, k): the file's loadings for a model
  * on scanpy's PCA (k = d_in), else the model's own PCA (k = pca.k). */
-static mfm_err write_spaces(mfm_h5ad_writer *w, const mfm_space *s, const float *x, const float *pcs,
-                            size_t n)
+static mfm_err write_spaces(mfm_h5ad_writer *w, const mfm_space *s, const float *x, const mfm_h5ad_zmat *z,
+                            const float *pcs, size_t n)
 {
     const size_t d = mfm_space_out_dim(s);
     mfm_err e;
-    if ((e = mfm_h5ad_write_X(w, x, n, d)) ||
+    if ((e = z ? mfm_h5ad_write_X_deflated(w, z) : mfm_h5ad_write_X(w, x, n, d)) ||
         (e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_VAR, (const char *const *)mfm_space_out_names(s), d)))
         return e;
     if (s->d_genes) {
@@ -256,11 +256,11 @@ mfm_err mfm_pred_write(const mfm_pred_rows *o, const char *path, mfm_h5ad *f, co
                                            o->n, mfm_space_out_dim(s));
     *n_clipped = 0;
     if (e || (e = mfm_space_reconstruct(s, rec, o->x, o->n, m->clip_negative, n_clipped)) ||
-        (e = pred_pcs(s, o->x, o->n, &pcs, &owned)) || (e = mfm_h5ad_writer_open(&w, path, 4)))
+        (e = pred_pcs(s, o->x, o->n, &pcs, &owned)) || (e = mfm_h5ad_writer_open(&w, path, MFM_PRED_GZIP)))
         goto cleanup;
     const char *clip = !s->nonneg ? "not applicable (training values had negatives)"
                                   : m->clip_negative ? "yes" : "no";
-    if ((e = write_spaces(w, s, rec, pcs, o->n)) || (e = write_pred_obs(w, o, f, t, b, m)) ||
+    if ((e = write_spaces(w, s, rec, NULL, pcs, o->n)) || (e = write_pred_obs(w, o, f, t, b, m)) ||
         (e = write_provenance(w, b, m)) || (e = mfm_h5ad_write_uns_string(w, "clip_negative", clip)) ||
         (e = mfm_h5ad_write_uns_i64(w, "n_clipped", (int64_t)*n_clipped)) ||
         (m->extra && (e = m->extra(w, m->extra_ctx))))
@@ -357,36 +357,65 @@ mfm_err mfm_cells_read(const mfm_space *s, mfm_h5ad *f, const size_t *rows, size
     return s->d_genes ? mfm_space_read_genes(s, f, rows, n, x) : mfm_space_read_input(s, f, rows, n, x);
 }
 
-/* mfm_cells_write with per-row replacements ov (n_ov columns) of obs. */
+void mfm_cells_out_free(mfm_cells_out *c)
+{
+    if (!c)
+        return;
+    mfm_h5ad_zmat_free(&c->z);
+    free(c->pcs);
+    memset(c, 0, sizeof *c);
+}
+
+mfm_err mfm_cells_prepare(mfm_cells_out *c, const mfm_space *s, const float *x, size_t n, size_t chunk_rows)
+{
+    memset(c, 0, sizeof *c);
+    mfm_err e = mfm_h5ad_zmat_deflate(&c->z, x, n, mfm_space_out_dim(s), chunk_rows, MFM_PRED_GZIP);
+    if (e == MFM_OK && s->pca.k && !s->d_genes) { /* with genes, obsm X_pca is the input's own (copied) */
+        if (!(c->pcs = malloc((n ? n : 1) * s->pca.k * sizeof *c->pcs)))
+            e = mfm_err_set(MFM_ENOMEM, "out of memory");
+        else if (n)
+            e = mfm_pca_transform(&s->pca, c->pcs, x, n);
+    }
+    if (e != MFM_OK)
+        mfm_cells_out_free(c);
+    return e;
+}
+
+/* The cells rows (n) of f prepared here (read, transformed, compressed). */
+static mfm_err cells_prepare_read(mfm_cells_out *c, const mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n)
+{
+    float *x = NULL;
+    mfm_err e = mfm_cells_read(s, f, rows, n, &x);
+    if (e == MFM_OK)
+        e = mfm_cells_prepare(c, s, x, n, mfm_h5ad_chunk_rows(n, mfm_space_out_dim(s)));
+    free(x);
+    return e;
+}
+
+/* mfm_cells_write with per-row replacements ov (n_ov columns) of obs; pre:
+ * the cells already prepared, or NULL to prepare them here. */
 static mfm_err cells_write_ov(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
                               const size_t *rows, size_t n, const mfm_h5ad_override *ov, size_t n_ov,
                               const char *const *added, size_t n_added, mfm_cells_extra_fn extra, void *ctx,
-                              const float *x_read)
+                              const mfm_cells_out *pre)
 {
     const mfm_space *s = &b->space;
     mfm_h5ad_writer *w = NULL;
     char **skipped = NULL;
     size_t n_skipped = 0;
-    float *owned = NULL, *pcs = NULL;
+    mfm_cells_out own = {0};
     const char *const reserved_obsm[] = {"X_pca"};
-    mfm_err e = x_read ? MFM_OK : mfm_cells_read(s, f, rows, n, &owned);
-    const float *x = x_read ? x_read : owned;
+    mfm_err e = pre ? MFM_OK : cells_prepare_read(&own, s, f, rows, n);
+    if (!pre)
+        pre = &own;
     if (e)
         goto cleanup;
-    if (s->pca.k && !s->d_genes) { /* with genes, obsm X_pca is the input's own (copied below) */
-        if (!(pcs = malloc((n ? n : 1) * s->pca.k * sizeof *pcs))) {
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
-            goto cleanup;
-        }
-        if (n && (e = mfm_pca_transform(&s->pca, pcs, x, n)))
-            goto cleanup;
-    }
     char **ids = NULL; /* the names of rows only */
     if ((e = mfm_h5ad_obs_names_rows(f, rows, n, &ids)) == MFM_OK &&
-        (e = mfm_h5ad_writer_open(&w, path, 4)) == MFM_OK)
+        (e = mfm_h5ad_writer_open(&w, path, MFM_PRED_GZIP)) == MFM_OK)
         e = mfm_h5ad_write_index(w, MFM_H5AD_AXIS_OBS, (const char *const *)ids, n);
     mfm_h5ad_strings_free(ids, n);
-    if (e || (e = write_spaces(w, s, x, pcs, n)) ||
+    if (e || (e = write_spaces(w, s, NULL, &pre->z, pre->pcs, n)) ||
         (e = mfm_h5ad_copy_obs(w, f, rows, n, ov, n_ov, added, n_added)) || (e = extra(w, ctx)) ||
         (e = mfm_h5ad_copy_obsm(w, f, rows, n, reserved_obsm, s->pca.k && !s->d_genes ? 1 : 0, &skipped,
                                 &n_skipped)) ||
@@ -398,8 +427,7 @@ static mfm_err cells_write_ov(const char *path, mfm_h5ad *f, const mfm_bundle *b
     e = mfm_h5ad_writer_commit(&w);
 cleanup:
     mfm_h5ad_writer_abort(&w);
-    free(owned);
-    free(pcs);
+    mfm_cells_out_free(&own);
     mfm_h5ad_strings_free(skipped, n_skipped);
     return e;
 }
@@ -424,13 +452,13 @@ static mfm_err write_split(mfm_h5ad_writer *w, void *ctx)
 }
 
 mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
-                        const mfm_truth_sel *sel, const float *x, size_t *n_written)
+                        const mfm_truth_sel *sel, const mfm_cells_out *pre, size_t *n_written)
 {
     char buf[64];
     truth_split ts = {mfm_bundle_added_col(b, "split", buf, sizeof buf), sel->split, sel->n};
     mfm_h5ad_override ov = {b->treatment_key, sel->treat};
     mfm_err e = cells_write_ov(path, f, b, m, sel->rows, sel->n, &ov, sel->treat ? 1 : 0, &ts.col, 1,
-                               write_split, &ts, x);
+                               write_split, &ts, pre);
     if (e == MFM_OK)
         *n_written = sel->n;
     return e;

@@ -91,13 +91,31 @@ void mfm_truth_sel_free(mfm_truth_sel *sel);
  * Row by row: reading a range of the rows gives those rows' values. */
 mfm_err mfm_cells_read(const mfm_space *s, mfm_h5ad *f, const size_t *rows, size_t n, float **x);
 
+/* The gzip level of both files. */
+#define MFM_PRED_GZIP 4
+
+/* Observed cells as the files store them, prepared before writing (by
+ * several ranks: app/par_predict.h): X compressed in the writer's chunks
+ * (io/h5ad.h, mfm_h5ad_zmat) and, for a model with its own PCA, obsm X_pca
+ * = the (n, pca.k) PC coordinates (pcs; NULL otherwise). */
+typedef struct mfm_cells_out {
+    mfm_h5ad_zmat z;
+    float *pcs;
+} mfm_cells_out;
+
+/* Prepare x (n rows of mfm_cells_read's values, starting on a chunk
+ * boundary of the whole matrix, whose chunks have chunk_rows rows) into *c.
+ * Errors: MFM_ENOMEM, those of the compression; *c is then empty. */
+mfm_err mfm_cells_prepare(mfm_cells_out *c, const mfm_space *s, const float *x, size_t n, size_t chunk_rows);
+void mfm_cells_out_free(mfm_cells_out *c);
+
 /* Write the cells of sel to path with their barcodes, obs columns and
  * obsm, and the split column; with a dose key the treatment key holds
- * sel->treat, so mfm eval pairs them with the predictions by it.  x: the
- * cells already read (mfm_cells_read of sel->rows, e.g. by several ranks:
- * app/par_predict.h), or NULL to read them here.  *n_written = sel->n. */
+ * sel->treat, so mfm eval pairs them with the predictions by it.  pre: the
+ * cells prepared for the file (e.g. by several ranks: app/par_predict.h),
+ * or NULL to read and prepare them here.  *n_written = sel->n. */
 mfm_err mfm_truth_write(const char *path, mfm_h5ad *f, const mfm_bundle *b, const mfm_pred_meta *m,
-                        const mfm_truth_sel *sel, const float *x, size_t *n_written);
+                        const mfm_truth_sel *sel, const mfm_cells_out *pre, size_t *n_written);
 
 /* Write the observed cells rows (n, file order as given) of f to path: X and
  * obsm X_pca in the predictions' space, barcodes, every obs column (an input

@@ -175,14 +175,14 @@ typedef struct predict_ws {
     mfm_design_table dt; /* --design */
     mfm_pred_design pdes;
     mfm_truth_sel truth; /* --truth-out */
-    float *truth_x;
+    mfm_cells_out truth_cells;
 } predict_ws;
 
 static void predict_ws_destroy(predict_ws *w)
 {
     mfm_pred_rows_free(&w->pred);
     mfm_truth_sel_free(&w->truth);
-    free(w->truth_x);
+    mfm_cells_out_free(&w->truth_cells);
     free(w->want);
     mfm_pop_data_free(w->pd, w->task.n_pairs);
     mfm_task_destroy(&w->task);
@@ -346,15 +346,36 @@ cleanup:
     return e;
 }
 
-/* --truth-out: the observed cells, read by all ranks together (each its
- * range of the rows, app/par_predict.h) into rank 0's w->truth_x. */
-static mfm_err read_truth(predict_ws *w)
+/* --truth-out: the observed cells, read and compressed by all ranks
+ * together (each its range of the rows, app/par_predict.h) into rank
+ * root's w->truth_cells. */
+static mfm_err read_truth(predict_ws *w, int root)
 {
     mfm_par *par = mfm_par_world();
     mfm_err e = mfm_truth_select(&w->truth, &w->task, &w->b, mfm_h5ad_n_obs(w->f));
     if ((e = mfm_par_agree_ok(par, e)) != MFM_OK)
         return e;
-    return mfm_par_read_cells(par, &w->b.space, w->f, w->truth.rows, w->truth.n, &w->truth_x);
+    return mfm_par_truth_cells(par, root, &w->b.space, w->f, w->truth.rows, w->truth.n, &w->truth_cells);
+}
+
+/* Rank 0 writes the predictions while the last rank writes the observed
+ * cells (the same rank with one process); then every rank learns whether
+ * both were written. */
+static mfm_err write_outputs(predict_ws *w, const mfm_predict_args *a, const char *model_dir, const char *data,
+                             int truth_root, mfm_predict_summary *s)
+{
+    mfm_par *par = mfm_par_world();
+    mfm_pred_meta meta = {.design = a->design ? &w->pdes : NULL,
+                          .method = a->name ? a->name : mfm_method_name(w->b.method), .model_dir = model_dir,
+                          .data = data, .solver = s->solver, .clip_negative = strcmp(a->clip_negative, "yes") == 0};
+    mfm_err e = MFM_OK;
+    if (par->rank == 0)
+        e = mfm_pred_write(&w->pred, a->out, w->f, &w->task, &w->b, &meta, &s->n_clipped);
+    if (e == MFM_OK && a->truth_out && par->rank == truth_root)
+        e = mfm_truth_write(a->truth_out, w->f, &w->b, &meta, &w->truth, &w->truth_cells, &s->n_truth);
+    s->n_pred = w->pred.n;
+    s->n_truth = a->truth_out ? w->truth.n : 0;
+    return mfm_par_agree_ok(par, e);
 }
 
 mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const char *data,
@@ -375,26 +396,18 @@ mfm_err mfm_predict_run(const mfm_predict_args *a, const char *model_dir, const 
     double t0 = mfm_now();
     if ((e = predict_flow(&w, a, hk, &s)) != MFM_OK)
         goto cleanup;
-    /* rank 0 gathers the cells in population order (and the observed
-     * cells) and writes the files */
-    if ((e = mfm_par_gather_pred(par, &w.pred)) != MFM_OK || (a->truth_out && (e = read_truth(&w)) != MFM_OK) ||
-        par->rank != 0)
+    /* rank 0 gathers the cells in population order, the last rank the
+     * observed cells; both write at the same time */
+    const int truth_root = par->size - 1;
+    if ((e = mfm_par_gather_pred(par, &w.pred)) != MFM_OK ||
+        (a->truth_out && (e = read_truth(&w, truth_root)) != MFM_OK) ||
+        (e = write_outputs(&w, a, model_dir, data, truth_root, &s)) != MFM_OK || par->rank != 0)
         goto cleanup;
-    mfm_pred_meta meta = {.design = a->design ? &w.pdes : NULL,
-                          .method = a->name ? a->name : mfm_method_name(w.b.method), .model_dir = model_dir,
-                          .data = data, .solver = s.solver, .clip_negative = strcmp(a->clip_negative, "yes") == 0};
-    if ((e = mfm_pred_write(&w.pred, a->out, w.f, &w.task, &w.b, &meta, &s.n_clipped)) != MFM_OK)
-        goto cleanup;
-    s.n_pred = w.pred.n;
     s.seconds = mfm_now() - t0;
     if (hk && hk->written)
         hk->written(hk->ctx, &s);
-    if (a->truth_out) {
-        if ((e = mfm_truth_write(a->truth_out, w.f, &w.b, &meta, &w.truth, w.truth_x, &s.n_truth)) != MFM_OK)
-            goto cleanup;
-        if (hk && hk->truth_written)
-            hk->truth_written(hk->ctx, &s);
-    }
+    if (a->truth_out && hk && hk->truth_written)
+        hk->truth_written(hk->ctx, &s);
 cleanup:
     if (s_out)
         *s_out = s;

@@ -5,10 +5,14 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chunk.h"
+#include "h5ad.h"
 #include "mfm_test.h"
 #include "par.h"
+#include "par_predict.h"
+#include "space.h"
 
 static mfm_par *par;
 
@@ -177,6 +181,76 @@ START_TEST(test_gather)
 }
 END_TEST
 
+/* The observed cells of --truth-out prepared by all ranks (each its range
+ * of whole chunks, gathered on the last rank) are the bytes one process
+ * prepares: 2250 of 2500 rows x 64 features = 3 chunks of 1024 rows, so 2
+ * and 4 ranks get uneven and empty ranges; with a PCA also the PC
+ * coordinates. */
+START_TEST(test_truth_cells)
+{
+    enum { N = 2500, D = 64, K = 3 };
+    char dir[64] = "/tmp/mfm-par-XXXXXX", path[128], *names[D], nb[D][8];
+    if (par->rank == 0)
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(mfm_par_bcast(par, dir, sizeof dir), MFM_OK);
+    snprintf(path, sizeof path, "%s/x.h5ad", dir);
+    float *x = malloc(N * D * sizeof *x), comp[K * D], mean[D];
+    for (size_t i = 0; i < (size_t)N * D; i++)
+        x[i] = (float)((i * 37) % 1001) / 8.0f;
+    for (size_t j = 0; j < D; j++) {
+        snprintf(nb[j], sizeof nb[j], "g%zu", j);
+        names[j] = nb[j];
+        mean[j] = (float)j;
+        for (size_t c = 0; c < K; c++)
+            comp[c * D + j] = val(c, j);
+    }
+    if (par->rank == 0) {
+        mfm_h5ad_writer *w = NULL;
+        ck_assert_int_eq(mfm_h5ad_writer_open(&w, path, 4), MFM_OK);
+        ck_assert_int_eq(mfm_h5ad_write_X(w, x, N, D), MFM_OK);
+        ck_assert_int_eq(mfm_h5ad_write_index(w, MFM_H5AD_AXIS_VAR, (const char *const *)names, D), MFM_OK);
+        ck_assert_int_eq(mfm_h5ad_writer_commit(&w), MFM_OK);
+    }
+    mfm_par_barrier(par);
+    size_t rows[N], n = 0;
+    for (size_t i = 0; i < N; i++)
+        if (i % 10 != 3)
+            rows[n++] = i;
+    mfm_space s = {.rep = "X", .elem_text = "none", .in_features = names, .d_in = D, .features = names, .d = D};
+    s.pca = (mfm_pca){.d = D, .k = K, .mean = mean, .components = comp};
+    mfm_h5ad *f = NULL;
+    ck_assert_msg(mfm_h5ad_open(&f, path) == MFM_OK, "%s", mfm_err_msg());
+    const int root = par->size - 1;
+    mfm_cells_out got, want;
+    ck_assert_msg(mfm_par_truth_cells(par, root, &s, f, rows, n, &got) == MFM_OK, "%s", mfm_err_msg());
+    if (par->rank == root) {
+        float *all = NULL;
+        ck_assert_int_eq(mfm_cells_read(&s, f, rows, n, &all), MFM_OK);
+        ck_assert_int_eq(mfm_cells_prepare(&want, &s, all, n, mfm_h5ad_chunk_rows(n, D)), MFM_OK);
+        ck_assert_uint_eq(want.z.n_chunks, 3);
+        ck_assert_uint_eq(got.z.n, n);
+        ck_assert_uint_eq(got.z.n_chunks, want.z.n_chunks);
+        ck_assert_uint_eq(got.z.n_bytes, want.z.n_bytes);
+        ck_assert(memcmp(got.z.len, want.z.len, want.z.n_chunks * sizeof *want.z.len) == 0);
+        ck_assert(memcmp(got.z.bytes, want.z.bytes, want.z.n_bytes) == 0);
+        ck_assert(memcmp(got.pcs, want.pcs, n * K * sizeof *want.pcs) == 0);
+        mfm_cells_out_free(&want);
+        free(all);
+    } else {
+        ck_assert_ptr_null(got.z.bytes);
+        ck_assert_ptr_null(got.pcs);
+    }
+    mfm_cells_out_free(&got);
+    mfm_h5ad_close(f);
+    free(x);
+    mfm_par_barrier(par);
+    if (par->rank == 0) {
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(rmdir(dir), 0);
+    }
+}
+END_TEST
+
 static Suite *par_suite(void)
 {
     Suite *s = suite_create("app-par");
@@ -187,6 +261,7 @@ static Suite *par_suite(void)
     tcase_add_test(tc, test_sum_failure_everywhere);
     tcase_add_test(tc, test_check_same);
     tcase_add_test(tc, test_gather);
+    tcase_add_test(tc, test_truth_cells);
     suite_add_tcase(s, tc);
     return s;
 }
