@@ -13,7 +13,11 @@
 # population of the 680-population screens = 0.5 M, 2 M, 10 M cells), CAP
 # (--max-cells-per-pop, 200), MEM_STEPS (3), SCALE_STEPS (200), PPS ("4
 # 16": the --pops-per-step values of part b, one row each), PE_CELLS (2941:
-# the screen of parts b and c).  Every figure is printed with the `uptime`
+# the screen of parts b and c), PE_CAP (the cap of part c, default CAP;
+# 0 = every cell), MPIRUN_ARGS (more mpirun options, e.g.
+# "--mca pml ob1": Open MPI's single-machine transport, which starts each
+# command about 0.25 s sooner than the default UCX probing; printed with
+# every part).  Every figure is printed with the `uptime`
 # taken right after it: on a shared machine the wall times are loaded, so
 # the CPU time (user + sys) of each rank is printed too.  Peak resident
 # memory: /usr/bin/time -f %M (of mpirun's largest rank when run under
@@ -31,8 +35,10 @@ MEM_STEPS=${MEM_STEPS:-3}
 SCALE_STEPS=${SCALE_STEPS:-200}
 PPS=${PPS:-4 16}
 PE_CELLS=${PE_CELLS:-2941}
+PE_CAP=${PE_CAP:-$CAP}
 export MFM_PROBE_TIMEOUT=${MFM_PROBE_TIMEOUT:-0}
-MPI="$MPIRUN --allow-run-as-root --oversubscribe"
+MPIRUN_ARGS=${MPIRUN_ARGS:-}
+MPI="$MPIRUN --allow-run-as-root --oversubscribe $MPIRUN_ARGS"
 TRAIN="--experiment-key patient,culture --treatment-key treatment --control control
        --holdout patient=P10 --threads 1 --quiet --seed 1"
 mkdir -p "$W"
@@ -68,6 +74,7 @@ run() {
     cpu=$(cat "$TD"/time.* | grep -E '^[0-9]+ ' | awk '{printf "%s%.2f", (NR > 1 ? "+" : ""), $2 + $3}')
     printf '%-40s peak %6.0f MB  wall %7.1f s  cpu %s s  | %s\n' "$label" "$(echo "$kb / 1024" | bc -l)" \
         "$(echo "$t1 - $t0" | bc -l)" "$cpu" "$(uptime | sed 's/.*load/load/')"
+    LAST_WALL=$(echo "$t1 - $t0" | bc -l)
 }
 
 if [[ " $PARTS " == *" mem "* ]]; then
@@ -92,7 +99,7 @@ fi
 if [[ " $PARTS " == *" scale "* ]]; then
     f=$(screen "$PE_CELLS")
     for pps in $PPS; do
-        echo "== (b) training, $SCALE_STEPS steps, --pops-per-step $pps, --max-cells-per-pop $CAP, 1 thread per rank ($f)"
+        echo "== (b) training, $SCALE_STEPS steps, --pops-per-step $pps, --max-cells-per-pop $CAP, 1 thread per rank ($f), mpirun options: ${MPIRUN_ARGS:-none}"
         for np in 1 2; do
             o=ms$np
             [ "$pps" = 4 ] || o=ms${np}p$pps
@@ -115,13 +122,17 @@ if [[ " $PARTS " == *" pe "* ]]; then
     f=$(screen "$PE_CELLS")
     n=$((PE_CELLS * 680))
     [ -f "ms1/model.ckpt" ] || "$MFM" train "$f" --out ms1 $TRAIN --steps 5 --max-cells-per-pop "$CAP"
-    echo "== (c) predict + eval wall time, $n cells, --max-cells-per-pop $CAP"
+    echo "== (c) predict + eval wall time, $n cells, --max-cells-per-pop $PE_CAP (0 = every cell), mpirun options: ${MPIRUN_ARGS:-none}"
     for np in 1 2; do
         rm -rf "pe$np"
         run "predict np=$np" mpi "$np" "$MFM" predict ms1 "$f" --out "pp$np.h5ad" --truth-out "pt$np.h5ad" \
-            --max-cells-per-pop "$CAP" --threads 1 --quiet
+            --max-cells-per-pop "$PE_CAP" --threads 1 --quiet
+        pw=$LAST_WALL
         run "eval np=$np" mpi "$np" "$MFM" eval --model ms1 --pred "pp$np.h5ad" --truth "pt$np.h5ad" --out "pe$np"
+        eval "total$np=$(echo "$pw + $LAST_WALL" | bc -l)"
     done
+    printf '  predict + eval wall: %.2f s on 1 rank, %.2f s on 2 ranks: %.2fx\n' "$total1" "$total2" \
+        "$(echo "$total1 / $total2" | bc -l)"
     cmp -s pe1/metrics.csv pe2/metrics.csv && echo "  metrics.csv: identical for 1 and 2 ranks" ||
         echo "  metrics.csv: DIFFERS between 1 and 2 ranks"
 fi
