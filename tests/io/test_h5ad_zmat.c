@@ -115,9 +115,11 @@ static void check_matrix(size_t n, int random_bits)
     cat.bytes = malloc(cat.n_bytes + 1);
     cat.len = malloc((cat.n_chunks + 1) * sizeof *cat.len);
     memcpy(cat.bytes, a.bytes, a.n_bytes);
-    memcpy(cat.bytes + a.n_bytes, b.bytes, b.n_bytes);
     memcpy(cat.len, a.len, a.n_chunks * sizeof *cat.len);
-    memcpy(cat.len + a.n_chunks, b.len, b.n_chunks * sizeof *cat.len);
+    if (b.n_chunks) { /* b is empty when x is one chunk */
+        memcpy(cat.bytes + a.n_bytes, b.bytes, b.n_bytes);
+        memcpy(cat.len + a.n_chunks, b.len, b.n_chunks * sizeof *cat.len);
+    }
     write_file("hdf5.h5ad", x, NULL, n);
     write_file("whole.h5ad", NULL, &whole, n);
     write_file("parts.h5ad", NULL, &cat, n);
