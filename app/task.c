@@ -59,7 +59,7 @@ mfm_err mfm_task_add_pair(mfm_task *t, size_t *cap, mfm_pair **out)
     return MFM_OK;
 }
 
-mfm_err mfm_task_collect_rows(size_t **rows, size_t *n, const long *ids, size_t n_obs, long want)
+mfm_err mfm_task_collect_rows(size_t **rows, size_t *n, const int32_t *ids, size_t n_obs, int32_t want)
 {
     size_t c = 0;
     for (size_t i = 0; i < n_obs; i++)
