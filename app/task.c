@@ -230,11 +230,9 @@ static mfm_err pert_combine_key(pert_state *s, size_t k)
     for (size_t i = 0; miss >= 0 && i < s->n_obs; i++)
         if (s->tc[i] == miss)
             s->tc[i] = -1;
-    if (k == 0) /* one tuple of no keys so far */
-        memset(s->combo, 0, s->n_obs * sizeof *s->combo);
     int32_t *pa = NULL, *pb = NULL, *nt = NULL;
-    size_t n_ids = 0;
-    mfm_err e = mfm_codes_pair(s->combo, s->combo, s->tc, s->n_obs, &pa, &pb, &n_ids);
+    size_t n_ids = 0; /* the first key: the pairs (code, code) number the codes in order of first cell */
+    mfm_err e = mfm_codes_pair(s->combo, k ? s->combo : s->tc, s->tc, s->n_obs, &pa, &pb, &n_ids);
     if (e == MFM_OK && !(nt = malloc((n_ids * (k + 1) + 1) * sizeof *nt)))
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
     for (size_t j = 0; e == MFM_OK && j < n_ids; j++) {

@@ -66,17 +66,27 @@ mfm_err h5ad_interner_add(h5ad_interner *in, const char *s, int32_t *code)
     return MFM_OK;
 }
 
-/* Categorical: each category once, then the codes mapped. */
+/* Categorical: each category once, then the codes mapped (only the
+ * missing ones when the categories are distinct: their codes are already
+ * the texts' codes). */
 static mfm_err factor_categorical(mfm_h5ad *f, const h5ad_col *c, int32_t *codes, h5ad_interner *in)
 {
     int32_t *map = malloc((c->ncat + 1) * sizeof *map), missing = -1;
     mfm_err rc = map ? mfm_h5ad_obs_codes(f, c->name, codes) : mfm_err_set(MFM_ENOMEM, "out of memory");
-    for (size_t j = 0; rc == MFM_OK && j < c->ncat; j++)
+    bool identity = true;
+    for (size_t j = 0; rc == MFM_OK && j < c->ncat; j++) {
         rc = h5ad_interner_add(in, c->cats[j], &map[j]);
+        identity &= map[j] == (int32_t)j;
+    }
     for (size_t i = 0; rc == MFM_OK && i < f->n_obs; i++) {
-        if (codes[i] < 0 && missing < 0)
+        if (codes[i] >= 0) {
+            if (!identity)
+                codes[i] = map[codes[i]];
+            continue;
+        }
+        if (missing < 0)
             rc = h5ad_interner_add(in, "", &missing);
-        codes[i] = codes[i] < 0 ? missing : map[codes[i]];
+        codes[i] = missing;
     }
     free(map);
     return rc;
