@@ -59,7 +59,7 @@ mfm_err mfm_task_add_pair(mfm_task *t, size_t *cap, mfm_pair **out)
     return MFM_OK;
 }
 
-mfm_err mfm_task_collect_rows(size_t **rows, size_t *n, const long *ids, size_t n_obs, long want)
+mfm_err mfm_task_collect_rows(size_t **rows, size_t *n, const int32_t *ids, size_t n_obs, int32_t want)
 {
     size_t c = 0;
     for (size_t i = 0; i < n_obs; i++)
@@ -86,42 +86,33 @@ typedef struct pert_state {
     const mfm_task_opts *o;
     size_t n_obs;
     const char *path;
-    int32_t **kc;        /* (n_exp_keys) per-cell code of each experiment key into klev[k] */
     char ***klev;        /* (n_exp_keys) distinct texts of each key */
     size_t *n_klev;
-    int32_t *tc;         /* (n_obs) treatment of each cell, code into tlev */
+    int32_t *tc;         /* (n_obs) each cell's code of the key read last: the treatment's into tlev */
     char **tlev;         /* (n_tlev) distinct treatments ("LABEL@DOSE" with a dose key) */
     size_t n_tlev;
     char **levels;       /* (n_levels) the treatment key's levels */
     size_t n_levels;
     int32_t *combo;      /* (n_obs) code of each cell's tuple of key values, -1 when one is missing */
-    long *exp_id;        /* (n_obs) experiment of each cell, -1 none */
-    long *treat_id;      /* (n_obs) -2 control, index into treatments, -1 other */
-    size_t *by_exp;      /* the keyed cells in order of experiment, then row */
-    size_t *exp_start;   /* (n_experiments + 1) offsets into by_exp */
+    int32_t *tup;        /* (n_tup x keys read) the key codes of each tuple code, in order of first cell */
+    size_t n_tup;
+    int32_t *exp_of;     /* (n_tup) experiment of each tuple code */
     long hk;             /* index of the holdout key among the experiment keys, -1 none */
     size_t cap;          /* capacity of t->pairs */
 } pert_state;
 
 static void pert_free(pert_state *s)
 {
-    for (size_t k = 0; k < s->o->n_exp_keys; k++) {
-        if (s->kc)
-            free(s->kc[k]);
-        if (s->klev)
-            mfm_h5ad_strings_free(s->klev[k], s->n_klev[k]);
-    }
-    free(s->kc);
+    for (size_t k = 0; s->klev && k < s->o->n_exp_keys; k++)
+        mfm_h5ad_strings_free(s->klev[k], s->n_klev[k]);
     free(s->klev);
     free(s->n_klev);
     free(s->tc);
     mfm_h5ad_strings_free(s->tlev, s->n_tlev);
     mfm_h5ad_strings_free(s->levels, s->n_levels);
     free(s->combo);
-    free(s->exp_id);
-    free(s->treat_id);
-    free(s->by_exp);
-    free(s->exp_start);
+    free(s->tup);
+    free(s->exp_of);
 }
 
 /* Sort texts[0..n) with their ids; ties keep the smaller id first. */
@@ -230,28 +221,51 @@ static mfm_err task_treatments(mfm_task *t, const mfm_task_opts *o, char **level
     return MFM_OK;
 }
 
-/* Read the experiment keys, the treatments and their levels; check the
- * control label; set the task's treatments. */
+/* Fold experiment key k (its codes in s->tc) into the tuple code of each
+ * cell (s->combo: ids in order of first occurrence, -1 when a value is
+ * missing) and s->tup the key codes of each id. */
+static mfm_err pert_combine_key(pert_state *s, size_t k)
+{
+    long miss = mfm_task_find(s->klev[k], s->n_klev[k], ""); /* a missing value */
+    for (size_t i = 0; miss >= 0 && i < s->n_obs; i++)
+        if (s->tc[i] == miss)
+            s->tc[i] = -1;
+    int32_t *pa = NULL, *pb = NULL, *nt = NULL;
+    size_t n_ids = 0; /* the first key: the pairs (code, code) number the codes in order of first cell */
+    mfm_err e = mfm_codes_pair(s->combo, k ? s->combo : s->tc, s->tc, s->n_obs, &pa, &pb, &n_ids);
+    if (e == MFM_OK && !(nt = malloc((n_ids * (k + 1) + 1) * sizeof *nt)))
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t j = 0; e == MFM_OK && j < n_ids; j++) {
+        if (k)
+            memcpy(nt + j * (k + 1), s->tup + (size_t)pa[j] * k, k * sizeof *nt);
+        nt[j * (k + 1) + k] = pb[j];
+    }
+    free(pa);
+    free(pb);
+    free(s->tup);
+    s->tup = nt;
+    s->n_tup = n_ids;
+    return e;
+}
+
+/* Read the experiment keys (folded into s->combo one by one), the
+ * treatments and their levels; check the control label; set the task's
+ * treatments. */
 static mfm_err pert_read(pert_state *s, mfm_task *t)
 {
     const mfm_task_opts *o = s->o;
     const size_t n = s->n_obs ? s->n_obs : 1;
     mfm_err e;
-    s->kc = calloc(o->n_exp_keys, sizeof *s->kc);
     s->klev = calloc(o->n_exp_keys, sizeof *s->klev);
     s->n_klev = calloc(o->n_exp_keys, sizeof *s->n_klev);
     s->tc = malloc(n * sizeof *s->tc);
     s->combo = malloc(n * sizeof *s->combo);
-    s->exp_id = malloc(n * sizeof *s->exp_id);
-    s->treat_id = malloc(n * sizeof *s->treat_id);
-    if (!s->kc || !s->klev || !s->n_klev || !s->tc || !s->combo || !s->exp_id || !s->treat_id)
+    if (!s->klev || !s->n_klev || !s->tc || !s->combo)
         return mfm_err_set(MFM_ENOMEM, "out of memory grouping %zu cells", s->n_obs);
     for (size_t k = 0; k < o->n_exp_keys; k++) {
-        if ((e = mfm_obs_key_check(s->f, "--experiment-key", o->exp_keys[k])) != MFM_OK)
-            return e;
-        if (!(s->kc[k] = malloc(n * sizeof *s->kc[k])))
-            return mfm_err_set(MFM_ENOMEM, "out of memory");
-        if ((e = mfm_h5ad_obs_factor(s->f, o->exp_keys[k], s->kc[k], &s->klev[k], &s->n_klev[k])) != MFM_OK)
+        if ((e = mfm_obs_key_check(s->f, "--experiment-key", o->exp_keys[k])) != MFM_OK ||
+            (e = mfm_h5ad_obs_factor(s->f, o->exp_keys[k], s->tc, &s->klev[k], &s->n_klev[k])) != MFM_OK ||
+            (e = pert_combine_key(s, k)) != MFM_OK)
             return e;
     }
     if ((e = mfm_obs_key_check(s->f, "--treatment-key", o->treatment_key)) != MFM_OK ||
@@ -264,44 +278,6 @@ static mfm_err pert_read(pert_state *s, mfm_task *t)
         return value_missing(s->path, "--control", o->control, o->treatment_key, s->levels, s->n_levels);
     /* Treatments: the model's (predict) or the file's levels minus control. */
     return task_treatments(t, o, s->levels, s->n_levels);
-}
-
-/* s->combo: the code of each cell's tuple of experiment-key values (ids in
- * order of first occurrence, -1 when a value is missing), *tuple the key
- * codes of each id (n_ids x n_exp_keys; caller frees). */
-static mfm_err pert_combos(pert_state *s, int32_t **tuple, size_t *n_ids)
-{
-    const size_t nk = s->o->n_exp_keys;
-    mfm_err e = MFM_OK;
-    int32_t *tup = calloc(1, sizeof *tup);
-    size_t n_prev = 1;
-    for (size_t i = 0; i < s->n_obs; i++)
-        s->combo[i] = 0;
-    for (size_t k = 0; k < nk && e == MFM_OK && tup; k++) {
-        long miss = mfm_task_find(s->klev[k], s->n_klev[k], ""); /* a missing value */
-        for (size_t i = 0; miss >= 0 && i < s->n_obs; i++)
-            if (s->kc[k][i] == miss)
-                s->kc[k][i] = -1;
-        int32_t *pa = NULL, *pb = NULL, *nt = NULL;
-        size_t n_ids_k = 0;
-        if ((e = mfm_codes_pair(s->combo, s->combo, s->kc[k], s->n_obs, &pa, &pb, &n_ids_k)) == MFM_OK &&
-            !(nt = malloc((n_ids_k * (k + 1) + 1) * sizeof *nt)))
-            e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        for (size_t j = 0; e == MFM_OK && j < n_ids_k; j++) {
-            memcpy(nt + j * (k + 1), tup + (size_t)pa[j] * k, k * sizeof *nt);
-            nt[j * (k + 1) + k] = pb[j];
-        }
-        free(pa);
-        free(pb);
-        free(tup);
-        tup = nt;
-        n_prev = n_ids_k;
-    }
-    if (!tup && e == MFM_OK)
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-    *tuple = tup;
-    *n_ids = n_prev;
-    return e;
 }
 
 /* The joined text "v1|v2..." of the key codes tup (caller frees). */
@@ -327,14 +303,13 @@ static char *join_tuple(const pert_state *s, const int32_t *tup)
 static mfm_err pert_experiments(pert_state *s, mfm_task *t)
 {
     const size_t nk = s->o->n_exp_keys;
-    int32_t *tup = NULL;
-    size_t n_ids = 0;
+    const int32_t *tup = s->tup;
+    const size_t n_ids = s->n_tup;
     char **keys = NULL;
     text_id *ord = NULL;
-    long *exp_of = NULL;
-    mfm_err e = pert_combos(s, &tup, &n_ids);
-    if (e == MFM_OK && (!(keys = calloc(n_ids + 1, sizeof *keys)) || !(ord = malloc((n_ids + 1) * sizeof *ord)) ||
-                        !(exp_of = malloc((n_ids + 1) * sizeof *exp_of)) ||
+    mfm_err e = MFM_OK;
+    if ((!(keys = calloc(n_ids + 1, sizeof *keys)) || !(ord = malloc((n_ids + 1) * sizeof *ord)) ||
+                        !(s->exp_of = malloc((n_ids + 1) * sizeof *s->exp_of)) ||
                         !(t->experiments = calloc(n_ids + 1, sizeof *t->experiments)) ||
                         !(t->exp_values = calloc((n_ids + 1) * nk, sizeof *t->exp_values))))
         e = mfm_err_set(MFM_ENOMEM, "out of memory");
@@ -354,14 +329,10 @@ static mfm_err pert_experiments(pert_state *s, mfm_task *t)
                 if (!(t->exp_values[x * nk + k] = strdup(s->klev[k][tup[ord[r].id * nk + k]])))
                     e = mfm_err_set(MFM_ENOMEM, "out of memory");
         }
-        exp_of[ord[r].id] = (long)t->n_experiments - 1;
+        s->exp_of[ord[r].id] = (int32_t)t->n_experiments - 1; /* a cell's: exp_of[combo[i]] */
     }
-    for (size_t i = 0; e == MFM_OK && i < s->n_obs; i++)
-        s->exp_id[i] = s->combo[i] < 0 ? -1 : exp_of[s->combo[i]];
     mfm_h5ad_strings_free(keys, n_ids);
     free(ord);
-    free(exp_of);
-    free(tup);
     return e;
 }
 
@@ -414,70 +385,22 @@ static mfm_err pert_holdout(pert_state *s, const mfm_task *t)
     return MFM_OK;
 }
 
-/* Rows of the cells of experiment x with treatment id tid, ascending. */
-static mfm_err pert_rows(const pert_state *s, size_t x, long tid, size_t **rows, size_t *n)
-{
-    const size_t *c = s->by_exp + s->exp_start[x];
-    const size_t m = s->exp_start[x + 1] - s->exp_start[x];
-    size_t k = 0;
-    for (size_t i = 0; i < m; i++)
-        k += s->treat_id[c[i]] == tid;
-    *n = k;
-    *rows = NULL;
-    if (k == 0)
-        return MFM_OK;
-    if (!(*rows = malloc(k * sizeof **rows)))
-        return mfm_err_set(MFM_ENOMEM, "out of memory for %zu row indices", k);
-    k = 0;
-    for (size_t i = 0; i < m; i++)
-        if (s->treat_id[c[i]] == tid)
-            (*rows)[k++] = c[i];
-    return MFM_OK;
-}
-
-/* s->by_exp / exp_start: the keyed cells grouped by experiment (counting
- * sort: rows ascending within each). */
-static mfm_err pert_bucket(pert_state *s, const mfm_task *t)
-{
-    const size_t nx = t->n_experiments;
-    s->exp_start = calloc(nx + 2, sizeof *s->exp_start);
-    if (!s->exp_start)
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
-    for (size_t i = 0; i < s->n_obs; i++)
-        if (s->exp_id[i] >= 0)
-            s->exp_start[s->exp_id[i] + 2]++;
-    for (size_t x = 2; x < nx + 2; x++)
-        s->exp_start[x] += s->exp_start[x - 1];
-    size_t n_keyed = s->exp_start[nx + 1];
-    if (!(s->by_exp = malloc((n_keyed ? n_keyed : 1) * sizeof *s->by_exp)))
-        return mfm_err_set(MFM_ENOMEM, "out of memory grouping %zu cells", n_keyed);
-    for (size_t i = 0; i < s->n_obs; i++)
-        if (s->exp_id[i] >= 0)
-            s->by_exp[s->exp_start[s->exp_id[i] + 1]++] = i;
-    return MFM_OK;
-}
-
-/* Append the pair (experiment x, treatment tr); takes ownership of tgt. */
-static mfm_err pert_add(pert_state *s, mfm_task *t, size_t x, size_t tr, const size_t *src, size_t n_src,
-                        size_t *tgt, size_t n_tgt)
+/* Append the pair (experiment x, treatment tr) with room for n_src source
+ * and n_tgt target rows (filled by pert_fill). */
+static mfm_err pert_add(pert_state *s, mfm_task *t, size_t x, size_t tr, size_t n_src, size_t n_tgt)
 {
     mfm_pair *p;
     mfm_err e = mfm_task_add_pair(t, &s->cap, &p);
-    if (e != MFM_OK) {
-        free(tgt);
+    if (e != MFM_OK)
         return e;
-    }
     size_t len = strlen(t->experiments[x]) + strlen(t->treatments[tr]) + 2;
     p->name = malloc(len);
     p->src_rows = malloc(n_src * sizeof *p->src_rows);
-    if (!p->name || !p->src_rows) {
-        free(tgt);
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
-    }
+    p->tgt_rows = n_tgt ? malloc(n_tgt * sizeof *p->tgt_rows) : NULL;
+    if (!p->name || !p->src_rows || (n_tgt && !p->tgt_rows))
+        return mfm_err_set(MFM_ENOMEM, "out of memory for %zu + %zu row indices", n_src, n_tgt);
     snprintf(p->name, len, "%s/%s", t->experiments[x], t->treatments[tr]);
-    memcpy(p->src_rows, src, n_src * sizeof *src);
     p->n_src = n_src;
-    p->tgt_rows = tgt;
     p->n_tgt = n_tgt;
     p->experiment = x;
     p->treatment = tr;
@@ -486,12 +409,13 @@ static mfm_err pert_add(pert_state *s, mfm_task *t, size_t x, size_t tr, const s
     return MFM_OK;
 }
 
-/* Experiment x has no control cells: record it when it has treated ones. */
-static mfm_err pert_no_control(const pert_state *s, mfm_task *t, size_t x)
+/* Experiment x has no control cells: record it when it has treated ones
+ * (cnt: its cells per slot, see pert_slots). */
+static mfm_err pert_no_control(mfm_task *t, size_t x, const size_t *cnt, size_t ns)
 {
     size_t n = 0;
-    for (size_t i = 0; i < s->n_obs; i++)
-        n += s->exp_id[i] == (long)x && s->treat_id[i] != -2;
+    for (size_t k = 1; k < ns; k++)
+        n += cnt[k];
     if (n == 0)
         return MFM_OK;
     size_t *a = realloc(t->no_control, 2 * (t->n_no_control + 1) * sizeof *a);
@@ -503,43 +427,103 @@ static mfm_err pert_no_control(const pert_state *s, mfm_task *t, size_t x)
     return MFM_OK;
 }
 
-/* The pairs of experiment x: its control cells -> each treatment's cells. */
-static mfm_err pert_experiment_pairs(pert_state *s, mfm_task *t, size_t x)
+/* The pairs of experiment x (cnt: its cells per slot): its control cells
+ * -> each treatment's cells, rows not yet filled. */
+static mfm_err pert_experiment_pairs(pert_state *s, mfm_task *t, size_t x, const size_t *cnt)
 {
     const mfm_task_opts *o = s->o;
-    size_t *src = NULL, n_src = 0;
-    mfm_err e = pert_rows(s, x, -2, &src, &n_src);
-    if (e != MFM_OK || n_src == 0) {
-        free(src);
-        return e == MFM_OK ? pert_no_control(s, t, x) : e; /* nothing to flow from */
-    }
+    if (cnt[0] == 0) /* nothing to flow from */
+        return pert_no_control(t, x, cnt, t->n_treatments + 2);
+    mfm_err e = MFM_OK;
     for (size_t tr = 0; tr < t->n_treatments && e == MFM_OK; tr++) {
-        size_t *tgt = NULL, n_tgt = 0;
-        if ((e = pert_rows(s, x, (long)tr, &tgt, &n_tgt)) != MFM_OK)
-            break;
-        if (n_tgt == 0 && (!o->treatments || (o->add_file_treatments && tr >= o->n_treatments))) {
-            free(tgt);
+        const size_t n_tgt = cnt[1 + tr];
+        if (n_tgt == 0 && (!o->treatments || (o->add_file_treatments && tr >= o->n_treatments)))
             continue;
-        }
-        e = pert_add(s, t, x, tr, src, n_src, tgt, n_tgt);
+        e = pert_add(s, t, x, tr, cnt[0], n_tgt);
     }
-    free(src);
     return e;
 }
 
-/* Treatment ids per cell, then the pairs experiment x treatment. */
+/* slot[c] of each treatment level c: 0 control, 1 + its index into
+ * t->treatments, n_treatments + 1 for a treatment not in the task. */
+static mfm_err pert_slots(const pert_state *s, const mfm_task *t, int32_t **slot)
+{
+    if (!(*slot = malloc((s->n_tlev + 1) * sizeof **slot)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t c = 0; c < s->n_tlev; c++) {
+        long tr = mfm_task_find(t->treatments, t->n_treatments, s->tlev[c]);
+        (*slot)[c] = strcmp(s->tlev[c], s->o->control) == 0 ? 0
+                     : tr < 0                                ? (int32_t)t->n_treatments + 1
+                                                             : (int32_t)tr + 1;
+    }
+    return MFM_OK;
+}
+
+/* Scatter the row of every keyed cell (group g = s->combo[i] >= 0) into
+ * the pair arrays at dst[key[g]] (NULL: not collected; rows ascending),
+ * then give every pair of an experiment the source rows of its first. */
+static void pert_fill(const pert_state *s, mfm_task *t, const size_t *key, size_t **dst)
+{
+    for (size_t i = 0; i < s->n_obs; i++) {
+        if (s->combo[i] < 0)
+            continue;
+        size_t **d = &dst[key[s->combo[i]]];
+        if (*d)
+            *(*d)++ = i;
+    }
+    for (size_t j = 1; j < t->n_pairs; j++)
+        if (t->pairs[j].experiment == t->pairs[j - 1].experiment)
+            memcpy(t->pairs[j].src_rows, t->pairs[j - 1].src_rows, t->pairs[j].n_src * sizeof(size_t));
+}
+
+/* key[g] = x * ns + slot of each group g of (tuple, treatment) codes
+ * (ga, gb); cnt[key] its cells. */
+static mfm_err pert_count(const pert_state *s, const mfm_task *t, const int32_t *ga, const int32_t *gb,
+                          size_t n_groups, size_t *key, size_t *cnt)
+{
+    const size_t ns = t->n_treatments + 2;
+    int32_t *slot = NULL;
+    mfm_err e = pert_slots(s, t, &slot);
+    for (size_t g = 0; e == MFM_OK && g < n_groups; g++)
+        key[g] = (size_t)s->exp_of[ga[g]] * ns + (size_t)slot[gb[g]];
+    for (size_t i = 0; e == MFM_OK && i < s->n_obs; i++)
+        if (s->combo[i] >= 0)
+            cnt[key[s->combo[i]]]++;
+    free(slot);
+    return e;
+}
+
+/* The pairs experiment x treatment: the cells grouped by (tuple,
+ * treatment), counted per (experiment, slot), the pairs made, then their
+ * rows filled in one pass over the cells. */
 static mfm_err pert_pairs(pert_state *s, mfm_task *t)
 {
     const mfm_task_opts *o = s->o;
-    long *tid = malloc((s->n_tlev + 1) * sizeof *tid);
-    mfm_err e = tid ? pert_bucket(s, t) : mfm_err_set(MFM_ENOMEM, "out of memory");
-    for (size_t c = 0; e == MFM_OK && c < s->n_tlev; c++)
-        tid[c] = strcmp(s->tlev[c], o->control) == 0 ? -2 : mfm_task_find(t->treatments, t->n_treatments, s->tlev[c]);
-    for (size_t i = 0; e == MFM_OK && i < s->n_obs; i++)
-        s->treat_id[i] = tid[s->tc[i]];
-    free(tid);
-    for (size_t x = 0; x < t->n_experiments && e == MFM_OK; x++)
-        e = pert_experiment_pairs(s, t, x);
+    const size_t ns = t->n_treatments + 2, nx = t->n_experiments;
+    int32_t *ga = NULL, *gb = NULL;
+    size_t n_groups = 0, *key = NULL;
+    size_t *cnt = calloc(nx * ns + 1, sizeof *cnt);
+    size_t **dst = calloc(nx * ns + 1, sizeof *dst);
+    mfm_err e = cnt && dst ? mfm_codes_pair(s->combo, s->combo, s->tc, s->n_obs, &ga, &gb, &n_groups)
+                           : mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (e == MFM_OK)
+        e = (key = malloc((n_groups + 1) * sizeof *key)) ? pert_count(s, t, ga, gb, n_groups, key, cnt)
+                                                         : mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t x = 0; x < nx && e == MFM_OK; x++)
+        e = pert_experiment_pairs(s, t, x, cnt + x * ns);
+    for (size_t j = 0; e == MFM_OK && j < t->n_pairs; j++) {
+        const mfm_pair *p = &t->pairs[j];
+        if (j == 0 || p->experiment != t->pairs[j - 1].experiment)
+            dst[p->experiment * ns] = p->src_rows;
+        dst[p->experiment * ns + 1 + p->treatment] = p->tgt_rows;
+    }
+    if (e == MFM_OK)
+        pert_fill(s, t, key, dst);
+    free(ga);
+    free(gb);
+    free(key);
+    free(cnt);
+    free(dst);
     if (e == MFM_OK && t->n_pairs == 0)
         e = mfm_err_set(MFM_EINVAL, "%s: no (experiment, treatment) pair has control cells "
                         "('%s' in obs/%s) and treated cells", s->path, o->control, o->treatment_key);

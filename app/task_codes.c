@@ -52,8 +52,8 @@ static mfm_err map_grow(pair_map *m)
     return MFM_OK;
 }
 
-mfm_err mfm_codes_pair(int32_t *out, const int32_t *a, const int32_t *b, size_t n, int32_t **pa,
-                       int32_t **pb, size_t *n_ids)
+mfm_err mfm_codes_pair_hashed(int32_t *out, const int32_t *a, const int32_t *b, size_t n, int32_t **pa,
+                              int32_t **pb, size_t *n_ids)
 {
     pair_map m = {0};
     mfm_err e = MFM_OK;
@@ -84,6 +84,84 @@ mfm_err mfm_codes_pair(int32_t *out, const int32_t *a, const int32_t *b, size_t 
     }
     free(m.key);
     free(m.id);
+    if (e) {
+        free(m.pa);
+        free(m.pb);
+        return e;
+    }
+    *pa = m.pa;
+    *pb = m.pb;
+    *n_ids = m.n;
+    return MFM_OK;
+}
+
+/* Append the pair (a, b) as id m->n (growing pa, pb). */
+static mfm_err dense_new(pair_map *m, int32_t a, int32_t b)
+{
+    if (m->n == m->cap) {
+        size_t nc = m->cap ? 2 * m->cap : 64;
+        int32_t *na = realloc(m->pa, nc * sizeof *na);
+        if (na)
+            m->pa = na;
+        int32_t *nb = realloc(m->pb, nc * sizeof *nb);
+        if (nb)
+            m->pb = nb;
+        if (!na || !nb)
+            return mfm_err_set(MFM_ENOMEM, "out of memory grouping cells");
+        m->cap = nc;
+    }
+    m->pa[m->n] = a;
+    m->pb[m->n++] = b;
+    return MFM_OK;
+}
+
+/* mfm_codes_pair with a table of (n_a x n_b) ids, all codes below n_a, n_b. */
+static mfm_err codes_pair_dense(int32_t *out, const int32_t *a, const int32_t *b, size_t n, size_t n_a,
+                                size_t n_b, pair_map *m)
+{
+    int32_t *id = malloc((n_a * n_b + 1) * sizeof *id);
+    if (!id)
+        return mfm_err_set(MFM_ENOMEM, "out of memory grouping cells");
+    for (size_t j = 0; j < n_a * n_b; j++)
+        id[j] = -1;
+    mfm_err e = MFM_OK;
+    for (size_t i = 0; i < n && e == MFM_OK; i++) {
+        if (a[i] < 0 || b[i] < 0) {
+            out[i] = -1;
+            continue;
+        }
+        int32_t *slot = &id[(size_t)a[i] * n_b + (size_t)b[i]];
+        if (*slot < 0) {
+            if (m->n >= INT32_MAX)
+                e = mfm_err_set(MFM_ENOMEM, "too many distinct groups of cells (%zu)", m->n);
+            else if ((e = dense_new(m, a[i], b[i])) == MFM_OK)
+                *slot = (int32_t)m->n - 1;
+        }
+        out[i] = *slot;
+    }
+    free(id);
+    return e;
+}
+
+mfm_err mfm_codes_pair(int32_t *out, const int32_t *a, const int32_t *b, size_t n, int32_t **pa,
+                       int32_t **pb, size_t *n_ids)
+{
+    int32_t max_a = -1, max_b = -1;
+    for (size_t i = 0; i < n; i++) {
+        max_a = a[i] > max_a ? a[i] : max_a;
+        max_b = b[i] > max_b ? b[i] : max_b;
+    }
+    const size_t n_a = (size_t)max_a + 1, n_b = (size_t)max_b + 1; /* 0 when all are missing */
+    if (n_b != 0 && n_a > (n / 2 + MFM_CODES_DENSE_MIN) / n_b)
+        return mfm_codes_pair_hashed(out, a, b, n, pa, pb, n_ids);
+    pair_map m = {0};
+    *pa = *pb = NULL;
+    *n_ids = 0;
+    mfm_err e = codes_pair_dense(out, a, b, n, n_a, n_b, &m);
+    if (e == MFM_OK && !m.pa && !(m.pa = malloc(sizeof *m.pa)))
+        e = mfm_err_set(MFM_ENOMEM, "out of memory grouping cells");
+    if (e == MFM_OK && !m.pb && !(m.pb = malloc(sizeof *m.pb)))
+        e = mfm_err_set(MFM_ENOMEM, "out of memory grouping cells");
     if (e) {
         free(m.pa);
         free(m.pb);

@@ -126,7 +126,7 @@ static mfm_err ts_holdout(long *held, const mfm_task *t, const mfm_task_opts *o,
 /* Append the pair level a -> level target (lev: level of each cell).  With
  * b != target it is the evaluation pair across a held-out gap: integrated
  * over the gap pair a -> b to the fraction of the way to target. */
-static mfm_err ts_add_pair(mfm_task *t, size_t *cap, const long *lev, size_t n_obs, size_t a, size_t target,
+static mfm_err ts_add_pair(mfm_task *t, size_t *cap, const int32_t *lev, size_t n_obs, size_t a, size_t target,
                            size_t b)
 {
     mfm_pair *p;
@@ -139,8 +139,8 @@ static mfm_err ts_add_pair(mfm_task *t, size_t *cap, const long *lev, size_t n_o
     snprintf(p->name, len, "%s->%s", t->treatments[a], t->treatments[target]);
     p->experiment = a;
     p->treatment = target;
-    if ((e = mfm_task_collect_rows(&p->src_rows, &p->n_src, lev, n_obs, (long)a)) != MFM_OK ||
-        (e = mfm_task_collect_rows(&p->tgt_rows, &p->n_tgt, lev, n_obs, (long)target)) != MFM_OK)
+    if ((e = mfm_task_collect_rows(&p->src_rows, &p->n_src, lev, n_obs, (int32_t)a)) != MFM_OK ||
+        (e = mfm_task_collect_rows(&p->tgt_rows, &p->n_tgt, lev, n_obs, (int32_t)target)) != MFM_OK)
         return e;
     if (b != target) {
         p->holdout = true;
@@ -150,23 +150,33 @@ static mfm_err ts_add_pair(mfm_task *t, size_t *cap, const long *lev, size_t n_o
     return MFM_OK;
 }
 
+/* lev[i] = the level of cell i (-1 none): the column read as codes into
+ * its distinct texts, each text looked up once. */
+static mfm_err ts_cell_levels(const mfm_task *t, mfm_h5ad *f, const char *key, int32_t *lev)
+{
+    char **texts = NULL;
+    size_t n_texts = 0;
+    int32_t *of = NULL;
+    mfm_err e = mfm_h5ad_obs_factor(f, key, lev, &texts, &n_texts);
+    if (e == MFM_OK && !(of = malloc((n_texts + 1) * sizeof *of)))
+        e = mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t c = 0; e == MFM_OK && c < n_texts; c++)
+        of[c] = (int32_t)mfm_task_find(t->treatments, t->n_treatments, texts[c]);
+    for (size_t i = 0, n = mfm_h5ad_n_obs(f); e == MFM_OK && i < n; i++)
+        lev[i] = of[lev[i]];
+    mfm_h5ad_strings_free(texts, n_texts);
+    free(of);
+    return e;
+}
+
 /* Pairs between consecutive kept levels, plus the evaluation pair across
  * the held-out level. */
 static mfm_err ts_pairs(mfm_task *t, mfm_h5ad *f, const char *key, long held)
 {
     const size_t n_obs = mfm_h5ad_n_obs(f), n_levels = t->n_treatments;
-    char **cells = NULL;
     size_t cap = 0;
-    long *lev = NULL;
-    mfm_err e = mfm_h5ad_obs_strings(f, key, &cells);
-    if (e != MFM_OK)
-        goto cleanup;
-    if (!(lev = malloc((n_obs ? n_obs : 1) * sizeof *lev))) {
-        e = mfm_err_set(MFM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    for (size_t i = 0; i < n_obs; i++)
-        lev[i] = mfm_task_find(t->treatments, n_levels, cells[i]);
+    int32_t *lev = malloc((n_obs ? n_obs : 1) * sizeof *lev);
+    mfm_err e = lev ? ts_cell_levels(t, f, key, lev) : mfm_err_set(MFM_ENOMEM, "out of memory");
     t->n_exp_keys = 0;
     for (size_t a = 0; a + 1 < n_levels && e == MFM_OK; a++) {
         if ((long)a == held)
@@ -176,8 +186,6 @@ static mfm_err ts_pairs(mfm_task *t, mfm_h5ad *f, const char *key, long held)
         if (e == MFM_OK && b != a + 1)
             e = ts_add_pair(t, &cap, lev, n_obs, a, a + 1, b);
     }
-cleanup:
-    mfm_h5ad_strings_free(cells, n_obs);
     free(lev);
     return e;
 }

@@ -39,6 +39,69 @@ static mfm_err frame_find(const mfm_h5ad *f, const h5ad_frame *fr, const char *n
     return c ? MFM_OK : h5ad_unknown_key(f, fr, name);
 }
 
+/* The memory type matching the stored integer codes of column c when they
+ * fit in 32 bits (int8/16/32, uint8/16), else -1: read at their width, no
+ * conversion to int64 and no int64 buffer. */
+static hid_t narrow_code_type(const mfm_h5ad *f, const h5ad_col *c)
+{
+    hid_t d = c->field ? -1 : H5Dopen2(f->file, c->values, H5P_DEFAULT), mt = -1;
+    hid_t t = d < 0 ? -1 : H5Dget_type(d);
+    if (t >= 0 && H5Tget_class(t) == H5T_INTEGER) {
+        bool sign = H5Tget_sign(t) == H5T_SGN_2;
+        switch (H5Tget_size(t)) {
+        case 1: mt = sign ? H5T_NATIVE_SCHAR : H5T_NATIVE_UCHAR; break;
+        case 2: mt = sign ? H5T_NATIVE_SHORT : H5T_NATIVE_USHORT; break;
+        case 4: mt = sign ? H5T_NATIVE_INT : -1; break;
+        default: break;
+        }
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    return mt;
+}
+
+/* Codes stored in (at most) 32 bits, read into codes itself: the bytes of
+ * a narrower type are widened in place from the last row down (row i's
+ * wide slot starts at or after its narrow one). */
+static mfm_err read_narrow_codes(mfm_h5ad *f, const h5ad_col *c, hid_t mt, size_t n, int32_t *codes)
+{
+    size_t len = 0;
+    mfm_err rc = h5ad_dset_len(f->file, c->values, &len, f->path);
+    if (rc == MFM_OK && len != n)
+        rc = mfm_err_set(MFM_EFORMAT, "%s: %s: length %zu, expected %zu", f->path, c->values, len, n);
+    hid_t d = rc == MFM_OK ? H5Dopen2(f->file, c->values, H5P_DEFAULT) : -1;
+    if (rc == MFM_OK && n > 0 && (d < 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, codes) < 0))
+        rc = mfm_err_set(MFM_EIO, "%s: %s: cannot read values", f->path, c->values);
+    if (d >= 0)
+        H5Dclose(d);
+    const unsigned char *b = (const unsigned char *)codes;
+    const size_t sz = H5Tget_size(mt);
+    const bool sign = H5Tget_sign(mt) == H5T_SGN_2;
+    for (size_t i = n; rc == MFM_OK && sz < 4 && i-- > 0;) {
+        if (sz == 1) {
+            codes[i] = sign ? (int32_t)(signed char)b[i] : (int32_t)b[i];
+        } else {
+            int16_t s16;
+            uint16_t u16;
+            memcpy(&s16, b + 2 * i, 2);
+            memcpy(&u16, b + 2 * i, 2);
+            codes[i] = sign ? (int32_t)s16 : (int32_t)u16;
+        }
+    }
+    return rc;
+}
+
+static mfm_err code_range_error(const mfm_h5ad *f, const h5ad_col *c, long long v, size_t i)
+{
+    return mfm_err_set(MFM_EFORMAT, "%s: %s%s%s: code %lld of row %zu out of range (%zu categories)",
+                       f->path, c->values, c->field ? " field " : "", c->field ? c->field : "", v, i,
+                       c->ncat);
+}
+
+/* The categorical codes of column `name` (-1 missing), each checked to be
+ * in [-1, ncat). */
 static mfm_err frame_codes(mfm_h5ad *f, const h5ad_frame *fr, const char *name,
                            int32_t *codes)
 {
@@ -48,16 +111,21 @@ static mfm_err frame_codes(mfm_h5ad *f, const h5ad_frame *fr, const char *name,
     if (c->pub.type != MFM_H5AD_CATEGORICAL)
         return mfm_err_set(MFM_EINVAL, "%s: %s/%s: not categorical (%s)", f->path, fr->name, name,
                            mfm_h5ad_coltype_name(c->pub.type));
+    hid_t mt = narrow_code_type(f, c);
+    if (mt >= 0) {
+        mfm_err rc = read_narrow_codes(f, c, mt, fr->n, codes);
+        for (size_t i = 0; rc == MFM_OK && i < fr->n; i++)
+            if (codes[i] < -1 || codes[i] >= (int64_t)c->ncat)
+                rc = code_range_error(f, c, codes[i], i);
+        return rc;
+    }
     int64_t *raw = malloc((fr->n ? fr->n : 1) * sizeof *raw);
     if (!raw)
         return mfm_err_set(MFM_ENOMEM, "out of memory for %zu codes", fr->n);
     mfm_err rc = h5ad_read_i64(f->file, c->values, c->field, fr->n, raw, f->path);
     for (size_t i = 0; rc == MFM_OK && i < fr->n; i++) {
         if (raw[i] < -1 || raw[i] >= (int64_t)c->ncat)
-            rc = mfm_err_set(MFM_EFORMAT,
-                             "%s: %s%s%s: code %lld of row %zu out of range (%zu categories)",
-                             f->path, c->values, c->field ? " field " : "",
-                             c->field ? c->field : "", (long long)raw[i], i, c->ncat);
+            rc = code_range_error(f, c, raw[i], i);
         else
             codes[i] = (int32_t)raw[i];
     }

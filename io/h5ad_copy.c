@@ -2,6 +2,7 @@
  * open file into a writer, keeping each column's type (categoricals with
  * their categories, numbers as float64, bools as bools, strings), with
  * optional per-row replacement values for some columns. */
+#include "h5ad_intern.h"
 #include "h5ad_internal.h"
 
 #include <math.h>
@@ -26,6 +27,40 @@ static const mfm_h5ad_override *find_override(const mfm_h5ad_override *ov, size_
     return NULL;
 }
 
+/* codes[i] = the index in cats of the replacement text of row i: the first
+ * of the *nc categories equal to it, else appended to cats (borrowed) as a
+ * new category.  Each distinct text is hashed once (texts repeat: the
+ * same pointer as the row before is not even hashed). */
+static mfm_err override_codes(const mfm_h5ad_override *ov, size_t n, const char **cats, size_t *nc,
+                              int32_t *codes)
+{
+    h5ad_interner in = {0};
+    int32_t *idx = malloc((*nc + n + 1) * sizeof *idx), c = 0; /* interner code -> index in cats */
+    mfm_err e = idx ? MFM_OK : mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t k = 0; k < *nc && e == MFM_OK; k++) {
+        size_t before = in.n;
+        if ((e = h5ad_interner_add(&in, cats[k], &c)) == MFM_OK && in.n > before)
+            idx[c] = (int32_t)k;
+    }
+    for (size_t i = 0; i < n && e == MFM_OK; i++) {
+        if (i > 0 && ov->text[i] == ov->text[i - 1]) {
+            codes[i] = codes[i - 1];
+            continue;
+        }
+        size_t before = in.n;
+        if ((e = h5ad_interner_add(&in, ov->text[i], &c)) != MFM_OK)
+            break;
+        if (in.n > before) {
+            cats[*nc] = ov->text[i];
+            idx[c] = (int32_t)(*nc)++;
+        }
+        codes[i] = idx[c];
+    }
+    h5ad_interner_free(&in);
+    free(idx);
+    return e;
+}
+
 /* Categorical: gather codes; replacement text is looked up among the
  * categories, and appended as a new category when it is not one. */
 static mfm_err copy_categorical(mfm_h5ad_writer *w, mfm_h5ad *f, const mfm_h5ad_column *c,
@@ -46,18 +81,10 @@ static mfm_err copy_categorical(mfm_h5ad_writer *w, mfm_h5ad *f, const mfm_h5ad_
         goto cleanup;
     for (size_t k = 0; k < nc; k++)
         cats[k] = c->categories[k];
-    for (size_t i = 0; i < n; i++) {
-        if (!ov) {
-            codes[i] = all[rows[i]];
-            continue;
-        }
-        size_t k = 0;
-        while (k < nc && strcmp(cats[k], ov->text[i]) != 0)
-            k++;
-        if (k == nc)
-            cats[nc++] = ov->text[i];
-        codes[i] = (int32_t)k;
-    }
+    for (size_t i = 0; !ov && i < n; i++)
+        codes[i] = all[rows[i]];
+    if (ov && (e = override_codes(ov, n, cats, &nc, codes)) != MFM_OK)
+        goto cleanup;
     e = mfm_h5ad_write_categorical(w, MFM_H5AD_AXIS_OBS, out_name, cats, nc, codes, n);
 cleanup:
     free(all);

@@ -1,19 +1,12 @@
 /* io/h5ad_factor.c — an obs column as per-cell integer codes into a table
  * of distinct texts (the texts mfm_h5ad_obs_strings gives), so that callers
  * grouping millions of cells hold 4 bytes per cell instead of a heap string. */
+#include "h5ad_intern.h"
 #include "h5ad_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Distinct texts and an open-addressing hash of them (slot: code + 1, 0 empty). */
-typedef struct interner {
-    char **text;   /* (n) owned */
-    size_t n, cap;
-    int32_t *slot; /* (n_slots) */
-    size_t n_slots;
-} interner;
 
 static uint64_t hash_text(const char *s)
 {
@@ -23,7 +16,7 @@ static uint64_t hash_text(const char *s)
     return h;
 }
 
-static mfm_err interner_grow(interner *in)
+static mfm_err interner_grow(h5ad_interner *in)
 {
     size_t ns = in->n_slots ? 2 * in->n_slots : 64;
     int32_t *slot = calloc(ns, sizeof *slot);
@@ -41,8 +34,14 @@ static mfm_err interner_grow(interner *in)
     return MFM_OK;
 }
 
-/* *code = the code of text s (added when new). */
-static mfm_err interner_add(interner *in, const char *s, int32_t *code)
+void h5ad_interner_free(h5ad_interner *in)
+{
+    mfm_h5ad_strings_free(in->text, in->n);
+    free(in->slot);
+    memset(in, 0, sizeof *in);
+}
+
+mfm_err h5ad_interner_add(h5ad_interner *in, const char *s, int32_t *code)
 {
     if (2 * (in->n + 1) > in->n_slots && interner_grow(in) != MFM_OK)
         return MFM_ENOMEM;
@@ -67,17 +66,27 @@ static mfm_err interner_add(interner *in, const char *s, int32_t *code)
     return MFM_OK;
 }
 
-/* Categorical: each category once, then the codes mapped. */
-static mfm_err factor_categorical(mfm_h5ad *f, const h5ad_col *c, int32_t *codes, interner *in)
+/* Categorical: each category once, then the codes mapped (only the
+ * missing ones when the categories are distinct: their codes are already
+ * the texts' codes). */
+static mfm_err factor_categorical(mfm_h5ad *f, const h5ad_col *c, int32_t *codes, h5ad_interner *in)
 {
     int32_t *map = malloc((c->ncat + 1) * sizeof *map), missing = -1;
     mfm_err rc = map ? mfm_h5ad_obs_codes(f, c->name, codes) : mfm_err_set(MFM_ENOMEM, "out of memory");
-    for (size_t j = 0; rc == MFM_OK && j < c->ncat; j++)
-        rc = interner_add(in, c->cats[j], &map[j]);
+    bool identity = true;
+    for (size_t j = 0; rc == MFM_OK && j < c->ncat; j++) {
+        rc = h5ad_interner_add(in, c->cats[j], &map[j]);
+        identity &= map[j] == (int32_t)j;
+    }
     for (size_t i = 0; rc == MFM_OK && i < f->n_obs; i++) {
-        if (codes[i] < 0 && missing < 0)
-            rc = interner_add(in, "", &missing);
-        codes[i] = codes[i] < 0 ? missing : map[codes[i]];
+        if (codes[i] >= 0) {
+            if (!identity)
+                codes[i] = map[codes[i]];
+            continue;
+        }
+        if (missing < 0)
+            rc = h5ad_interner_add(in, "", &missing);
+        codes[i] = missing;
     }
     free(map);
     return rc;
@@ -85,7 +94,7 @@ static mfm_err factor_categorical(mfm_h5ad *f, const h5ad_col *c, int32_t *codes
 
 /* Numbers and bools: the text of each value (the previous value's code is
  * reused for runs of identical values). */
-static mfm_err factor_numeric(mfm_h5ad *f, const h5ad_col *c, int32_t *codes, interner *in)
+static mfm_err factor_numeric(mfm_h5ad *f, const h5ad_col *c, int32_t *codes, h5ad_interner *in)
 {
     double *v = malloc((f->n_obs ? f->n_obs : 1) * sizeof *v);
     mfm_err rc = v ? mfm_h5ad_obs_numeric(f, c->name, v) : mfm_err_set(MFM_ENOMEM, "out of memory");
@@ -96,14 +105,14 @@ static mfm_err factor_numeric(mfm_h5ad *f, const h5ad_col *c, int32_t *codes, in
         }
         char b[32];
         h5ad_cell_text(b, sizeof b, &c->pub, v[i]);
-        rc = interner_add(in, b, &codes[i]);
+        rc = h5ad_interner_add(in, b, &codes[i]);
     }
     free(v);
     return rc;
 }
 
 /* Strings: read in chunks of rows (memory O(chunk), not O(n_obs) strings). */
-static mfm_err factor_strings(mfm_h5ad *f, const h5ad_col *c, int32_t *codes, interner *in)
+static mfm_err factor_strings(mfm_h5ad *f, const h5ad_col *c, int32_t *codes, h5ad_interner *in)
 {
     enum { CHUNK = 65536 };
     if (c->mask)
@@ -118,7 +127,7 @@ static mfm_err factor_strings(mfm_h5ad *f, const h5ad_col *c, int32_t *codes, in
             rows[i] = a + i;
         rc = h5ad_read_strings_rows(f->file, c->values, c->field, f->n_obs, rows, m, &s, f->path);
         for (size_t i = 0; rc == MFM_OK && i < m; i++)
-            rc = interner_add(in, s[i], &codes[a + i]);
+            rc = h5ad_interner_add(in, s[i], &codes[a + i]);
         mfm_h5ad_strings_free(s, m);
     }
     free(rows);
@@ -127,7 +136,7 @@ static mfm_err factor_strings(mfm_h5ad *f, const h5ad_col *c, int32_t *codes, in
 
 mfm_err mfm_h5ad_obs_factor(mfm_h5ad *f, const char *name, int32_t *codes, char ***levels, size_t *n_levels)
 {
-    interner in = {0};
+    h5ad_interner in = {0};
     *levels = NULL;
     *n_levels = 0;
     const h5ad_col *c = h5ad_find_col(&f->obs, name);

@@ -2,6 +2,7 @@
  * into a reservoir (app/pop_stream.h): the same cells whatever the chunk
  * size, the file's values, bounded buffers. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -78,12 +79,53 @@ START_TEST(test_chunk_size_independent)
 }
 END_TEST
 
+/* mfm_pop_cap_task: each pair's rows capped as mfm_reservoir_trim_rows caps
+ * them alone, also when consecutive pairs share (copies of) the same source
+ * rows and when a run of shared sources ends; lists under the cap untouched. */
+START_TEST(test_cap_task_shared_sources)
+{
+    enum { NP = 5, CAP = 40 };
+    const size_t n_src[NP] = {300, 300, 300, 120, 30}, n_tgt[NP] = {500, 20, 0, 260, 45};
+    mfm_pair pairs[NP];
+    size_t *want_src[NP], *want_tgt[NP], want_ns[NP], want_nt[NP];
+    for (size_t p = 0; p < NP; p++) {
+        pairs[p] = (mfm_pair){.n_src = n_src[p], .n_tgt = n_tgt[p]};
+        pairs[p].src_rows = malloc(n_src[p] * sizeof(size_t));
+        pairs[p].tgt_rows = malloc((n_tgt[p] + 1) * sizeof(size_t));
+        want_src[p] = malloc(n_src[p] * sizeof(size_t));
+        want_tgt[p] = malloc((n_tgt[p] + 1) * sizeof(size_t));
+        for (size_t i = 0; i < n_src[p]; i++) /* pairs 0-2 share rows 7i; 3 and 4 their own */
+            pairs[p].src_rows[i] = want_src[p][i] = p < 3 ? 7 * i : 5000 * p + 3 * i;
+        for (size_t i = 0; i < n_tgt[p]; i++)
+            pairs[p].tgt_rows[i] = want_tgt[p][i] = 100000 * (p + 1) + 2 * i;
+        want_ns[p] = n_src[p];
+        want_nt[p] = n_tgt[p];
+        ck_assert_int_eq(mfm_reservoir_trim_rows(want_src[p], &want_ns[p], CAP, 17, 0), MFM_OK);
+        ck_assert_int_eq(mfm_reservoir_trim_rows(want_tgt[p], &want_nt[p], CAP, 17, 0), MFM_OK);
+    }
+    mfm_task t = {.pairs = pairs, .n_pairs = NP};
+    ck_assert_int_eq(mfm_pop_cap_task(&t, CAP, 17), MFM_OK);
+    for (size_t p = 0; p < NP; p++) {
+        ck_assert_uint_eq(pairs[p].n_src, n_src[p] < CAP ? n_src[p] : CAP);
+        ck_assert_uint_eq(pairs[p].n_src, want_ns[p]);
+        ck_assert_uint_eq(pairs[p].n_tgt, want_nt[p]);
+        ck_assert(memcmp(pairs[p].src_rows, want_src[p], want_ns[p] * sizeof(size_t)) == 0);
+        ck_assert(memcmp(pairs[p].tgt_rows, want_tgt[p], want_nt[p] * sizeof(size_t)) == 0);
+        free(pairs[p].src_rows);
+        free(pairs[p].tgt_rows);
+        free(want_src[p]);
+        free(want_tgt[p]);
+    }
+}
+END_TEST
+
 static Suite *stream_suite(void)
 {
     Suite *s = suite_create("app-pop-stream");
     TCase *tc = tcase_create("stream");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_chunk_size_independent);
+    tcase_add_test(tc, test_cap_task_shared_sources);
     suite_add_tcase(s, tc);
     return s;
 }

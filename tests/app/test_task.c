@@ -175,11 +175,49 @@ START_TEST(test_codes_pair)
 }
 END_TEST
 
+/* The dense-table path of mfm_codes_pair gives the ids, pairs and -1s of
+ * the hashed one: small code ranges (dense), all missing, one wide code
+ * (too large a table: hashed), and the empty input. */
+START_TEST(test_codes_pair_dense)
+{
+    enum { N = 50000 };
+    static int32_t a[N], b[N], o1[N], o2[N];
+    const int32_t ranges[][2] = {{20, 12}, {1, 1}, {300, 200}, {0, 5}, {2, 1000000}};
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    for (size_t r = 0; r < sizeof ranges / sizeof *ranges; r++) {
+        for (size_t i = 0; i < N; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            a[i] = ranges[r][0] ? (int32_t)(x % (uint64_t)(ranges[r][0] + 1)) - 1 : -1; /* -1 sometimes */
+            b[i] = (int32_t)((x >> 24) % (uint64_t)ranges[r][1]);
+        }
+        size_t n = r == 1 ? 0 : N;
+        int32_t *pa1 = NULL, *pb1 = NULL, *pa2 = NULL, *pb2 = NULL;
+        size_t n1 = 0, n2 = 0;
+        memcpy(o1, a, sizeof a);
+        ck_assert_int_eq(mfm_codes_pair(o1, o1, b, n, &pa1, &pb1, &n1), MFM_OK);
+        ck_assert_int_eq(mfm_codes_pair_hashed(o2, a, b, n, &pa2, &pb2, &n2), MFM_OK);
+        ck_assert_uint_eq(n1, n2);
+        ck_assert(memcmp(o1, o2, n * sizeof *o1) == 0);
+        ck_assert(pa1 && pb1 && (n1 == 0 || (memcmp(pa1, pa2, n1 * sizeof *pa1) == 0 &&
+                                            memcmp(pb1, pb2, n1 * sizeof *pb1) == 0)));
+        if (r == 0)
+            ck_assert_uint_eq(n1, 20 * 12);
+        if (r == 3)
+            ck_assert_uint_eq(n1, 0);
+        free(pa1);
+        free(pb1);
+        free(pa2);
+        free(pb2);
+    }
+}
+END_TEST
+
 static Suite *task_suite(void)
 {
     Suite *s = suite_create("app-task");
     TCase *tc = tcase_create("task");
     tcase_add_test(tc, test_codes_pair);
+    tcase_add_test(tc, test_codes_pair_dense);
     tcase_add_test(tc, test_bodenmiller_pairs);
     tcase_add_test(tc, test_predict_time_treatments);
     tcase_add_test(tc, test_bad_options);
