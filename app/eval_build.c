@@ -57,31 +57,38 @@ mfm_err eval_read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t 
     return eval_read_group_rows(s, f, g, gi, x, n, NULL);
 }
 
+mfm_err eval_group_sample(const eval_state *s, const mfm_groups *g, size_t gi, size_t *rows,
+                          size_t *n)
+{
+    size_t cap = s->o->max_cells_per_pop;
+    *n = g->start[gi + 1] - g->start[gi];
+    memcpy(rows, g->rows + g->start[gi], *n * sizeof *rows);
+    /* --max-cells-per-pop: the seeded sample of the rows */
+    return cap && *n > cap ? mfm_reservoir_trim_rows(rows, n, cap, s->o->seed, 0) : MFM_OK;
+}
+
+mfm_err eval_check_cols(const eval_state *s, mfm_h5ad *f, size_t cols)
+{
+    if (cols == s->d)
+        return MFM_OK;
+    return mfm_err_set(MFM_EFORMAT, "'%s': %s has %zu columns, expected %zu", mfm_h5ad_path(f),
+                       s->rep, cols, s->d);
+}
+
 mfm_err eval_read_group_rows(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
                              size_t *n, size_t *rows_out)
 {
-    size_t cols = 0, cap = s->o->max_cells_per_pop, *kept = NULL;
-    const size_t *rows = g->rows + g->start[gi];
+    size_t cols = 0, *rows = rows_out;
     mfm_err err = MFM_OK;
-    *n = g->start[gi + 1] - g->start[gi];
     free(*x);
     *x = NULL;
-    if (cap && *n > cap) { /* --max-cells-per-pop: the seeded sample of the rows */
-        if (!(kept = malloc(*n * sizeof *kept)))
-            return mfm_err_set(MFM_ENOMEM, "out of memory");
-        memcpy(kept, rows, *n * sizeof *kept);
-        if ((err = mfm_reservoir_trim_rows(kept, n, cap, s->o->seed, 0)) != MFM_OK)
-            goto cleanup;
-        rows = kept;
-    }
-    if (rows_out)
-        memcpy(rows_out, rows, *n * sizeof *rows_out);
-    err = mfm_h5ad_rep_read_alloc(f, s->rep, rows, *n, x, &cols);
-    if (!err && cols != s->d)
-        err = mfm_err_set(MFM_EFORMAT, "'%s': %s has %zu columns, expected %zu", mfm_h5ad_path(f),
-                          s->rep, cols, s->d);
-cleanup:
-    free(kept);
+    if (!rows && !(rows = malloc((g->start[gi + 1] - g->start[gi] + 1) * sizeof *rows)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (!(err = eval_group_sample(s, g, gi, rows, n)) &&
+        !(err = mfm_h5ad_rep_read_alloc(f, s->rep, rows, *n, x, &cols)))
+        err = eval_check_cols(s, f, cols);
+    if (rows != rows_out)
+        free(rows);
     return err;
 }
 
@@ -393,8 +400,9 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
         err = mfm_err_set(MFM_EINVAL, "need at least one prediction file and one --by key");
         goto cleanup;
     }
-    if ((err = pairing_keys(&s)) ||
-        (err = mfm_h5ad_open(&s.truth, o->truth_path)) ||
+    if ((err = mfm_h5ad_open(&s.truth, o->truth_path)) ||
+        (o->truth_check && (err = o->truth_check(s.truth, o->truth_check_ctx))) ||
+        (err = pairing_keys(&s)) ||
         (err = mfm_h5ad_rep_feature_names(s.truth, s.rep, &s.tfeat, &s.d)))
         goto cleanup;
     if ((err = mfm_groups_build(&s.tg, s.truth, s.keys, s.nk)))
