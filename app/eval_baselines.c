@@ -326,6 +326,19 @@ static bool additive_effect(const eval_state *s, size_t t, size_t ct, double *ef
     return true;
 }
 
+size_t eval_baselines_count(const eval_state *s, size_t t)
+{
+    size_t n = s->n_methods - s->bl_first;
+    const char *label = s->tg.vals[t * s->nk + s->ck];
+    if (s->ts)
+        return n;
+    if (s->additive && !strchr(label, '+'))
+        n--;
+    if (s->bl_dose && !strchr(label, '@'))
+        n--;
+    return n;
+}
+
 mfm_err eval_baselines_add(eval_state *s)
 {
     mfm_err err;

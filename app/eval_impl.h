@@ -121,6 +121,11 @@ mfm_err eval_add_method(eval_state *s, const char *name, mfm_method_kind kind, c
 /* Register the baseline methods (after the predictions). */
 mfm_err eval_baselines_add(eval_state *s);
 
+/* The baseline methods that may run for truth group t (those registered,
+ * less additive and dose_interpolation when t's label is no combination or
+ * has no dose): for estimating its work. */
+size_t eval_baselines_count(const eval_state *s, size_t t);
+
 /* Read every truth group once: training-target sums and all-cell means.
  * Adds notes describing the training sets to r. */
 mfm_err eval_baselines_prepare(eval_state *s, mfm_report *r);
