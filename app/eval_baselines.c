@@ -17,6 +17,7 @@
  * An experiment is a truth population's key values without the control key;
  * "training" means split_key == train_value, or, without a split key, every
  * other population (leave-one-population-out). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,66 +53,154 @@ static mfm_err train_sums(eval_state *s, double *sums, size_t *counts, double *a
     return mfm_par_allgather_ranges(par, acount, ng, sizeof *acount);
 }
 
-/* train_sums of the truth groups [lo, hi). */
+/* Cells read at once by train_sums: a batch of consecutive truth groups of
+ * at most this many floats (or one larger group). */
+#define BATCH_FLOATS ((size_t)1 << 22)
+
+/* The cells of truth groups [a, b): their file rows (each group's sample,
+ * eval_group_sample) group after group, from off[t - a] to off[t - a + 1],
+ * and x (off[b - a], d) in the same order. */
+typedef struct batch {
+    size_t a, b, *rows, *off;
+    float *x;
+} batch;
+
+typedef struct row_pos {
+    size_t row, pos;
+} row_pos;
+
+static int cmp_row(const void *p, const void *q)
+{
+    const row_pos *u = p, *v = q;
+    return (u->row > v->row) - (u->row < v->row);
+}
+
+static void batch_free(batch *bt)
+{
+    free(bt->rows);
+    free(bt->off);
+    free(bt->x);
+    memset(bt, 0, sizeof *bt);
+}
+
+/* bt = the groups a.. (up to hi) that fit BATCH_FLOATS, read with one read
+ * of their rows in ascending order: a compressed X's chunks are then
+ * decompressed once per batch, not once per group. */
+static mfm_err read_batch(eval_state *s, size_t a, size_t hi, batch *bt)
+{
+    const size_t *st = s->tg.start, d = s->d, most = BATCH_FLOATS / (d ? d : 1);
+    size_t b = a + 1, room = st[a + 1] - st[a], n, cols = 0, *sr = NULL;
+    while (b < hi && room + st[b + 1] - st[b] <= most)
+        room += st[b + 1] - st[b], b++;
+    row_pos *rp = NULL;
+    float *y = NULL;
+    mfm_err err = MFM_OK;
+    *bt = (batch){a, b, malloc((room + 1) * sizeof *bt->rows), malloc((b - a + 1) * sizeof *bt->off), NULL};
+    if (!bt->rows || !bt->off)
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    bt->off[0] = 0;
+    for (size_t t = a; t < b && !err; t++) {
+        err = eval_group_sample(s, &s->tg, t, bt->rows + bt->off[t - a], &n);
+        bt->off[t - a + 1] = bt->off[t - a] + n;
+    }
+    n = bt->off[b - a];
+    if (!err && (!(rp = malloc((n + 1) * sizeof *rp)) || !(sr = malloc((n + 1) * sizeof *sr)) ||
+                 !(bt->x = malloc((n * d + 1) * sizeof *bt->x))))
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+    for (size_t i = 0; !err && i < n; i++)
+        rp[i] = (row_pos){bt->rows[i], i};
+    if (!err)
+        qsort(rp, n, sizeof *rp, cmp_row);
+    for (size_t i = 0; !err && i < n; i++)
+        sr[i] = rp[i].row;
+    if (!err && !(err = mfm_h5ad_rep_read_alloc(s->truth, s->rep, sr, n, &y, &cols)) &&
+        !(err = eval_check_cols(s, s->truth, cols)))
+        for (size_t i = 0; i < n; i++) /* back to each group's order */
+            memcpy(bt->x + rp[i].pos * d, y + i * d, d * sizeof *y);
+    free(rp);
+    free(sr);
+    free(y);
+    return err;
+}
+
+/* The training-target sum and count and the all-cell mean of truth group t
+ * from its n cells x (file rows rows); train: per file row, whether it is
+ * a training cell (NULL: all are). */
+static mfm_err group_sums(eval_state *s, size_t t, const float *x, size_t n, const size_t *rows,
+                          const int32_t *split, int32_t train, double *sum, size_t *count,
+                          double *amean, size_t *acount)
+{
+    mfm_err err = MFM_OK;
+    char name[512];
+    memset(sum, 0, s->d * sizeof *sum);
+    *count = 0;
+    *acount = n;
+    if (n && (err = mfm_col_means(amean, x, n, s->d))) {
+        mfm_err_prefix(err, "truth '%s', population [%s]", s->o->truth_path,
+                       eval_group_name(s, &s->tg, t, 0, name, sizeof name));
+        return err;
+    }
+    if (strcmp(s->tg.vals[t * s->nk + s->ck], s->o->control_value) == 0)
+        return MFM_OK; /* controls are not targets */
+    for (size_t i = 0; i < n; i++) {
+        if (split && split[rows[i]] != train)
+            continue;
+        if ((err = mfm_col_sums_acc(sum, x + i * s->d, 1, s->d))) {
+            mfm_err_prefix(err, "truth '%s', population [%s], cell %zu", s->o->truth_path,
+                           eval_group_name(s, &s->tg, t, 0, name, sizeof name), rows[i]);
+            return err;
+        }
+        (*count)++;
+    }
+    return MFM_OK;
+}
+
+/* The --split-key column as codes and the code of --train-value (which
+ * some cell must have). */
+static mfm_err split_codes(eval_state *s, int32_t **codes, int32_t *train)
+{
+    size_t n_obs = mfm_h5ad_n_obs(s->truth), n_lev = 0, hits = 0;
+    char **lev = NULL;
+    mfm_err err = MFM_OK;
+    *train = -1;
+    if (!(*codes = malloc((n_obs + 1) * sizeof **codes)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    if ((err = mfm_h5ad_obs_factor(s->truth, s->o->split_key, *codes, &lev, &n_lev)))
+        return err;
+    for (size_t k = 0; k < n_lev; k++)
+        if (strcmp(lev[k], s->o->train_value) == 0)
+            *train = (int32_t)k;
+    for (size_t i = 0; i < n_obs; i++)
+        hits += (*codes)[i] == *train;
+    mfm_h5ad_strings_free(lev, n_lev);
+    if (*train < 0 || hits == 0)
+        return mfm_err_set(MFM_ENOTFOUND, "no cell of '%s' has %s=%s", s->o->truth_path,
+                           s->o->split_key, s->o->train_value);
+    return MFM_OK;
+}
+
+/* train_sums of the truth groups [lo, hi), read in batches (read_batch). */
 static mfm_err train_sums_range(eval_state *s, size_t lo, size_t hi, double *sums, size_t *counts,
                                 double *amean, size_t *acount)
 {
     mfm_err err = MFM_OK;
-    char **split = NULL;
-    float *x = NULL;
-    size_t n_obs = mfm_h5ad_n_obs(s->truth), *rows = NULL, most = 1;
-    for (size_t t = lo; t < hi; t++)
-        most = s->tg.start[t + 1] - s->tg.start[t] > most ? s->tg.start[t + 1] - s->tg.start[t] : most;
-    if (!(rows = malloc(most * sizeof *rows)))
-        return mfm_err_set(MFM_ENOMEM, "out of memory");
-    if (s->o->split_key) {
-        const mfm_h5ad_column *col;
-        if ((err = mfm_h5ad_obs_find(s->truth, s->o->split_key, &col)) ||
-            (err = mfm_h5ad_obs_strings(s->truth, s->o->split_key, &split)))
-            goto cleanup;
-        size_t hits = 0;
-        for (size_t i = 0; i < n_obs; i++)
-            hits += strcmp(split[i], s->o->train_value) == 0;
-        if (hits == 0) {
-            err = mfm_err_set(MFM_ENOTFOUND, "no cell of '%s' has %s=%s", s->o->truth_path,
-                              s->o->split_key, s->o->train_value);
-            goto cleanup;
-        }
-    }
-    for (size_t t = lo; t < hi; t++) {
-        double *sum = sums + t * s->d;
-        memset(sum, 0, s->d * sizeof *sum);
-        counts[t] = 0;
-        size_t n;
-        if ((err = eval_read_group_rows(s, s->truth, &s->tg, t, &x, &n, rows)))
-            goto cleanup; /* rows: the file rows of x's cells (a sample under the cap) */
-        acount[t] = n;
-        if (n && (err = mfm_col_means(amean + t * s->d, x, n, s->d))) {
-            char name[512];
-            mfm_err_prefix(err, "truth '%s', population [%s]", s->o->truth_path,
-                           eval_group_name(s, &s->tg, t, 0, name, sizeof name));
-            goto cleanup;
-        }
-        if (strcmp(s->tg.vals[t * s->nk + s->ck], s->o->control_value) == 0)
-            continue; /* controls are not targets */
-        for (size_t i = 0; i < n; i++) {
-            size_t row = rows[i];
-            if (split && strcmp(split[row], s->o->train_value) != 0)
-                continue;
-            if ((err = mfm_col_sums_acc(sum, x + i * s->d, 1, s->d))) {
-                char name[512];
-                mfm_err_prefix(err, "truth '%s', population [%s], cell %zu", s->o->truth_path,
-                               eval_group_name(s, &s->tg, t, 0, name, sizeof name), row);
-                goto cleanup;
-            }
-            counts[t]++;
+    int32_t *split = NULL, train = -1;
+    batch bt = {0};
+    if (s->o->split_key && (err = split_codes(s, &split, &train)))
+        goto cleanup;
+    for (size_t a = lo; a < hi && !err; a = bt.b) {
+        batch_free(&bt);
+        if ((err = read_batch(s, a, hi, &bt)))
+            break;
+        for (size_t t = bt.a; t < bt.b && !err; t++) {
+            size_t o = bt.off[t - a], n = bt.off[t - a + 1] - o;
+            err = group_sums(s, t, bt.x + o * s->d, n, bt.rows + o, split, train, sums + t * s->d,
+                             counts + t, amean + t * s->d, acount + t);
         }
     }
 cleanup:
-    if (split)
-        mfm_h5ad_strings_free(split, n_obs);
-    free(x);
-    free(rows);
+    batch_free(&bt);
+    free(split);
     return err;
 }
 
@@ -235,6 +324,19 @@ static bool additive_effect(const eval_state *s, size_t t, size_t ct, double *ef
         }
     }
     return true;
+}
+
+size_t eval_baselines_count(const eval_state *s, size_t t)
+{
+    size_t n = s->n_methods - s->bl_first;
+    const char *label = s->tg.vals[t * s->nk + s->ck];
+    if (s->ts)
+        return n;
+    if (s->additive && !strchr(label, '+'))
+        n--;
+    if (s->bl_dose && !strchr(label, '@'))
+        n--;
+    return n;
 }
 
 mfm_err eval_baselines_add(eval_state *s)

@@ -57,31 +57,38 @@ mfm_err eval_read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t 
     return eval_read_group_rows(s, f, g, gi, x, n, NULL);
 }
 
+mfm_err eval_group_sample(const eval_state *s, const mfm_groups *g, size_t gi, size_t *rows,
+                          size_t *n)
+{
+    size_t cap = s->o->max_cells_per_pop;
+    *n = g->start[gi + 1] - g->start[gi];
+    memcpy(rows, g->rows + g->start[gi], *n * sizeof *rows);
+    /* --max-cells-per-pop: the seeded sample of the rows */
+    return cap && *n > cap ? mfm_reservoir_trim_rows(rows, n, cap, s->o->seed, 0) : MFM_OK;
+}
+
+mfm_err eval_check_cols(const eval_state *s, mfm_h5ad *f, size_t cols)
+{
+    if (cols == s->d)
+        return MFM_OK;
+    return mfm_err_set(MFM_EFORMAT, "'%s': %s has %zu columns, expected %zu", mfm_h5ad_path(f),
+                       s->rep, cols, s->d);
+}
+
 mfm_err eval_read_group_rows(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
                              size_t *n, size_t *rows_out)
 {
-    size_t cols = 0, cap = s->o->max_cells_per_pop, *kept = NULL;
-    const size_t *rows = g->rows + g->start[gi];
+    size_t cols = 0, *rows = rows_out;
     mfm_err err = MFM_OK;
-    *n = g->start[gi + 1] - g->start[gi];
     free(*x);
     *x = NULL;
-    if (cap && *n > cap) { /* --max-cells-per-pop: the seeded sample of the rows */
-        if (!(kept = malloc(*n * sizeof *kept)))
-            return mfm_err_set(MFM_ENOMEM, "out of memory");
-        memcpy(kept, rows, *n * sizeof *kept);
-        if ((err = mfm_reservoir_trim_rows(kept, n, cap, s->o->seed, 0)) != MFM_OK)
-            goto cleanup;
-        rows = kept;
-    }
-    if (rows_out)
-        memcpy(rows_out, rows, *n * sizeof *rows_out);
-    err = mfm_h5ad_rep_read_alloc(f, s->rep, rows, *n, x, &cols);
-    if (!err && cols != s->d)
-        err = mfm_err_set(MFM_EFORMAT, "'%s': %s has %zu columns, expected %zu", mfm_h5ad_path(f),
-                          s->rep, cols, s->d);
-cleanup:
-    free(kept);
+    if (!rows && !(rows = malloc((g->start[gi + 1] - g->start[gi] + 1) * sizeof *rows)))
+        return mfm_err_set(MFM_ENOMEM, "out of memory");
+    if (!(err = eval_group_sample(s, g, gi, rows, n)) &&
+        !(err = mfm_h5ad_rep_read_alloc(f, s->rep, rows, *n, x, &cols)))
+        err = eval_check_cols(s, f, cols);
+    if (rows != rows_out)
+        free(rows);
     return err;
 }
 
@@ -239,23 +246,60 @@ static mfm_err eval_population(eval_state *s, mfm_report *r, size_t p, bool base
     return eval_baselines_population(s, r, p, *ctl, n_ctl, *truth, n_true, fn, no_train);
 }
 
+/* Cells of group gi of g read under --max-cells-per-pop, and at most
+ * --cap of them (what the metrics see). */
+static uint64_t group_cells(const eval_state *s, const mfm_groups *g, size_t gi, bool metrics)
+{
+    size_t n = g->start[gi + 1] - g->start[gi], cap = s->o->max_cells_per_pop;
+    n = cap && n > cap ? cap : n;
+    return metrics && s->o->cap && n > s->o->cap ? s->o->cap : n;
+}
+
+/* cost (n_pops): the estimated work of each population, from the groups
+ * alone (before any cell is read, the same on every rank): (truth + control
+ * cells)^2 for its summaries and plots, and (method cells + truth cells)^2
+ * for each prediction and each baseline that may run (the pairwise terms of
+ * MMD, energy and OT dominate; clouds counted up to --cap). */
+static void pop_costs(const eval_state *s, bool baselines, uint64_t *cost)
+{
+    for (size_t p = 0; p < s->n_pops; p++) {
+        size_t t = s->pop_group[p], cg = baselines ? eval_control_group(s, t) : (size_t)-1;
+        uint64_t nt = group_cells(s, &s->tg, t, false), mt = group_cells(s, &s->tg, t, true);
+        uint64_t nc = cg == (size_t)-1 ? 0 : group_cells(s, &s->tg, cg, false);
+        uint64_t mc = cg == (size_t)-1 ? 0 : group_cells(s, &s->tg, cg, true);
+        cost[p] = (nt + nc) * (nt + nc);
+        if (cg != (size_t)-1)
+            cost[p] += (uint64_t)eval_baselines_count(s, t) * (mc + mt) * (mc + mt);
+    }
+    for (size_t k = 0; k < s->n_pp; k++) {
+        uint64_t n = group_cells(s, &s->pf[s->pp[k].file].g, s->pp[k].group, true);
+        uint64_t mt = group_cells(s, &s->tg, s->pop_group[s->pp[k].pop], true);
+        cost[s->pp[k].pop] += (n + mt) * (n + mt);
+    }
+}
+
 static mfm_err eval_populations(eval_state *s, mfm_report *r, bool baselines,
                                 mfm_eval_metrics_fn fn)
 {
     mfm_err err = MFM_OK;
     float *truth = NULL, *ctl = NULL, *pred = NULL;
+    uint64_t *cost = malloc((s->n_pops + 1) * sizeof *cost);
     size_t no_train = 0; /* populations without training targets */
     size_t lo, hi;       /* MPI ranks: this rank's populations (app/par_eval.h) */
     mfm_par *par = mfm_par_world();
     const uint64_t v[4] = {mfm_h5ad_n_obs(s->truth), s->d, s->n_pops, s->n_pp};
-    if ((err = mfm_par_check_same(par, v, 4, "the evaluation input (truth cells, features, "
+    if (!cost)
+        err = mfm_err_set(MFM_ENOMEM, "out of memory");
+    if ((err = mfm_par_agree_ok(par, err)) != MFM_OK ||
+        (err = mfm_par_check_same(par, v, 4, "the evaluation input (truth cells, features, "
                                   "populations, predicted populations)")) != MFM_OK)
         goto cleanup;
-    mfm_par_eval_range(par, s->n_pops, &lo, &hi);
+    pop_costs(s, baselines, cost);
+    mfm_par_eval_range(par, cost, s->n_pops, &lo, &hi);
     for (size_t p = lo; p < hi && !err; p++)
         err = eval_population(s, r, p, baselines, fn, &truth, &ctl, &pred, &no_train);
     if (par->size > 1 && ((err = mfm_par_agree_ok(par, err)) != MFM_OK ||
-                          (err = mfm_par_gather_report(par, r, &no_train)) != MFM_OK))
+                          (err = mfm_par_gather_report(par, r, lo, hi, &no_train)) != MFM_OK))
         goto cleanup;
     if (!err && no_train) {
         char note[512];
@@ -265,6 +309,7 @@ static mfm_err eval_populations(eval_state *s, mfm_report *r, bool baselines,
         err = mfm_report_add_note(r, note);
     }
 cleanup:
+    free(cost);
     free(truth);
     free(ctl);
     free(pred);
@@ -393,8 +438,9 @@ mfm_err mfm_eval_build(mfm_report *r, const mfm_eval_opts *o, mfm_eval_metrics_f
         err = mfm_err_set(MFM_EINVAL, "need at least one prediction file and one --by key");
         goto cleanup;
     }
-    if ((err = pairing_keys(&s)) ||
-        (err = mfm_h5ad_open(&s.truth, o->truth_path)) ||
+    if ((err = mfm_h5ad_open(&s.truth, o->truth_path)) ||
+        (o->truth_check && (err = o->truth_check(s.truth, o->truth_check_ctx))) ||
+        (err = pairing_keys(&s)) ||
         (err = mfm_h5ad_rep_feature_names(s.truth, s.rep, &s.tfeat, &s.d)))
         goto cleanup;
     if ((err = mfm_groups_build(&s.tg, s.truth, s.keys, s.nk)))

@@ -79,6 +79,11 @@ typedef struct mfm_eval_opts {
     const char *train_log;     /* a model's train_log.csv to show as a loss curve, or NULL */
     const char *weight_key;    /* obs column of prediction cell weights (W1/W2/MMD weighted); NULL:
                                   'weight' when a prediction file has it (app/eval_weights.c) */
+    /* Called once with the opened truth file before anything else is read
+     * (mfm eval: the checks of the options' obs keys and values, so the
+     * truth is opened once), or NULL; its error stops the run. */
+    mfm_err (*truth_check)(mfm_h5ad *truth, void *ctx);
+    void *truth_check_ctx;
 } mfm_eval_opts;
 
 /* Read the files, pair populations, compute baselines and metrics, and fill

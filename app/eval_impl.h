@@ -74,6 +74,15 @@ size_t eval_neighbour_group(const eval_state *s, size_t t, int dir);
  * the previous time point), or (size_t)-1. */
 size_t eval_control_group(const eval_state *s, size_t t);
 
+/* The file rows of group gi of g that are read into rows (room for the
+ * whole group), *n of them: all, or under --max-cells-per-pop the seeded
+ * sample (ascending).  Errors: MFM_ENOMEM. */
+mfm_err eval_group_sample(const eval_state *s, const mfm_groups *g, size_t gi, size_t *rows,
+                          size_t *n);
+
+/* MFM_EFORMAT naming f unless cols (the columns of s->rep read) is s->d. */
+mfm_err eval_check_cols(const eval_state *s, mfm_h5ad *f, size_t cols);
+
 /* Cells of group gi of g in file f into *x (replaced; caller frees), *n rows. */
 mfm_err eval_read_group(eval_state *s, mfm_h5ad *f, const mfm_groups *g, size_t gi, float **x,
                         size_t *n);
@@ -111,6 +120,11 @@ mfm_err eval_add_method(eval_state *s, const char *name, mfm_method_kind kind, c
 
 /* Register the baseline methods (after the predictions). */
 mfm_err eval_baselines_add(eval_state *s);
+
+/* The baseline methods that may run for truth group t (those registered,
+ * less additive and dose_interpolation when t's label is no combination or
+ * has no dose): for estimating its work. */
+size_t eval_baselines_count(const eval_state *s, size_t t);
 
 /* Read every truth group once: training-target sums and all-cell means.
  * Adds notes describing the training sets to r. */

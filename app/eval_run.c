@@ -272,13 +272,24 @@ cleanup:
     return err;
 }
 
-/* Every obs key an option names must be a column of the truth, and the
- * control label and training value must occur in theirs (the messages
- * suggest the closest and list the columns or values). */
-static mfm_err check_keys(const mfm_eval_args *a, const char *const *keys, size_t nk)
+typedef struct truth_check_ctx {
+    const mfm_eval_args *a;
+    const char *const *keys;
+    size_t nk;
+    mfm_eval_scores *sc;
+} truth_check_ctx;
+
+/* On the truth mfm_eval_build opened: every obs key an option names must be
+ * a column of it, and the control label and training value must occur in
+ * theirs (the messages suggest the closest and list the columns or values);
+ * then the --scores file is read (a bad one stops eval before the metrics). */
+static mfm_err check_keys(mfm_h5ad *f, void *ctx)
 {
-    mfm_h5ad *f = NULL;
-    mfm_err e = mfm_h5ad_open(&f, a->truth);
+    const truth_check_ctx *c = ctx;
+    const mfm_eval_args *a = c->a;
+    const char *const *keys = c->keys;
+    size_t nk = c->nk;
+    mfm_err e = MFM_OK;
     for (size_t i = 0; e == MFM_OK && i < nk; i++)
         e = mfm_obs_key_check(f, "--by", keys[i]);
     const char *const opt[] = {"--control-key", "--time-key", "--covariate-key", "--split-key"};
@@ -290,7 +301,8 @@ static mfm_err check_keys(const mfm_eval_args *a, const char *const *keys, size_
         e = mfm_obs_value_check(f, "--control", a->control_key, a->control);
     if (e == MFM_OK && a->split_key)
         e = mfm_obs_value_check(f, "--train-value", a->split_key, a->train_value);
-    mfm_h5ad_close(f);
+    if (e == MFM_OK && a->scores)
+        e = mfm_eval_scores_open(c->sc, a->scores);
     return e;
 }
 
@@ -303,11 +315,7 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
     if (nk == (size_t)-1)
         return mfm_err_set(MFM_EINVAL, "--by: empty key or more than %d keys", MAX_KEYS);
     mfm_eval_scores sc = {0};
-    mfm_err e = check_keys(a, keys, nk);
-    if (!e && a->scores) /* read first: a bad scores file stops eval before the metrics */
-        e = mfm_eval_scores_open(&sc, a->scores);
-    if (e)
-        return e;
+    truth_check_ctx cc = {a, keys, nk, &sc};
     mfm_eval_opts o = {
         .pred_paths = a->preds.item, .n_pred = a->preds.n, .truth_path = a->truth, .by = keys, .n_by = nk,
         .control_key = a->control_key, .control_value = a->control, .split_key = a->split_key,
@@ -316,8 +324,9 @@ static mfm_err evaluate(mfm_report *r, const mfm_eval_args *a, const char *comma
         .n_boot = (size_t)a->boot, .boot_dist = (mfm_boot_dist)a->boot_dist, .ci_level = a->level, .n_perm = (size_t)a->perm,
         .dose_transform = a->dose_transform > 0 ? a->dose_transform - 1 : 0,
         .time_key = a->time_key, .covariate_key = a->covariate_key, .weight_key = a->weight_key, .mmd_gammas = mfm_mmd_gammas,
-        .version = MFM_VERSION, .command_line = command_line};
-    e = mfm_eval_build(r, &o, mfm_metrics_compute_infl);
+        .version = MFM_VERSION, .command_line = command_line,
+        .truth_check = check_keys, .truth_check_ctx = &cc};
+    mfm_err e = mfm_eval_build(r, &o, mfm_metrics_compute_infl);
     if (!e && a->model)
         e = read_train_log(r, a->model);
     if (!e && a->model)

@@ -14,9 +14,41 @@
 #include "chunk.h"
 #include "report_write.h"
 
-void mfm_par_eval_range(const mfm_par *par, size_t n_pops, size_t *lo, size_t *hi)
+/* The first index of part k (0 < k < size) of mfm_par_cost_range. */
+static size_t cost_cut(const uint64_t *cost, size_t n, size_t k, size_t size, double total)
 {
-    mfm_chunk_range(n_pops, (size_t)par->rank, (size_t)par->size, lo, hi);
+    /* prefix * size against k * total: no division (doubles, the same on every rank) */
+    const double target = total * (double)k, R = (double)size;
+    double prev = 0, pre = 0;
+    size_t i = 0;
+    for (; i < n && pre * R < target; i++) {
+        prev = pre;
+        pre += (double)cost[i];
+    }
+    if (i == 0 || pre * R < target)
+        return i;
+    /* pre (after i items) reaches the target, prev (after i - 1) does not */
+    return target - prev * R <= pre * R - target ? i - 1 : i;
+}
+
+void mfm_par_cost_range(const uint64_t *cost, size_t n, size_t k, size_t size, size_t *lo,
+                        size_t *hi)
+{
+    double total = 0;
+    for (size_t i = 0; cost && i < n; i++)
+        total += (double)cost[i];
+    if (!cost || total == 0 || size <= 1) {
+        mfm_chunk_range(n, k, size ? size : 1, lo, hi);
+        return;
+    }
+    *lo = k == 0 ? 0 : k >= size ? n : cost_cut(cost, n, k, size, total);
+    *hi = k + 1 >= size ? n : cost_cut(cost, n, k + 1, size, total);
+}
+
+void mfm_par_eval_range(const mfm_par *par, const uint64_t *cost, size_t n_pops, size_t *lo,
+                        size_t *hi)
+{
+    mfm_par_cost_range(cost, n_pops, (size_t)par->rank, (size_t)par->size, lo, hi);
 }
 
 typedef struct blob {
@@ -205,17 +237,16 @@ static mfm_err unpack(mfm_report *r, const unsigned char *all, const uint64_t *l
     return MFM_OK;
 }
 
-mfm_err mfm_par_gather_report(mfm_par *par, mfm_report *r, size_t *count)
+mfm_err mfm_par_gather_report(mfm_par *par, mfm_report *r, size_t lo, size_t hi, size_t *count)
 {
     if (par->size <= 1)
         return MFM_OK;
     const size_t R = (size_t)par->size;
     mfm_err e = MFM_OK;
     blob b = {0};
-    size_t lo, hi, total = 0, *bytes = calloc(R, sizeof *bytes);
+    size_t total = 0, *bytes = calloc(R, sizeof *bytes);
     uint64_t *len = calloc(R, sizeof *len), *cnt = calloc(R, sizeof *cnt), mine_cnt = *count;
     unsigned char *all = NULL;
-    mfm_par_eval_range(par, r->n_pops, &lo, &hi);
     /* the populations' sections of report.html are drawn here, not on rank 0 */
     for (size_t p = lo; p < hi && e == MFM_OK; p++)
         if (!r->pops[p].html)

@@ -12,6 +12,9 @@
 /* Write the surface as PNG into out and free s and cr; what names the plot
  * in error messages. */
 mfm_err mfm_plot_finish(cairo_surface_t *s, cairo_t *cr, mfm_png *out, const char *what);
+/* The RGB24 image surface s as a PNG file into out (replaced).
+ * Errors: MFM_ENOMEM, MFM_EINTERNAL (zlib). */
+mfm_err mfm_plot_png(cairo_surface_t *s, mfm_png *out);
 /* A white w x h RGB24 canvas with the report font; errors surface in
  * cairo_status at mfm_plot_finish. */
 cairo_t *mfm_plot_start(int w, int h, cairo_surface_t **s);

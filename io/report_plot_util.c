@@ -53,32 +53,17 @@ char *mfm_base64(const unsigned char *data, size_t len)
     return out;
 }
 
-static cairo_status_t png_sink(void *closure, const unsigned char *data, unsigned int length)
-{
-    mfm_png *png = closure;
-    if (png->len + length > png->cap) {
-        size_t cap = png->cap ? png->cap : 1 << 16;
-        while (cap < png->len + length)
-            cap *= 2;
-        unsigned char *d = realloc(png->data, cap);
-        if (!d)
-            return CAIRO_STATUS_NO_MEMORY;
-        png->data = d;
-        png->cap = cap;
-    }
-    memcpy(png->data + png->len, data, length);
-    png->len += length;
-    return CAIRO_STATUS_SUCCESS;
-}
-
 /* Check the drawing, encode the surface to out, free cr and surface. */
 mfm_err mfm_plot_finish(cairo_surface_t *s, cairo_t *cr, mfm_png *out, const char *what)
 {
     mfm_err err = MFM_OK;
     cairo_status_t st = cr ? cairo_status(cr) : CAIRO_STATUS_NO_MEMORY;
     if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_write_to_png_stream(s, png_sink, out);
-    if (st != CAIRO_STATUS_SUCCESS) {
+        st = cairo_surface_status(s);
+    if (st == CAIRO_STATUS_SUCCESS) {
+        mfm_png_free(out);
+        err = mfm_plot_png(s, out);
+    } else {
         err = mfm_err_set(st == CAIRO_STATUS_NO_MEMORY ? MFM_ENOMEM : MFM_EINTERNAL,
                           "plot %s: cairo: %s", what, cairo_status_to_string(st));
         mfm_png_free(out);
