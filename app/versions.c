@@ -19,7 +19,7 @@ void mfm_versions_string(char *buf, size_t len, const char *sep)
     char hdf5[64], igraph[64];
     mfm_io_hdf5_version(hdf5, sizeof hdf5);
     mfm_graph_igraph_version(igraph, sizeof igraph);
-    snprintf(buf, len, "mfm %s%s%s%s%s%sgsl %s%sopenblas %s%sjansson %s%scairo %s", MFM_VERSION,
+    snprintf(buf, len, "mfm %s%s%s%s%s%sgsl %s%sopenblas %s%sjansson %s%scairo %s%szlib %s", MFM_VERSION,
              sep, hdf5, sep, igraph, sep, gsl_version, sep, openblas_get_config(), sep,
-             JANSSON_VERSION, sep, cairo_version_string());
+             JANSSON_VERSION, sep, cairo_version_string(), sep, mfm_io_zlib_version());
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include <hdf5.h>
+#include <zlib.h>
 
 void mfm_io_hdf5_version(char *buf, size_t len)
 {
@@ -11,6 +12,8 @@ void mfm_io_hdf5_version(char *buf, size_t len)
     H5get_libversion(&maj, &min, &rel);
     snprintf(buf, len, "hdf5 %u.%u.%u", maj, min, rel);
 }
+
+const char *mfm_io_zlib_version(void) { return zlibVersion(); }
 
 void mfm_io_init(void)
 {

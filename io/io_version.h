@@ -6,6 +6,8 @@
 
 /* Write "hdf5 X.Y.Z" into buf (truncated to len). */
 void mfm_io_hdf5_version(char *buf, size_t len);
+/* zlib's version text (the library io/h5ad_zmat.c and the PNG encoder use). */
+const char *mfm_io_zlib_version(void);
 
 /* HDF5's process-wide policy for mfm: no automatic error printing (errors
  * reach the caller as mfm_err) and no shutdown at exit: after a failed

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(gcc clang pkg-config meson ninja-build
-          libhdf5-dev libigraph-dev libopenblas-dev libgsl-dev
+          libhdf5-dev zlib1g-dev libigraph-dev libopenblas-dev libgsl-dev
           check libsubunit-dev libjansson-dev libcairo2-dev libfreetype-dev
           fonts-dejavu-core
           python3 python3-numpy python3-scipy python3-h5py python3-anndata python3-pot
