@@ -82,16 +82,9 @@ static mfm_err put_array(mfm_h5ad_writer *w, const char *path, hid_t ftype, hid_
     size_t n = 1;
     for (int k = 0; k < rank; k++)
         n *= (size_t)dims[k];
-    if (w->gzip > 0 && n > 0) {
-        hsize_t chunk[2] = {dims[0], rank == 2 ? dims[1] : 1};
-        size_t row_elems = rank == 2 ? (size_t)(dims[1] ? dims[1] : 1) : 1;
-        size_t rows = ((size_t)1 << 16) / row_elems; /* ~64k elements a chunk */
-        if (rows < 1)
-            rows = 1;
-        if (chunk[0] > rows)
-            chunk[0] = rows;
-        if (rank == 2 && chunk[1] == 0)
-            chunk[1] = 1;
+    if (w->gzip > 0 && n > 0) { /* n > 0: no dimension is 0 */
+        const size_t row_elems = rank == 2 ? (size_t)dims[1] : 1;
+        hsize_t chunk[2] = {mfm_h5ad_chunk_rows((size_t)dims[0], row_elems), row_elems};
         H5Pset_chunk(dcpl, rank, chunk);
         H5Pset_deflate(dcpl, (unsigned)w->gzip);
     }
@@ -220,17 +213,15 @@ static mfm_err zmat_check(const mfm_h5ad_writer *w, const mfm_h5ad_zmat *z)
 
 mfm_err mfm_h5ad_write_X_deflated(mfm_h5ad_writer *w, const mfm_h5ad_zmat *z)
 {
+    if (z->n * z->d == 0) /* empty: no chunks, nothing compressed */
+        return mfm_h5ad_write_X(w, NULL, z->n, z->d);
     if (w->have_x)
         return mfm_err_set(MFM_EINVAL, "%s: X written twice", w->final_path);
     mfm_err rc = axis_len(w, MFM_H5AD_AXIS_OBS, z->n, "X");
     if (rc == MFM_OK)
         rc = axis_len(w, MFM_H5AD_AXIS_VAR, z->d, "X");
-    if (rc == MFM_OK && z->n * z->d == 0) /* empty: no chunks, as put_array */
-        rc = put_array(w, "X", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, (hsize_t[2]){z->n, z->d}, NULL, "array");
-    if (rc != MFM_OK || z->n * z->d == 0 || (rc = zmat_check(w, z)) != MFM_OK) {
-        w->have_x = rc == MFM_OK;
+    if (rc != MFM_OK || (rc = zmat_check(w, z)) != MFM_OK)
         return rc;
-    }
     hsize_t dims[2] = {z->n, z->d}, chunk[2] = {z->chunk_rows, z->d};
     hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
     if (sp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 2, chunk) >= 0 && H5Pset_deflate(dcpl, (unsigned)w->gzip) >= 0)

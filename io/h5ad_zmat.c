@@ -16,7 +16,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#define CHUNK_ELEMS ((size_t)1 << 16) /* ~64k elements a chunk (as put_array) */
+#define CHUNK_ELEMS ((size_t)1 << 16) /* ~64k elements a chunk (every array the writer compresses) */
 
 size_t mfm_h5ad_chunk_rows(size_t n_rows, size_t d)
 {
